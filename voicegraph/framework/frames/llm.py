@@ -1,0 +1,34 @@
+"""LLM frames: context snapshots and streamed tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicegraph.framework.frames.base import ControlFrame, DataFrame
+from voicegraph.framework.frames.text import TextFrame
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LLMMessagesFrame(DataFrame):
+    """Run the LLM on these chat messages (OpenAI message dicts)."""
+
+    messages: tuple[dict[str, Any], ...]
+    tools: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LLMTextFrame(TextFrame):
+    """A streamed token or text delta from the LLM."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LLMResponseStartFrame(ControlFrame):
+    """The LLM started answering."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LLMResponseEndFrame(ControlFrame):
+    """The LLM finished answering; `usage` holds token counts when given."""
+
+    usage: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,239 @@
+"""Node: the runtime's wrapper around one processor (dispatch, lanes, task, end-of-stream)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.edge import Edge, EdgeStats
+from voicegraph.framework.frames.control import EndFrame
+from voicegraph.framework.outbox import Outbox
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.frames.system import InterruptFrame
+    from voicegraph.framework.processor import Processor
+    from voicegraph.framework.runtime import Runtime
+
+_MISSING: Any = object()
+
+BUDGET = 32
+"""Frames a task handles back to back before yielding, so one backlog cannot starve others."""
+
+_DEDUPE = 64
+
+
+class Link:
+    """One graph edge between two nodes: direct call when fused, an `Edge` when queued."""
+
+    __slots__ = ("deliver", "dst", "probes", "src", "stats")
+
+    def __init__(self, src: Node, dst: Node) -> None:
+        self.src = src
+        self.dst = dst
+        self.stats = EdgeStats()
+        self.probes: list[Callable[[Frame, Link], None]] = []
+        self.deliver: Callable[[Frame], Awaitable[None]] = dst.deliver
+
+    def observe(self, frame: Frame) -> None:
+        """Run the observers attached to this link."""
+        for probe in self.probes:
+            probe(frame, self)
+
+    @property
+    def name(self) -> str:
+        """`src->dst`."""
+        return f"{self.src.name}->{self.dst.name}"
+
+
+class Node:
+    """Runs one processor: data path, system path, upstream path, interruption, drain."""
+
+    __slots__ = (
+        "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
+        "flush_cancels", "in_stats", "input_format", "interruptible", "name", "output_format",
+        "proc", "runtime", "seen", "system_out", "task", "up",
+    )  # fmt: skip
+
+    def __init__(self, proc: Processor, runtime: Runtime, edge: Edge | None) -> None:
+        self.proc = proc
+        self.name = proc.name
+        self.runtime = runtime
+        self.interruptible = proc.interruptible
+        self.edge = edge
+        self.in_stats = edge.stats if edge is not None else EdgeStats()
+        self.down: list[Link] = []
+        self.up: list[Link] = []
+        self.data_out = Outbox(self, data=True)
+        self.system_out = Outbox(self, data=False)
+        self.task: asyncio.Task[None] | None = None
+        self.busy = False
+        self.flush_cancels = 0
+        self.cur_epoch = 0
+        self.ends_needed = 1
+        self.ends_seen = 0
+        self.ended = False
+        self.seen: deque[Frame] | None = None  # fan-in/fan-out de-duplication ring
+        self.input_format: AudioFormat | None = None
+        self.output_format: AudioFormat | None = None
+        proc._node = self
+
+    def wire(self) -> None:
+        """Called once links exist: sets end counting and de-duplication."""
+        self.ends_needed = max(1, len(self.up))
+        if len(self.up) > 1 or len(self.down) > 1:
+            self.seen = deque(maxlen=_DEDUPE)
+
+    def _first_time(self, frame: Frame) -> bool:
+        seen = self.seen
+        if seen is None:
+            return True
+        for f in seen:
+            if f is frame:
+                return False
+        seen.append(frame)
+        return True
+
+    # -- data path ----------------------------------------------------------------------
+    async def deliver(self, frame: Frame) -> None:
+        """Entry for data/control frames: queue if the node has an edge, else process now."""
+        edge = self.edge
+        if edge is None:
+            await self.process(frame)
+            return
+        if frame.droppable and self.interruptible and frame.epoch < self.runtime.epoch:
+            edge.stats.dropped_stale += 1
+            return
+        await edge.put(frame)
+
+    async def process(self, frame: Frame) -> None:
+        """Run the handler for `frame` (or pass it through) in the current task."""
+        if frame.droppable and self.interruptible and frame.epoch < self.runtime.epoch:
+            self.in_stats.dropped_stale += 1
+            return
+        if type(frame) is EndFrame:
+            await self._end(frame)
+            return
+        proc = self.proc
+        handler = proc._dispatch.get(type(frame), _MISSING)
+        if handler is _MISSING:
+            handler = proc.handler_for(type(frame))
+        if handler is None:
+            await self.data_out.send(frame)
+            return
+        self.cur_epoch = frame.epoch
+        try:
+            await handler(frame, self.data_out)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.runtime.report(self, exc)
+
+    async def _end(self, frame: Frame) -> None:
+        self.ends_seen += 1
+        if self.ended or self.ends_seen < self.ends_needed:
+            return
+        self.ended = True
+        self.cur_epoch = self.runtime.epoch
+        try:
+            await self.proc.on_drain(self.data_out)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.runtime.report(self, exc)
+        await self.data_out.send(frame)
+
+    # -- system and upstream paths ------------------------------------------------------
+    async def deliver_system(self, frame: Frame) -> None:
+        """Out-of-band delivery of a downstream system frame, in the sender's task."""
+        if self.seen is not None and not self._first_time(frame):
+            return
+        await self._system(frame, up=False)
+
+    async def deliver_up(self, frame: Frame) -> None:
+        """Delivery of an upstream frame, in the sender's task."""
+        if self.seen is not None and not self._first_time(frame):
+            return
+        await self._system(frame, up=True)
+
+    async def _system(self, frame: Frame, *, up: bool) -> None:
+        handler = self.proc.handler_for(type(frame))
+        if handler is None:
+            out = self.system_out
+            await (out.send_up(frame) if up else out.send(frame))
+            return
+        try:
+            await handler(frame, self.system_out)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.runtime.report(self, exc)
+
+    # -- interruption ---------------------------------------------------------------------
+    def begin_flush(self, current: asyncio.Task[object] | None) -> int:
+        """Synchronous part of an interruption: empty the lane, cancel the running handler."""
+        if not self.interruptible:
+            return 0
+        gone = self.edge.flush() if self.edge is not None else 0
+        task = self.task
+        if self.busy and task is not None and task is not current and not task.done():
+            self.flush_cancels += 1
+            task.cancel()
+        return gone
+
+    async def finish_flush(self, frame: InterruptFrame, timeout: float) -> None:
+        """Second part: the processor's `on_flush`, then its InterruptFrame handler if any."""
+        try:
+            async with asyncio.timeout(timeout):
+                if self.interruptible:
+                    await self.proc.on_flush()
+                handler = self.proc.handler_for(type(frame))
+                if handler is not None:
+                    await handler(frame, self.system_out)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.runtime.report(self, exc)
+
+    # -- own task -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Task body of a queued node: take frames from the edge until the end frame."""
+        edge = self.edge
+        assert edge is not None
+        task = asyncio.current_task()
+        assert task is not None
+        handled = 0
+        while not self.ended:
+            try:
+                frame = edge.get_nowait()
+                if frame is None:
+                    handled = 0
+                    frame = await edge.get()
+                self.busy = True
+                try:
+                    await self.process(frame)
+                finally:
+                    self.busy = False
+                handled += 1
+                if handled >= BUDGET:
+                    handled = 0
+                    await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                if not self._absorb_flush_cancel(task):
+                    raise
+            else:
+                if self.flush_cancels:  # a handler swallowed the cancellation
+                    self._absorb_flush_cancel(task)
+
+    def _absorb_flush_cancel(self, task: asyncio.Task[None]) -> bool:
+        n, self.flush_cancels = self.flush_cancels, 0
+        if n == 0:
+            return False
+        for _ in range(n):
+            if task.cancelling():
+                task.uncancel()
+        return task.cancelling() == 0

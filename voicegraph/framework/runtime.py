@@ -1,0 +1,338 @@
+"""Runtime: runs one built graph — nodes, tasks, interruption, end-of-stream, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.bus import Bus, ErrorEvent, InterruptEvent
+from voicegraph.framework.clock import Clock, MonotonicClock
+from voicegraph.framework.context import StartContext
+from voicegraph.framework.edge import Edge
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames.base import UNSTAMPED, Direction, Lane
+from voicegraph.framework.frames.control import EndFrame
+from voicegraph.framework.frames.system import CancelFrame, InterruptFrame, InterruptRequestFrame
+from voicegraph.framework.node import Link, Node
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+    from types import TracebackType
+
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.graph import Graph
+
+log = logging.getLogger("voicegraph.runtime")
+
+
+class ErrorPolicy(enum.StrEnum):
+    """What a node error does to the graph."""
+
+    SKIP = "skip"  # report it, drop the frame, go on
+    CANCEL = "cancel"  # report it and cancel the graph
+
+
+class State(enum.StrEnum):
+    """Lifecycle of a runtime."""
+
+    CREATED = "created"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+class Runtime:
+    """Runs one graph: one task group, fused direct calls, queued nodes in their own tasks.
+
+    Args:
+        graph: the graph (built here if it is not yet).
+        clock: the graph clock (default: monotonic); a `VirtualClock` in tests.
+        fuse: call cheap nodes directly (default); False queues every node (for comparison).
+        error_policy: skip the failing frame (default) or cancel the graph.
+        start_timeout, stop_timeout, flush_timeout, end_timeout: lifecycle deadlines (s).
+        metadata: per-session values handed to every node's `StartContext`.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        *,
+        clock: Clock | None = None,
+        bus: Bus | None = None,
+        fuse: bool = True,
+        error_policy: ErrorPolicy = ErrorPolicy.SKIP,
+        start_timeout: float = 10.0,
+        stop_timeout: float = 2.0,
+        flush_timeout: float = 1.0,
+        end_timeout: float = 30.0,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if not graph.built:
+            graph.build()
+        self.graph = graph
+        self.name = graph.name
+        self.clock: Clock = clock or MonotonicClock()
+        self.bus = bus or Bus(graph.name)
+        self.error_policy = ErrorPolicy(error_policy)
+        self.start_timeout, self.stop_timeout = start_timeout, stop_timeout
+        self.flush_timeout, self.end_timeout = flush_timeout, end_timeout
+        self.metadata = dict(metadata or {})
+        self.epoch = 0
+        self.state = State.CREATED
+        self.stale_at_sinks = 0
+        self.failure: VoiceError | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._outputs: list[Callable[[Frame, str], None]] = []
+        self._upstream: list[Callable[[Frame, str], None]] = []
+        self._done = asyncio.Event()
+        self.nodes: dict[str, Node] = {}
+        for name in graph.topo_order():
+            proc, cfg = graph.processors[name], graph.edges[name]
+            queued = cfg.queued if cfg.queued is not None else (
+                not fuse or proc.concurrent or len(graph.upstream(name)) > 1
+            )
+            node = Node(proc, self, Edge(cfg.capacity, cfg.overflow) if queued else None)
+            node.input_format = graph.input_formats.get(name)
+            node.output_format = graph.output_formats.get(name)
+            self.nodes[name] = node
+        self.links: list[Link] = []
+        for a, b in graph.links:
+            link = Link(self.nodes[a], self.nodes[b])
+            self.nodes[a].down.append(link)
+            self.nodes[b].up.append(link)
+            self.links.append(link)
+        for node in self.nodes.values():
+            node.wire()
+        self._order = list(self.nodes.values())
+        self._heads = [n for n in self._order if not n.up]
+        self._sinks = [n for n in self._order if not n.down]
+        self._sinks_ended = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start every node (downstream first), then the node tasks.
+
+        Raises:
+            VoiceError: (timeout) a node did not start in time; (pipeline_error) one failed.
+        """
+        if self.state is not State.CREATED:
+            raise VoiceError(ErrorCode.PIPELINE_ERROR, f"runtime {self.name} already started")
+        self.state = State.RUNNING
+        try:
+            async with asyncio.timeout(self.start_timeout):
+                for node in reversed(self._order):
+                    ctx = StartContext(self, node.name, node.input_format, node.output_format, self.metadata)
+                    await node.proc.on_start(ctx)
+        except TimeoutError:
+            await self._shutdown()
+            raise VoiceError(ErrorCode.TIMEOUT, f"graph {self.name} did not start in {self.start_timeout}s") from None
+        except Exception as exc:
+            await self._shutdown()
+            if isinstance(exc, VoiceError):
+                raise
+            raise VoiceError(ErrorCode.PIPELINE_ERROR, f"start failed: {exc!r}") from exc
+        for node in self._order:
+            if node.edge is not None:
+                node.task = self.spawn(node.run(), name=node.name)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
+        """Run `coro` as a task of this graph's group (cancelled when the graph stops)."""
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self.name}:{name or 'task'}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            assert exc is not None
+            self._report(task.get_name(), exc)
+
+    async def end(self, timeout: float | None = None) -> None:
+        """End of stream: drain every node in order, wait for every sink, then stop.
+
+        Raises:
+            VoiceError: (timeout) the drain did not finish in time (the graph is cancelled).
+        """
+        if self.state is State.RUNNING:
+            await self.push(EndFrame())
+            try:
+                async with asyncio.timeout(timeout or self.end_timeout):
+                    await self._done.wait()
+            except TimeoutError:
+                await self._shutdown()
+                raise VoiceError(ErrorCode.TIMEOUT, f"graph {self.name} did not drain in time") from None
+        await self._shutdown()
+
+    async def cancel(self) -> None:
+        """Stop at once: no drain; every task is cancelled and every node stopped."""
+        await self._shutdown()
+
+    async def wait(self) -> None:
+        """Wait until every sink has seen the end frame."""
+        await self._done.wait()
+
+    async def _shutdown(self) -> None:
+        if self.state is State.STOPPED:
+            return
+        self.state = State.STOPPED
+        self._done.set()
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.stop_timeout)
+        for node in self._order:
+            try:
+                async with asyncio.timeout(self.stop_timeout):
+                    await node.proc.on_stop()
+            except Exception as exc:
+                self._report(node.name, exc)
+            node.proc._node = None
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if et is None and self.state is State.RUNNING:
+            await self.end()
+        else:
+            await self._shutdown()
+
+    # -- frames in and out ----------------------------------------------------------------
+    async def push(self, frame: Frame, to: str | None = None) -> None:
+        """Push `frame` into the head nodes (or the node `to`) from outside the graph."""
+        if self.state is not State.RUNNING:
+            raise VoiceError(ErrorCode.PIPELINE_ERROR, f"graph {self.name} is not running")
+        if frame.epoch == UNSTAMPED:
+            object.__setattr__(frame, "epoch", self.epoch)
+            object.__setattr__(frame, "pts", self.clock.now_ns())
+        targets = [self.nodes[to]] if to else self._heads
+        if isinstance(frame, InterruptFrame):
+            await self.interrupt(frame.reason)
+        elif isinstance(frame, CancelFrame):
+            await self.cancel()
+        elif frame.direction is Direction.UP:
+            for node in targets:
+                await node.deliver_up(frame)
+        elif frame.lane is Lane.CONTROL:
+            for node in targets:
+                await node.deliver_system(frame)
+        else:
+            for node in targets:
+                await node.deliver(frame)
+
+    def on_output(self, fn: Callable[[Frame, str], None]) -> None:
+        """Call `fn(frame, sink_name)` for every frame leaving a sink (and interruptions)."""
+        self._outputs.append(fn)
+
+    def on_upstream(self, fn: Callable[[Frame, str], None]) -> None:
+        """Call `fn(frame, head_name)` for every upstream frame leaving a head."""
+        self._upstream.append(fn)
+
+    def collect(self) -> list[Frame]:
+        """A list that receives every frame leaving the graph's sinks."""
+        frames: list[Frame] = []
+        self.on_output(lambda f, _: frames.append(f))
+        return frames
+
+    def observe(self, src: str, dst: str, probe: Callable[[Frame, Link], None]) -> None:
+        """Attach an observer to the link src->dst (called for every frame crossing it)."""
+        for link in self.links:
+            if link.src.name == src and link.dst.name == dst:
+                link.probes.append(probe)
+                return
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"no link {src} -> {dst}")
+
+    async def exit_down(self, frame: Frame, node: Node) -> None:
+        """A frame left sink `node`: drop it if stale, else hand it to the listeners."""
+        if frame.droppable and node.interruptible and frame.epoch < self.epoch:
+            self.stale_at_sinks += 1
+            return
+        for fn in self._outputs:
+            fn(frame, node.name)
+        if type(frame) is EndFrame:
+            self._sinks_ended += 1
+            if self._sinks_ended >= len(self._sinks):
+                self._done.set()
+
+    async def exit_up(self, frame: Frame, node: Node) -> None:
+        """An upstream frame left head `node`: interruption requests are served here."""
+        if isinstance(frame, InterruptRequestFrame):
+            await self.interrupt(frame.reason, seen_epoch=frame.seen_epoch)
+            return
+        for fn in self._upstream:
+            fn(frame, node.name)
+
+    # -- interruption ---------------------------------------------------------------------
+    async def interrupt(self, reason: str = "", *, seen_epoch: int = -1) -> bool:
+        """Broadcast one interruption to every node; returns False if already served.
+
+        Every interruptible node has its lane emptied and its running handler cancelled
+        (synchronously, before anything else runs), then `on_flush` is called on each
+        node in topological order. Data frames from the old epoch are dropped wherever
+        they still turn up, so nothing sent before the interruption reaches a sink.
+        """
+        if 0 <= seen_epoch < self.epoch or self.state is not State.RUNNING:
+            return False
+        t0 = time.perf_counter_ns()
+        self.epoch += 1
+        frame = InterruptFrame(new_epoch=self.epoch, reason=reason, epoch=self.epoch, pts=self.clock.now_ns())
+        current = asyncio.current_task()
+        flushed = sum(node.begin_flush(current) for node in self._order)
+        for node in self._order:
+            await node.finish_flush(frame, self.flush_timeout)
+        for fn in self._outputs:
+            fn(frame, "")
+        self.bus.publish(
+            InterruptEvent(
+                graph=self.name, epoch=self.epoch, reason=reason,
+                flush_ns=time.perf_counter_ns() - t0, flushed_frames=flushed,
+            )
+        )  # fmt: skip
+        return True
+
+    # -- errors and statistics ------------------------------------------------------------
+    def report(self, node: Node, exc: BaseException) -> None:
+        """A node failed: publish a coded error on the bus; apply the error policy."""
+        self._report(node.name, exc)
+
+    def _report(self, where: str, exc: BaseException) -> None:
+        if isinstance(exc, VoiceError):
+            err = exc if exc.node else exc.with_node(where)
+        else:
+            err = VoiceError(ErrorCode.PIPELINE_ERROR, f"{type(exc).__name__}: {exc}", node=where)
+            err.__cause__ = exc
+        log.warning("graph %s: node %s failed: %s", self.name, where, err, exc_info=exc)
+        fatal = self.error_policy is ErrorPolicy.CANCEL
+        self.bus.publish(ErrorEvent(graph=self.name, error=err, node=where, fatal=fatal))
+        if fatal and self.failure is None and self.state is State.RUNNING:
+            self.failure = err
+            self.spawn(self._shutdown(), name="cancel-on-error")
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per-link and per-edge counters, keyed `src->dst` and `in:node`."""
+        out: dict[str, dict[str, int]] = {}
+        for link in self.links:
+            out[link.name] = {"frames": link.stats.frames, "system_frames": link.stats.system_frames}
+        for node in self._order:
+            s = node.in_stats
+            out[f"in:{node.name}"] = {
+                "queued": len(node.edge) if node.edge is not None else 0,
+                "dropped_overflow": s.dropped_overflow, "dropped_stale": s.dropped_stale,
+                "flushed": s.flushed, "high_water": s.high_water, "blocked": s.blocked,
+            }  # fmt: skip
+        return out
+
+    @property
+    def tasks(self) -> frozenset[asyncio.Task[Any]]:
+        """The graph's live tasks."""
+        return frozenset(self._tasks)
+

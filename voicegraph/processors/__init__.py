@@ -1,0 +1,1 @@
+"""Processors: the nodes of voicegraph graphs (VAD, STT, agents, TTS, text, audio)."""
