@@ -5,21 +5,17 @@ Register from tests/conftest.py with ``pytest_plugins = ["tests.conftest_livekit
 
 The binary comes from ``LIVEKIT_SERVER_BIN`` or ``scripts/livekit_server.sh``
 (builds the pinned version once into ``${VOICEGRAPH_CACHE:-~/.cache/voicegraph}``).
-If neither works, tests using the fixture are skipped, unless
-``VOICEGRAPH_REQUIRE_LIVEKIT=1`` (set it in CI) which turns that into a failure.
+If neither works, tests using the fixture fail: the LiveKit tests run against the real
+server or not at all (no skips).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-try:  # loaded as tests.conftest_livekit (tests/ importable as a package)
-    from .livekit_server import LiveKitServer, LiveKitServerError, find_or_build_binary
-except ImportError:  # loaded as a top-level module with tests/ on sys.path
-    from livekit_server import LiveKitServer, LiveKitServerError, find_or_build_binary  # type: ignore[no-redef]
+from .livekit_server import LiveKitServer, LiveKitServerError, find_or_build_binary
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +23,7 @@ def livekit_server_bin() -> str:
     try:
         return find_or_build_binary()
     except LiveKitServerError as e:
-        if os.environ.get("VOICEGRAPH_REQUIRE_LIVEKIT") == "1":
-            pytest.fail(f"livekit-server unavailable: {e}")
-        pytest.skip(f"livekit-server unavailable: {e}")
+        pytest.fail(f"livekit-server unavailable: {e}")
 
 
 @pytest.fixture(scope="session")

@@ -60,17 +60,14 @@ def find_or_build_binary(timeout: float = 3600.0) -> str:
         raise LiveKitServerError("no LIVEKIT_SERVER_BIN, no cached build and no go toolchain")
     proc = subprocess.run(
         ["bash", str(BUILD_SCRIPT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        raise LiveKitServerError(
-            f"{BUILD_SCRIPT} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-        )
+        raise LiveKitServerError(f"{BUILD_SCRIPT} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     path = lines[-1].strip()
     if not os.access(path, os.X_OK):
         raise LiveKitServerError(f"{BUILD_SCRIPT} printed {path!r}, which is not executable")
@@ -87,7 +84,8 @@ def _free_port(kind: int, host: str = LOOPBACK) -> int:
         if kind == socket.SOCK_STREAM:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _free_ports() -> tuple[int, int, int]:
@@ -109,8 +107,7 @@ def _free_ports() -> tuple[int, int, int]:
     return ports[0], ports[1], ports[2]
 
 
-def server_config_yaml(http_port: int, rtc_tcp_port: int, rtc_udp_port: int,
-                       log_level: str = "info") -> str:
+def server_config_yaml(http_port: int, rtc_tcp_port: int, rtc_udp_port: int, log_level: str = "info") -> str:
     """Config body for ``--config-body`` (strict config: unknown keys are errors)."""
     return f"""\
 port: {http_port}
@@ -146,7 +143,7 @@ class LiveKitServer:
     api_secret: str = DEV_API_SECRET
     # seconds from spawn to healthy, for the last start()
     last_start_seconds: float | None = None
-    _proc: subprocess.Popen | None = field(default=None, repr=False)
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log_file: object | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -182,18 +179,20 @@ class LiveKitServer:
         return [
             self.binary,
             "--dev",
-            "--bind", LOOPBACK,
-            "--node-ip", LOOPBACK,
+            "--bind",
+            LOOPBACK,
+            "--node-ip",
+            LOOPBACK,
             "--config-body",
             server_config_yaml(self.http_port, self.rtc_tcp_port, self.rtc_udp_port, self.log_level),
         ]
 
     # --- lifecycle ---------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> "LiveKitServer":
+    def start(self, timeout: float = 30.0) -> LiveKitServer:
         if self.running:
             raise LiveKitServerError(f"already running (pid {self.pid})")
         assert self.log_path is not None
-        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
+        self._log_file = open(self.log_path, "ab")
         t0 = time.monotonic()
         self._proc = subprocess.Popen(
             self.command(),
@@ -271,7 +270,7 @@ class LiveKitServer:
             self._proc.wait(10)
         return self._reap()
 
-    def restart(self, timeout: float = 30.0, down_for: float = 0.0) -> "LiveKitServer":
+    def restart(self, timeout: float = 30.0, down_for: float = 0.0) -> LiveKitServer:
         """kill -9, optionally stay down ``down_for`` seconds, start again on the same ports."""
         self.kill()
         if down_for > 0:
@@ -293,7 +292,7 @@ class LiveKitServer:
             return ""
         return data[-n_bytes:].decode("utf-8", "replace")
 
-    def __enter__(self) -> "LiveKitServer":
+    def __enter__(self) -> LiveKitServer:
         if not self.running:
             self.start()
         return self

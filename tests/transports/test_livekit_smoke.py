@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import itertools
 import math
 import uuid
 
@@ -24,6 +25,7 @@ api = pytest.importorskip("livekit.api")
 
 pytestmark = [
     pytest.mark.anyio,
+    pytest.mark.slow,  # real livekit-server + WebRTC
     # the --dev secret "secret" is short by design
     pytest.mark.filterwarnings("ignore:The HMAC key is .* bytes long"),
 ]
@@ -56,7 +58,7 @@ def _token(server, identity: str, room: str) -> str:
     )
 
 
-def _tone_frame(index: int) -> "rtc.AudioFrame":
+def _tone_frame(index: int) -> rtc.AudioFrame:
     start = index * SAMPLES_PER_FRAME
     amp = TONE_AMPLITUDE * 32767
     pcm = array.array(
@@ -76,10 +78,10 @@ def _rms(samples: array.array) -> float:
 
 
 def _zero_crossings(samples: array.array) -> int:
-    return sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    return sum(1 for a, b in itertools.pairwise(samples) if (a < 0) != (b < 0))
 
 
-async def _connect(server, identity: str, room_name: str) -> "rtc.Room":
+async def _connect(server, identity: str, room_name: str) -> rtc.Room:
     room = rtc.Room()
     with anyio.fail_after(CONNECT_TIMEOUT):
         await room.connect(
@@ -90,7 +92,7 @@ async def _connect(server, identity: str, room_name: str) -> "rtc.Room":
     return room
 
 
-async def _disconnect(*rooms: "rtc.Room") -> None:
+async def _disconnect(*rooms: rtc.Room) -> None:
     for room in rooms:
         with anyio.move_on_after(5.0):
             await room.disconnect()
@@ -199,9 +201,7 @@ async def test_room_service_lifecycle(livekit_server) -> None:
 
             member = await _connect(livekit_server, "member", room_name)
             try:
-                parts = await lk.room.list_participants(
-                    api.ListParticipantsRequest(room=room_name)
-                )
+                parts = await lk.room.list_participants(api.ListParticipantsRequest(room=room_name))
                 assert [p.identity for p in parts.participants] == ["member"]
 
                 await lk.room.delete_room(api.DeleteRoomRequest(room=room_name))

@@ -14,6 +14,7 @@ import numpy as np
 
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.pcm import from_float, remix, to_float
 from voicegraph.framework.processor import Processor, handles
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from voicegraph.framework.formats import AudioFormat
-    from voicegraph.framework.outbox import Outbox
 
 
 class LinearResampler:
@@ -44,7 +44,8 @@ class LinearResampler:
         out = buf[i0] * (1 - frac) + buf[i1] * frac
         self._pos = self._pos + self._step * n - last
         self._prev = buf[-1:]
-        return out.astype(np.float32)
+        result: NDArray[np.float32] = out.astype(np.float32)
+        return result
 
     def reset(self) -> None:
         """Forget history (after an interruption)."""

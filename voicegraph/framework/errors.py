@@ -36,6 +36,7 @@ class VoiceError(Exception):
         message: human-readable detail.
         node: name of the node that failed, when the error comes from a graph.
         retriable: True when the same call may succeed later (timeouts, busy).
+        details: one line per problem when several were found (e.g. config fields).
     """
 
     def __init__(
@@ -45,8 +46,11 @@ class VoiceError(Exception):
         *,
         node: str | None = None,
         retriable: bool = False,
+        details: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(f"[{code}] {message}" + (f" (node {node})" if node else ""))
+        text = f"[{code}] {message}" + (f" (node {node})" if node else "")
+        super().__init__(text + "".join(f"\n  - {d}" for d in details))
+        self.details = details
         self.code = code
         self.message = message
         self.node = node
@@ -55,7 +59,9 @@ class VoiceError(Exception):
     def with_node(self, node: str) -> VoiceError:
         """Return a copy of this error attributed to `node` (keeps the traceback chain)."""
         err = type(self).__new__(type(self))
-        VoiceError.__init__(err, self.code, self.message, node=node, retriable=self.retriable)
+        VoiceError.__init__(
+            err, self.code, self.message, node=node, retriable=self.retriable, details=self.details
+        )
         err.__cause__ = self.__cause__ or self
         return err
 

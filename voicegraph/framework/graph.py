@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,8 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from voicegraph.framework.formats import AudioFormat
 
 
@@ -96,7 +98,7 @@ class Graph:
                     names = [graph.add(p) for p in branch]
                     for t in tails:
                         graph.link(t, names[0])
-                    for a, b in zip(names, names[1:], strict=False):
+                    for a, b in itertools.pairwise(names):
                         graph.link(a, b)
                     new_tails.append(names[-1])
                 tails = new_tails

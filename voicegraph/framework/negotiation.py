@@ -55,7 +55,8 @@ def negotiate(graph: Graph) -> None:
         ups = graph.upstream(name)
         incoming = [out_fmt.get(u) for u in ups] if ups else [graph.input_format]
         wanted = next((f for f in incoming if f is not None and proc.accepts_format(f)), None)
-        for u, have in zip(ups or [None], incoming, strict=True):
+        sources: list[str | None] = list(ups) if ups else [None]
+        for u, have in zip(sources, incoming, strict=True):
             if have is None or (have == wanted if wanted else proc.accepts_format(have)):
                 continue
             target = wanted or _pick(proc, have)

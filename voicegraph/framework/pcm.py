@@ -25,7 +25,8 @@ def mulaw_encode(pcm: NDArray[np.int16]) -> bytes:
     exponent = np.clip(exponent, 0, 7)
     mantissa = (mag >> (exponent + 3)) & 0x0F
     code = ~(sign | (exponent << 4) | mantissa) & 0xFF
-    return code.astype(np.uint8).tobytes()
+    out: bytes = code.astype(np.uint8).tobytes()
+    return out
 
 
 def mulaw_decode(data: bytes) -> NDArray[np.int16]:
@@ -48,7 +49,8 @@ def alaw_encode(pcm: NDArray[np.int16]) -> bytes:
     exponent = np.clip(exponent, 0, 7)
     mantissa = np.where(exponent == 0, mag >> 1, mag >> exponent) & 0x0F
     code = (sign | (exponent << 4) | mantissa) ^ 0x55
-    return code.astype(np.uint8).tobytes()
+    out: bytes = code.astype(np.uint8).tobytes()
+    return out
 
 
 def alaw_decode(data: bytes) -> NDArray[np.int16]:
@@ -57,7 +59,8 @@ def alaw_decode(data: bytes) -> NDArray[np.int16]:
     sign = code & 0x80
     exponent = (code >> 4) & 0x07
     mantissa = code & 0x0F
-    mag = np.where(exponent == 0, (mantissa << 4) + 8, ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0))
+    seg = ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0)
+    mag = np.where(exponent == 0, (mantissa << 4) + 8, seg)
     return np.where(sign != 0, mag, -mag).astype(np.int16)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import typing
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
@@ -50,9 +49,11 @@ def _frame_type_of(cls: type, fn: Callable[..., Any]) -> type[Frame]:
     params = list(inspect.signature(fn).parameters.values())
     if len(params) != 3:
         raise TypeError(f"{cls.__name__}.{fn.__name__}: a handler takes (self, frame, out)")
-    module = inspect.getmodule(cls)
-    hints = typing.get_type_hints(fn, globalns=vars(module) if module else None)
-    frame_type = hints.get(params[1].name)
+    ann = params[1].annotation
+    if isinstance(ann, str):  # postponed annotation: evaluate only this one
+        module = inspect.getmodule(cls)
+        ann = eval(ann, dict(vars(module)) if module else {}, dict(vars(cls)))
+    frame_type = ann
     if not (inspect.isclass(frame_type) and issubclass(frame_type, Frame)):
         raise TypeError(f"{cls.__name__}.{fn.__name__}: annotate the frame parameter with a Frame type")
     return frame_type

@@ -90,8 +90,10 @@ class Runtime:
         self.nodes: dict[str, Node] = {}
         for name in graph.topo_order():
             proc, cfg = graph.processors[name], graph.edges[name]
-            queued = cfg.queued if cfg.queued is not None else (
-                not fuse or proc.concurrent or len(graph.upstream(name)) > 1
+            queued = (
+                cfg.queued
+                if cfg.queued is not None
+                else (not fuse or proc.concurrent or len(graph.upstream(name)) > 1)
             )
             node = Node(proc, self, Edge(cfg.capacity, cfg.overflow) if queued else None)
             node.input_format = graph.input_formats.get(name)
@@ -127,7 +129,8 @@ class Runtime:
                     await node.proc.on_start(ctx)
         except TimeoutError:
             await self._shutdown()
-            raise VoiceError(ErrorCode.TIMEOUT, f"graph {self.name} did not start in {self.start_timeout}s") from None
+            msg = f"graph {self.name} did not start in {self.start_timeout}s"
+            raise VoiceError(ErrorCode.TIMEOUT, msg) from None
         except Exception as exc:
             await self._shutdown()
             if isinstance(exc, VoiceError):
@@ -335,4 +338,3 @@ class Runtime:
     def tasks(self) -> frozenset[asyncio.Task[Any]]:
         """The graph's live tasks."""
         return frozenset(self._tasks)
-

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voicegraph.framework.formats import AudioFormat, SampleFormat
+from voicegraph.framework.formats import PCM16K, AudioFormat, SampleFormat
 from voicegraph.framework.frames.base import DataFrame
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-_DTYPES = {SampleFormat.S16: np.dtype("<i2"), SampleFormat.F32: np.dtype("<f4")}
+_DTYPES: dict[SampleFormat, np.dtype[np.generic]] = {SampleFormat.S16: np.dtype("<i2"), SampleFormat.F32: np.dtype("<f4")}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +22,7 @@ class AudioFrame(DataFrame):
 
     data: bytes = field(repr=False)
     """Interleaved samples in `format`."""
-    format: AudioFormat = AudioFormat()
+    format: AudioFormat = PCM16K
     """Rate, channels and sample format of `data`."""
 
     @property
@@ -42,10 +42,9 @@ class AudioFrame(DataFrame):
 
     def samples(self) -> NDArray[np.generic]:
         """A read-only numpy view of the samples (int16 or float32), shape (n * channels,)."""
-        dtype = _DTYPES.get(self.format.sample_format)
-        if dtype is None:
-            return np.frombuffer(self.data, dtype=np.uint8)
-        return np.frombuffer(self.data, dtype=dtype)
+        dtype: np.dtype[np.generic] = _DTYPES.get(self.format.sample_format, np.dtype(np.uint8))
+        view: NDArray[np.generic] = np.frombuffer(self.data, dtype=dtype)
+        return view
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames.base import ControlFrame
+
+if TYPE_CHECKING:
+    from voicegraph.framework.formats import AudioFormat
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -56,7 +56,8 @@ class EnergyVADEngine:
         floor_secs: float = 4.0,
     ) -> None:
         if sample_rate <= 0 or window_ms <= 0 or slope_db <= 0 or floor_secs <= 0:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, "energy VAD: rate, window, slope and floor_secs must be > 0")
+            msg = "energy VAD: rate, window, slope and floor_secs must be > 0"
+            raise VoiceError(ErrorCode.INVALID_CONFIG, msg)
         self._rate = sample_rate
         self._window = max(1, sample_rate * window_ms // 1000)
         self._snr_db = snr_db

@@ -76,7 +76,9 @@ def check_vad_engine(name: str) -> None:
         import_webrtcvad()
 
 
-def create_vad_engine(name: str, sample_rate: int, options: Mapping[str, EngineOption] | None = None) -> VADEngine:
+def create_vad_engine(
+    name: str, sample_rate: int, options: Mapping[str, EngineOption] | None = None
+) -> VADEngine:
     """Build engine `name` for one stream at `sample_rate`, passing `options` as keywords.
 
     Raises:

@@ -1,0 +1,93 @@
+"""SentenceSplitter: the I/O-free rule that cuts streamed text into speakable pieces."""
+
+from __future__ import annotations
+
+import re
+
+_TITLES = frozenset(
+    "mr mrs ms dr prof st mt sgt capt col gen lt rev hon fr vs e.g i.e cf approx dept fig".split()
+)
+"""Abbreviations that never end a sentence (they precede what they qualify)."""
+_TRAILING = frozenset("etc inc ltd co corp jr sr a.m p.m u.s u.k ph.d".split())
+"""Abbreviations that end a sentence only when the next word starts with a capital."""
+
+_END = re.compile(r"[.!?\u2026]+[\"')\]\u201d\u2019]*(?=\s)")
+_CLAUSE = re.compile(r"[,;:\u2014][\"')\]\u201d\u2019]*(?=\s)")
+_WORD = re.compile(r"\S+")
+
+
+class SentenceSplitter:
+    """Accumulates text and returns each sentence once its end is certain.
+
+    A sentence ends at `.`, `!`, `?` or `…` (with closing quotes or brackets) followed by
+    whitespace, so "3.5" and "e.g." mid-word never split; abbreviations such as "Dr." and
+    initials such as "J." do not end a sentence. The first piece after `reset()` may end
+    early, at a clause mark (`,` `;` `:` `—`) once it has `first_clause_words` words, so
+    speech can start sooner. A piece with `max_words` words is cut at the last space.
+
+    Args:
+        first_clause_words: minimum words before an early clause cut (0 disables it).
+        max_words: longest piece before a forced cut at a word boundary.
+    """
+
+    def __init__(self, *, first_clause_words: int = 4, max_words: int = 50) -> None:
+        self._clause_words = first_clause_words
+        self._max_words = max_words
+        self._pending = ""
+        self._first = True
+
+    @property
+    def pending(self) -> str:
+        """Text received but not yet returned."""
+        return self._pending
+
+    def reset(self) -> None:
+        """Forget pending text; the next piece may end early at a clause again."""
+        self._pending = ""
+        self._first = True
+
+    def push(self, text: str) -> list[str]:
+        """Add streamed text; return the pieces (stripped) that are now complete."""
+        self._pending += text
+        pieces: list[str] = []
+        while (cut := self._next_cut()) is not None:
+            piece, self._pending = self._pending[:cut].strip(), self._pending[cut:].lstrip()
+            if piece:
+                pieces.append(piece)
+                self._first = False
+        return pieces
+
+    def flush(self) -> str:
+        """Return (stripped) whatever is pending and forget it; '' if nothing."""
+        rest = self._pending.strip()
+        self._pending = ""
+        if rest:
+            self._first = False
+        return rest
+
+    def _next_cut(self) -> int | None:
+        text = self._pending
+        for m in _END.finditer(text):
+            if self._is_sentence_end(text, m.start(), m.end()):
+                return m.end()
+        if self._first and self._clause_words > 0:
+            for m in _CLAUSE.finditer(text):
+                if len(_WORD.findall(text[: m.start()])) >= self._clause_words:
+                    return m.end()
+        words = list(_WORD.finditer(text))
+        if len(words) > self._max_words:
+            return words[self._max_words].start()
+        return None
+
+    @staticmethod
+    def _is_sentence_end(text: str, start: int, end: int) -> bool:
+        if text[start] != "." or end - start > 1 and text[start + 1] == ".":
+            return True  # ! ? … and ellipses always end a sentence
+        word = text[:start].rsplit(None, 1)[-1] if text[:start].strip() else ""
+        key = word.lower().lstrip("(\"'\u201c\u2018")
+        if key in _TITLES or (len(key) == 1 and key.isalpha() and word.isupper() and key != "i"):
+            return False  # "Dr. Smith", initials such as "J. K."
+        if key in _TRAILING or key.rstrip(".") in _TRAILING:
+            nxt = text[end:].lstrip()
+            return bool(nxt) and nxt[0].isupper()
+        return True

@@ -1,0 +1,139 @@
+"""VADAnalyzer: the speech start/stop state machine shared by every VAD engine."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from voicegraph.framework.errors import ErrorCode, VoiceError
+
+
+class VADState(enum.Enum):
+    """Where the analyzer is between silence and speech."""
+
+    QUIET = "quiet"
+    STARTING = "starting"
+    """Speech heard, but not yet for `start_secs`."""
+    SPEAKING = "speaking"
+    STOPPING = "stopping"
+    """Silence heard while speaking, but not yet for `stop_secs`."""
+
+
+@dataclass(frozen=True, slots=True)
+class VADParams:
+    """Thresholds and timings of the state machine."""
+
+    confidence: float = 0.5
+    """Engine confidence a window needs to count as speech while quiet."""
+    stop_confidence: float | None = None
+    """Confidence below which a window counts as silence while speaking (hysteresis);
+    None means `confidence - 0.15`, as Silero recommends."""
+    start_secs: float = 0.2
+    """Speech must last this long (without a silent window) before speaking starts."""
+    stop_secs: float = 0.3
+    """Silence must last this long before speaking stops."""
+    min_volume: float = -60.0
+    """Windows quieter than this (RMS dBFS) count as silence whatever the engine says."""
+
+    def __post_init__(self) -> None:
+        ok = 0.0 <= self.confidence <= 1.0 and self.start_secs >= 0.0 and self.stop_secs >= 0.0
+        if self.stop_confidence is not None:
+            ok = ok and 0.0 <= self.stop_confidence <= self.confidence
+        if not ok:
+            raise VoiceError(
+                ErrorCode.INVALID_CONFIG,
+                "VAD params: confidences in [0, 1] with stop <= start; start_secs, stop_secs >= 0",
+            )
+
+    @property
+    def release_confidence(self) -> float:
+        """The effective stop confidence."""
+        if self.stop_confidence is not None:
+            return self.stop_confidence
+        return max(0.0, self.confidence - 0.15)
+
+
+@dataclass(frozen=True, slots=True)
+class VADEvent:
+    """A decision of the analyzer, in stream time (ns of audio analyzed since the start)."""
+
+    speaking: bool
+    """True: the user started speaking. False: the user stopped."""
+    at_ns: int
+    """Stream time when the decision was made (end of the deciding window)."""
+    speech_ns: int
+    """Stream time when speech really started (start event) or ended (stop event)."""
+
+
+class VADAnalyzer:
+    """Turns per-window (confidence, volume) into start/stop events.
+
+    States: quiet -> starting (a speech window) -> speaking (speech for `start_secs`,
+    reported as starting at the first speech window) -> stopping (a silent window) ->
+    quiet (silence for `stop_secs`, reported as ending where the silence began).
+    A silent window while starting falls back to quiet; a speech window while stopping
+    goes back to speaking. I/O-free: time is the audio analyzed, not the wall clock.
+    """
+
+    def __init__(self, params: VADParams | None = None) -> None:
+        self.params = params or VADParams()
+        self._start_ns = round(self.params.start_secs * 1e9)
+        self._stop_ns = round(self.params.stop_secs * 1e9)
+        self._state = VADState.QUIET
+        self._now = 0
+        self._mark = 0  # start of the current starting/stopping run
+
+    @property
+    def state(self) -> VADState:
+        """The current state."""
+        return self._state
+
+    @property
+    def now_ns(self) -> int:
+        """Stream time analyzed so far."""
+        return self._now
+
+    @property
+    def speaking(self) -> bool:
+        """True while speaking or stopping (a start was reported and no stop yet)."""
+        return self._state in (VADState.SPEAKING, VADState.STOPPING)
+
+    def step(self, confidence: float, volume_dbfs: float, duration_ns: int) -> VADEvent | None:
+        """Feed one window; returns the start/stop event it causes, if any."""
+        begin = self._now
+        self._now = end = begin + duration_ns
+        loud = volume_dbfs >= self.params.min_volume
+        state = self._state
+        if state is VADState.QUIET or state is VADState.STARTING:
+            if not (loud and confidence >= self.params.confidence):
+                self._state = VADState.QUIET
+                return None
+            if state is VADState.QUIET:
+                self._state, self._mark = VADState.STARTING, begin
+            if end - self._mark >= self._start_ns:
+                self._state = VADState.SPEAKING
+                return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
+            return None
+        if loud and confidence >= self.params.release_confidence:
+            self._state = VADState.SPEAKING
+            return None
+        if state is VADState.SPEAKING:
+            self._state, self._mark = VADState.STOPPING, begin
+        if end - self._mark >= self._stop_ns:
+            self._state = VADState.QUIET
+            return VADEvent(speaking=False, at_ns=end, speech_ns=self._mark)
+        return None
+
+    def finish(self) -> VADEvent | None:
+        """End of stream: a stop event if speech is still open, then back to quiet."""
+        state, self._state = self._state, VADState.QUIET
+        if state is VADState.SPEAKING:
+            return VADEvent(speaking=False, at_ns=self._now, speech_ns=self._now)
+        if state is VADState.STOPPING:
+            return VADEvent(speaking=False, at_ns=self._now, speech_ns=self._mark)
+        return None
+
+    def reset(self) -> None:
+        """Back to quiet at stream time zero."""
+        self._state = VADState.QUIET
+        self._now = self._mark = 0
