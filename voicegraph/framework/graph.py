@@ -58,13 +58,14 @@ class Graph:
     # -- construction -------------------------------------------------------------------
     def add(self, proc: Processor, *, name: str | None = None, edge: EdgeConfig | None = None) -> str:
         """Add a node; returns its (unique) name."""
-        if proc._node is not None or any(p is proc for p in self.processors.values()):
+        if proc._graph is not None:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"processor {proc.name!r} is already in a graph")
         base = name or proc.name
         unique, n = base, 2
         while unique in self.processors:
             unique, n = f"{base}_{n}", n + 1
         proc.name = unique
+        proc._graph = self.name
         self.processors[unique] = proc
         self.edges[unique] = edge or EdgeConfig()
         self.built = False
@@ -109,11 +110,12 @@ class Graph:
                 tails = [n]
         return graph
 
-    def insert_between(self, src: str, dst: str, proc: Processor, name: str) -> str:
-        """Replace link src->dst with src->proc->dst (used by format negotiation)."""
-        self.links.remove((src, dst))
+    def insert_before(self, src: str | None, dst: str, proc: Processor, name: str) -> str:
+        """Put `proc` on the link src->dst (or in front of head `dst` when src is None)."""
         mid = self.add(proc, name=name)
-        self.links.append((src, mid))
+        if src is not None:
+            self.links.remove((src, dst))
+            self.links.append((src, mid))
         self.links.append((mid, dst))
         return mid
 

@@ -62,10 +62,8 @@ def negotiate(graph: Graph) -> None:
             target = wanted or _pick(proc, have)
             if target is None:
                 raise NotNegotiatedError(f"{name} accepts none of {proc.accepts} (input {have})", node=name)
-            if u is None:
-                raise NotNegotiatedError(f"graph input {have} is not accepted by head {name}", node=name)
             conv = _factory(have, target)
-            mid = graph.insert_between(u, name, conv, f"convert_{u}_{name}")
+            mid = graph.insert_before(u, name, conv, f"convert_{u or 'input'}_{name}")
             graph.input_formats[mid] = have
             out_fmt[mid] = graph.output_formats[mid] = target
             wanted = target

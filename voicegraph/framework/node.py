@@ -145,6 +145,8 @@ class Node:
             raise
         except Exception as exc:
             self.runtime.report(self, exc)
+        if self.edge is not None:
+            self.edge.ended = True
         await self.data_out.send(frame)
 
     # -- system and upstream paths ------------------------------------------------------

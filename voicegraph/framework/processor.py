@@ -106,6 +106,7 @@ class Processor:
     def __init__(self, *, name: str | None = None) -> None:
         self.name: str = name or type(self).__name__
         self._node: Node | None = None
+        self._graph: str | None = None  # name of the graph holding it: one graph per instance
         self._dispatch: dict[type[Frame], Handler | None] = {}
         cls = type(self)
         if cls._pending_hints:

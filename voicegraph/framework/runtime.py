@@ -87,6 +87,7 @@ class Runtime:
         self._outputs: list[Callable[[Frame, str], None]] = []
         self._upstream: list[Callable[[Frame, str], None]] = []
         self._done = asyncio.Event()
+        self._stopped = asyncio.Event()
         self.nodes: dict[str, Node] = {}
         for name in graph.topo_order():
             proc, cfg = graph.processors[name], graph.edges[name]
@@ -179,11 +180,15 @@ class Runtime:
         await self._done.wait()
 
     async def _shutdown(self) -> None:
-        if self.state is State.STOPPED:
+        current = asyncio.current_task()
+        if self.state is State.STOPPED:  # another caller is stopping it: wait for that
+            await self._stopped.wait()
+            rest = [t for t in self._tasks if t is not current]
+            if rest:
+                await asyncio.wait(rest, timeout=self.stop_timeout)
             return
         self.state = State.STOPPED
         self._done.set()
-        current = asyncio.current_task()
         tasks = [t for t in self._tasks if t is not current]
         for t in tasks:
             t.cancel()
@@ -196,6 +201,7 @@ class Runtime:
             except Exception as exc:
                 self._report(node.name, exc)
             node.proc._node = None
+        self._stopped.set()
 
     async def __aenter__(self) -> Runtime:
         await self.start()

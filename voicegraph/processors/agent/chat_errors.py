@@ -79,7 +79,8 @@ def error_from_transport(exc: httpx.HTTPError, url: str) -> ChatServiceError:
     if isinstance(exc, httpx.TimeoutException):
         return ChatServiceError(ErrorCode.TIMEOUT, f"{url}: {type(exc).__name__}", retriable=True)
     if isinstance(exc, httpx.TransportError):
-        return ChatServiceError(ErrorCode.CONNECTION_FAILED, f"{url}: {type(exc).__name__}: {exc}", retriable=True)
+        detail = f"{url}: {type(exc).__name__}: {exc}"
+        return ChatServiceError(ErrorCode.CONNECTION_FAILED, detail, retriable=True)
     return ChatServiceError(ErrorCode.PROTOCOL_ERROR, f"{url}: {type(exc).__name__}: {exc}")
 
 

@@ -36,10 +36,10 @@ class ToolCall:
             return {}
         try:
             value = json.loads(self.arguments)
-        except ValueError as exc:
-            raise VoiceError(ErrorCode.PROTOCOL_ERROR, f"tool call {self.name!r}: arguments are not JSON") from exc
+        except ValueError:
+            value = None
         if not isinstance(value, dict):
-            raise VoiceError(ErrorCode.PROTOCOL_ERROR, f"tool call {self.name!r}: arguments are not an object")
+            raise VoiceError(ErrorCode.PROTOCOL_ERROR, f"tool {self.name!r}: arguments are not a JSON object")
         return value
 
 

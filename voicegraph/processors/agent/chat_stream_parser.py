@@ -35,6 +35,8 @@ class ChatStreamParser:
         """The finish reason of choice 0, once given."""
         self.usage: Usage | None = None
         """The usage chunk, once given."""
+        self.started = False
+        """True once any text or tool-call delta arrived (the model started answering)."""
 
     def feed(self, chunk: bytes) -> list[ChatEvent]:
         """Parse the next bytes; returns the events they complete, in order."""
@@ -90,11 +92,13 @@ class ChatStreamParser:
         if content is not None and not isinstance(content, str):
             raise VoiceError(ErrorCode.PROTOCOL_ERROR, "delta 'content' is not a string")
         if content:
+            self.started = True
             out.append(TextDelta(content))
         calls = delta.get("tool_calls")
         if calls is not None:
             if not isinstance(calls, list):
                 raise VoiceError(ErrorCode.PROTOCOL_ERROR, "delta 'tool_calls' is not a list")
+            self.started = self.started or bool(calls)
             for position, call in enumerate(calls):
                 self._tools.add(call, position)
         if delta.get("function_call") is not None:

@@ -167,6 +167,21 @@ class EspeakEngine:
             finally:
                 self._lib.sink = None
 
+    def speak(self, text: str, sink: Callable[[NDArray[np.int16], tuple[tuple[str, float], ...]], bool]) -> None:
+        """Speak `text`, giving `sink` each buffer with (word, ms offset within the buffer) pairs."""
+        done_ms = 0.0
+
+        def relay(pcm: NDArray[np.int16], words: list[WordEvent]) -> bool:
+            nonlocal done_ms
+            dur = len(pcm) * 1000 / self.sample_rate
+            timed = tuple(
+                (text[w.start : w.start + w.length].strip(), min(max(0.0, w.audio_ms - done_ms), dur)) for w in words
+            )
+            done_ms += dur
+            return sink(pcm, tuple((w, ms) for w, ms in timed if w))
+
+        self.synthesize(text, relay)
+
     def synthesize_all(self, text: str) -> tuple[NDArray[np.int16], list[WordEvent]]:
         """Speak `text` to one array; returns the samples and every word event."""
         parts: list[NDArray[np.int16]] = []

@@ -29,20 +29,23 @@ class VADParams:
     """Confidence below which a window counts as silence while speaking (hysteresis);
     None means `confidence - 0.15`, as Silero recommends."""
     start_secs: float = 0.2
-    """Speech must last this long (without a silent window) before speaking starts."""
+    """Speech windows must add up to this long before speaking starts."""
+    start_gap_secs: float = 0.1
+    """While starting, silence this long (e.g. a stop consonant is shorter) starts over."""
     stop_secs: float = 0.3
     """Silence must last this long before speaking stops."""
     min_volume: float = -60.0
     """Windows quieter than this (RMS dBFS) count as silence whatever the engine says."""
 
     def __post_init__(self) -> None:
-        ok = 0.0 <= self.confidence <= 1.0 and self.start_secs >= 0.0 and self.stop_secs >= 0.0
+        times = (self.start_secs, self.start_gap_secs, self.stop_secs)
+        ok = 0.0 <= self.confidence <= 1.0 and min(times) >= 0.0
         if self.stop_confidence is not None:
             ok = ok and 0.0 <= self.stop_confidence <= self.confidence
         if not ok:
             raise VoiceError(
                 ErrorCode.INVALID_CONFIG,
-                "VAD params: confidences in [0, 1] with stop <= start; start_secs, stop_secs >= 0",
+                "VAD params: confidences in [0, 1] with stop <= start; durations >= 0",
             )
 
     @property
@@ -68,20 +71,24 @@ class VADEvent:
 class VADAnalyzer:
     """Turns per-window (confidence, volume) into start/stop events.
 
-    States: quiet -> starting (a speech window) -> speaking (speech for `start_secs`,
-    reported as starting at the first speech window) -> stopping (a silent window) ->
-    quiet (silence for `stop_secs`, reported as ending where the silence began).
-    A silent window while starting falls back to quiet; a speech window while stopping
-    goes back to speaking. I/O-free: time is the audio analyzed, not the wall clock.
+    States: quiet -> starting (a speech window) -> speaking (speech windows adding up to
+    `start_secs`, reported as starting at the first speech window) -> stopping (a silent
+    window) -> quiet (silence for `stop_secs`, reported as ending where the silence
+    began). Silence of `start_gap_secs` while starting falls back to quiet; a speech
+    window while stopping goes back to speaking. I/O-free: time is the audio analyzed,
+    not the wall clock.
     """
 
     def __init__(self, params: VADParams | None = None) -> None:
         self.params = params or VADParams()
         self._start_ns = round(self.params.start_secs * 1e9)
         self._stop_ns = round(self.params.stop_secs * 1e9)
+        self._gap_ns = round(self.params.start_gap_secs * 1e9)
         self._state = VADState.QUIET
         self._now = 0
         self._mark = 0  # start of the current starting/stopping run
+        self._voiced = 0  # speech time heard while starting
+        self._last_voiced = 0  # end of the last speech window while starting
 
     @property
     def state(self) -> VADState:
@@ -105,15 +112,7 @@ class VADAnalyzer:
         loud = volume_dbfs >= self.params.min_volume
         state = self._state
         if state is VADState.QUIET or state is VADState.STARTING:
-            if not (loud and confidence >= self.params.confidence):
-                self._state = VADState.QUIET
-                return None
-            if state is VADState.QUIET:
-                self._state, self._mark = VADState.STARTING, begin
-            if end - self._mark >= self._start_ns:
-                self._state = VADState.SPEAKING
-                return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
-            return None
+            return self._step_quiet(begin, end, loud and confidence >= self.params.confidence)
         if loud and confidence >= self.params.release_confidence:
             self._state = VADState.SPEAKING
             return None
@@ -122,6 +121,20 @@ class VADAnalyzer:
         if end - self._mark >= self._stop_ns:
             self._state = VADState.QUIET
             return VADEvent(speaking=False, at_ns=end, speech_ns=self._mark)
+        return None
+
+    def _step_quiet(self, begin: int, end: int, voiced: bool) -> VADEvent | None:
+        if not voiced:
+            if self._state is VADState.STARTING and end - self._last_voiced >= self._gap_ns:
+                self._state = VADState.QUIET
+            return None
+        if self._state is VADState.QUIET:
+            self._state, self._mark, self._voiced = VADState.STARTING, begin, 0
+        self._voiced += end - begin
+        self._last_voiced = end
+        if self._voiced >= self._start_ns:
+            self._state = VADState.SPEAKING
+            return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
         return None
 
     def finish(self) -> VADEvent | None:
@@ -136,4 +149,4 @@ class VADAnalyzer:
     def reset(self) -> None:
         """Back to quiet at stream time zero."""
         self._state = VADState.QUIET
-        self._now = self._mark = 0
+        self._now = self._mark = self._voiced = self._last_voiced = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
@@ -84,19 +84,19 @@ def create_vad_engine(
     Raises:
         VoiceError: `invalid_config` (unknown name, rate or option) or `missing_dependency`.
     """
-    opts = dict(options or {})
+    opts: dict[str, Any] = dict(options or {})  # checked by the engine's signature
     check_vad_engine(name)
     try:
         if name == "silero":
             from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine
 
-            return SileroVADEngine(sample_rate, **opts)  # type: ignore[arg-type]
+            return SileroVADEngine(sample_rate, **opts)
         if name == "webrtc":
             from voicegraph.processors.vad.webrtc_vad_engine import WebRTCVADEngine
 
-            return WebRTCVADEngine(sample_rate, **opts)  # type: ignore[arg-type]
+            return WebRTCVADEngine(sample_rate, **opts)
         from voicegraph.processors.vad.energy_vad_engine import EnergyVADEngine
 
-        return EnergyVADEngine(sample_rate, **opts)  # type: ignore[arg-type]
+        return EnergyVADEngine(sample_rate, **opts)
     except TypeError as exc:
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"bad option for VAD engine {name!r}: {exc}") from exc

@@ -22,7 +22,8 @@ def import_webrtcvad() -> ModuleType:
         import webrtcvad
     except ImportError as exc:
         raise missing_dependency("local", "webrtcvad-wheels") from exc
-    return webrtcvad
+    module: ModuleType = webrtcvad
+    return module
 
 
 class WebRTCVADEngine:

@@ -1,0 +1,1 @@
+"""Benchmarks: voicegraph's runtime side by side with Pipecat's (see README.md)."""

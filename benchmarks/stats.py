@@ -1,0 +1,49 @@
+"""Summary statistics for timing samples: percentiles, summaries and ratios."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The `q`-th percentile (0..100) by linear interpolation; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def summary_us(values_ns: Sequence[int], *, scale: float = 1.0) -> dict[str, float]:
+    """p50, p99, max and mean of nanosecond samples, in microseconds, each divided by `scale`."""
+    us = [v / 1000.0 / scale for v in values_ns]
+    return {
+        "n": len(us),
+        "p50_us": round(percentile(us, 50), 3),
+        "p99_us": round(percentile(us, 99), 3),
+        "max_us": round(max(us), 3) if us else math.nan,
+        "mean_us": round(sum(us) / len(us), 3) if us else math.nan,
+    }
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """`numerator / denominator` rounded to 3 places, or None when undefined."""
+    if not denominator or math.isnan(numerator) or math.isnan(denominator):
+        return None
+    return round(numerator / denominator, 3)
+
+
+def compare(figures: dict[str, dict[str, float]], keys: Sequence[str], base: str = "pipecat") -> dict[str, object]:
+    """For each variant other than `base`, the ratio variant/base of each numeric key."""
+    out: dict[str, object] = {}
+    ref = figures.get(base)
+    if ref is None:
+        return out
+    for name, fig in figures.items():
+        if name == base:
+            continue
+        out[f"{name}/{base}"] = {k: ratio(float(fig[k]), float(ref[k])) for k in keys if k in fig and k in ref}
+    return out

@@ -1,0 +1,105 @@
+"""FormatConverter: the soxr-quality converter node, and the factory negotiation uses."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
+from voicegraph.framework.frames.base import UNSTAMPED
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.audio.pcm_converter import PcmConverter
+
+if TYPE_CHECKING:
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.processors.audio.stream_resampler import Quality
+
+
+class FormatConverter(Processor):
+    """Converts audio frames to the format `to`: rate (soxr), channels, sample format.
+
+    Handles AudioFrame (any format; the converter is rebuilt when the input format
+    changes, after emitting the old one's tail). Emits the same frame class in `to`,
+    one frame per input frame (none while the resampler warms up). Latency: none
+    without a rate change; with one, soxr's block buffering held in a FIFO so output
+    chunk lengths are steady: about 37 ms (16/24/48 kHz), 40 ms (44.1 kHz), 115 ms
+    (8 kHz) at HQ. Flush forgets held audio, except on the user's input path (frames
+    are InputAudioFrame), where audio is never dropped; drain emits the held audio and
+    the resampler's tail.
+
+    Args:
+        to: output format.
+        quality: soxr quality recipe ("QQ" cubic, "LQ", "MQ", "HQ", "VHQ").
+        steady: steady output chunk lengths (False: lower average latency, bursty output).
+        name: node name.
+    """
+
+    latency = LatencySpec(40.0, "soxr HQ block buffering when the rate changes (115 ms from 8 kHz)")
+
+    def __init__(
+        self,
+        *,
+        to: AudioFormat,
+        quality: Quality = "HQ",
+        steady: bool = True,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self.to = to
+        self._quality: Quality = quality
+        self._steady = steady
+        self._core: PcmConverter | None = None
+        self._template: AudioFrame | None = None
+
+    def target(self, src: AudioFormat) -> AudioFormat:
+        """The output format for input in `src`."""
+        return self.to
+
+    def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
+        """`target(input_format)`; None when the input carries no audio."""
+        return self.target(input_format) if input_format is not None else None
+
+    @property
+    def latency_ms(self) -> float:
+        """The latency measured on the running stream (0 before the first frame)."""
+        return self._core.latency_ms if self._core is not None else 0.0
+
+    @handles
+    async def on_audio(self, frame: AudioFrame, out: Outbox) -> None:
+        core = self._core
+        if core is None or core.src != frame.format:
+            await self._emit_tail(out)
+            core = self._core = PcmConverter(
+                frame.format, self.target(frame.format), quality=self._quality, steady=self._steady
+            )
+        self._template = frame
+        data = core.convert(frame.data)
+        if data:
+            await out.send(dataclasses.replace(frame, data=data, format=core.dst))
+
+    async def on_flush(self) -> None:
+        if self._core is not None and not isinstance(self._template, InputAudioFrame):
+            self._core.reset()
+
+    async def on_drain(self, out: Outbox) -> None:
+        await self._emit_tail(out)
+
+    async def _emit_tail(self, out: Outbox) -> None:
+        core, template = self._core, self._template
+        if core is None or template is None:
+            return
+        data = core.finish()
+        if data:
+            # a new frame for the tail: stamped now, not with the template's epoch
+            tail = dataclasses.replace(template, data=data, format=core.dst, pts=UNSTAMPED, epoch=UNSTAMPED)
+            await out.send(tail)
+
+
+def create_converter(src: AudioFormat, dst: AudioFormat) -> Processor:
+    """Converter factory for format negotiation: a `FormatConverter` from `src` to `dst`.
+
+    Register it with `voicegraph.framework.negotiation.set_converter_factory`.
+    """
+    return FormatConverter(to=dst)

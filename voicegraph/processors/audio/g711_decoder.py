@@ -1,0 +1,43 @@
+"""G711Decoder: G.711 mu-law or A-law audio frames to linear PCM."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.formats import AudioFormat, SampleFormat
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.processors.audio.format_converter import FormatConverter
+
+_LAWS = (SampleFormat.MULAW, SampleFormat.ALAW)
+
+
+class G711Decoder(FormatConverter):
+    """Decodes G.711 audio frames (either law, read from the frame's format) to PCM.
+
+    Handles AudioFrame; mu-law and A-law frames come out as the same frame class in
+    `to` ("s16" or "f32") at the same rate and channel count; linear frames pass
+    unchanged. Adds no latency; flush and drain have nothing to do (no state).
+
+    Args:
+        to: the linear sample format, "s16" (default) or "f32".
+        name: node name.
+
+    Raises:
+        VoiceError: (invalid_config) `to` is not a linear format.
+    """
+
+    latency = LatencySpec(0.0, "per-sample table lookup")
+
+    def __init__(self, *, to: Literal["s16", "f32"] = "s16", name: str | None = None) -> None:
+        if to not in ("s16", "f32"):
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"G.711 decodes to s16 or f32, not {to!r}")
+        self.linear = SampleFormat(to)
+        super().__init__(to=AudioFormat(8000, 1, self.linear), name=name)
+
+    def target(self, src: AudioFormat) -> AudioFormat:
+        """`src` in the linear format when it is G.711, else `src` unchanged."""
+        if src.sample_format in _LAWS:
+            return dataclasses.replace(src, sample_format=self.linear)
+        return src

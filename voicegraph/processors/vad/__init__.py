@@ -1,0 +1,27 @@
+"""Voice activity detection: engines (Silero, WebRTC, energy), the state machine and the node."""
+
+from voicegraph.processors.vad.energy_vad_engine import EnergyVADEngine as EnergyVADEngine
+from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine as SileroVADEngine
+from voicegraph.processors.vad.vad_analyzer import VADAnalyzer as VADAnalyzer
+from voicegraph.processors.vad.vad_analyzer import VADEvent as VADEvent
+from voicegraph.processors.vad.vad_analyzer import VADParams as VADParams
+from voicegraph.processors.vad.vad_analyzer import VADState as VADState
+from voicegraph.processors.vad.vad_engine import VADEngine as VADEngine
+from voicegraph.processors.vad.vad_engine import create_vad_engine as create_vad_engine
+from voicegraph.processors.vad.vad_stream import VADStream as VADStream
+from voicegraph.processors.vad.voice_activity_detector import VoiceActivityDetector as VoiceActivityDetector
+from voicegraph.processors.vad.webrtc_vad_engine import WebRTCVADEngine as WebRTCVADEngine
+
+__all__ = [
+    "EnergyVADEngine",
+    "SileroVADEngine",
+    "VADAnalyzer",
+    "VADEngine",
+    "VADEvent",
+    "VADParams",
+    "VADState",
+    "VADStream",
+    "VoiceActivityDetector",
+    "WebRTCVADEngine",
+    "create_vad_engine",
+]
