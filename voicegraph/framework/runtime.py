@@ -298,14 +298,14 @@ class Runtime:
         flushed = sum(node.begin_flush(current) for node in self._order)
         for node in self._order:
             await node.finish_flush(frame, self.flush_timeout)
+        flush_ns = time.perf_counter_ns() - t0
         for fn in self._outputs:
             fn(frame, "")
         self.bus.publish(
             InterruptEvent(
-                graph=self.name, epoch=self.epoch, reason=reason,
-                flush_ns=time.perf_counter_ns() - t0, flushed_frames=flushed,
+                graph=self.name, epoch=self.epoch, reason=reason, flush_ns=flush_ns, flushed_frames=flushed
             )
-        )  # fmt: skip
+        )
         return True
 
     # -- errors and statistics ------------------------------------------------------------

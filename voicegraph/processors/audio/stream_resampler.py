@@ -36,7 +36,8 @@ class StreamResampler:
         in_rate: input sample rate (Hz).
         out_rate: output sample rate (Hz).
         channels: interleaved channel count.
-        dtype: np.int16 or np.float32 (blocks in and out).
+        dtype: np.int16 or np.float32 (blocks in and out; soxr runs in float32 and
+            int16 output is rounded without dither, so results are deterministic).
         quality: soxr quality recipe, "QQ" (cubic, no anti-aliasing) to "VHQ".
         steady: hold back output so chunk lengths are steady (adds `latency_ms`).
 
@@ -108,10 +109,11 @@ class StreamResampler:
         self._out_total = 0
 
     def _new_stream(self) -> Any:
+        # always float32: soxr dithers int16 output with a random seed, so int16 results
+        # would differ run to run; rounding here keeps the output deterministic
         soxr = import_soxr()
-        dtype = np.dtype(self._dtype).name
         return soxr.ResampleStream(
-            self.in_rate, self.out_rate, self.channels, dtype=dtype, quality=self._quality
+            self.in_rate, self.out_rate, self.channels, dtype="float32", quality=self._quality
         )
 
     def _resample(
@@ -119,16 +121,18 @@ class StreamResampler:
     ) -> NDArray[np.int16] | NDArray[np.float32]:
         stream = self._stream
         assert stream is not None
-        arr = np.ascontiguousarray(x[:, 0] if self.channels == 1 else x, dtype=self._dtype)
-        y: NDArray[np.int16] | NDArray[np.float32] = stream.resample_chunk(arr, last=last)
-        return y.reshape(-1, self.channels)
+        arr = np.ascontiguousarray(x[:, 0] if self.channels == 1 else x, dtype=np.float32)
+        y = np.asarray(stream.resample_chunk(arr, last=last), dtype=np.float32).reshape(-1, self.channels)
+        if self._dtype is np.float32:
+            return y
+        return np.clip(np.round(y), -32768, 32767).astype(np.int16)
 
     def _probe(self, n: int) -> int:
         """Largest shortfall of soxr's output behind the ideal count, for calls of `n` frames."""
         if n == 0:
             return 0
         scratch = self._new_stream()
-        zeros = np.zeros(n if self.channels == 1 else (n, self.channels), dtype=self._dtype)
+        zeros = np.zeros(n if self.channels == 1 else (n, self.channels), dtype=np.float32)
         calls = min(_PROBE_MAX_CALLS, max(32, int(np.ceil(self.in_rate * _PROBE_S / n))))
         got, worst = 0, 0
         for k in range(1, calls + 1):

@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`. Both set up from scratch.
+.PHONY: setup demo test test-fast lint bench livekit-server
+
+VENV := .venv
+BIN := $(VENV)/bin
+
+setup:
+	@bash scripts/setup.sh
+
+livekit-server: setup
+	@bash scripts/livekit_server.sh >/dev/null
+
+demo: setup
+	$(BIN)/voicegraph demo
+
+lint: setup
+	$(BIN)/ruff check voicegraph tests benchmarks
+	$(BIN)/ruff format --check voicegraph tests benchmarks
+	$(BIN)/mypy
+
+test: setup livekit-server lint
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/framework
+
+bench: setup
+	$(BIN)/python benchmarks/runtime.py --quick

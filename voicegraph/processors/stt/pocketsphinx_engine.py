@@ -1,0 +1,74 @@
+"""PocketSphinxEngine: CMU PocketSphinx 5 streaming recognition with its bundled en-us model."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.processors.stt.recognizer import Recognition
+
+_GRAMMAR = "grammar"
+
+
+class PocketSphinxEngine:
+    """Decodes audio as it arrives; a `Recognizer` with interim hypotheses.
+
+    Args:
+        grammar: optional JSGF grammar text; when given, only sentences it accepts are
+            recognised (much more accurate for commands), instead of the bundled
+            general English language model.
+        words: extra pronunciations, word -> phones (CMU style, e.g. "HH AH L OW").
+
+    Raises:
+        VoiceError: `missing_dependency` without pocketsphinx; `invalid_config` for a
+            grammar that does not parse or uses unknown words.
+    """
+
+    def __init__(self, *, grammar: str | None = None, words: dict[str, str] | None = None) -> None:
+        try:
+            from pocketsphinx import Decoder
+        except ImportError as exc:
+            raise missing_dependency("local", "pocketsphinx") from exc
+        self._decoder: Any = Decoder(samprate=16000, loglevel="FATAL")
+        try:
+            for word, phones in (words or {}).items():
+                self._decoder.add_word(word, phones, True)
+            if grammar is not None:
+                self._decoder.add_jsgf_string(_GRAMMAR, grammar)
+                self._decoder.activate_search(_GRAMMAR)
+        except (ValueError, RuntimeError, KeyError) as exc:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"bad PocketSphinx grammar or words: {exc}") from exc
+        self._open = False
+
+    def begin(self, preroll: NDArray[np.int16]) -> None:
+        """Start an utterance and decode its pre-roll."""
+        if self._open:
+            self._decoder.end_utt()
+        self._decoder.start_utt()
+        self._open = True
+        if len(preroll):
+            self._decoder.process_raw(preroll.tobytes(), False, False)
+
+    def feed(self, pcm: NDArray[np.int16]) -> str | None:
+        """Decode more audio; returns the current best hypothesis ('' or None if none)."""
+        if not self._open:
+            return None
+        self._decoder.process_raw(np.ascontiguousarray(pcm, dtype=np.int16).tobytes(), False, False)
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else None
+
+    def end(self) -> Recognition:
+        """End the utterance; the final hypothesis and its posterior probability."""
+        if not self._open:
+            return Recognition(text="", confidence=0.0, language="en")
+        self._decoder.end_utt()
+        self._open = False
+        hyp = self._decoder.hyp()
+        if hyp is None:
+            return Recognition(text="", confidence=0.0, language="en")
+        confidence = min(1.0, math.exp(max(-700.0, float(self._decoder.get_logmath().exp(hyp.prob) and 0.0))))
+        return Recognition(text=hyp.hypstr, confidence=confidence, language="en")

@@ -1,0 +1,179 @@
+"""UtteranceSTT: the shared processor for in-process STT engines that work per utterance."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from voicegraph.framework.bus import MetricsEvent
+from voicegraph.framework.formats import AudioFormat, SampleFormat
+from voicegraph.framework.frames import (
+    InputAudioFrame,
+    InterimTranscriptFrame,
+    TranscriptFrame,
+    TurnEndFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from voicegraph.framework.outbox import Outbox  # noqa: TC001 - handler hints are resolved at run time
+from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.stt.recognizer import Recognizer  # noqa: TC001 - used at run time by subclasses
+from voicegraph.processors.stt.utterance_tracker import Action, Begin, End, Feed, UtteranceTracker
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from voicegraph.framework.bus import Bus
+    from voicegraph.framework.context import StartContext
+
+PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
+
+
+_Job = Action | TurnEndFrame | None
+"""Engine work in order; None ends the worker."""
+
+
+class UtteranceSTT(Processor):
+    """Base of the in-process STT nodes: one transcript per user utterance.
+
+    An utterance runs from UserStartedSpeakingFrame (plus `preroll_ms` of audio before
+    it) to UserStoppedSpeakingFrame, which takes effect once the audio queued before it
+    has been read (at most `catch_up_ms` later), or to a TurnEndFrame, whichever comes
+    first. Engine calls run in worker threads, in order, off the data path, so audio
+    keeps flowing while an utterance is transcribed.
+
+    Subclasses build their `Recognizer` in `_load` (run off the loop in `on_start`).
+    """
+
+    concurrent: ClassVar[bool] = True
+    interruptible: ClassVar[bool] = False
+    accepts: tuple[AudioFormat, ...] | None = (PCM16K,)
+
+    def __init__(
+        self,
+        *,
+        preroll_ms: float = 300.0,
+        catch_up_ms: float = 150.0,
+        max_utterance_s: float = 30.0,
+        forward_audio: bool = False,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self._tracker = UtteranceTracker(PCM16K.rate, preroll_ms=preroll_ms, max_ms=max_utterance_s * 1000)
+        self._catch_up = catch_up_ms / 1000
+        self._forward_audio = forward_audio
+        self._jobs: asyncio.Queue[_Job] = asyncio.Queue(maxsize=2000)  # ~40 s of 20 ms frames
+        self._recognizer: Recognizer | None = None
+        self._ctx: StartContext | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._held: list[_Job] = []  # a job taken from the queue while batching audio
+        self._last_interim = ""
+        self.load_ms = 0.0
+        """Time the engine took to load in `on_start`."""
+
+    def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
+        """The input format when audio is forwarded, else none (text only)."""
+        return input_format if self._forward_audio else None
+
+    def _load(self) -> Recognizer:
+        """Build the recognizer (blocking; runs in a worker thread)."""
+        raise NotImplementedError
+
+    async def on_start(self, ctx: StartContext) -> None:
+        t0 = time.perf_counter()
+        self._recognizer = await asyncio.to_thread(self._load)
+        self.load_ms = (time.perf_counter() - t0) * 1000
+        self._ctx = ctx
+        self._worker = ctx.spawn(self._work(), name=f"{self.name}:engine")
+
+    # -- input -------------------------------------------------------------------------
+    @handles
+    async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
+        pcm: NDArray[np.int16] = np.asarray(frame.samples(), dtype=np.int16)
+        await self._enqueue(self._tracker.audio(pcm, frame.pts))
+        if self._forward_audio:
+            await out.send(frame)
+
+    @handles
+    async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
+        await self._enqueue(self._tracker.start(frame.pts))
+        await out.send(frame)
+
+    @handles
+    async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
+        self._tracker.stop(frame.pts, frame.speech_end_ns or frame.pts)
+        if self._ctx is not None:
+            self._ctx.spawn(self._settle_later(frame.pts), name=f"{self.name}:catch-up")
+        await out.send(frame)
+
+    @handles
+    async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
+        await self._enqueue(self._tracker.finish(frame.speech_end_ns))
+        await self._jobs.put(frame)  # forwarded by the worker, after the transcript
+
+    async def on_drain(self, out: Outbox) -> None:
+        await self._enqueue(self._tracker.finish())
+        await self._jobs.put(None)
+        if self._worker is not None:
+            await self._worker
+
+    async def _settle_later(self, pts: int) -> None:
+        await self.clock.sleep(self._catch_up)
+        await self._enqueue(self._tracker.settle(pts))
+
+    async def _enqueue(self, actions: list[Action]) -> None:
+        for action in actions:
+            await self._jobs.put(action)
+
+    # -- engine worker -----------------------------------------------------------------
+    async def _work(self) -> None:
+        rec = self._recognizer
+        assert rec is not None
+        while (job := self._held.pop() if self._held else await self._jobs.get()) is not None:
+            if isinstance(job, Feed):
+                await self._feed(rec, job.pcm)
+            elif isinstance(job, Begin):
+                self._last_interim = ""
+                await asyncio.to_thread(rec.begin, job.preroll)
+            elif isinstance(job, End):
+                await self._end(rec, job.speech_end_ns)
+            else:
+                await self.outbox.send(job)
+
+    async def _feed(self, rec: Recognizer, pcm: NDArray[np.int16]) -> None:
+        parts = [pcm]
+        while not self._jobs.empty():  # batch what queued up: one thread hop per batch
+            nxt = self._jobs.get_nowait()
+            if not isinstance(nxt, Feed):
+                self._held.append(nxt)
+                break
+            parts.append(nxt.pcm)
+        interim = await asyncio.to_thread(rec.feed, np.concatenate(parts) if len(parts) > 1 else pcm)
+        if interim and interim != self._last_interim:
+            self._last_interim = interim
+            await self.outbox.send(InterimTranscriptFrame(text=interim))
+
+    async def _end(self, rec: Recognizer, speech_end_ns: int) -> None:
+        t0 = time.perf_counter()
+        result = await asyncio.to_thread(rec.end)
+        self._metric("stt_final_ms", (time.perf_counter() - t0) * 1000)
+        if result.text.strip():
+            await self.outbox.send(
+                TranscriptFrame(
+                    text=result.text.strip(),
+                    confidence=result.confidence,
+                    speech_end_ns=speech_end_ns,
+                    language=result.language,
+                )
+            )
+
+    def _metric(self, key: str, value: float) -> None:
+        bus: Bus | None = self._ctx.bus if self._ctx is not None else None
+        if bus is not None:
+            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+
+    async def on_stop(self) -> None:
+        self._recognizer = None

