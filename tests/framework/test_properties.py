@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voicegraph.framework import EdgeConfig, InterruptEvent, Graph, Outbox, Processor, Runtime, handles
+from voicegraph.framework import EdgeConfig, Graph, InterruptEvent, Outbox, Processor, Runtime, handles
 from voicegraph.framework.frames import EndFrame, Frame, InterruptFrame, TextFrame, UserStartedSpeakingFrame
 
 
@@ -118,7 +119,7 @@ async def run_case(
         frames = sinks[sink]
         assert sum(isinstance(f, EndFrame) for f in frames) == 1 and isinstance(frames[-1], EndFrame)
     # data order is kept per edge: frames from each emitter arrive in emission order
-    for name, got in trace.received.items():
+    for _name, got in trace.received.items():
         per_emitter: dict[str, list[int]] = {}
         for text in got:
             parts = text.rstrip("!").split(":")
@@ -163,7 +164,7 @@ def test_no_stale_frame_reaches_the_sink_when_interrupting_a_backlog(backlog: in
             graph.add(QTag(trace, yield_every=1, name=f"q{i}"), edge=EdgeConfig(capacity=capacity))
             for i in range(4)
         ]
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             graph.link(a, b)
         async with Runtime(graph) as rt:
             out = rt.collect()

@@ -18,7 +18,9 @@ def test_trailing_words_and_open_marks_read_as_unfinished(text: str) -> None:
     assert classify_transcript(text) is I
 
 
-@pytest.mark.parametrize("text", ["I want to book a table.", "What time is it?", "Stop!", "book a table for two."])
+@pytest.mark.parametrize(
+    "text", ["I want to book a table.", "What time is it?", "Stop!", "book a table for two."]
+)
 def test_terminal_punctuation_reads_as_finished(text: str) -> None:
     assert classify_transcript(text) is C
 

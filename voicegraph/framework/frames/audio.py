@@ -13,7 +13,10 @@ from voicegraph.framework.frames.base import DataFrame
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-_DTYPES: dict[SampleFormat, np.dtype[np.generic]] = {SampleFormat.S16: np.dtype("<i2"), SampleFormat.F32: np.dtype("<f4")}
+_DTYPES: dict[SampleFormat, np.dtype[np.generic]] = {
+    SampleFormat.S16: np.dtype("<i2"),
+    SampleFormat.F32: np.dtype("<f4"),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

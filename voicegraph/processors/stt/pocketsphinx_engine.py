@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -62,7 +61,7 @@ class PocketSphinxEngine:
         return hyp.hypstr if hyp is not None else None
 
     def end(self) -> Recognition:
-        """End the utterance; the final hypothesis and its posterior probability."""
+        """End the utterance; the final hypothesis, confidence = mean word posterior."""
         if not self._open:
             return Recognition(text="", confidence=0.0, language="en")
         self._decoder.end_utt()
@@ -70,5 +69,11 @@ class PocketSphinxEngine:
         hyp = self._decoder.hyp()
         if hyp is None:
             return Recognition(text="", confidence=0.0, language="en")
-        confidence = min(1.0, math.exp(max(-700.0, float(self._decoder.get_logmath().exp(hyp.prob) and 0.0))))
+        probs = [min(1.0, float(s.prob)) for s in self._decoder.seg() if not _is_filler(s.word)]
+        confidence = sum(probs) / len(probs) if probs else 0.0
         return Recognition(text=hyp.hypstr, confidence=confidence, language="en")
+
+
+def _is_filler(word: str) -> bool:
+    """Sentence marks, silence and noise tokens, which carry no words."""
+    return word.startswith(("<", "[", "++"))
