@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 
-__all__ = ["speech_bounds", "synthesize", "with_pauses"]
+__all__ = ["normalize_words", "speech_bounds", "synthesize", "with_pauses", "word_accuracy"]
 
 
 @functools.cache
@@ -116,3 +116,32 @@ def with_pauses(
         noise = np.random.default_rng(seed).normal(0.0, noise_rms, len(out))
         out = np.clip(out + noise, -32768, 32767).astype(np.int16)
     return out, segments
+
+
+_NUMBERS = {
+    "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six",
+    "7": "seven", "8": "eight", "9": "nine", "10": "ten", "11": "eleven", "12": "twelve",
+    "30": "thirty", "6:30": "six thirty", "9:30": "nine thirty", "7:00": "seven",
+}  # fmt: skip
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower-case words without punctuation, small numbers spelled out (for scoring)."""
+    out: list[str] = []
+    for raw in text.lower().replace("-", " ").split():
+        word = raw.strip(".,!?;\"'()")
+        word = _NUMBERS.get(word, word)
+        out.extend(w for w in word.split() if w)
+    return out
+
+
+def word_accuracy(reference: str, hypothesis: str) -> float:
+    """1 - word error rate (Levenshtein over normalised words); can go below 0."""
+    ref, hyp = normalize_words(reference), normalize_words(hypothesis)
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return 1.0 - prev[-1] / max(1, len(ref))

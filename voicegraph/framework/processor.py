@@ -74,11 +74,16 @@ class Processor:
         interruptible: an interruption cancels its running handler, empties its lane
             and calls `on_flush`; stale data frames are dropped before it. Nodes on the
             user's input path (VAD, STT, turn detection) set this False.
+        background_output: the node sends frames from background tasks (timers,
+            readers) as well as from handlers; its downstream neighbours then get an
+            edge, so no fused node is ever entered from two tasks at once.
     """
 
     concurrent: ClassVar[bool] = False
     interruptible: ClassVar[bool] = True
-    latency: ClassVar[LatencySpec] = LatencySpec()
+    background_output: ClassVar[bool] = False
+    latency: LatencySpec = LatencySpec()
+    """Declared added latency; a class default that an instance may override."""
     accepts: tuple[AudioFormat, ...] | None = None
     """Audio formats this node takes on its input; None means any."""
 

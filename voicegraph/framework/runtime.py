@@ -94,7 +94,12 @@ class Runtime:
             queued = (
                 cfg.queued
                 if cfg.queued is not None
-                else (not fuse or proc.concurrent or len(graph.upstream(name)) > 1)
+                else (
+                    not fuse
+                    or proc.concurrent
+                    or len(graph.upstream(name)) > 1
+                    or any(graph.processors[u].background_output for u in graph.upstream(name))
+                )
             )
             node = Node(proc, self, Edge(cfg.capacity, cfg.overflow) if queued else None)
             node.input_format = graph.input_formats.get(name)

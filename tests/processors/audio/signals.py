@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 from numpy.typing import NDArray
+
+G = TypeVar("G", bound=np.generic)
 
 TONES_HZ = (200.0, 450.0, 1000.0, 2500.0, 5000.0, 7000.0)
 """Tones inside the passband of every rate from 16 kHz up."""
@@ -44,6 +48,6 @@ def aligned_snr_db(reference: NDArray[np.generic], actual: NDArray[np.generic], 
     return snr_db(r * gain, a)
 
 
-def chunks(x: NDArray[np.generic], size: int) -> list[NDArray[np.generic]]:
+def chunks(x: NDArray[G], size: int) -> list[NDArray[G]]:
     """`x` cut into consecutive pieces of `size` (the last may be shorter)."""
     return [x[i : i + size] for i in range(0, len(x), size)]

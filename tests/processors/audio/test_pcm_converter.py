@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.processors.audio.signals import chunks, snr_db, tones
+from tests.processors.audio.signals import snr_db, tones
 from tests.speech import synthesize
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.processors.audio import g711
@@ -19,9 +19,8 @@ ALL_PCM = np.arange(-32768, 32768, dtype=np.int16)
 
 
 def convert_all(conv: PcmConverter, data: bytes, chunk_bytes: int) -> bytes:
-    return (
-        b"".join(conv.convert(c) for c in chunks(np.frombuffer(data, np.uint8), chunk_bytes)) + conv.finish()
-    )
+    parts = [conv.convert(data[i : i + chunk_bytes]) for i in range(0, len(data), chunk_bytes)]
+    return b"".join(parts) + conv.finish()
 
 
 def test_s16_to_f32_and_back_is_lossless_for_every_sample() -> None:

@@ -10,7 +10,7 @@ from tests.processors.audio.signals import snr_db, tones
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.framework.frames import EndFrame, InputAudioFrame, OutputAudioFrame, TextFrame
+from voicegraph.framework.frames import EndFrame, Frame, InputAudioFrame, OutputAudioFrame, TextFrame
 from voicegraph.framework.negotiation import set_converter_factory
 from voicegraph.framework.processor import Processor
 from voicegraph.processors.audio import FormatConverter, Resampler, create_converter
@@ -54,7 +54,8 @@ async def test_resampler_keeps_the_frame_class() -> None:
 @pytest.mark.anyio
 async def test_other_frames_pass_through_the_resampler() -> None:
     out = await run_graph([Resampler(to_rate=48000)], [TextFrame(text="hi")])
-    assert [type(f) for f in out] == [TextFrame, EndFrame]
+    want: list[type[Frame]] = [TextFrame, EndFrame]
+    assert [type(f) for f in out] == want
 
 
 @pytest.mark.anyio

@@ -38,9 +38,10 @@ class InterruptFrame(SystemFrame):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserStartedSpeakingFrame(SystemFrame):
-    """VAD decided the user started speaking."""
+    """VAD decided the user started speaking; `speech_start_ns` is when speech began."""
 
     direction: ClassVar[Direction] = Direction.BOTH
+    speech_start_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

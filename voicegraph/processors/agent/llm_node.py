@@ -35,6 +35,7 @@ class LLMNode(StreamingAgent):
         model, base_url, api_key: the primary endpoint; unset values come from
             `OPENAI_MODEL`, `OPENAI_BASE_URL`, `OPENAI_API_KEY`, then OpenAI's defaults.
         fallbacks: endpoints (or mappings of `Endpoint` fields) tried in order after it.
+        endpoints: the whole list instead (primary first); the three above are then unused.
         params: extra request fields (`temperature`, `max_tokens`, `seed`, ...).
         timeouts, retry: per-attempt deadlines and backoff (objects or mappings).
         include_usage: ask for the usage chunk.
@@ -49,6 +50,7 @@ class LLMNode(StreamingAgent):
         base_url: str | None = None,
         api_key: str | None = None,
         fallbacks: Sequence[Endpoint | Mapping[str, Any]] = (),
+        endpoints: Sequence[Endpoint | Mapping[str, Any]] | None = None,
         params: Mapping[str, Any] | None = None,
         timeouts: ChatTimeouts | Mapping[str, float] | None = None,
         retry: RetryPolicy | Mapping[str, Any] | None = None,
@@ -56,8 +58,10 @@ class LLMNode(StreamingAgent):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        primary = Endpoint.from_env(base_url=base_url, model=model, api_key=api_key)
-        self.endpoints: tuple[Endpoint, ...] = (primary, *(Endpoint.coerce(f) for f in fallbacks))
+        if endpoints is None:
+            primary = Endpoint.from_env(base_url=base_url, model=model, api_key=api_key)
+            endpoints = (primary, *fallbacks)
+        self.endpoints: tuple[Endpoint, ...] = tuple(Endpoint.coerce(e) for e in endpoints)
         self.params: dict[str, Any] = dict(params or {})
         self.timeouts = _coerce(ChatTimeouts, timeouts)
         self.retry = _coerce(RetryPolicy, retry)

@@ -52,8 +52,8 @@ class LocalLLMNode(LLMNode):
         name: str | None = None,
     ) -> None:
         super().__init__(
-            base_url="http://127.0.0.1:1/v1", model="local", api_key=None,
-            params=DEFAULT_PARAMS if params is None else params, timeouts=timeouts, retry=retry, name=name,
+            endpoints=(), params=DEFAULT_PARAMS if params is None else params,
+            timeouts=timeouts, retry=retry, name=name,
         )  # fmt: skip
         self._given = server
         self._server: LocalLLMServer | None = None

@@ -38,6 +38,7 @@ class SilenceTurnDetector(Processor):
     """
 
     interruptible = False
+    background_output = True  # the turn timer sends TurnEndFrame from its own task
     latency = LatencySpec(ms=800.0, note="endpointing delay from speech end (overlaps VAD stop_secs)")
 
     def __init__(
@@ -61,7 +62,7 @@ class SilenceTurnDetector(Processor):
         self._ctx: StartContext | None = None
         self._timer: asyncio.Task[None] | None = None
         self._last_end: int | None = None  # graph-clock ns when the last speech ended
-        vars(self)["latency"] = LatencySpec(ms=min_delay * 1000, note=type(self).latency.note)
+        self.latency = LatencySpec(ms=min_delay * 1000, note=type(self).latency.note)
 
     @property
     def pending(self) -> bool:

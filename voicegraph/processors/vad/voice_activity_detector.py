@@ -81,7 +81,7 @@ class VoiceActivityDetector(Processor):
             opts = self._options
             window_ms = float(opts.get("frame_ms", opts.get("window_ms", _WINDOW_MS[engine])))
         # Declared per instance, since stop_secs is a parameter (the class value is the default).
-        vars(self)["latency"] = LatencySpec(
+        self.latency = LatencySpec(
             ms=self.params.stop_secs * 1000 + window_ms, note="VAD stop_secs + one analysis window"
         )
 
