@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.processors.stt.recognizer import Recognition
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 _GRAMMAR = "grammar"
 

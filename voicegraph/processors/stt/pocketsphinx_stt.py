@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from voicegraph.framework.errors import missing_dependency
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.processors.stt.pocketsphinx_engine import PocketSphinxEngine
-from voicegraph.processors.stt.recognizer import Recognizer
 from voicegraph.processors.stt.utterance_stt import UtteranceSTT
+
+if TYPE_CHECKING:
+    from voicegraph.processors.stt.recognizer import Recognizer
 
 
 class PocketSphinxSTT(UtteranceSTT):

@@ -18,9 +18,8 @@ from voicegraph.framework.frames import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
-from voicegraph.framework.outbox import Outbox  # noqa: TC001 - handler hints are resolved at run time
+from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.stt.recognizer import Recognizer  # noqa: TC001 - used at run time by subclasses
 from voicegraph.processors.stt.utterance_tracker import Action, Begin, End, Feed, UtteranceTracker
 
 if TYPE_CHECKING:
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
     from voicegraph.framework.bus import Bus
     from voicegraph.framework.context import StartContext
+    from voicegraph.processors.stt.recognizer import Recognizer
 
 PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.processors.stt.recognizer import Recognition
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 _models: dict[tuple[str, str, int], Any] = {}
 _models_lock = threading.Lock()
@@ -41,10 +43,16 @@ def _shared_model(path: Path, compute_type: str, threads: int) -> Any:
         if key not in _models:
             try:
                 _models[key] = WhisperModel(
-                    str(path), device="cpu", compute_type=compute_type, cpu_threads=threads, local_files_only=True
+                    str(path),
+                    device="cpu",
+                    compute_type=compute_type,
+                    cpu_threads=threads,
+                    local_files_only=True,
                 )
             except (OSError, ValueError, RuntimeError) as exc:
-                raise VoiceError(ErrorCode.INVALID_CONFIG, f"cannot load Whisper model {path}: {exc}") from exc
+                raise VoiceError(
+                    ErrorCode.INVALID_CONFIG, f"cannot load Whisper model {path}: {exc}"
+                ) from exc
         return _models[key]
 
 
@@ -113,4 +121,6 @@ class WhisperEngine:
             texts.append(seg.text.strip())
             logprobs.append(seg.avg_logprob)
         confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
-        return Recognition(text=" ".join(t for t in texts if t), confidence=confidence, language=self._language)
+        return Recognition(
+            text=" ".join(t for t in texts if t), confidence=confidence, language=self._language
+        )

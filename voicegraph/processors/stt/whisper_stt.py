@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from voicegraph.framework.errors import missing_dependency
 from voicegraph.framework.latency import LatencySpec
-from voicegraph.processors.stt.recognizer import Recognizer
 from voicegraph.processors.stt.utterance_stt import UtteranceSTT
 from voicegraph.processors.stt.whisper_engine import WhisperEngine, default_model_dir
+
+if TYPE_CHECKING:
+    from voicegraph.processors.stt.recognizer import Recognizer
 
 
 class WhisperSTT(UtteranceSTT):
@@ -71,5 +73,9 @@ class WhisperSTT(UtteranceSTT):
     def _load(self) -> Recognizer:
         compute_type, threads, beam_size, prompt = self._options
         return WhisperEngine(
-            model_dir=self._model_dir, compute_type=compute_type, threads=threads, beam_size=beam_size, prompt=prompt
+            model_dir=self._model_dir,
+            compute_type=compute_type,
+            threads=threads,
+            beam_size=beam_size,
+            prompt=prompt,
         )

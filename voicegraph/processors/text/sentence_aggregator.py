@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from voicegraph.framework.frames import (
+    Frame,
     LLMResponseEndFrame,
     LLMResponseStartFrame,
     ResponseEndFrame,
@@ -14,12 +15,9 @@ from voicegraph.framework.frames import (
     TranscriptFrame,
 )
 from voicegraph.framework.latency import LatencySpec
-from voicegraph.framework.outbox import Outbox  # noqa: TC001 - handler hints are resolved at run time
+from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.text.sentence_splitter import SentenceSplitter
-
-if TYPE_CHECKING:
-    from voicegraph.framework.frames import Frame
 
 
 class SentenceAggregator(Processor):

@@ -81,7 +81,7 @@ class SentenceSplitter:
 
     @staticmethod
     def _is_sentence_end(text: str, start: int, end: int) -> bool:
-        if text[start] != "." or end - start > 1 and text[start + 1] == ".":
+        if text[start] != "." or (end - start > 1 and text[start + 1] == "."):
             return True  # ! ? … and ellipses always end a sentence
         word = text[:start].rsplit(None, 1)[-1] if text[:start].strip() else ""
         key = word.lower().lstrip("(\"'\u201c\u2018")

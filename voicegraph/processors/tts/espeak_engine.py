@@ -45,7 +45,9 @@ class _Event(ctypes.Structure):
     ]
 
 
-_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_Callback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,9 @@ class _Library:
         while events[i].type != _EVENT_LIST_TERMINATED:
             ev = events[i]
             if ev.type == _EVENT_WORD:
-                words.append(WordEvent(start=ev.text_position - 1, length=ev.length, audio_ms=float(ev.audio_position)))
+                words.append(
+                    WordEvent(start=ev.text_position - 1, length=ev.length, audio_ms=float(ev.audio_position))
+                )
             i += 1
         if n <= 0 and not words:
             return 0
@@ -134,7 +138,9 @@ class EspeakEngine:
             unknown voice.
     """
 
-    def __init__(self, *, voice: str = "en-us", words_per_minute: int = 175, pitch: int | None = None) -> None:
+    def __init__(
+        self, *, voice: str = "en-us", words_per_minute: int = 175, pitch: int | None = None
+    ) -> None:
         self._lib = _Library.get()
         self.voice = voice
         self.words_per_minute = words_per_minute
@@ -167,7 +173,9 @@ class EspeakEngine:
             finally:
                 self._lib.sink = None
 
-    def speak(self, text: str, sink: Callable[[NDArray[np.int16], tuple[tuple[str, float], ...]], bool]) -> None:
+    def speak(
+        self, text: str, sink: Callable[[NDArray[np.int16], tuple[tuple[str, float], ...]], bool]
+    ) -> None:
         """Speak `text`, giving `sink` each buffer with (word, ms offset within the buffer) pairs."""
         done_ms = 0.0
 
@@ -175,7 +183,8 @@ class EspeakEngine:
             nonlocal done_ms
             dur = len(pcm) * 1000 / self.sample_rate
             timed = tuple(
-                (text[w.start : w.start + w.length].strip(), min(max(0.0, w.audio_ms - done_ms), dur)) for w in words
+                (text[w.start : w.start + w.length].strip(), min(max(0.0, w.audio_ms - done_ms), dur))
+                for w in words
             )
             done_ms += dur
             return sink(pcm, tuple((w, ms) for w, ms in timed if w))

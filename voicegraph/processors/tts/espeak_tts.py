@@ -42,7 +42,9 @@ class EspeakTTS(StreamingTTS):
         name: str | None = None,
     ) -> None:
         engine = EspeakEngine(voice=voice, words_per_minute=words_per_minute, pitch=pitch)
-        super().__init__(sample_rate=engine.sample_rate, chunk_ms=chunk_ms, trim_leading=trim_leading, name=name)
+        super().__init__(
+            sample_rate=engine.sample_rate, chunk_ms=chunk_ms, trim_leading=trim_leading, name=name
+        )
         self._espeak = engine
 
     def _load_engine(self) -> SpeechEngine:

@@ -82,9 +82,13 @@ class PiperEngine:
             opts = onnxruntime.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
-            session = onnxruntime.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+            session = onnxruntime.InferenceSession(
+                model, sess_options=opts, providers=["CPUExecutionProvider"]
+            )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, f"cannot load Piper voice {model_path}: {exc}") from exc
+            raise VoiceError(
+                ErrorCode.INVALID_CONFIG, f"cannot load Piper voice {model_path}: {exc}"
+            ) from exc
         self._voice: Any = PiperVoice(config=config, session=session)
         self._syn = SynthesisConfig(length_scale=length_scale)
         self._space_ids = frozenset(config.phoneme_id_map.get(" ", []))

@@ -61,7 +61,9 @@ class PiperTTS(StreamingTTS):
         try:
             rate = read_sample_rate(config)
         except (OSError, ValueError, KeyError) as exc:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, f"unreadable Piper config {config}: {exc}", node=name) from exc
+            raise VoiceError(
+                ErrorCode.INVALID_CONFIG, f"unreadable Piper config {config}: {exc}", node=name
+            ) from exc
         super().__init__(sample_rate=rate, chunk_ms=chunk_ms, trim_leading=trim_leading, name=name)
         self._paths = (model, config)
         self._threads = threads
@@ -69,4 +71,6 @@ class PiperTTS(StreamingTTS):
 
     def _load_engine(self) -> SpeechEngine:
         model, config = self._paths
-        return PiperEngine(model_path=model, config_path=config, threads=self._threads, length_scale=self._length_scale)
+        return PiperEngine(
+            model_path=model, config_path=config, threads=self._threads, length_scale=self._length_scale
+        )

@@ -11,7 +11,7 @@ from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import LLMTextFrame, TextFrame, TranscriptFrame, TTSAudioFrame
-from voicegraph.framework.outbox import Outbox  # noqa: TC001 - handler hints are resolved at run time
+from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.tts.audio_chunker import AudioChunker, SpeechChunk, WordTimes
 
@@ -122,9 +122,14 @@ class StreamingTTS(Processor):
         try:
             while (item := await queue.get()) is not None:
                 if isinstance(item, BaseException):
-                    raise VoiceError(ErrorCode.PIPELINE_ERROR, f"synthesis failed: {item!r}", node=self.name) from item
+                    raise VoiceError(
+                        ErrorCode.PIPELINE_ERROR, f"synthesis failed: {item!r}", node=self.name
+                    ) from item
                 audio = TTSAudioFrame(
-                    data=item.pcm.tobytes(), format=self._format, text=text if first else "", word_times_ms=item.words
+                    data=item.pcm.tobytes(),
+                    format=self._format,
+                    text=text if first else "",
+                    word_times_ms=item.words,
                 )
                 if first:
                     self._metric("ttfb_ms", (time.perf_counter() - t0) * 1000)

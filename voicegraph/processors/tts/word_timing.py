@@ -8,7 +8,10 @@ sentence are spread over its speech in proportion to their length in characters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def share_words(words: Sequence[str], counts: Sequence[int]) -> list[list[str]]:
