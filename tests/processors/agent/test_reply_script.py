@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -33,7 +35,7 @@ def test_user_placeholder_echoes_the_last_user_message() -> None:
 
 
 def test_last_user_text_reads_text_parts_and_skips_other_roles() -> None:
-    messages = [
+    messages: list[dict[str, Any]] = [
         {
             "role": "user",
             "content": [

@@ -31,11 +31,12 @@ def snr_db(reference: NDArray[np.generic], actual: NDArray[np.generic]) -> float
 
 def best_lag(reference: NDArray[np.generic], actual: NDArray[np.generic], max_lag: int) -> int:
     """The delay (samples) of `actual` behind `reference` that maximises their correlation."""
-    r = reference.astype(np.float64)
-    a = actual.astype(np.float64)
-    n = min(len(r), len(a)) - max_lag
-    scores = [float(np.dot(r[:n], a[lag : lag + n])) for lag in range(max_lag + 1)]
-    return int(np.argmax(scores))
+    n = min(len(reference), len(actual)) - max_lag
+    r = reference[:n].astype(np.float64)
+    a = actual[: n + max_lag].astype(np.float64)
+    size = 1 << int(np.ceil(np.log2(len(a) + n)))
+    xc = np.fft.irfft(np.fft.rfft(a, size) * np.conj(np.fft.rfft(r, size)), size)
+    return int(np.argmax(xc[: max_lag + 1]))
 
 
 def aligned_snr_db(reference: NDArray[np.generic], actual: NDArray[np.generic], max_lag: int) -> float:

@@ -74,3 +74,7 @@ def test_chunk_ms_that_is_not_whole_samples_is_an_invalid_input_error() -> None:
     with pytest.raises(VoiceError) as err:
         Rechunker(chunk_ms=10.01).chunk_samples(16000)
     assert err.value.code is ErrorCode.INVALID_INPUT
+
+
+def test_the_declared_latency_is_one_chunk() -> None:
+    assert Rechunker(chunk_ms=10).latency.ms == 10.0

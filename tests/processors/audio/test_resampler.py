@@ -11,7 +11,6 @@ from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import EndFrame, Frame, InputAudioFrame, OutputAudioFrame, TextFrame
-from voicegraph.framework.negotiation import set_converter_factory
 from voicegraph.framework.processor import Processor
 from voicegraph.processors.audio import FormatConverter, Resampler, create_converter
 
@@ -110,8 +109,8 @@ class Needs16k(Processor):
 
 
 @pytest.mark.anyio
+@pytest.mark.usefixtures("soxr_negotiation")
 async def test_negotiation_inserts_the_soxr_converter_once_registered() -> None:
-    set_converter_factory(create_converter)  # what importing voicegraph.processors.audio does
     graph = Graph.chain(Needs16k(), input_format=PCM48).build()
     inserted = [p for p in graph.processors.values() if type(p) is FormatConverter]
     out = audio_out(await run_graph(graph, audio_frames(tone_bytes(48000, 0.5), PCM48, 20)))
@@ -123,3 +122,8 @@ def test_a_non_positive_rate_is_an_invalid_config_error() -> None:
     with pytest.raises(VoiceError) as err:
         Resampler(to_rate=0)
     assert err.value.code is ErrorCode.INVALID_CONFIG
+
+
+def test_an_inserted_converter_declares_its_measured_latency() -> None:
+    assert 30.0 < create_converter(PCM48, PCM16).latency.ms < 45.0
+    assert create_converter(PCM16, AudioFormat(16000, 1, SampleFormat.MULAW)).latency.ms == 0.0

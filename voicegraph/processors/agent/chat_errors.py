@@ -39,6 +39,8 @@ _TYPE_CODES: dict[str, tuple[ErrorCode, bool]] = {
 class ChatServiceError(VoiceError):
     """A failed chat request: a `VoiceError` plus the server's `Retry-After` hint, if any."""
 
+    retry_after_s: float | None = None  # class default: copies made by `with_node` skip __init__
+
     def __init__(
         self, code: ErrorCode, message: str, *, retriable: bool = False, retry_after_s: float | None = None
     ) -> None:
@@ -72,15 +74,24 @@ def error_from_payload(detail: Any) -> ChatServiceError:
     return ChatServiceError(code, f"stream error: {_message(detail, b'')}", retriable=retriable)
 
 
-def error_from_transport(exc: httpx.HTTPError, url: str) -> ChatServiceError:
-    """Map an httpx failure (connect, read, protocol) to a coded, retriable error."""
+def error_from_transport(
+    exc: httpx.HTTPError, url: str, *, before_response: bool = False
+) -> ChatServiceError:
+    """Map an httpx failure (connect, read, protocol) to a coded, retriable error.
+
+    A connection dropped before any response (`before_response`) is most often a pooled
+    keep-alive connection the server had just closed: it is retried at once, no backoff.
+    """
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return ChatServiceError(ErrorCode.CONNECTION_TIMEOUT, f"connect to {url} timed out", retriable=True)
     if isinstance(exc, httpx.TimeoutException):
         return ChatServiceError(ErrorCode.TIMEOUT, f"{url}: {type(exc).__name__}", retriable=True)
     if isinstance(exc, httpx.TransportError):
         detail = f"{url}: {type(exc).__name__}: {exc}"
-        return ChatServiceError(ErrorCode.CONNECTION_FAILED, detail, retriable=True)
+        stale = before_response and isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError)
+        return ChatServiceError(
+            ErrorCode.CONNECTION_FAILED, detail, retriable=True, retry_after_s=0.0 if stale else None
+        )
     return ChatServiceError(ErrorCode.PROTOCOL_ERROR, f"{url}: {type(exc).__name__}: {exc}")
 
 

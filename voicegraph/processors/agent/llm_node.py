@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.latency import LatencySpec
@@ -41,7 +41,7 @@ class LLMNode(StreamingAgent):
         include_usage: ask for the usage chunk.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=400.0, note="time to first token of a cloud model")
+    latency = LatencySpec(ms=400.0, note="time to first token of a cloud model")
 
     def __init__(
         self,

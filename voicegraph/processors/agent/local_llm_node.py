@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.processors.agent.endpoint import Endpoint
@@ -37,7 +37,7 @@ class LocalLLMNode(LLMNode):
         timeouts, retry: as for `LLMNode`.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=60.0, note="local SmolLM2-135M time to first token")
+    latency = LatencySpec(ms=60.0, note="local SmolLM2-135M time to first token")
 
     def __init__(
         self,

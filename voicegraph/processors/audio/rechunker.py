@@ -42,6 +42,7 @@ class Rechunker(Processor):
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"chunk_ms must be positive, got {chunk_ms}")
         self.chunk_ms = chunk_ms
         self.pad_last = pad_last
+        self.latency = LatencySpec(chunk_ms, "up to one chunk of buffering")
         self._buf: ChunkBuffer | None = None
         self._template: AudioFrame | None = None
 

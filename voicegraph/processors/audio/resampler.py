@@ -26,6 +26,7 @@ class Resampler(FormatConverter):
         to_rate: output sample rate (Hz).
         quality: soxr quality recipe ("QQ" cubic, "LQ", "MQ", "HQ", "VHQ").
         steady: steady output chunk lengths (False: bursty output, lower average latency).
+        src: the input format when known, to declare the measured latency (see FormatConverter).
         name: node name.
 
     Raises:
@@ -33,12 +34,18 @@ class Resampler(FormatConverter):
     """
 
     def __init__(
-        self, *, to_rate: int, quality: Quality = "HQ", steady: bool = True, name: str | None = None
+        self,
+        *,
+        to_rate: int,
+        quality: Quality = "HQ",
+        steady: bool = True,
+        src: AudioFormat | None = None,
+        name: str | None = None,
     ) -> None:
         if to_rate <= 0:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"to_rate must be positive, got {to_rate}")
-        super().__init__(to=AudioFormat(to_rate), quality=quality, steady=steady, name=name)
         self.to_rate = to_rate
+        super().__init__(to=AudioFormat(to_rate), quality=quality, steady=steady, src=src, name=name)
 
     def target(self, src: AudioFormat) -> AudioFormat:
         """`src` at `to_rate`."""

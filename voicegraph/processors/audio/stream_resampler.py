@@ -69,6 +69,17 @@ class StreamResampler:
         self._in_total = 0
         self._out_total = 0
 
+    @classmethod
+    def expected_latency_ms(
+        cls, in_rate: int, out_rate: int, *, chunk_ms: float = 20.0, quality: Quality = "HQ"
+    ) -> float:
+        """The steady-mode latency for input chunks of `chunk_ms` (measured by a probe, ~2 ms)."""
+        if in_rate == out_rate:
+            return 0.0
+        rs = cls(in_rate, out_rate, dtype=np.float32, quality=quality)
+        rs.process(np.zeros((max(1, round(in_rate * chunk_ms / 1000)), 1), np.float32))
+        return rs.latency_ms
+
     @property
     def latency_ms(self) -> float:
         """Latency the steady FIFO adds (known after the first block; 0 before)."""

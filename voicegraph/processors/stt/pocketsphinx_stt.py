@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import missing_dependency
 from voicegraph.framework.latency import LatencySpec
@@ -38,7 +38,7 @@ class PocketSphinxSTT(UtteranceSTT):
             bad grammar (at `on_start`).
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=20.0, note="PocketSphinx end of utterance")
+    latency = LatencySpec(ms=20.0, note="PocketSphinx end of utterance")
 
     def __init__(
         self,

@@ -50,6 +50,7 @@ class UtteranceSTT(Processor):
 
     concurrent: ClassVar[bool] = True
     interruptible: ClassVar[bool] = False
+    background_output: ClassVar[bool] = True  # transcripts come from the engine worker task
     accepts: tuple[AudioFormat, ...] | None = (PCM16K,)
 
     def __init__(

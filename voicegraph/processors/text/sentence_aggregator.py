@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from voicegraph.framework.frames import (
     Frame,
     LLMResponseEndFrame,
@@ -37,7 +35,7 @@ class SentenceAggregator(Processor):
         max_words: longest sentence before a forced cut at a word boundary.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=0.0, note="waits for one token after the punctuation")
+    latency = LatencySpec(ms=0.0, note="waits for one token after the punctuation")
 
     def __init__(self, *, first_clause_words: int = 4, max_words: int = 50, name: str | None = None) -> None:
         super().__init__(name=name)

@@ -67,17 +67,20 @@ class SentenceSplitter:
 
     def _next_cut(self) -> int | None:
         text = self._pending
+        cuts: list[int] = []
         for m in _END.finditer(text):
             if self._is_sentence_end(text, m.start(), m.end()):
-                return m.end()
+                cuts.append(m.end())
+                break
         if self._first and self._clause_words > 0:
             for m in _CLAUSE.finditer(text):
                 if len(_WORD.findall(text[: m.start()])) >= self._clause_words:
-                    return m.end()
+                    cuts.append(m.end())
+                    break
         words = list(_WORD.finditer(text))
         if len(words) > self._max_words:
-            return words[self._max_words].start()
-        return None
+            cuts.append(words[self._max_words].start())
+        return min(cuts) if cuts else None
 
     @staticmethod
     def _is_sentence_end(text: str, start: int, end: int) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 from voicegraph.processors.tts.streaming_tts import SpeechEngine, StreamingTTS
@@ -29,7 +27,7 @@ class EspeakTTS(StreamingTTS):
             unknown voice.
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=5.0, note="eSpeak first buffer")
+    latency = LatencySpec(ms=5.0, note="eSpeak first buffer")
 
     def __init__(
         self,

