@@ -20,7 +20,7 @@ def mulaw_encode(pcm: NDArray[np.int16]) -> bytes:
     """Encode int16 samples to G.711 mu-law bytes (ITU-T G.711, segment encoding)."""
     x = pcm.astype(np.int32)
     sign = np.where(x < 0, 0x80, 0x00)
-    mag = np.minimum(np.abs(x), _CLIP) + _BIAS
+    mag = np.minimum(np.where(x < 0, ~x, x), _CLIP) + _BIAS  # G.711: one's complement for negatives
     exponent = np.floor(np.log2(mag)).astype(np.int32) - 7
     exponent = np.clip(exponent, 0, 7)
     mantissa = (mag >> (exponent + 3)) & 0x0F
@@ -84,7 +84,7 @@ def from_float(x: NDArray[np.float32], fmt: AudioFormat) -> bytes:
     sf = fmt.sample_format
     if sf is SampleFormat.F32:
         return flat.astype("<f4").tobytes()
-    pcm = np.round(flat * 32767.0).astype(np.int16)
+    pcm = np.clip(np.round(flat * 32768.0), -32768, 32767).astype(np.int16)
     if sf is SampleFormat.S16:
         return pcm.astype("<i2").tobytes()
     if sf is SampleFormat.MULAW:

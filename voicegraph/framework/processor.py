@@ -80,7 +80,7 @@ class Processor:
     """
 
     concurrent: ClassVar[bool] = False
-    interruptible: ClassVar[bool] = True
+    interruptible: bool = True
     background_output: ClassVar[bool] = False
     latency: LatencySpec = LatencySpec()
     """Declared added latency; a class default that an instance may override."""

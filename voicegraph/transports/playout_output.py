@@ -113,6 +113,7 @@ class PlayoutOutput(Processor):
         self._speaking = False
         self._next = 0  # clock time the next chunk starts playing
         self._last_end = 0
+        self._unqueued_ns = 0
         self._settled = asyncio.Event()  # no reply awaits its end mark
         self._waiters: list[asyncio.Future[None]] = []
         self._cut: list[ReplyPlayedFrame] = []
@@ -177,8 +178,11 @@ class PlayoutOutput(Processor):
                 conv = self._converters[frame.format] = AudioConverter(frame.format, chunker.format)
             data = conv.convert(data)
         text, words = (frame.text, frame.word_times_ms) if isinstance(frame, TTSAudioFrame) else ("", ())
-        for chunk in chunker.push(data, epoch=frame.epoch, text=text, word_times_ms=words):
+        chunks = chunker.push(data, epoch=frame.epoch, text=text, word_times_ms=words)
+        self._unqueued_ns = sum(c.duration_ns for c in chunks)  # counted as queued if cut now
+        for chunk in chunks:
             await self._buffer.put(chunk)
+            self._unqueued_ns -= chunk.duration_ns
 
     @handles
     async def on_response_start(self, frame: ResponseStartFrame, out: Outbox) -> None:
@@ -206,7 +210,8 @@ class PlayoutOutput(Processor):
         self._gen += 1
         dropped = self._buffer.drop()
         self.stats.dropped_chunks += dropped.chunks
-        queued_ns = dropped.current_ns
+        queued_ns = dropped.current_ns + self._unqueued_ns
+        self._unqueued_ns = 0
         if self._chunker is not None:
             queued_ns += self._chunker.pending_ns
             self._chunker.clear()

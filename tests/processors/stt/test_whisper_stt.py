@@ -8,14 +8,15 @@ from numpy.typing import NDArray
 
 from tests.processors.stt.sentences import HELD_SENTENCES
 from tests.processors.stt.stt_harness import finals, push_speech, run_speech
-from tests.speech import synthesize, with_pauses, word_accuracy
-from voicegraph.framework import Graph, Runtime
+from tests.speech import speech_bounds, synthesize, with_pauses, word_accuracy
+from voicegraph.framework import EdgeConfig, Graph, Runtime
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames import (
     InputAudioFrame,
     TranscriptFrame,
     TurnEndFrame,
     UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
 )
 from voicegraph.processors.stt import WhisperSTT
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
@@ -50,18 +51,20 @@ async def test_each_utterance_gives_one_final_transcript_in_order(two_utterances
 @pytest.mark.anyio
 async def test_a_stop_event_that_overtakes_queued_audio_keeps_the_last_words() -> None:
     pcm = synthesize("Call me back tomorrow afternoon.", engine="piper")
-    async with Runtime(Graph.chain(WhisperSTT(catch_up_ms=2000))) as rt:
+    start, end = speech_bounds(pcm, 16000)
+    stt = WhisperSTT(catch_up_ms=2000)
+    graph = Graph()
+    graph.add(stt, edge=EdgeConfig(capacity=40))  # room for the last 800 ms of speech
+    async with Runtime(graph) as rt:
         out = rt.collect()
         await rt.push(UserStartedSpeakingFrame())
-        await push_speech(rt, pcm, [])
-        # pushed at once: audio still sits in the STT's lane when the stop arrives
-        await push_speech(rt, np.zeros(0, np.int16), [(0.0, -1.0)], hangover_s=1.0)
-        from voicegraph.framework.frames import UserStoppedSpeakingFrame
-
+        await push_speech(rt, pcm[start:end], [])
+        queued = rt.stats()[f"in:{stt.name}"]["queued"]
         await rt.push(UserStoppedSpeakingFrame(speech_end_ns=7))
         await rt.push(InputAudioFrame(data=bytes(640), format=PCM16K))
         await rt.end()
     (final,) = finals(out)
+    assert queued >= 10  # the stop really overtook the last words, still in the STT's lane
     assert "afternoon" in final.text.lower() and final.speech_end_ns == 7
 
 
