@@ -10,12 +10,11 @@ import asyncio
 import gc
 import time
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from benchmarks.session import Variant, make_session
 
 NODES = 10
-SETTLE_S = 1.0
 
 
 def _rss() -> int:
@@ -23,7 +22,7 @@ def _rss() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
-async def idle(variant: str, k: int) -> dict[str, object]:
+async def idle(variant: str, k: int, settle_s: float = 1.0) -> dict[str, object]:
     """Start K idle graphs after one warm-up graph (imports and caches paid before the baseline)."""
     warm = make_session(Variant(variant), NODES, name="warm")
     await warm.start()
@@ -36,10 +35,10 @@ async def idle(variant: str, k: int) -> dict[str, object]:
     t1 = time.perf_counter()
     await asyncio.gather(*(s.start() for s in sessions))
     t2 = time.perf_counter()
-    await asyncio.sleep(SETTLE_S)
+    await asyncio.sleep(settle_s)
     rss1, tasks1 = _rss(), len(asyncio.all_tasks())
     cpu0 = time.process_time()
-    await asyncio.sleep(SETTLE_S)
+    await asyncio.sleep(settle_s)
     idle_cpu = time.process_time() - cpu0
     return {
         "k": k,
@@ -48,6 +47,6 @@ async def idle(variant: str, k: int) -> dict[str, object]:
         "build_s": round(t1 - t0, 4),
         "start_s": round(t2 - t1, 4),
         "build_and_start_s": round(t2 - t0, 4),
-        "idle_cpu_core_fraction": round(idle_cpu / SETTLE_S, 4),
+        "idle_cpu_core_fraction": round(idle_cpu / settle_s, 4),
         "sessions_alive": len(sessions),
     }

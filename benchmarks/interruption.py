@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks.session import Session, Variant, make_session
 from benchmarks.stats import summary_us
@@ -120,9 +121,9 @@ CASES: dict[str, list[Variant]] = {
 HOWS = {"head": "a node at the head requests it", "api": "the framework's outside API"}
 
 
-async def run_interruption(reps: int, variants: list[Variant]) -> dict[str, object]:
+async def run_interruption(reps: int, variants: list[Variant]) -> dict[str, Any]:
     """Every scenario x way of raising it x variant."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for scenario, allowed in CASES.items():
         for how in HOWS:
             out[f"{scenario}/{how}"] = {

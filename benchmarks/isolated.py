@@ -43,10 +43,16 @@ def run_isolated(task: str, timeout_s: float, **kwargs: Any) -> dict[str, object
 def main() -> None:
     """Child entry point: `python -m benchmarks.isolated TASK JSON_KWARGS`."""
     task, kwargs = sys.argv[1], json.loads(sys.argv[2])
-    result = asyncio.run(_tasks()[task](**kwargs))
+    asyncio.run(_report(_tasks()[task](**kwargs)))
+
+
+async def _report(work: Awaitable[dict[str, object]]) -> None:
+    result = await work
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
-    os._exit(0)  # skip tearing down hundreds of graphs; the process is done
+    # Exit from inside the loop: tearing down hundreds of graphs (or letting asyncio.run
+    # cancel Pipecat's tasks one by one) is not part of any figure.
+    os._exit(0)
 
 
 if __name__ == "__main__":

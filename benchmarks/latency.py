@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from benchmarks.session import FrameKind, Session, Variant, make_session
 from benchmarks.stats import summary_us
@@ -79,9 +80,9 @@ async def _with_session(variant: Variant, nodes: int) -> Session:
 
 async def run_latency(
     variants: list[Variant], sizes: list[int], kinds: list[FrameKind], count: int, warmup: int
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """`hop_latency` for every variant x chain length x frame kind, variants interleaved."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for kind in kinds:
         for nodes in sizes:
             row: dict[str, object] = {}
@@ -97,9 +98,9 @@ async def run_latency(
 
 async def run_throughput(
     variants: list[Variant], sizes: list[int], kind: FrameKind, count: int
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """`throughput` for every variant x chain length (after a short warm-up run)."""
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for nodes in sizes:
         row: dict[str, object] = {}
         for variant in variants:

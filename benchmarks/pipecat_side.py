@@ -72,7 +72,7 @@ class Head(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, UserStartedSpeakingFrame):
             self._probe.interrupting()
-            await self.broadcast_interruption()
+            await self.broadcast_interruption()  # type: ignore[no-untyped-call]
         elif isinstance(frame, BurstFrame):
             await self._burst(frame)
         else:
@@ -86,7 +86,7 @@ class Head(FrameProcessor):
             await self.push_frame(audio)
         if frame.request:
             self._probe.interrupting()
-            await self.broadcast_interruption()
+            await self.broadcast_interruption()  # type: ignore[no-untyped-call]
 
     def set_producing(self, on: bool) -> None:
         """Start or stop the producer task (a task of this processor's task manager)."""
@@ -149,10 +149,10 @@ class PipecatSession:
     async def start(self) -> None:
         started = asyncio.Event()
 
-        @self.worker.event_handler("on_pipeline_started")
         async def on_started(_worker: PipelineWorker, _frame: Frame) -> None:
             started.set()
 
+        self.worker.add_event_handler("on_pipeline_started", on_started)
         self._runner = WorkerRunner(handle_sigint=False, check_dangling_tasks=False)
         await self._runner.add_workers(self.worker)
         self._run_task = asyncio.create_task(self._runner.run())

@@ -10,6 +10,7 @@ lateness at that moment (a lower bound) and mark the run saturated.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 
@@ -44,12 +45,15 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         await s.start()
     sched: dict[int, int] = {}
     late: list[int] = []
+    drained = asyncio.Event()
 
     def on_exit(fid: int) -> None:
         t = time.perf_counter_ns()
         due = sched.pop(fid, None)
         if due is not None:
             late.append(t - due)
+            if not sched:
+                drained.set()
 
     for s in sessions:
         s.probe.on_exit = on_exit
@@ -63,8 +67,10 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         for i, s in enumerate(sessions)
     ]
     sent = sum(await asyncio.gather(*drivers))
-    while sched and time.perf_counter_ns() < stop_ns:
-        await asyncio.sleep(0.005)
+    if sched:
+        drained.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(drained.wait(), max(0.0, (stop_ns - time.perf_counter_ns()) / 1e9))
     cpu, wall = time.process_time() - cpu0, (time.perf_counter_ns() - wall0 - LEAD_NS) / 1e9
     end = time.perf_counter_ns()
     undelivered = [end - due for due in sched.values()]

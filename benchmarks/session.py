@@ -22,6 +22,7 @@ class Variant(enum.StrEnum):
     VOICEGRAPH = "voicegraph"  # default runtime: cheap nodes fused into direct calls
     VOICEGRAPH_QUEUED = "voicegraph_queued"  # Runtime(fuse=False): every node queued in its own task
     PIPECAT = "pipecat"  # Pipecat 1.14: every processor behind its own queues and tasks
+    NONE = "none"  # no framework: push hands the frame to the probe (driver cost only)
 
 
 class Session(Protocol):
@@ -62,6 +63,8 @@ class Session(Protocol):
 
 def make_session(variant: Variant, nodes: int, *, name: str = "g", capacity: int | None = None) -> Session:
     """A session of `variant` with `nodes` nodes; `capacity` sets every voicegraph edge (queued)."""
+    if variant is Variant.NONE:
+        return NullSession(nodes)
     if variant is Variant.PIPECAT:
         from benchmarks.pipecat_side import PipecatSession
 
@@ -70,3 +73,42 @@ def make_session(variant: Variant, nodes: int, *, name: str = "g", capacity: int
 
     fuse = variant is Variant.VOICEGRAPH
     return VoicegraphSession(nodes, name=name, fuse=fuse, capacity=capacity)
+
+
+class NullSession:
+    """No framework at all: `push` reports the frame as delivered at once.
+
+    Measures what a workload's driver costs by itself (timers, frame objects, bookkeeping),
+    so that cost can be taken out of the per-hop figures. Only `push` is meaningful.
+    """
+
+    def __init__(self, nodes: int) -> None:
+        from benchmarks.voicegraph_side import VoicegraphSession  # imported now, not on the clock
+
+        self.probe = Probe()
+        self.nodes = nodes
+        self._make = VoicegraphSession.make_frame
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def frame(self, kind: FrameKind) -> tuple[object, int]:
+        return self._make(kind)
+
+    async def push(self, frame: object) -> None:
+        self.probe.exit(getattr(frame, "id", 0))
+
+    async def barge_in(self) -> None:
+        pass
+
+    async def interrupt(self) -> None:
+        pass
+
+    async def burst(self, count: int, *, request: bool) -> None:
+        pass
+
+    def set_producing(self, on: bool) -> None:
+        pass

@@ -36,7 +36,9 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 3)
 
 
-def compare(figures: dict[str, dict[str, float]], keys: Sequence[str], base: str = "pipecat") -> dict[str, object]:
+def compare(
+    figures: dict[str, dict[str, float]], keys: Sequence[str], base: str = "pipecat"
+) -> dict[str, object]:
     """For each variant other than `base`, the ratio variant/base of each numeric key."""
     out: dict[str, object] = {}
     ref = figures.get(base)
@@ -45,5 +47,7 @@ def compare(figures: dict[str, dict[str, float]], keys: Sequence[str], base: str
     for name, fig in figures.items():
         if name == base:
             continue
-        out[f"{name}/{base}"] = {k: ratio(float(fig[k]), float(ref[k])) for k in keys if k in fig and k in ref}
+        out[f"{name}/{base}"] = {
+            k: ratio(float(fig[k]), float(ref[k])) for k in keys if k in fig and k in ref
+        }
     return out

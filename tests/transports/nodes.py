@@ -99,5 +99,7 @@ class ToneBot(Processor):
         data = tone(self._frame_ms, fmt=self._fmt, hz=330.0)
         for k in range(self._frames):
             word = f"w{k + 1}"
-            await out.send(TTSAudioFrame(data=data, format=self._fmt, text=word, word_times_ms=((word, 0.0),)))
+            await out.send(
+                TTSAudioFrame(data=data, format=self._fmt, text=word, word_times_ms=((word, 0.0),))
+            )
         await out.send(ResponseEndFrame(response_id=rid))

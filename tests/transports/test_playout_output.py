@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -49,7 +51,7 @@ class Session:
 
 
 @contextlib.asynccontextmanager
-async def session(output_format: AudioFormat | None = None, **playout: float) -> AsyncIterator[Session]:
+async def session(output_format: AudioFormat | None = None, **playout: Any) -> AsyncIterator[Session]:
     clock = VirtualClock()
     client = MemoryTransport(output_format=output_format)
     graph = Graph.chain(client.input(), client.output(**playout))
@@ -66,7 +68,7 @@ async def test_reply_plays_in_fixed_chunks_at_exact_deadlines() -> None:
         await s.rt.push(TTSAudioFrame(data=audio, format=PCM16K))
     chunks = s.chunks()
     assert len(chunks) == 50
-    assert {b.pts - a.pts for a, b in zip(chunks, chunks[1:], strict=False)} == {20 * MS}
+    assert {b.pts - a.pts for a, b in itertools.pairwise(chunks)} == {20 * MS}
     assert b"".join(c.data for c in chunks) == audio
 
 
@@ -160,9 +162,13 @@ async def test_bot_speaking_events_go_both_ways_around_the_audio() -> None:
         outputs = s.client.outputs_nowait()
     kinds = [type(f) for f in outputs if not isinstance(f, OutputAudioFrame)]
     assert kinds == [BotStartedSpeakingFrame, BotStoppedSpeakingFrame]
-    assert isinstance(outputs[0], BotStartedSpeakingFrame) and isinstance(outputs[-1], BotStoppedSpeakingFrame)
+    assert isinstance(outputs[0], BotStartedSpeakingFrame) and isinstance(
+        outputs[-1], BotStoppedSpeakingFrame
+    )
     for seen in (s.up, s.down):
-        assert [type(f) for f in seen if isinstance(f, BotStartedSpeakingFrame | BotStoppedSpeakingFrame)] == [
+        assert [
+            type(f) for f in seen if isinstance(f, BotStartedSpeakingFrame | BotStoppedSpeakingFrame)
+        ] == [
             BotStartedSpeakingFrame,
             BotStoppedSpeakingFrame,
         ]
@@ -221,3 +227,12 @@ async def test_late_playout_reports_qos_upstream_and_does_not_burst() -> None:
     gaps = [b - a for a, b in zip(out.times, out.times[1:], strict=False)]
     assert gaps == [20 * MS, 20 * MS, 100 * MS] + [20 * MS] * 6
     assert out.stats.late_ticks == 1
+
+
+async def test_reply_after_an_idle_interruption_keeps_its_response_id() -> None:
+    async with session() as s:
+        await s.rt.interrupt("user spoke while the bot was quiet")
+        await s.rt.push(ResponseStartFrame(response_id="after"))
+        await s.rt.push(TTSAudioFrame(data=tone(100), format=PCM16K))
+        await s.rt.push(ResponseEndFrame(response_id="after"))
+    assert [(r.response_id, r.interrupted) for r in s.reports()] == [("after", False)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 
@@ -27,7 +28,7 @@ async def test_real_clock_playout_sends_chunks_one_duration_apart() -> None:
         while len(times) < 30:
             if isinstance(await client.next_output(), OutputAudioFrame):
                 times.append(time.monotonic_ns())
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     span = times[-1] - times[0]
     assert 29 * 20 * MS - 15 * MS <= span <= 29 * 20 * MS + 60 * MS
     assert 17 * MS <= statistics.median(gaps) <= 23 * MS

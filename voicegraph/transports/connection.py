@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from voicegraph.framework.formats import PCM16K
 
@@ -30,7 +30,7 @@ class Connection:
         session_id: id of the session (default: a random one).
     """
 
-    supports_marks: ClassVar[bool] = False
+    supports_marks: bool = False
     """Whether the medium echoes playout marks (see `PlayoutOutput.on_mark`)."""
 
     def __init__(

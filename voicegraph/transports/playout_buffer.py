@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 
 from voicegraph.transports.playout_chunker import PlayoutChunk
@@ -42,30 +43,56 @@ class DroppedAudio:
 class PlayoutBuffer:
     """Bounded FIFO of chunks and markers. A full buffer makes `put` wait (backpressure).
 
+    The consumer waits with `wait` and takes with `get_nowait`, so nothing leaves the
+    buffer until the consumer actually runs: an interruption in between finds it there.
+
     Args:
         capacity: most items held (>= 2).
     """
 
     def __init__(self, capacity: int) -> None:
-        self._q: asyncio.Queue[PlayoutItem] = asyncio.Queue(maxsize=max(2, capacity))
+        self._items: deque[PlayoutItem] = deque()
+        self._capacity = max(2, capacity)
+        self._readable = asyncio.Event()  # set iff items are held
+        self._writable = asyncio.Event()  # set iff there is room
+        self._writable.set()
 
     def __len__(self) -> int:
-        return self._q.qsize()
+        return len(self._items)
 
     async def put(self, item: PlayoutItem) -> None:
         """Append `item`, waiting for room."""
-        await self._q.put(item)
+        while len(self._items) >= self._capacity:
+            self._writable.clear()
+            await self._writable.wait()
+        self._items.append(item)
+        self._readable.set()
 
-    async def get(self) -> PlayoutItem:
-        """Wait for and take the next item."""
-        return await self._q.get()
+    async def wait(self) -> None:
+        """Wait until the buffer holds an item (without taking it)."""
+        await self._readable.wait()
 
     def get_nowait(self) -> PlayoutItem | None:
         """Take the next item, or None when the buffer is empty."""
-        try:
-            return self._q.get_nowait()
-        except asyncio.QueueEmpty:
+        if not self._items:
             return None
+        item = self._items.popleft()
+        if not self._items:
+            self._readable.clear()
+        self._writable.set()
+        return item
+
+    async def settle(self, rounds: int) -> None:
+        """Yield up to `rounds` event-loop rounds, until the buffer holds an item.
+
+        A producer woken at the same instant as the playout loop (same deadline) may not
+        have run yet; a few rounds let its audio reach the buffer before a chunk period
+        is declared silent.
+        """
+        for _ in range(rounds):
+            if self._items:
+                break
+            await asyncio.sleep(0)
 
     def drop(self) -> DroppedAudio:
         """Empty the buffer (interruption), releasing markers; account for the audio."""

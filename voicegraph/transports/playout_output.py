@@ -21,13 +21,17 @@ from voicegraph.framework.frames.system import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutItem, PlayoutMarker
+from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutMarker
 from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
 from voicegraph.transports.reply_ledger import ReplyLedger
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.formats import AudioFormat
+
+
+_SETTLE_ROUNDS = 4
+"""Event-loop rounds an empty tick waits for a producer due at the same instant."""
 
 
 @dataclass(slots=True)
@@ -251,23 +255,21 @@ class PlayoutOutput(Processor):
     async def _run(self) -> None:
         try:
             while True:
-                gen = self._gen
-                first: PlayoutItem | None = None
                 if self._speaking:
+                    gen = self._gen
                     await self.clock.sleep_until(self._next)
+                    if gen != self._gen:
+                        continue
                 else:
-                    first = await self._buffer.get()
+                    await self._buffer.wait()
                     self._next = self.clock.now_ns()
-                if gen != self._gen:
-                    self._discard(first)
-                    continue
-                await self._tick(first, gen)
+                await self._tick(self._gen)
         finally:
             for w in self._waiters:
                 if not w.done():
                     w.set_result(None)
 
-    async def _tick(self, first: PlayoutItem | None, gen: int) -> None:
+    async def _tick(self, gen: int) -> None:
         now = self.clock.now_ns()
         late = now - self._next
         if late > self._qos_ns:
@@ -275,25 +277,25 @@ class PlayoutOutput(Processor):
             self._next = now  # re-anchor: never burst to catch up
             await self.outbox.send_up(QoSFrame(lateness_ns=late))
             if gen != self._gen:
-                self._discard(first)
                 return
-        item = first
         while True:
-            if item is None:
-                item = self._buffer.get_nowait()
-                if item is None:
-                    await self._underrun(now, gen)
+            if self._speaking and not len(self._buffer):
+                await self._buffer.settle(_SETTLE_ROUNDS)
+                if gen != self._gen:
                     return
+            item = self._buffer.get_nowait()
+            if item is None:
+                await self._underrun(now, gen)
+                return
             if isinstance(item, PlayoutChunk):
                 if item.epoch >= self._epoch_floor:
                     await self._play(item, gen)
                     return
                 self.stats.dropped_chunks += 1
-            else:
-                await self._on_marker(item)
-                if gen != self._gen:
-                    return
-            item = None
+                continue
+            await self._on_marker(item)
+            if gen != self._gen:
+                return
 
     async def _play(self, chunk: PlayoutChunk, gen: int) -> None:
         reply = self.replies.current or self.replies.open()
@@ -355,8 +357,3 @@ class PlayoutOutput(Processor):
         await self.write_event(frame)
         await self.outbox.send(frame)
         await self.outbox.send_up(frame)
-
-    @staticmethod
-    def _discard(item: PlayoutItem | None) -> None:
-        if isinstance(item, PlayoutMarker):
-            item.release()

@@ -12,7 +12,8 @@ from tests.processors.tts.tts_harness import Playout, audio, pcm_of, seconds, sp
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.framework.frames import Frame, SentenceFrame, TTSAudioFrame
+from voicegraph.framework.frames import Frame, LLMResponseEndFrame, LLMTextFrame, SentenceFrame, TTSAudioFrame
+from voicegraph.processors.text import SentenceAggregator
 from voicegraph.processors.tts import EspeakTTS
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 
@@ -108,3 +109,17 @@ async def test_transcripts_pass_through_unspoken() -> None:
         await rt.push(transcript)
         await rt.end()
     assert transcript in out and not audio(out)
+
+
+@pytest.mark.anyio
+async def test_streamed_llm_tokens_are_spoken_sentence_by_sentence() -> None:
+    reply = "Sure. Your table is booked for eight. Anything else?"
+    async with Runtime(Graph.chain(SentenceAggregator(first_clause_words=0), EspeakTTS())) as rt:
+        out = rt.collect()
+        for i, word in enumerate(reply.split(" ")):
+            await rt.push(LLMTextFrame(text=word if i == 0 else " " + word))
+        await rt.push(LLMResponseEndFrame())
+        await rt.end()
+    spoken = [f.text for f in audio(out) if f.text]
+    assert spoken == ["Sure.", "Your table is booked for eight.", "Anything else?"]
+    assert isinstance(out[-2], LLMResponseEndFrame)

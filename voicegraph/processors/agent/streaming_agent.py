@@ -37,7 +37,7 @@ class StreamingAgent(Processor):
     """
 
     concurrent: ClassVar[bool] = True
-    interruptible: ClassVar[bool] = True
+    interruptible = True
 
     def generate(self, frame: LLMMessagesFrame) -> AsyncGenerator[ChatEvent, None]:
         """The events of the reply to `frame`; subclasses implement it."""

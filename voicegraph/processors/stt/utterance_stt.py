@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from voicegraph.framework.bus import MetricsEvent
+from voicegraph.framework.bus import ErrorEvent, MetricsEvent
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
     InputAudioFrame,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from voicegraph.processors.stt.recognizer import Recognizer
 
 PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
+log = logging.getLogger(__name__)
 
 
 _Job = Action | TurnEndFrame | None
@@ -49,7 +52,7 @@ class UtteranceSTT(Processor):
     """
 
     concurrent: ClassVar[bool] = True
-    interruptible: ClassVar[bool] = False
+    interruptible = False
     background_output: ClassVar[bool] = True  # transcripts come from the engine worker task
     accepts: tuple[AudioFormat, ...] | None = (PCM16K,)
 
@@ -134,15 +137,21 @@ class UtteranceSTT(Processor):
         rec = self._recognizer
         assert rec is not None
         while (job := self._held.pop() if self._held else await self._jobs.get()) is not None:
-            if isinstance(job, Feed):
-                await self._feed(rec, job.pcm)
-            elif isinstance(job, Begin):
-                self._last_interim = ""
-                await asyncio.to_thread(rec.begin, job.preroll)
-            elif isinstance(job, End):
-                await self._end(rec, job.speech_end_ns)
-            else:
-                await self.outbox.send(job)
+            try:
+                await self._run(rec, job)
+            except Exception as exc:  # an engine failure costs one utterance, not the session
+                self._report(exc)
+
+    async def _run(self, rec: Recognizer, job: Action | TurnEndFrame) -> None:
+        if isinstance(job, Feed):
+            await self._feed(rec, job.pcm)
+        elif isinstance(job, Begin):
+            self._last_interim = ""
+            await asyncio.to_thread(rec.begin, job.preroll)
+        elif isinstance(job, End):
+            await self._end(rec, job.speech_end_ns)
+        else:
+            await self.outbox.send(job)
 
     async def _feed(self, rec: Recognizer, pcm: NDArray[np.int16]) -> None:
         parts = [pcm]
@@ -170,6 +179,17 @@ class UtteranceSTT(Processor):
                     language=result.language,
                 )
             )
+
+    def _report(self, exc: Exception) -> None:
+        err = (
+            exc
+            if isinstance(exc, VoiceError)
+            else VoiceError(ErrorCode.PIPELINE_ERROR, f"STT failed: {exc!r}")
+        )
+        err = err.with_node(self.name)
+        log.warning("%s: %s", self.name, err, exc_info=exc)
+        if self._ctx is not None:
+            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
 
     def _metric(self, key: str, value: float) -> None:
         bus: Bus | None = self._ctx.bus if self._ctx is not None else None

@@ -73,7 +73,7 @@ class WhisperEngine:
         *,
         model_dir: Path | None = None,
         compute_type: str = "int8",
-        threads: int = 1,
+        threads: int = 2,
         beam_size: int = 1,
         language: str = "en",
         prompt: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 from voicegraph.processors.tts.streaming_tts import SpeechEngine, StreamingTTS
@@ -11,8 +12,9 @@ class EspeakTTS(StreamingTTS):
     """Speaks text with eSpeak NG through `espeakng-loader` (pip extra `local`).
 
     Handles: TextFrame and SentenceFrame. Emits: 22.05 kHz mono s16 TTSAudioFrame
-    chunks of `chunk_ms`, with eSpeak's own word events as `word_times_ms`. Latency:
-    ~2 ms to the first chunk (synthesis runs ~500x faster than real time on one core).
+    chunks of `chunk_ms`, with eSpeak's own word events as `word_times_ms` (it may
+    fold a short function word into the next). Latency: ~2 ms to the first chunk
+    (synthesis runs ~500x faster than real time on one core).
     Flush: synthesis stops within one 60 ms engine buffer. Drain: nothing held.
 
     Args:
@@ -39,7 +41,10 @@ class EspeakTTS(StreamingTTS):
         trim_leading: bool = True,
         name: str | None = None,
     ) -> None:
-        engine = EspeakEngine(voice=voice, words_per_minute=words_per_minute, pitch=pitch)
+        try:
+            engine = EspeakEngine(voice=voice, words_per_minute=words_per_minute, pitch=pitch)
+        except VoiceError as exc:
+            raise exc.with_node(name or type(self).__name__) from None
         super().__init__(
             sample_rate=engine.sample_rate, chunk_ms=chunk_ms, trim_leading=trim_leading, name=name
         )

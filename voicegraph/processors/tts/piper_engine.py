@@ -83,6 +83,7 @@ class PiperEngine:
             opts = onnxruntime.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-wait between runs
             session = onnxruntime.InferenceSession(
                 model, sess_options=opts, providers=["CPUExecutionProvider"]
             )

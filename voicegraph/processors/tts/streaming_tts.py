@@ -56,7 +56,6 @@ class StreamingTTS(Processor):
     """
 
     concurrent: ClassVar[bool] = True
-    interruptible: ClassVar[bool] = True
 
     def __init__(
         self, *, sample_rate: int, chunk_ms: float = 40.0, trim_leading: bool = True, name: str | None = None

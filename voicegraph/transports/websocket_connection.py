@@ -1,0 +1,200 @@
+"""WebSocketConnection: one session's link to its client over WebSocket, via a serializer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.frames.audio import InputAudioFrame
+from voicegraph.framework.frames.control import EndFrame
+from voicegraph.framework.frames.system import InterruptRequestFrame
+from voicegraph.framework.frames.text import TranscriptFrame
+from voicegraph.transports.client_messages import (
+    ClientAudio,
+    ClientDtmf,
+    ClientEnd,
+    ClientInterrupt,
+    ClientMark,
+    ClientMessage,
+    ClientText,
+)
+from voicegraph.transports.close_codes import NORMAL, close_code, close_reason
+from voicegraph.transports.connection import Connection
+from voicegraph.transports.dtmf_frame import DTMFFrame
+
+if TYPE_CHECKING:
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.transports.client_messages import ClientStart
+    from voicegraph.transports.serializer import Message, Serializer
+
+log = logging.getLogger("voicegraph.transports.websocket")
+
+
+class WebSocketConnection(Connection):
+    """A session's link to a WebSocket client; the socket may change (resume), the session not.
+
+    Reads client messages through the serializer (bad ones get a coded error and are
+    counted; after `max_bad_messages` the socket is closed with the error's close code).
+    Writes bot audio, events, clears and marks through it. When the socket drops, the
+    session waits `resume_grace_s` for the client to come back with its resume token
+    (bot output meanwhile is dropped and counted); otherwise the client is lost. A send
+    that blocks longer than `send_timeout_s` (a client that stopped reading) closes the
+    socket.
+
+    Args:
+        serializer: the wire protocol, already past its start message.
+        start: the client's start message.
+        resume_grace_s: how long a dropped socket may be replaced (0: no resume).
+        max_bad_messages: bad messages tolerated before the socket is closed.
+        send_timeout_s: deadline of one send.
+    """
+
+    def __init__(
+        self,
+        serializer: Serializer,
+        start: ClientStart,
+        *,
+        resume_grace_s: float = 0.0,
+        max_bad_messages: int = 10,
+        send_timeout_s: float = 5.0,
+    ) -> None:
+        super().__init__(input_format=start.input_format, output_format=start.output_format)
+        self.serializer = serializer
+        self.start = start
+        self.supports_marks = serializer.supports_marks
+        resumable = serializer.supports_resume and resume_grace_s > 0
+        self.resume_token = secrets.token_urlsafe(18) if resumable else ""
+        self.bad_messages = 0
+        self.dropped_messages = 0
+        """Messages for the client dropped while no socket was attached."""
+        self._grace = resume_grace_s if resumable else 0.0
+        self._max_bad = max_bad_messages
+        self._send_timeout = send_timeout_s
+        self._ws: Any = None  # websockets ServerConnection; Any keeps websockets optional
+        self._attached = asyncio.Event()
+
+    # -- sockets --------------------------------------------------------------------------
+    def attach(self, ws: Any) -> Any:
+        """Use socket `ws` from now on; returns the socket it replaces (or None)."""
+        old, self._ws = self._ws, ws
+        self._attached.set()
+        return old
+
+    def _detach(self, ws: Any) -> None:
+        if self._ws is ws:
+            self._ws = None
+            self._attached.clear()
+
+    @property
+    def attached(self) -> bool:
+        """Whether a client socket is attached now."""
+        return self._ws is not None
+
+    async def send_started(self, *, resumed: bool) -> None:
+        """Acknowledge the client's start message."""
+        await self._send(self.serializer.encode_started(self.session_id, self.resume_token, resumed=resumed))
+
+    async def close(self, err: VoiceError | None = None) -> None:
+        """End the session's socket: an error or end message, then the close frame."""
+        ws = self._ws
+        if ws is None:
+            return
+        await self._send(self.serializer.encode_error(err) if err else self.serializer.encode_end())
+        code, reason = (close_code(err.code), close_reason(err)) if err else (NORMAL, "session ended")
+        await ws.close(code, reason)
+        self._detach(ws)
+
+    # -- client to graph ------------------------------------------------------------------
+    async def receive(self) -> Frame | None:
+        from websockets.exceptions import ConnectionClosed
+
+        while True:
+            ws = self._ws
+            if ws is None:
+                if not await self._await_resume():
+                    return None
+                continue
+            try:
+                message = await ws.recv()
+            except ConnectionClosed:
+                self._detach(ws)
+                continue
+            try:
+                msg = self.serializer.parse(message)
+            except VoiceError as err:
+                await self._bad_message(ws, err)
+                continue
+            if isinstance(msg, ClientEnd):
+                return EndFrame(reason="client_end") if msg.drain else None
+            frame = await self._to_frame(msg)
+            if frame is not None:
+                return frame
+
+    async def _to_frame(self, msg: ClientMessage | None) -> Frame | None:
+        if isinstance(msg, ClientAudio):
+            return InputAudioFrame(data=msg.data, format=self.input_format)
+        if isinstance(msg, ClientMark):
+            await self.deliver_mark(msg.name)
+            return None
+        if isinstance(msg, ClientText):
+            return TranscriptFrame(text=msg.text, user_id=self.session_id)
+        if isinstance(msg, ClientInterrupt):
+            return InterruptRequestFrame(reason="client")
+        if isinstance(msg, ClientDtmf):
+            return DTMFFrame(digit=msg.digit)
+        return None
+
+    async def _await_resume(self) -> bool:
+        if self._grace <= 0 or self.finished:
+            return False
+        try:
+            async with asyncio.timeout(self._grace):
+                await self._attached.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _bad_message(self, ws: Any, err: VoiceError) -> None:
+        self.bad_messages += 1
+        log.debug("session %s: bad message: %s", self.session_id, err)
+        await self._send(self.serializer.encode_error(err))
+        if self.bad_messages >= self._max_bad:
+            final = VoiceError(err.code, f"too many bad messages ({self.bad_messages}); last: {err.message}")
+            await self._send(self.serializer.encode_error(final))
+            await ws.close(close_code(final.code), close_reason(final))
+
+    # -- graph to client ------------------------------------------------------------------
+    async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
+        await self._send(self.serializer.encode_audio(data))
+
+    async def write_event(self, frame: Frame) -> None:
+        await self._send(self.serializer.encode_event(frame))
+
+    async def write_clear(self) -> None:
+        await self._send(self.serializer.encode_clear())
+
+    async def write_mark(self, name: str) -> None:
+        await self._send(self.serializer.encode_mark(name))
+
+    async def _send(self, message: Message | None) -> None:
+        if message is None:
+            return
+        ws = self._ws
+        if ws is None:
+            self.dropped_messages += 1
+            return
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await ws.send(message)
+        except ConnectionClosed:
+            self._detach(ws)
+        except TimeoutError:
+            log.warning("session %s: client stopped reading; closing its socket", self.session_id)
+            self._detach(ws)
+            ws.transport.abort()  # a close handshake would wait behind the full buffer
