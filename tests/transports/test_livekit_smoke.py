@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import array
 import asyncio
-import itertools
 import math
 import uuid
 

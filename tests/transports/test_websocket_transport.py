@@ -229,3 +229,14 @@ async def test_failing_graph_factory_closes_with_its_code_and_the_server_goes_on
                 _, messages = await collect(ws)
             assert [m["code"] for m in messages] == ["invalid_config"]
             assert ws.close_code == 4500
+
+
+async def test_stopping_the_server_ends_live_sessions_and_closes_their_sockets() -> None:
+    async with serving(resume_grace_s=10.0) as t, connect(t.url) as ws:
+        await start(ws)
+        await send_audio(ws, tone(200))
+        with anyio.fail_after(3):
+            await t.stop()
+        await collect(ws)
+        assert not t.sessions
+    assert ws.close_code in (1000, 1001)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import itertools
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -103,19 +103,40 @@ def load_spec(source: str | Path | dict[str, Any]) -> GraphSpec:
         raise VoiceError(ErrorCode.INVALID_CONFIG, "invalid graph spec", details=details) from exc
 
 
+_KNOWN_TYPES: dict[str, Any] = {
+    "AudioFormat": AudioFormat,
+    "SampleFormat": SampleFormat,
+    "Any": Any,
+    **{n: getattr(collections.abc, n) for n in ("Callable", "Mapping", "Sequence", "Iterable")},
+}
+
+
+def _resolve(annotation: Any, owner: Any) -> Any:
+    """Evaluate one postponed annotation; names imported only for type checking fall back
+    to common framework types, and unknown ones to Any (the node then checks its input)."""
+    if annotation is inspect.Parameter.empty:
+        return Any
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = {**_KNOWN_TYPES, **getattr(owner, "__globals__", {})}
+    try:
+        return eval(annotation, namespace)
+    except Exception:
+        return Any
+
+
 def params_model(factory: Any) -> type[BaseModel]:
     """The pydantic model of a factory's parameters: its `Params`, else its signature."""
     explicit = getattr(factory, "Params", None)
     if isinstance(explicit, type) and issubclass(explicit, BaseModel):
         return explicit
     target = factory.__init__ if inspect.isclass(factory) else factory
-    hints = typing.get_type_hints(target)
     fields: dict[str, Any] = {}
     for p in inspect.signature(target).parameters.values():
         if p.name in ("self", "name") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         default = ... if p.default is inspect.Parameter.empty else p.default
-        fields[p.name] = (hints.get(p.name, Any), default)
+        fields[p.name] = (_resolve(p.annotation, target), default)
     config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     model: type[BaseModel] = create_model(
         f"{getattr(factory, '__name__', 'node')}Params", __config__=config, **fields

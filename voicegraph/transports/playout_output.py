@@ -219,6 +219,8 @@ class PlayoutOutput(Processor):
         if self._chunker is not None:
             queued_ns += self._chunker.pending_ns
             self._chunker.clear()
+        for conv in self._converters.values():
+            await conv.on_flush()
         cut = self.replies.cut(self.clock.now_ns(), queued_ns, dropped.later)
         self._settled.set()
         self.stats.interrupted_replies += len(cut)
