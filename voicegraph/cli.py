@@ -1,36 +1,29 @@
-"""The `voicegraph` command: demo, providers."""
+"""The `voicegraph` command. Each subcommand lives in `voicegraph/commands/<name>.py`,
+which defines `add_parser(subparsers)` registering itself with a `fn(args) -> int`."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
+import pkgutil
 import sys
 
-
-def _demo(args: argparse.Namespace) -> int:
-    from voicegraph.graphs.runtime_demo import run_demo
-
-    asyncio.run(run_demo())
-    return 0
+import voicegraph.commands
 
 
-def _providers(args: argparse.Namespace) -> int:
-    from voicegraph.framework.registry import GROUPS, registry
-
-    for kind in GROUPS:
-        print(f"{kind}: {', '.join(registry.names(kind)) or '-'}")
-    return 0
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command module's subcommand."""
+    parser = argparse.ArgumentParser(prog="voicegraph", description="Real-time voice agents as graphs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for info in sorted(pkgutil.iter_modules(voicegraph.commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"voicegraph.commands.{info.name}")
+        module.add_parser(sub)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `voicegraph` command."""
-    parser = argparse.ArgumentParser(prog="voicegraph", description="Real-time voice agents as graphs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the offline demo").set_defaults(fn=_demo)
-    sub.add_parser("providers", help="list registered processors, transports, backends").set_defaults(
-        fn=_providers
-    )
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     result: int = args.fn(args)
     return result
 

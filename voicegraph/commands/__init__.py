@@ -1,0 +1,1 @@
+"""Subcommands of the `voicegraph` CLI, one module each (see `voicegraph.cli`)."""
