@@ -304,21 +304,30 @@ async def test_spawned_background_tasks_stop_with_the_graph() -> None:
     assert not rt.tasks
 
 
-async def test_a_busy_backlog_yields_so_others_get_to_run() -> None:
-    graph = Graph.chain(QueuedRecorder())
-    graph.edges[next(iter(graph.processors))] = EdgeConfig(capacity=2000)
-    async with Runtime(graph) as rt:
-        for i in range(1000):
-            await rt.push(TextFrame(text=str(i)))
-        progress: list[int] = []
+async def test_a_busy_backlog_yields_so_other_graphs_make_progress() -> None:
+    order: list[str] = []
 
-        async def other() -> None:
-            for _ in range(5):
-                progress.append(len(rt.collect()))
-                await asyncio.sleep(0)
+    class Note(Processor):
+        concurrent = True
 
-        await other()
-    assert len(progress) == 5
+        @handles
+        async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+            order.append(frame.text)
+
+    graphs = []
+    for tag in "ab":
+        graph = Graph.chain(Note(name=tag))
+        graph.edges[tag] = EdgeConfig(capacity=1000)
+        graphs.append(Runtime(graph))
+    for rt, tag in zip(graphs, "ab", strict=True):
+        await rt.start()
+        for i in range(500):
+            await rt.push(TextFrame(text=tag))  # both backlogs are queued before either runs
+    for rt in graphs:
+        await rt.end()
+    first_b = order.index("b")
+    assert order.count("a") == order.count("b") == 500
+    assert first_b < 100, f"graph b waited for {first_b} frames of graph a"
 
 
 async def test_lifecycle_hooks_run_once_each() -> None:
@@ -346,3 +355,16 @@ async def test_observers_see_frames_crossing_a_link() -> None:
     async with rt:
         await rt.push(TextFrame(text="x"))
     assert crossed == ["a->b:TextFrame", "a->b:EndFrame"]
+
+
+async def test_sticky_frames_are_remembered_per_node() -> None:
+    from voicegraph.framework import AudioFormat
+    from voicegraph.framework.frames import FormatFrame
+
+    node = Recorder()
+    async with Runtime(Graph.chain(node)) as rt:
+        await rt.push(FormatFrame(format=AudioFormat(8000)))
+        await rt.push(FormatFrame(format=AudioFormat(24000)))
+        kept = node.sticky_frame(FormatFrame)
+        assert kept is not None and kept.format.rate == 24000
+        assert node.sticky_frame(TextFrame) is None

@@ -56,7 +56,7 @@ class Node:
     __slots__ = (
         "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
         "flush_cancels", "in_stats", "input_format", "interruptible", "name", "output_format",
-        "proc", "runtime", "seen", "system_out", "task", "up",
+        "proc", "runtime", "seen", "sticky", "system_out", "task", "up",
     )  # fmt: skip
 
     def __init__(self, proc: Processor, runtime: Runtime, edge: Edge | None) -> None:
@@ -80,6 +80,7 @@ class Node:
         self.seen: deque[Frame] | None = None  # fan-in/fan-out de-duplication ring
         self.input_format: AudioFormat | None = None
         self.output_format: AudioFormat | None = None
+        self.sticky: dict[type[Frame], Frame] = {}
         proc._node = self
 
     def wire(self) -> None:
@@ -118,6 +119,8 @@ class Node:
         if type(frame) is EndFrame:
             await self._end(frame)
             return
+        if frame.sticky:
+            self.sticky[type(frame)] = frame
         proc = self.proc
         handler = proc._dispatch.get(type(frame), _MISSING)
         if handler is _MISSING:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.outbox import Outbox
 
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+FrameT = TypeVar("FrameT", bound=Frame)
 Handler = Callable[[Frame, "Outbox"], Awaitable[None]]
 
 _HANDLES_ATTR = "__voicegraph_handles__"
@@ -150,6 +151,11 @@ class Processor:
     def input_format(self) -> AudioFormat | None:
         """The audio format negotiated for this node's input (None if no audio)."""
         return self._attached().input_format
+
+    def sticky_frame(self, frame_type: type[FrameT]) -> FrameT | None:
+        """The last sticky frame of `frame_type` (e.g. `FormatFrame`) that reached this node."""
+        frame = self._attached().sticky.get(frame_type)
+        return frame if isinstance(frame, frame_type) else None
 
     def _attached(self) -> Node:
         if self._node is None:

@@ -28,6 +28,7 @@ class ConnectionInput(Processor):
     """
 
     interruptible = False
+    background_output = True  # frames leave from the reader task
 
     def __init__(self, conn: Connection, *, name: str | None = None) -> None:
         super().__init__(name=name)

@@ -82,7 +82,7 @@ class PlayoutOutput(Processor):
 
     concurrent = True
     interruptible = True
-    latency = LatencySpec(20.0, "one playout chunk")
+    background_output = True  # speaking events and reports leave from the playout loop
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class PlayoutOutput(Processor):
         if audio_format is not None:
             self.accepts = (audio_format,)
         self.chunk_ms = chunk_ms
+        self.latency = LatencySpec(chunk_ms, "one playout chunk")
         self.stats = PlayoutStats()
         self.replies = ReplyLedger()
         self._buffer = PlayoutBuffer(int(buffer_ms // chunk_ms))

@@ -51,6 +51,7 @@ class WavFileInput(Processor):
     """
 
     interruptible = False
+    background_output = True  # frames leave from the reader task
 
     def __init__(
         self,
