@@ -321,7 +321,7 @@ async def test_a_busy_backlog_yields_so_other_graphs_make_progress() -> None:
         graphs.append(Runtime(graph))
     for rt, tag in zip(graphs, "ab", strict=True):
         await rt.start()
-        for i in range(500):
+        for _ in range(500):
             await rt.push(TextFrame(text=tag))  # both backlogs are queued before either runs
     for rt in graphs:
         await rt.end()
