@@ -29,12 +29,15 @@ class LinearResampler:
 
     def __init__(self, src_rate: int, dst_rate: int, channels: int) -> None:
         self._step = src_rate / dst_rate
-        self._pos = 0.0  # next output position, in input samples relative to `_prev`
-        self._prev = np.zeros((1, channels), dtype=np.float32)
+        self._pos = 0.0  # next output position, in samples from the start of the buffer
+        self._channels = channels
+        self._prev: NDArray[np.float32] | None = None  # last input sample, for continuity
 
     def process(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
         """Resample one block; keeps one sample of history for continuity."""
-        buf = np.concatenate([self._prev, x])
+        buf = x if self._prev is None else np.concatenate([self._prev, x])
+        if len(buf) == 0:
+            return np.zeros((0, self._channels), dtype=np.float32)
         last = len(buf) - 1
         n = int(np.floor((last - self._pos) / self._step)) + 1 if last >= self._pos else 0
         idx = self._pos + self._step * np.arange(n)
@@ -50,7 +53,7 @@ class LinearResampler:
     def reset(self) -> None:
         """Forget history (after an interruption)."""
         self._pos = 0.0
-        self._prev = np.zeros_like(self._prev)
+        self._prev = None
 
 
 class AudioConverter(Processor):
