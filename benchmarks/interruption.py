@@ -13,6 +13,7 @@ leaving the last node after it has flushed are what a user would hear after barg
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -95,6 +96,7 @@ async def run_case(variant: Variant, scenario: str, how: str, reps: int) -> dict
     runs: list[dict[str, int]] = []
     capacity = CAPACITY if scenario == "backlog" and variant is not Variant.PIPECAT else None
     for i in range(reps):
+        gc.collect()  # start each repetition from a clean heap (outside the timed part)
         session = make_session(variant, NODES, name=f"int-{scenario}-{how}-{i}", capacity=capacity)
         await session.start()
         try:

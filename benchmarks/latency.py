@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any
 
@@ -73,6 +74,7 @@ async def throughput(session: Session, kind: FrameKind, count: int) -> dict[str,
 
 
 async def _with_session(variant: Variant, nodes: int) -> Session:
+    gc.collect()  # the previous framework's garbage must not be collected on this one's clock
     session = make_session(variant, nodes, name=f"lat-{variant}-{nodes}")
     await session.start()
     return session

@@ -34,20 +34,3 @@ def ratio(numerator: float, denominator: float) -> float | None:
     if not denominator or math.isnan(numerator) or math.isnan(denominator):
         return None
     return round(numerator / denominator, 3)
-
-
-def compare(
-    figures: dict[str, dict[str, float]], keys: Sequence[str], base: str = "pipecat"
-) -> dict[str, object]:
-    """For each variant other than `base`, the ratio variant/base of each numeric key."""
-    out: dict[str, object] = {}
-    ref = figures.get(base)
-    if ref is None:
-        return out
-    for name, fig in figures.items():
-        if name == base:
-            continue
-        out[f"{name}/{base}"] = {
-            k: ratio(float(fig[k]), float(ref[k])) for k in keys if k in fig and k in ref
-        }
-    return out

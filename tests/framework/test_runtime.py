@@ -368,3 +368,17 @@ async def test_sticky_frames_are_remembered_per_node() -> None:
         kept = node.sticky_frame(FormatFrame)
         assert kept is not None and kept.format.rate == 24000
         assert node.sticky_frame(TextFrame) is None
+
+
+async def test_a_hanging_flush_is_reported_and_the_others_still_flush() -> None:
+    class Hangs(Recorder):
+        async def on_flush(self) -> None:
+            await asyncio.sleep(3600)
+
+    after = Recorder(name="after")
+    rt = Runtime(Graph.chain(Hangs(name="hangs"), after), flush_timeout=0.05)
+    async with rt:
+        await rt.interrupt()
+    assert after.flushes == 1 and len(after.interrupts) == 1
+    (event,) = rt.bus.errors
+    assert event.error.code is ErrorCode.TIMEOUT and event.node == "hangs"

@@ -145,6 +145,6 @@ class Edge:
             q.extend(kept)
         gone = before - len(q)
         self.stats.flushed += gone
-        for _ in range(gone):
+        for _ in range(min(gone, len(self._putters))):
             self._wake_putter()
         return gone

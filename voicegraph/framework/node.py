@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.edge import Edge, EdgeStats
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.frames.system import InterruptFrame
-    from voicegraph.framework.processor import Processor
     from voicegraph.framework.runtime import Runtime
 
 _MISSING: Any = object()
@@ -190,15 +190,19 @@ class Node:
             task.cancel()
         return gone
 
-    async def finish_flush(self, frame: InterruptFrame, timeout: float) -> None:
+    def has_flush_work(self, frame: InterruptFrame) -> bool:
+        """Whether `finish_flush` would call anything (most pass-through nodes: no)."""
+        overrides = type(self.proc).on_flush is not Processor.on_flush
+        return (self.interruptible and overrides) or self.proc.handler_for(type(frame)) is not None
+
+    async def finish_flush(self, frame: InterruptFrame) -> None:
         """Second part: the processor's `on_flush`, then its InterruptFrame handler if any."""
         try:
-            async with asyncio.timeout(timeout):
-                if self.interruptible:
-                    await self.proc.on_flush()
-                handler = self.proc.handler_for(type(frame))
-                if handler is not None:
-                    await handler(frame, self.system_out)
+            if self.interruptible:
+                await self.proc.on_flush()
+            handler = self.proc.handler_for(type(frame))
+            if handler is not None:
+                await handler(frame, self.system_out)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -301,8 +301,7 @@ class Runtime:
         frame = InterruptFrame(new_epoch=self.epoch, reason=reason, epoch=self.epoch, pts=self.clock.now_ns())
         current = asyncio.current_task()
         flushed = sum(node.begin_flush(current) for node in self._order)
-        for node in self._order:
-            await node.finish_flush(frame, self.flush_timeout)
+        await self._finish_flush([n for n in self._order if n.has_flush_work(frame)], frame)
         flush_ns = time.perf_counter_ns() - t0
         for fn in self._outputs:
             fn(frame, "")
@@ -312,6 +311,21 @@ class Runtime:
             )
         )
         return True
+
+    async def _finish_flush(self, nodes: list[Node], frame: InterruptFrame) -> None:
+        # One deadline covers the whole pass (a timer per node would dominate its cost);
+        # a node that overruns it is reported and the pass goes on with a fresh deadline.
+        i = 0
+        while i < len(nodes):
+            try:
+                async with asyncio.timeout(self.flush_timeout):
+                    while i < len(nodes):
+                        await nodes[i].finish_flush(frame)
+                        i += 1
+            except TimeoutError:
+                msg = f"on_flush did not finish in {self.flush_timeout}s"
+                self.report(nodes[i], VoiceError(ErrorCode.TIMEOUT, msg, node=nodes[i].name))
+                i += 1
 
     # -- errors and statistics ------------------------------------------------------------
     def report(self, node: Node, exc: BaseException) -> None:

@@ -1,5 +1,7 @@
-"""Agent nodes: OpenAI-compatible streaming LLM (cloud or local llama.cpp) and a scripted agent."""
+"""Agent nodes: OpenAI-compatible streaming LLM (cloud or local llama.cpp), a scripted agent, and tools."""
 
+from voicegraph.processors.agent.call_frames import EndCallFrame as EndCallFrame
+from voicegraph.processors.agent.call_frames import TransferCallFrame as TransferCallFrame
 from voicegraph.processors.agent.chat_events import ChatEvent as ChatEvent
 from voicegraph.processors.agent.chat_events import Finish as Finish
 from voicegraph.processors.agent.chat_events import TextDelta as TextDelta
@@ -19,11 +21,17 @@ from voicegraph.processors.agent.scripted_agent import ScriptedAgent as Scripted
 from voicegraph.processors.agent.sse_decoder import SSEDecoder as SSEDecoder
 from voicegraph.processors.agent.sse_decoder import SSEEvent as SSEEvent
 from voicegraph.processors.agent.streaming_agent import StreamingAgent as StreamingAgent
+from voicegraph.processors.agent.tool import Tool as Tool
+from voicegraph.processors.agent.tool import tool as tool
 from voicegraph.processors.agent.tool_call_assembler import ToolCallAssembler as ToolCallAssembler
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame as LLMToolCallFrame
+from voicegraph.processors.agent.tool_context import ToolContext as ToolContext
+from voicegraph.processors.agent.tool_registry import ToolRegistry as ToolRegistry
+from voicegraph.processors.agent.tool_result import ToolResult as ToolResult
 
 __all__ = [
     "ChatEvent",
+    "EndCallFrame",
     "ChatResult",
     "ChatStreamParser",
     "ChatTimeouts",
@@ -42,6 +50,12 @@ __all__ = [
     "StreamingAgent",
     "TextDelta",
     "ToolCall",
+    "Tool",
     "ToolCallAssembler",
+    "ToolContext",
+    "ToolRegistry",
+    "ToolResult",
+    "TransferCallFrame",
     "Usage",
+    "tool",
 ]

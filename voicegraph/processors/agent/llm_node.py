@@ -14,18 +14,20 @@ from voicegraph.processors.agent.retry_policy import RetryPolicy
 from voicegraph.processors.agent.streaming_agent import StreamingAgent
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Iterable
 
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.frames.llm import LLMMessagesFrame
     from voicegraph.processors.agent.chat_events import ChatEvent
+    from voicegraph.processors.agent.tool_registry import ToolLike, ToolRegistry
 
 
 class LLMNode(StreamingAgent):
     """Streams replies from an OpenAI-compatible chat endpoint (OpenAI, Ollama, llama.cpp).
 
     Handles: `LLMMessagesFrame` (messages and tools). Emits: `LLMResponseStartFrame`,
-    `LLMTextFrame` per delta as it arrives, `LLMToolCallFrame` when tools are called,
+    `LLMTextFrame` per delta as it arrives, `LLMToolCallFrame` per tool round (tools run
+    by the node when it has `tools`), `EndCallFrame`/`TransferCallFrame` when a tool asks,
     `LLMResponseEndFrame(usage=...)`, and `MetricsFrame`s (`ttft_ms`, totals). Latency: the
     endpoint's time to first token (declared for a cloud model). Retries (backoff) and
     fallback endpoints apply only before the first token. Flush: the runtime cancels the
@@ -39,6 +41,10 @@ class LLMNode(StreamingAgent):
         params: extra request fields (`temperature`, `max_tokens`, `seed`, ...).
         timeouts, retry: per-attempt deadlines and backoff (objects or mappings).
         include_usage: ask for the usage chunk.
+        tools: a `ToolRegistry`, or functions / `Tool`s / `"module:attr"` strings to offer
+            the model; the node runs the calls (see `StreamingAgent`).
+        max_tool_steps: tool rounds per turn before the reply must be text.
+        tool_timeout_s: deadline of each tool call.
     """
 
     latency = LatencySpec(ms=400.0, note="time to first token of a cloud model")
@@ -55,9 +61,12 @@ class LLMNode(StreamingAgent):
         timeouts: ChatTimeouts | Mapping[str, float] | None = None,
         retry: RetryPolicy | Mapping[str, Any] | None = None,
         include_usage: bool = True,
+        tools: ToolRegistry | Iterable[ToolLike] | None = None,
+        max_tool_steps: int = 5,
+        tool_timeout_s: float = 10.0,
         name: str | None = None,
     ) -> None:
-        super().__init__(name=name)
+        super().__init__(tools=tools, max_tool_steps=max_tool_steps, tool_timeout_s=tool_timeout_s, name=name)
         if endpoints is None:
             primary = Endpoint.from_env(base_url=base_url, model=model, api_key=api_key)
             endpoints = (primary, *fallbacks)
@@ -77,6 +86,7 @@ class LLMNode(StreamingAgent):
 
     async def on_start(self, ctx: StartContext) -> None:
         """Open the HTTP client."""
+        await super().on_start(ctx)
         self._client = OpenAIChatClient(
             self.endpoints, timeouts=self.timeouts, retry=self.retry, include_usage=self.include_usage
         )

@@ -1,0 +1,159 @@
+"""Health: component checks combined into healthy / degraded / unhealthy, and `/health` over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("voicegraph.health")
+
+
+class HealthStatus(enum.StrEnum):
+    """Overall or per-component health, best first."""
+
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
+
+
+_RANK = {HealthStatus.HEALTHY: 0, HealthStatus.DEGRADED: 1, HealthStatus.UNHEALTHY: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentHealth:
+    """One component's status with the details that explain it.
+
+    `critical` components make the whole service unhealthy when they are; others only
+    degrade it.
+    """
+
+    name: str
+    status: HealthStatus
+    details: dict[str, Any] = field(default_factory=dict)
+    critical: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """The service's health: the worst component status (non-critical ones at most degrade)."""
+
+    status: HealthStatus
+    components: tuple[ComponentHealth, ...]
+
+    @classmethod
+    def of(cls, components: list[ComponentHealth]) -> HealthReport:
+        """Combine component statuses."""
+        worst = HealthStatus.HEALTHY
+        for c in components:
+            status = c.status
+            if not c.critical and status is HealthStatus.UNHEALTHY:
+                status = HealthStatus.DEGRADED
+            if _RANK[status] > _RANK[worst]:
+                worst = status
+        return cls(worst, tuple(components))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: `{"status": ..., "components": {name: {"status": ..., **details}}}`."""
+        return {
+            "status": str(self.status),
+            "components": {c.name: {"status": str(c.status), **c.details} for c in self.components},
+        }
+
+
+async def loop_lag_ms(probe_s: float = 0.01) -> float:
+    """How late the event loop wakes a short sleep, in ms (a busy loop degrades every session)."""
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    await asyncio.sleep(probe_s)
+    return max(0.0, (loop.time() - t0 - probe_s) * 1000.0)
+
+
+class HealthServer:
+    """A tiny HTTP/1.1 server for `GET <path>`: the JSON health report.
+
+    Status 200 when healthy or degraded, 503 when unhealthy (load balancers stop sending
+    traffic), 404 for other paths, 405 for other methods. One request per connection,
+    requests over 8 KiB or slower than 5 s are dropped. Runs on the backend's event loop.
+
+    Args:
+        check: returns the current report.
+        host, port: where to listen (port 0: a free port, see `port`).
+        path: the endpoint.
+        reuse_port: share the port with other worker processes (SO_REUSEPORT).
+    """
+
+    def __init__(
+        self,
+        check: Callable[[], Awaitable[HealthReport]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/health",
+        reuse_port: bool = False,
+    ) -> None:
+        self._check = check
+        self.host, self.port, self.path = host, port, path
+        self._reuse = reuse_port
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        """Start listening."""
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, reuse_port=self._reuse or None
+        )
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        """`http://host:port/path`."""
+        return f"http://{self.host}:{self.port}{self.path}"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(5.0):
+                head = await reader.readuntil(b"\r\n\r\n")
+            status, body = await self._answer(head)
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            writer.close()
+            return
+        reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}[status]
+        data = json.dumps(body).encode()
+        writer.write(
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
+            + data
+        )
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    async def _answer(self, head: bytes) -> tuple[int, dict[str, Any]]:
+        if len(head) > 8192:
+            return 404, {"error": "request too large"}
+        parts = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+        if len(parts) < 2 or parts[0] != "GET":
+            return 405, {"error": "only GET"}
+        if parts[1].split("?", 1)[0] != self.path:
+            return 404, {"error": "not found"}
+        try:
+            report = await self._check()
+        except Exception as exc:
+            log.exception("health check failed")
+            return 503, {"status": "unhealthy", "error": type(exc).__name__}
+        return (503 if report.status is HealthStatus.UNHEALTHY else 200), report.as_dict()

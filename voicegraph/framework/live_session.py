@@ -1,0 +1,155 @@
+"""LiveSession: a running session — its record, connection, graph runtime and trackers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from voicegraph.framework.conversation_log import ConversationLog, ConversationStateful
+
+if TYPE_CHECKING:
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.hooks import ConnectRequest, Principal
+    from voicegraph.framework.node import Link
+    from voicegraph.framework.runtime import Runtime
+    from voicegraph.framework.session import Session
+    from voicegraph.framework.turn_tracker import Turn, TurnTracker
+
+
+class SessionConnection(Protocol):
+    """What the session layer needs of a transport's connection (`transports.Connection`)."""
+
+    session_id: str
+    lost: bool
+
+    def finish(self, *, lost: bool = False) -> None:
+        """End the session: drained, or lost (cancelled)."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the session ended."""
+
+    async def wait_finished(self) -> None:
+        """Wait until the session ends."""
+
+
+@dataclass(slots=True)
+class Admission:
+    """A client let in by `SessionManager.admit`: its id, who it is, what it resumes."""
+
+    session_id: str
+    principal: Principal
+    request: ConnectRequest
+    resumed: Session | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    t0: float = field(default_factory=time.perf_counter)
+    used: bool = False
+
+
+class SessionListener:
+    """Receives session-layer events (observability attaches here). Calls are synchronous
+    and must be quick; the base class ignores everything."""
+
+    def request(self, operation: str, seconds: float, error: str | None) -> None:
+        """A client request (`session.create`, `message.text`...) was served or refused."""
+
+    def session_started(self, live: LiveSession) -> None:
+        """A session's graph is about to start (attach probes to `live.runtime` here)."""
+
+    def session_ended(self, live: LiveSession) -> None:
+        """A session's graph has stopped."""
+
+    def turn_started(self, live: LiveSession, turn: Turn) -> None:
+        """A turn began in `live`."""
+
+    def turn_ended(self, live: LiveSession, turn: Turn) -> None:
+        """A turn ended in `live`."""
+
+
+class LiveSession:
+    """One running session: the record (`session`), the transport's connection, the graph's
+    runtime, its turn tracker and conversation log. Owned by the `SessionManager`."""
+
+    def __init__(
+        self,
+        session: Session,
+        conn: SessionConnection,
+        runtime: Runtime,
+        tracker: TurnTracker,
+        log: ConversationLog,
+        principal: Principal,
+    ) -> None:
+        self.session = session
+        self.conn = conn
+        self.runtime = runtime
+        self.tracker = tracker
+        self.log = log
+        self.principal = principal
+        self.stateful = [p for p in runtime.graph.processors.values() if isinstance(p, ConversationStateful)]
+        self.keep_active = False
+        """Set at shutdown: the record stays active so a restarted backend can resume it."""
+        self.turn_idle = asyncio.Event()
+        self.turn_idle.set()
+        self.started = time.perf_counter()
+        self._saving = False
+        self._dirty = False
+
+    @property
+    def id(self) -> str:
+        """The session id."""
+        return self.session.id
+
+    def observe(self, frame: Frame, _link: Link | None = None) -> None:
+        """Probe for every link and sink: feeds the turn tracker and the conversation log."""
+        self.tracker.observe(frame, self.runtime.clock.now_ns())
+        self.log.observe(frame)
+        if self.tracker.in_flight:
+            self.turn_idle.clear()
+        else:
+            self.turn_idle.set()
+
+    def snapshot(self) -> Session:
+        """The record brought up to date: conversation state and position."""
+        s = self.session
+        if self.stateful:
+            state: dict[str, Any] = {}
+            for node in self.stateful:
+                state.update(node.export_conversation())
+            s.conversation = state
+        else:
+            s.conversation = {"state": self.log.state()}
+        s.position = self.tracker.position()
+        s.touch()
+        return s.copy()
+
+    def restore(self, resumed: Session) -> None:
+        """Give a new graph instance the conversation of the session it resumes."""
+        conv = resumed.conversation
+        for node in self.stateful:
+            node.import_conversation(conv)
+        transcript = conv.get("state", {}).get("transcript") if isinstance(conv.get("state"), dict) else None
+        if isinstance(transcript, list):
+            self.log.lines.extend(
+                {"role": str(x.get("role", "")), "content": str(x.get("content", ""))}
+                for x in transcript
+                if isinstance(x, dict)
+            )
+        self.tracker.completed = int(resumed.position.get("turns", 0) or 0)
+
+    def want_save(self) -> bool:
+        """Mark the record dirty; True when the caller should start a save (none running)."""
+        self._dirty = True
+        if self._saving:
+            return False
+        self._saving = True
+        return True
+
+    def next_save(self) -> bool:
+        """After a save: True when another is needed (changes came meanwhile)."""
+        if self._dirty:
+            self._dirty = False
+            return True
+        self._saving = False
+        return False

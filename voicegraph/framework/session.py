@@ -1,0 +1,91 @@
+"""Session: the persisted record of one conversation (id, state, metadata, conversation)."""
+
+from __future__ import annotations
+
+import copy
+import enum
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicegraph.framework.errors import ErrorCode, VoiceError
+
+
+class SessionState(enum.StrEnum):
+    """Lifecycle of a session record."""
+
+    ACTIVE = "active"
+    """A connection is (or was, before a crash) running this session's graph."""
+    COMPLETED = "completed"
+    """The session ended; the record stays only if the retention hook says so."""
+
+
+def new_session_id() -> str:
+    """An unguessable session id: 128 bits from the OS CSPRNG, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(slots=True)
+class Session:
+    """What the session layer knows about one conversation, and what a store persists.
+
+    Holds no live objects (no graph, no connection), so a record can be copied, written
+    to a store and read back in another process. `conversation` holds the context
+    messages (`{"messages": [...]}`) when the graph has an agent context, else a
+    `{"state": {...}}` dict; `position` says where the conversation was (turns done,
+    whether a turn was in flight, the last stage reached).
+    """
+
+    id: str
+    state: SessionState = SessionState.ACTIVE
+    metadata: dict[str, Any] = field(default_factory=dict)
+    conversation: dict[str, Any] = field(default_factory=dict)
+    position: dict[str, Any] = field(default_factory=dict)
+    principal: str = ""
+    """Who the auth hook said the client is ("" without auth)."""
+    resume_token: str = ""
+    """The transport's resume token, so a client may come back with it after a restart."""
+    owner: str = ""
+    """The process (host:pid) that runs the session; a dead owner's sessions are recovered."""
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    expires_at: float | None = None
+    """Wall time after which a completed record is deleted (None: never, while kept)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return {
+            "id": self.id, "state": str(self.state), "metadata": copy.deepcopy(self.metadata),
+            "conversation": copy.deepcopy(self.conversation), "position": dict(self.position),
+            "principal": self.principal, "resume_token": self.resume_token, "owner": self.owner,
+            "created_at": self.created_at, "updated_at": self.updated_at, "expires_at": self.expires_at,
+        }  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Session:
+        """Read back a record written by `to_record`.
+
+        Raises:
+            VoiceError: (invalid_input) the record is malformed.
+        """
+        try:
+            return cls(
+                id=str(record["id"]), state=SessionState(record["state"]),
+                metadata=dict(record.get("metadata") or {}),
+                conversation=dict(record.get("conversation") or {}),
+                position=dict(record.get("position") or {}), principal=str(record.get("principal", "")),
+                resume_token=str(record.get("resume_token", "")), owner=str(record.get("owner", "")),
+                created_at=float(record.get("created_at", 0.0)),
+                updated_at=float(record.get("updated_at", 0.0)), expires_at=record.get("expires_at"),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VoiceError(ErrorCode.INVALID_INPUT, f"malformed session record: {exc!r}") from exc
+
+    def copy(self) -> Session:
+        """A deep copy (what `SessionManager.get` hands out, so callers cannot mutate state)."""
+        return Session.from_record(self.to_record())
+
+    def touch(self) -> None:
+        """Mark the record as changed now."""
+        self.updated_at = time.time()

@@ -1,0 +1,162 @@
+"""TurnTiming: when each stage of one voice turn happened, and the latency figures derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+STAGES = ("vad_stop", "turn_end", "stt_final", "llm_first_token", "tts_first_audio", "audio_out")
+"""Stage times reported from the end of the user's speech, in pipeline order."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimedEvent:
+    """One observation: what happened, when (graph clock ns), with its text or value."""
+
+    t_ns: int
+    kind: str
+    text: str = ""
+    value: float = 0.0
+
+
+@dataclass(slots=True)
+class TurnTiming:
+    """One user turn and the bot's answer, as times on the graph clock (ns; 0 = not seen).
+
+    A turn is one LLM request. `speech_end_ns` is the push time of the last speech sample
+    when the caller knows it (`speech_end_source == "caller"`), else the VAD's estimate.
+    """
+
+    index: int
+    request_ns: int
+    speech_end_ns: int = 0
+    speech_end_source: str = ""
+    vad_stop_ns: int = 0
+    turn_end_ns: int = 0
+    transcript_ns: int = 0
+    prev_transcript_ns: int = 0
+    """An earlier transcript of the same turn (the STT may still have been busy with it)."""
+    first_token_ns: int = 0
+    first_sentence_ns: int = 0
+    tts_audio_ns: int = 0
+    audio_out_ns: int = 0
+    stt_compute_ms: float | None = None
+    llm_ttft_ms: float | None = None
+    tts_ttfb_ms: float | None = None
+    user_text: str = ""
+    bot_text: str = ""
+    """The reply as generated."""
+    heard_text: str | None = None
+    """The reply as the output reported it played (None: no report)."""
+    interrupted: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def since_speech_end(self, t_ns: int) -> float | None:
+        """Milliseconds from the end of the user's speech to `t_ns` (None if either is unknown)."""
+        if not t_ns or not self.speech_end_ns:
+            return None
+        return (t_ns - self.speech_end_ns) / 1e6
+
+    def stages(self) -> dict[str, float | None]:
+        """Each of `STAGES`, in ms after the end of the user's speech."""
+        times = {
+            "vad_stop": self.vad_stop_ns, "turn_end": self.turn_end_ns, "stt_final": self.transcript_ns,
+            "llm_first_token": self.first_token_ns, "tts_first_audio": self.tts_audio_ns,
+            "audio_out": self.audio_out_ns,
+        }  # fmt: skip
+        return {k: self.since_speech_end(v) for k, v in times.items()}
+
+    @property
+    def voice_to_voice_ms(self) -> float | None:
+        """Last user speech sample to first bot sample played."""
+        return self.since_speech_end(self.audio_out_ns)
+
+    def engine_ms(self) -> float | None:
+        """The critical path's engine compute plus configured waits (the part no framework removes).
+
+        The request can go out once the transcript is computed (the STT starts at the VAD
+        stop, or when it is done with an earlier piece of the turn) and the turn has
+        ended; then the LLM's time to first token, the tokens up to the first speakable
+        piece, and the TTS's time to its first audio.
+        """
+        need = (self.vad_stop_ns, self.turn_end_ns, self.first_token_ns, self.first_sentence_ns)
+        if not all(need) or not self.speech_end_ns:
+            return None
+        if self.stt_compute_ms is None or self.llm_ttft_ms is None or self.tts_ttfb_ms is None:
+            return None
+        stt_start = max(self.vad_stop_ns, self.prev_transcript_ns)
+        ready = max(stt_start + int(self.stt_compute_ms * 1e6), self.turn_end_ns)
+        clause = (self.first_sentence_ns - self.first_token_ns) / 1e6
+        return (ready - self.speech_end_ns) / 1e6 + self.llm_ttft_ms + clause + self.tts_ttfb_ms
+
+    @property
+    def overhead_ms(self) -> float | None:
+        """Voice-to-voice minus `engine_ms`: queues, task and thread hops, playout start."""
+        v2v, engine = self.voice_to_voice_ms, self.engine_ms()
+        return None if v2v is None or engine is None else v2v - engine
+
+
+def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
+    """Group a session's events into turns, one per LLM request.
+
+    Events before a request (and after the previous one) describe the user's side of
+    it; events after it (and before the next) the bot's answer.
+    """
+    ordered = sorted(events, key=lambda e: e.t_ns)
+    requests = [e.t_ns for e in ordered if e.kind == "llm_request"]
+    turns: list[TurnTiming] = []
+    for i, r in enumerate(requests):
+        prev = requests[i - 1] if i else -1
+        nxt = requests[i + 1] if i + 1 < len(requests) else None
+        before = [e for e in ordered if prev < e.t_ns <= r]
+        after = [e for e in ordered if e.t_ns >= r and (nxt is None or e.t_ns < nxt)]
+        turn = TurnTiming(index=i + 1, request_ns=r)
+        _user_side(turn, before)
+        _bot_side(turn, after)
+        turns.append(turn)
+    return turns
+
+
+def _last(events: Sequence[TimedEvent], kind: str) -> TimedEvent | None:
+    return next((e for e in reversed(events) if e.kind == kind), None)
+
+
+def _first(events: Sequence[TimedEvent], kind: str, after_ns: int = 0) -> TimedEvent | None:
+    return next((e for e in events if e.kind == kind and e.t_ns >= after_ns), None)
+
+
+def _user_side(turn: TurnTiming, before: Sequence[TimedEvent]) -> None:
+    caller, vad = _last(before, "speech_end"), _last(before, "vad_stop")
+    if caller is not None:
+        turn.speech_end_ns, turn.speech_end_source = caller.t_ns, "caller"
+    elif vad is not None and vad.value:
+        turn.speech_end_ns, turn.speech_end_source = int(vad.value), "vad"
+    turn.vad_stop_ns = vad.t_ns if vad is not None else 0
+    end = _last(before, "turn_end")
+    turn.turn_end_ns = end.t_ns if end is not None else 0
+    texts = [e for e in before if e.kind == "transcript"]
+    turn.user_text = " ".join(e.text for e in texts)
+    if texts:
+        turn.transcript_ns = texts[-1].t_ns
+        turn.prev_transcript_ns = texts[-2].t_ns if len(texts) > 1 else 0
+    stt = _last(before, "stt_compute")
+    turn.stt_compute_ms = stt.value if stt is not None else None
+
+
+def _bot_side(turn: TurnTiming, after: Sequence[TimedEvent]) -> None:
+    token, ttft = _first(after, "first_token"), _first(after, "llm_ttft")
+    turn.first_token_ns = token.t_ns if token is not None else 0
+    turn.llm_ttft_ms = ttft.value if ttft is not None else None
+    sentence = _first(after, "first_sentence")
+    turn.first_sentence_ns = sentence.t_ns if sentence is not None else 0
+    audio = _first(after, "tts_audio")
+    turn.tts_audio_ns = audio.t_ns if audio is not None else 0
+    ttfb = _first(after, "tts_ttfb", turn.first_sentence_ns)
+    turn.tts_ttfb_ms = ttfb.value if ttfb is not None else None
+    out = _first(after, "audio_out")
+    turn.audio_out_ns = out.t_ns if out is not None else 0
+    end = _first(after, "llm_end")
+    turn.bot_text = end.text if end is not None else ""
+    played = _first(after, "reply_played")
+    if played is not None:
+        turn.heard_text, turn.interrupted = played.text, bool(played.value)

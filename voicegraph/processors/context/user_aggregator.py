@@ -1,0 +1,208 @@
+"""UserAggregator: final transcripts of a user turn in, one LLM request per turn out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.frames import (
+    InputAudioFrame,
+    LLMMessagesFrame,
+    TranscriptFrame,
+    TurnEndFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.context.conversation_context import ConversationContext
+from voicegraph.processors.context.input_audio import input_audio_part, user_content
+from voicegraph.processors.context.shared_contexts import shared_context
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from voicegraph.framework.context import StartContext
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.processors.memory.sqlite_memory_store import SQLiteMemoryStore
+
+
+class UserAggregator(Processor):
+    """Collects the user's final transcripts per turn and asks the LLM to answer.
+
+    Handles: final `TranscriptFrame`s (joined with spaces; interim ones pass by) and the
+    in-band `TurnEndFrame`, which closes the turn: the text is appended to the
+    `ConversationContext` as a user message and `LLMMessagesFrame(messages=...)` goes
+    downstream (after the forwarded `TurnEndFrame`). Flows without VAD or turn events
+    (text clients, tests) work too: until a `UserStartedSpeakingFrame`,
+    `UserStoppedSpeakingFrame` or `TurnEndFrame` has been seen, each final transcript is
+    a turn of its own (`end_on_transcript=None`, the default; True/False force it). A
+    final transcript arriving within `late_transcript_s` after a turn end that had no
+    text (a slow STT) closes that turn at once. With `include_audio`, the turn's
+    `InputAudioFrame`s (from the first speech start to the turn end, at most
+    `max_audio_s`) are added as an OpenAI `input_audio` part beside the text (give the
+    STT `forward_audio=True` so audio reaches this node).
+
+    Every frame is forwarded. Latency: none (it acts on the turn end). Not
+    interruptible: user input survives barge-in. Drain: a turn with pending text is
+    closed as if the turn had ended.
+
+    On start it renders the system prompt with the session's variables, so a missing one
+    fails the session start with `invalid_config` naming it. Session variables come from
+    the runtime metadata key `variables` (a mapping); the session id for memory from
+    `session_id`.
+
+    Args:
+        context: the `ConversationContext` to fill, or the name of one shared within the
+            running graph (the `AssistantAggregator` names the same one).
+        system_prompt: sets the context's system prompt template (None keeps it).
+        variables: default template variables (the session's own override them).
+        max_context_chars: sets a `ContextWindow` of this many characters on the context.
+        memory_db: sets a `SessionMemory` on a SQLite file (history per session id,
+            restored at start, compacted into a summary past its budget).
+    """
+
+    interruptible = False
+    latency = LatencySpec(ms=0.0, note="acts on the turn end")
+
+    def __init__(
+        self,
+        *,
+        context: ConversationContext | str = "default",
+        system_prompt: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        end_on_transcript: bool | None = None,
+        late_transcript_s: float = 1.0,
+        include_audio: bool = False,
+        max_audio_s: float = 30.0,
+        max_context_chars: int | None = None,
+        memory_db: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name)
+        self._context = context if isinstance(context, ConversationContext) else None
+        self._context_name = context if isinstance(context, str) else ""
+        self._system_prompt = system_prompt
+        self._variables = dict(variables or {})
+        self._end_on_transcript = end_on_transcript
+        self._late_ns = int(late_transcript_s * 1e9)
+        self._include_audio = include_audio
+        self._max_audio_bytes = 0
+        self._max_audio_s = max_audio_s
+        self._texts: list[str] = []
+        self._audio: list[bytes] = []
+        self._audio_format: AudioFormat | None = None
+        self._capturing = False
+        self._turn_events = False
+        self._empty_end_ns: int | None = None
+        self._max_context_chars = max_context_chars
+        self._memory_db = memory_db
+        self._own_store: SQLiteMemoryStore | None = None
+
+    @property
+    def context(self) -> ConversationContext:
+        """The conversation context (resolved by name once the graph started)."""
+        if self._context is None:
+            raise RuntimeError(f"{self.name}: the shared context {self._context_name!r} exists once started")
+        return self._context
+
+    async def on_start(self, ctx: StartContext) -> None:
+        """Resolve the context, apply the prompt and the session's variables, restore memory."""
+        if self._context is None:
+            self._context = shared_context(ctx.runtime, self._context_name)
+        context = self._context
+        self._configure_memory(context)
+        if self._system_prompt is not None:
+            context.system_prompt = self._system_prompt
+        session_vars = ctx.metadata.get("variables") or {}
+        context.set_variables({**self._variables, **dict(session_vars)})
+        context.render_system()
+        session_id = ctx.metadata.get("session_id")
+        if session_id:
+            await context.restore(str(session_id))
+
+    def _configure_memory(self, context: ConversationContext) -> None:
+        # imported here: the memory package imports this one's message helpers
+        from voicegraph.processors.memory.context_window import ContextWindow
+        from voicegraph.processors.memory.session_memory import SessionMemory
+        from voicegraph.processors.memory.sqlite_memory_store import SQLiteMemoryStore
+
+        if self._max_context_chars:
+            context.window = ContextWindow(max_chars=self._max_context_chars)
+        if self._memory_db is not None:
+            self._own_store = SQLiteMemoryStore(self._memory_db)
+            context.memory = SessionMemory(self._own_store)
+
+    @handles
+    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
+        await out.send(frame)
+        if not frame.final or not frame.text.strip():
+            return
+        self._texts.append(frame.text.strip())
+        late = self._empty_end_ns is not None and self.clock.now_ns() - self._empty_end_ns <= self._late_ns
+        per_transcript = self._end_on_transcript
+        if per_transcript is None:
+            per_transcript = not self._turn_events
+        if per_transcript or late:
+            await self._finish_turn(out)
+
+    @handles
+    async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
+        self._turn_events = True
+        await out.send(frame)
+        if self._texts:
+            await self._finish_turn(out)
+        else:
+            self._empty_end_ns = self.clock.now_ns()
+            self._reset_audio()
+
+    @handles
+    async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
+        self._turn_events = True
+        self._capturing = self._include_audio
+        await out.send(frame)
+
+    @handles
+    async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
+        self._turn_events = True
+        await out.send(frame)
+
+    @handles
+    async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
+        if self._capturing:
+            self._keep_audio(frame)
+        await out.send(frame)
+
+    def _keep_audio(self, frame: InputAudioFrame) -> None:
+        if self._audio_format != frame.format:
+            self._audio.clear()
+            self._audio_format = frame.format
+            self._max_audio_bytes = frame.format.bytes_for(int(self._max_audio_s * 1e9))
+        if sum(len(a) for a in self._audio) + len(frame.data) <= self._max_audio_bytes:
+            self._audio.append(frame.data)
+
+    def _reset_audio(self) -> None:
+        self._audio.clear()
+        self._capturing = False
+
+    async def _finish_turn(self, out: Outbox) -> None:
+        text = " ".join(self._texts)
+        self._texts.clear()
+        self._empty_end_ns = None
+        audio = None
+        if self._audio and self._audio_format is not None:
+            audio = input_audio_part(b"".join(self._audio), self._audio_format)
+        self._reset_audio()
+        context = self.context
+        context.add_user(user_content(text, audio))
+        await out.send(LLMMessagesFrame(messages=context.messages()))
+        await context.sync()
+
+    async def on_drain(self, out: Outbox) -> None:
+        if self._texts:
+            await self._finish_turn(out)
+
+    async def on_stop(self) -> None:
+        if self._own_store is not None:
+            store, self._own_store = self._own_store, None
+            await store.aclose()

@@ -1,0 +1,316 @@
+"""RealtimeDialog: the conversation with a realtime model, as seen from one S2S node."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.bus import ErrorEvent
+from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.frames import (
+    InterimTranscriptFrame,
+    LLMResponseEndFrame,
+    LLMResponseStartFrame,
+    LLMTextFrame,
+    MetricsFrame,
+    OutputAudioFrame,
+    ResponseEndFrame,
+    ResponseStartFrame,
+    TranscriptFrame,
+    TTSAudioFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from voicegraph.processors.s2s.realtime_barge_in import RealtimeBargeIn
+from voicegraph.processors.s2s.realtime_client_events import commit_audio, create_response
+from voicegraph.processors.s2s.realtime_connection import ConnectionLostError
+from voicegraph.processors.s2s.realtime_conversation_log import RealtimeConversationLog
+from voicegraph.processors.s2s.realtime_error_map import voice_error
+from voicegraph.processors.s2s.realtime_event_decoder import decode_server_event
+from voicegraph.processors.s2s.realtime_server_events import (
+    AudioDelta,
+    FunctionCall,
+    InputCommitted,
+    ResponseCreated,
+    ResponseDone,
+    ServerError,
+    SpeechStarted,
+    SpeechStopped,
+    TextDelta,
+    TextDone,
+    UserTranscript,
+)
+from voicegraph.processors.s2s.realtime_tool_calls import RealtimeToolCalls
+from voicegraph.processors.s2s.reply_audio_ledger import ReplyAudioLedger
+from voicegraph.processors.s2s.reply_emitter import ReplyEmitter
+from voicegraph.processors.s2s.s2s_frames import BotTranscriptFrame
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from voicegraph.framework.context import StartContext
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.outbox import Outbox
+    from voicegraph.processors.s2s.realtime_client import RealtimeClient
+    from voicegraph.processors.s2s.realtime_options import RealtimeOptions
+    from voicegraph.processors.s2s.realtime_server_events import ServerEvent
+    from voicegraph.processors.s2s.realtime_session_config import RealtimeSessionConfig
+    from voicegraph.processors.s2s.tool_runner import ToolRunner
+
+
+class RealtimeDialog:
+    """Turns provider events into frames, and graph events into provider requests.
+
+    Reads the socket (`read_loop`), queues reply frames on a `ReplyEmitter`, keeps the
+    `ReplyAudioLedger` and the local conversation, runs tools, creates responses one at
+    a time (a request during an active response waits for its end), reconnects when the
+    socket drops, and handles barge-in through `RealtimeBargeIn`.
+
+    Args:
+        name: the node's name (errors, metrics).
+        ctx: the node's start context (clock, bus, spawn, runtime epoch).
+        outbox: the node's outbox for frames from background tasks.
+        client: the provider session, already started.
+        config, options: the session and node settings.
+        tools: runs function calls.
+        auto_respond: ask for a reply at each turn end (else an `S2SRespondFrame` does).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        ctx: StartContext,
+        outbox: Outbox,
+        client: RealtimeClient,
+        config: RealtimeSessionConfig,
+        options: RealtimeOptions,
+        tools: ToolRunner,
+        auto_respond: bool,
+    ) -> None:
+        self.name, self.ctx, self.outbox, self.client = name, ctx, outbox, client
+        self.config, self.options, self.auto_respond = config, options, auto_respond
+        self.format = config.output_format.audio_format
+        self.ledger = ReplyAudioLedger(tail_ns=int(options.tail_ms * 1e6))
+        self.log = RealtimeConversationLog()
+        self.emitter = ReplyEmitter(self.outbox.send, self._sent, limit=options.max_queued_frames)
+        self.started: dict[str, type[Frame]] = {}  # response id -> end marker owed downstream
+        self.barge_in = RealtimeBargeIn(self)
+        self.tools = RealtimeToolCalls(
+            tools, client, self.log, spawn=ctx.spawn, respond=self.request_response, report=self.report
+        )
+        self.active: str | None = None  # the response the provider is generating
+        self.creating = False  # response.create sent, response.created not seen yet
+        self.pending: str | None = None  # instructions of a response.create waiting for `active` to end
+        self.awaiting_reply = False  # a turn ended and the provider will answer by itself
+        self.uncommitted_ns = 0
+        self.turn_end_ns: int | None = None
+        self.malformed = 0
+        self.dropped_deltas = 0
+        self._text: dict[str, str] = {}  # response id -> transcript not yet attached to audio
+        self._user_text: dict[str, str] = {}
+        self._handlers: dict[type[ServerEvent], Callable[[Any], Awaitable[None]]] = {
+            SpeechStarted: self._speech_started, SpeechStopped: self._speech_stopped,
+            InputCommitted: self._committed, UserTranscript: self._user_transcript,
+            ResponseCreated: self._created, AudioDelta: self._audio, TextDelta: self._text_delta,
+            TextDone: self._text_done, FunctionCall: self._function_call, ResponseDone: self._done,
+            ServerError: self._error,
+        }  # fmt: skip
+
+    # -- helpers --------------------------------------------------------------------------
+    def now(self) -> int:
+        """Graph clock, ns."""
+        return self.ctx.clock.now_ns()
+
+    def report(self, err: VoiceError) -> None:
+        """Publish a coded error on the graph bus (the node goes on)."""
+        bus = self.ctx.bus
+        bus.publish(ErrorEvent(graph=bus.name, error=err if err.node else err.with_node(self.name), node=self.name))
+
+    @property
+    def busy(self) -> bool:
+        """A reply is being asked for, generated, or still queued for downstream."""
+        return bool(
+            self.active or self.creating or self.pending is not None or self.awaiting_reply
+            or self.tools.busy or len(self.emitter)
+        )  # fmt: skip
+
+    def _sent(self, response_id: str, frame: Frame) -> None:
+        if isinstance(frame, OutputAudioFrame):
+            self.ledger.emitted(response_id, frame.duration_ns, self.now())
+
+    # -- requests -------------------------------------------------------------------------
+    async def request_response(self, instructions: str = "") -> None:
+        """Ask for a reply now, or as soon as the active one ends."""
+        if self.active or self.creating:
+            self.pending = instructions
+            return
+        self.creating = True
+        if self.turn_end_ns is None:
+            self.turn_end_ns = self.now()
+        if not await self.client.send(create_response(instructions)):
+            self.creating = False
+
+    async def end_user_turn(self) -> None:
+        """A local turn end: commit the buffered audio, then (auto) ask for the reply."""
+        if self.uncommitted_ns >= self.options.min_commit_ms * 1e6:
+            self.uncommitted_ns = 0
+            await self.client.send(commit_audio())
+        self.turn_end_ns = self.now()
+        if self.auto_respond:
+            await self.request_response()
+
+    # -- the socket -----------------------------------------------------------------------
+    async def read_loop(self) -> None:
+        """Handle server events until the graph stops; reconnect when the socket drops."""
+        while True:
+            try:
+                message = await self.client.recv()
+            except ConnectionLostError:
+                if not await self._recover():
+                    return
+                continue
+            await self.on_message(message)
+
+    async def on_message(self, message: str | bytes) -> None:
+        """One server message; a malformed one is reported and skipped."""
+        try:
+            event = decode_server_event(message)
+        except VoiceError as err:
+            self.malformed += 1
+            self.report(err)
+            return
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            await handler(event)
+
+    async def _recover(self) -> bool:
+        for response_id, end in self.started.items():  # what arrived plays on; close the replies
+            self.emitter.put("", end(response_id=response_id) if end is ResponseEndFrame else end())
+        self.started.clear()
+        for reply in self.ledger.live(self.now()):
+            self.ledger.done(reply.response_id)
+        self.active, self.creating, self.pending, self.awaiting_reply = None, False, None, False
+        self.tools.cancel_all()
+        err = await self.client.reconnect(self.log.replay_items(beta=self.config.beta))
+        if err is not None:
+            self.report(err)
+            return False
+        await self.outbox.send(MetricsFrame(node=self.name, values={"reconnects": float(self.client.reconnects)}))
+        return True
+
+    # -- server events --------------------------------------------------------------------
+    async def _speech_started(self, event: SpeechStarted) -> None:
+        if self.ledger.live(self.now()):
+            await self.outbox.request_interrupt("barge-in: provider VAD heard the user")
+        await self.outbox.send(UserStartedSpeakingFrame(speech_start_ns=self.now()))
+
+    async def _speech_stopped(self, event: SpeechStopped) -> None:
+        self.turn_end_ns = self.now()
+        td = self.config.turn_detection
+        self.awaiting_reply = td.create_response and self.auto_respond
+        await self.outbox.send(UserStoppedSpeakingFrame(speech_end_ns=self.turn_end_ns))
+
+    async def _committed(self, event: InputCommitted) -> None:
+        self.log.user_item(event.item_id)
+
+    async def _user_transcript(self, event: UserTranscript) -> None:
+        if event.final:
+            self._user_text.pop(event.item_id, None)
+            self.log.set_text(event.item_id, event.text)
+            frame: TranscriptFrame = TranscriptFrame(text=event.text, user_id="user")
+        else:
+            text = self._user_text[event.item_id] = self._user_text.get(event.item_id, "") + event.text
+            frame = InterimTranscriptFrame(text=text, user_id="user")
+        if self.options.user_transcripts:
+            self.emitter.put("", frame)
+
+    async def _created(self, event: ResponseCreated) -> None:
+        self.active, self.creating, self.awaiting_reply = event.response_id, False, False
+        self.ledger.open(event.response_id, self.ctx.runtime.epoch)
+
+    def _accepts(self, response_id: str) -> bool:
+        ok = self.ledger.accepts(response_id, self.ctx.runtime.epoch)
+        if not ok:
+            self.dropped_deltas += 1
+        return ok
+
+    async def _audio(self, event: AudioDelta) -> None:
+        rid = event.response_id
+        if not self._accepts(rid) or not event.audio:
+            return
+        self.ledger.received(rid, event.item_id, self.format.duration_ns(len(event.audio)))
+        if rid not in self.started:
+            self.started[rid] = ResponseEndFrame
+            self.emitter.put(rid, ResponseStartFrame(response_id=rid))
+            await self._first_audio_metric()
+        text = self._text.pop(rid, "")
+        if text:
+            self.emitter.put(rid, TTSAudioFrame(data=event.audio, format=self.format, text=text))
+        else:
+            self.emitter.put(rid, OutputAudioFrame(data=event.audio, format=self.format))
+
+    async def _first_audio_metric(self) -> None:
+        if self.turn_end_ns is not None:
+            ms = (self.now() - self.turn_end_ns) / 1e6
+            self.turn_end_ns = None
+            await self.outbox.send(MetricsFrame(node=self.name, values={"first_audio_ms": ms}))
+
+    async def _text_delta(self, event: TextDelta) -> None:
+        rid = event.response_id
+        if not self._accepts(rid):
+            return
+        self.log.add_text(event.item_id, event.text)
+        if not event.transcript:
+            if rid not in self.started:
+                self.started[rid] = LLMResponseEndFrame
+                self.emitter.put(rid, LLMResponseStartFrame())
+            self.emitter.put(rid, LLMTextFrame(text=event.text))
+            return
+        self._text[rid] = self._text.get(rid, "") + event.text
+        if self.options.bot_transcripts:
+            self.emitter.put(rid, BotTranscriptFrame(text=event.text, response_id=rid, item_id=event.item_id))
+
+    async def _text_done(self, event: TextDone) -> None:
+        rid = event.response_id
+        if not self._accepts(rid):
+            return
+        self.log.set_text(event.item_id, event.text, role="assistant")
+        if event.transcript and self.options.bot_transcripts:
+            final = BotTranscriptFrame(text=event.text, final=True, response_id=rid, item_id=event.item_id)
+            self.emitter.put(rid, final)
+
+    async def _function_call(self, event: FunctionCall) -> None:
+        if self._accepts(event.response_id):
+            self.tools.start(event)
+
+    async def _done(self, event: ResponseDone) -> None:
+        rid = event.response_id
+        if self.active == rid:
+            self.active = None
+        reply = self.ledger.done(rid)
+        end = self.started.pop(rid, None)
+        if end is not None:
+            self.emitter.put(rid, end(response_id=rid) if end is ResponseEndFrame else end())
+        self._text.pop(rid, None)
+        if event.status == "failed":
+            err = voice_error(event.error or {"message": "response failed"}, node=self.name, context="response")
+            if err is not None:
+                self.report(err)
+        cut = reply is not None and reply.cut
+        self.tools.response_done(rid, respond=event.status == "completed" and not cut)
+        if self.pending is not None and self.active is None:
+            instructions, self.pending = self.pending, None
+            await self.request_response(instructions)
+
+    async def _error(self, event: ServerError) -> None:
+        if event.code == "conversation_already_has_active_response":
+            self.creating = False
+            if self.pending is None:
+                self.pending = ""
+        err = voice_error(
+            {"type": event.error_type, "code": event.code, "message": event.message, "param": event.param},
+            node=self.name,
+        )
+        if err is not None:
+            self.report(err)

@@ -1,0 +1,171 @@
+// voicegraph web client: microphone in, bot audio out, transcript over the "events" data channel.
+// State for people and for tests lives in window.voicegraph (read it from the console or over CDP).
+"use strict";
+
+const vg = (window.voicegraph = {
+  state: "idle", // idle | connecting | connected | ended | failed
+  sessionId: null,
+  error: null, // {code, message} of the last error
+  transcript: [], // {role: "user" | "bot", text}
+  events: [], // every message from the server, in order
+  audio: { bytesReceived: 0, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesReceived: 0, maxLevel: 0, playing: false },
+  start,
+  hangup,
+  say,
+});
+
+const $ = (id) => document.getElementById(id);
+let pc = null;
+let channel = null;
+let mic = null;
+let statsTimer = null;
+
+function setState(state, text) {
+  vg.state = state;
+  $("status").textContent = text;
+  const live = state === "connecting" || state === "connected";
+  $("call").disabled = live;
+  $("hangup").disabled = !live;
+  $("text").disabled = $("send").disabled = state !== "connected";
+}
+
+function addLine(role, text) {
+  const li = document.createElement("li");
+  li.className = role;
+  li.textContent = text; // never innerHTML: the text comes from speech recognition and the agent
+  $("log").appendChild(li);
+  li.scrollIntoView({ block: "end" });
+}
+
+function fail(code, message) {
+  vg.error = { code, message };
+  addLine("error", `${code}: ${message}`);
+  setState("failed", `Error: ${message}`);
+  cleanup();
+}
+
+function onMessage(raw) {
+  let msg;
+  try {
+    msg = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  vg.events.push(msg);
+  if (msg.type === "session") vg.sessionId = msg.session_id;
+  else if (msg.type === "transcript" && msg.final !== false) {
+    vg.transcript.push({ role: "user", text: msg.text });
+    addLine("user", msg.text);
+  } else if (msg.type === "bot_text") {
+    vg.transcript.push({ role: "bot", text: msg.text });
+    addLine("bot", msg.text);
+  } else if (msg.type === "error") {
+    vg.error = { code: msg.code, message: msg.message };
+    addLine("error", `${msg.code}: ${msg.message}`);
+  }
+}
+
+function waitForIce(conn, ms) {
+  if (conn.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (conn.iceGatheringState === "complete") resolve();
+    };
+    conn.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, ms); // send what we have: host candidates come first
+  });
+}
+
+async function pollStats() {
+  if (!pc) return;
+  const report = await pc.getStats();
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") {
+      const a = vg.audio;
+      a.bytesReceived = s.bytesReceived || 0;
+      a.packetsReceived = s.packetsReceived || 0;
+      a.totalAudioEnergy = s.totalAudioEnergy || 0;
+      a.totalSamplesReceived = s.totalSamplesReceived || 0;
+      const level = s.audioLevel || 0;
+      a.maxLevel = Math.max(a.maxLevel, level);
+      $("level").style.width = `${Math.min(100, Math.round(level * 300))}%`;
+    }
+  });
+}
+
+async function start() {
+  if (vg.state === "connecting" || vg.state === "connected") return;
+  vg.error = null;
+  setState("connecting", "Connecting…");
+  try {
+    const config = await (await fetch("config")).json();
+    mic = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
+    pc = new RTCPeerConnection({ iceServers: config.iceServers });
+    channel = pc.createDataChannel("events", { ordered: true });
+    channel.onmessage = (e) => onMessage(e.data);
+    mic.getAudioTracks().forEach((t) => pc.addTrack(t, mic));
+    pc.ontrack = (e) => {
+      const audio = $("bot");
+      audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      audio.play().catch(() => {});
+    };
+    pc.onconnectionstatechange = () => {
+      const s = pc && pc.connectionState;
+      if (s === "connected") setState("connected", "Connected: speak to the agent.");
+      else if (s === "failed") fail("connection_failed", "the connection failed");
+      else if (s === "closed" || s === "disconnected") hangup(false);
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForIce(pc, 2000);
+    const resp = await fetch(config.offerPath, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
+    });
+    const body = await resp.json();
+    if (!resp.ok) {
+      const err = body.error || {};
+      fail(err.code || "http_" + resp.status, err.message || resp.statusText);
+      return;
+    }
+    vg.sessionId = body.session_id;
+    await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+    statsTimer = setInterval(pollStats, 200);
+  } catch (e) {
+    fail("client_error", String((e && e.message) || e));
+  }
+}
+
+function say(text) {
+  if (channel && channel.readyState === "open" && text.trim()) {
+    channel.send(JSON.stringify({ type: "text", text: text.trim() }));
+  }
+}
+
+function cleanup() {
+  if (statsTimer) clearInterval(statsTimer);
+  statsTimer = null;
+  if (pc) pc.close();
+  pc = null;
+  channel = null;
+  if (mic) mic.getTracks().forEach((t) => t.stop());
+  mic = null;
+}
+
+function hangup(notify = true) {
+  if (vg.state !== "connecting" && vg.state !== "connected") return;
+  if (notify && channel && channel.readyState === "open") channel.send(JSON.stringify({ type: "hangup" }));
+  cleanup();
+  setState("ended", "Call ended.");
+}
+
+$("bot").addEventListener("playing", () => (vg.audio.playing = true));
+$("call").addEventListener("click", () => start());
+$("hangup").addEventListener("click", () => hangup());
+$("say").addEventListener("submit", (e) => {
+  e.preventDefault();
+  say($("text").value);
+  $("text").value = "";
+});

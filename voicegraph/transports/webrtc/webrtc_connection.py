@@ -1,0 +1,251 @@
+"""WebRTCConnection: one browser (or any WebRTC peer) linked to its session graph over aiortc."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.formats import PCM16K, PCM48K
+from voicegraph.framework.frames.audio import InputAudioFrame
+from voicegraph.framework.frames.system import InterruptRequestFrame
+from voicegraph.framework.frames.text import TranscriptFrame
+from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientText
+from voicegraph.transports.connection import Connection
+from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec
+from voicegraph.transports.webrtc.http_message import HttpError
+from voicegraph.transports.webrtc.inbound_audio_converter import InboundAudioConverter
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from voicegraph.framework.formats import AudioFormat
+    from voicegraph.framework.frames.base import Frame
+    from voicegraph.transports.webrtc.ice_server import IceServer
+
+log = logging.getLogger("voicegraph.transports.webrtc")
+
+
+class WebRTCConnection(Connection):
+    """A session's link to one WebRTC peer: Opus audio both ways plus an "events" data channel.
+
+    Client to graph: the peer's audio track, decoded by aiortc (Opus, 48 kHz stereo)
+    and converted to `input_format` with soxr, arrives as `InputAudioFrame`s of 20 ms;
+    typed text arrives as a final `TranscriptFrame`, an interrupt message as an
+    interruption request (see `DataChannelCodec`). The inbox holds `inbox_ms` of audio;
+    when the graph falls behind, the oldest audio is dropped and counted
+    (`dropped_frames`), as live audio should be. Graph to client: each playout chunk
+    goes to a write-driven `PcmAudioTrack` (Opus-encoded by aiortc); events, clears and
+    errors go out as JSON on the data channel (dropped and counted when the channel's
+    buffer is over `max_channel_buffer` bytes: a peer that stopped reading).
+
+    The session ends, without draining, on a hang-up message, when the peer connection
+    fails or closes, when the peer's track ends, or when ICE has not connected within
+    `connect_timeout_s` of the answer. `close` releases the peer connection.
+
+    Args:
+        ice_servers: STUN/TURN servers (none: host candidates only, no traffic off-host).
+        input_format: format of the audio given to the graph.
+        output_format: format of the bot audio the graph plays (s16 mono or stereo).
+        connect_timeout_s: time ICE and DTLS have to connect after the answer.
+        inbox_ms: audio the inbox holds before it drops the oldest.
+        max_channel_buffer: data channel bytes buffered before events are dropped.
+        session_id: the session's id (default: a random one).
+
+    Raises:
+        VoiceError: (missing_dependency) aiortc is not installed.
+    """
+
+    def __init__(
+        self,
+        *,
+        ice_servers: Sequence[IceServer] = (),
+        input_format: AudioFormat = PCM16K,
+        output_format: AudioFormat = PCM48K,
+        connect_timeout_s: float = 20.0,
+        inbox_ms: float = 1000.0,
+        max_channel_buffer: int = 256 * 1024,
+        session_id: str | None = None,
+    ) -> None:
+        super().__init__(input_format=input_format, output_format=output_format, session_id=session_id)
+        try:
+            from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+
+            from voicegraph.transports.webrtc.pcm_audio_track import PcmAudioTrack
+        except ImportError:
+            raise missing_dependency("webrtc", "aiortc") from None
+        servers = [RTCIceServer(list(s.urls), s.username, s.credential) for s in ice_servers]
+        # iceServers=[] explicitly: with None, aiortc adds a public STUN server.
+        self.pc: Any = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        self.track = PcmAudioTrack(output_format)
+        self.codec = DataChannelCodec()
+        self.connect_timeout_s = connect_timeout_s
+        self.connected = asyncio.Event()
+        """Set once ICE and DTLS are up."""
+        self.dropped_frames = 0
+        """Input audio frames dropped because the graph fell behind."""
+        self.bad_messages = 0
+        """Malformed data channel messages received."""
+        self.dropped_events = 0
+        """Events not sent because the data channel was closed or backed up."""
+        self._inbox: deque[Frame | None] = deque()  # None: the peer is gone
+        self._inbox_audio = max(1, int(inbox_ms // 20))
+        self._inbox_ready = asyncio.Event()
+        self._max_buffer = max_channel_buffer
+        self._channel: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.pc.on("track", self._on_track)
+        self.pc.on("datachannel", self._on_datachannel)
+        self.pc.on("connectionstatechange", self._on_state)
+
+    # -- signalling -------------------------------------------------------------------------
+    async def answer(self, offer_sdp: str) -> str:
+        """Apply the peer's offer and return the answer SDP (ICE candidates included).
+
+        Raises:
+            HttpError: (400 invalid_input) aiortc rejected the offer; (400 not_negotiated)
+                no audio section to answer with Opus.
+        """
+        from aiortc import RTCRtpSender, RTCSessionDescription
+
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        except Exception as exc:  # aiortc raises ValueError, InvalidStateError, ... on a bad offer
+            raise HttpError(400, ErrorCode.INVALID_INPUT, f"offer rejected: {exc}") from None
+        audio = [t for t in self.pc.getTransceivers() if t.kind == "audio"]
+        if not audio:
+            raise HttpError(400, ErrorCode.NOT_NEGOTIATED, "the offer has no audio to answer")
+        opus = [c for c in RTCRtpSender.getCapabilities("audio").codecs if c.mimeType.lower() == "audio/opus"]
+        audio[0].setCodecPreferences(opus)
+        self.pc.addTrack(self.track)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        self._timer = asyncio.get_running_loop().call_later(self.connect_timeout_s, self._connect_timeout)
+        return str(self.pc.localDescription.sdp)
+
+    def _connect_timeout(self) -> None:
+        if not self.connected.is_set():
+            log.info("session %s: peer did not connect in %.0fs", self.session_id, self.connect_timeout_s)
+            self.finish(lost=True)
+
+    def _on_state(self) -> None:
+        state = self.pc.connectionState
+        log.debug("session %s: connection %s", self.session_id, state)
+        if state == "connected":
+            self.connected.set()
+        elif state in ("failed", "closed"):
+            self.finish(lost=True)
+
+    # -- client to graph --------------------------------------------------------------------
+    def _on_track(self, track: Any) -> None:
+        if track.kind != "audio" or self._reader is not None:
+            return
+        self._reader = asyncio.get_running_loop().create_task(
+            self._read(track), name=f"webrtc:{self.session_id}:read"
+        )
+
+    async def _read(self, track: Any) -> None:
+        from aiortc.mediastreams import MediaStreamError
+
+        converter = InboundAudioConverter(self.input_format)
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                break
+            data = converter.convert(frame)
+            if data:
+                self._put(InputAudioFrame(data=data, format=self.input_format))
+        self.finish(lost=True)
+
+    def _on_datachannel(self, channel: Any) -> None:
+        if self._channel is not None:  # one events channel per session
+            channel.close()
+            return
+        self._channel = channel
+        channel.on("message", self._on_message)
+        if channel.readyState == "open":
+            self._send(self.codec.encode_session(self.session_id))
+        else:
+            channel.on("open", lambda: self._send(self.codec.encode_session(self.session_id)))
+
+    def _on_message(self, message: str | bytes) -> None:
+        try:
+            msg = self.codec.parse(message)
+        except VoiceError as err:
+            self.bad_messages += 1
+            self._send(self.codec.encode_error(err))
+            return
+        if isinstance(msg, ClientEnd):
+            self.finish(lost=True)
+        elif isinstance(msg, ClientText):
+            self._put(TranscriptFrame(text=msg.text, user_id=self.session_id))
+        elif isinstance(msg, ClientInterrupt):
+            self._put(InterruptRequestFrame(reason="client"))
+
+    def _put(self, item: Frame | None) -> None:
+        if isinstance(item, InputAudioFrame) and len(self._inbox) >= self._inbox_audio:
+            for i, old in enumerate(self._inbox):  # drop the oldest audio, keep messages
+                if isinstance(old, InputAudioFrame):
+                    del self._inbox[i]
+                    self.dropped_frames += 1
+                    break
+        self._inbox.append(item)
+        self._inbox_ready.set()
+
+    async def receive(self) -> Frame | None:
+        while not self._inbox:
+            self._inbox_ready.clear()
+            await self._inbox_ready.wait()
+        item = self._inbox.popleft()
+        if item is None:
+            self._inbox.appendleft(item)  # every later call sees the end too
+        return item
+
+    # -- graph to client --------------------------------------------------------------------
+    async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
+        self.track.push(data)
+
+    async def write_event(self, frame: Frame) -> None:
+        message = self.codec.encode_event(frame)
+        if message is not None:
+            self._send(message)
+
+    async def write_clear(self) -> None:
+        self.track.clear()
+        self._send(self.codec.encode_clear())
+
+    def send_error(self, err: VoiceError) -> None:
+        """Tell the peer about a session error (if the data channel is open)."""
+        self._send(self.codec.encode_error(err))
+
+    def _send(self, message: str) -> None:
+        channel = self._channel
+        if channel is None or channel.readyState != "open" or channel.bufferedAmount > self._max_buffer:
+            self.dropped_events += 1
+            return
+        channel.send(message)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def finish(self, *, lost: bool = False) -> None:
+        if not self.finished:
+            self._put(None)
+        super().finish(lost=lost)
+
+    async def close(self) -> None:
+        """Release the peer connection, the tracks and the reader (idempotent)."""
+        self.finish(lost=True)
+        if self._timer is not None:
+            self._timer.cancel()
+        self.track.stop()
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5.0):
+                await self.pc.close()
