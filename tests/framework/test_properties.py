@@ -146,7 +146,7 @@ async def run_case(
     assert not rt.tasks and len(asyncio.all_tasks()) == before
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), ops)
 def test_runtime_invariants_hold_on_random_graphs(
     shape: tuple[list[list[int]], list[bool], list[int], list[int]], script: list[str]

@@ -135,6 +135,14 @@ class RealtimeDialog:
             or self.tools.busy or len(self.emitter)
         )  # fmt: skip
 
+    def close_reply(self, response_id: str, *, tag: str) -> None:
+        """Queue the end marker a started reply owes downstream (tagged `tag` for drops)."""
+        end = self.started.pop(response_id, None)
+        if end is ResponseEndFrame:
+            self.emitter.put(tag, ResponseEndFrame(response_id=response_id))
+        elif end is not None:
+            self.emitter.put(tag, end())
+
     def _sent(self, response_id: str, frame: Frame) -> None:
         if isinstance(frame, OutputAudioFrame):
             self.ledger.emitted(response_id, frame.duration_ns, self.now())
@@ -185,9 +193,8 @@ class RealtimeDialog:
             await handler(event)
 
     async def _recover(self) -> bool:
-        for response_id, end in self.started.items():  # what arrived plays on; close the replies
-            self.emitter.put("", end(response_id=response_id) if end is ResponseEndFrame else end())
-        self.started.clear()
+        for response_id in list(self.started):  # what arrived plays on; close the replies
+            self.close_reply(response_id, tag="")
         for reply in self.ledger.live(self.now()):
             self.ledger.done(reply.response_id)
         self.active, self.creating, self.pending, self.awaiting_reply = None, False, None, False
@@ -289,9 +296,7 @@ class RealtimeDialog:
         if self.active == rid:
             self.active = None
         reply = self.ledger.done(rid)
-        end = self.started.pop(rid, None)
-        if end is not None:
-            self.emitter.put(rid, end(response_id=rid) if end is ResponseEndFrame else end())
+        self.close_reply(rid, tag=rid)
         self._text.pop(rid, None)
         if event.status == "failed":
             err = voice_error(event.error or {"message": "response failed"}, node=self.name, context="response")
@@ -305,9 +310,7 @@ class RealtimeDialog:
 
     async def _error(self, event: ServerError) -> None:
         if event.code == "conversation_already_has_active_response":
-            self.creating = False
-            if self.pending is None:
-                self.pending = ""
+            self.creating = False  # raced the provider's own response: that one answers
         err = voice_error(
             {"type": event.error_type, "code": event.code, "message": event.message, "param": event.param},
             node=self.name,

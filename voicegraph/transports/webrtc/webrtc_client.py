@@ -84,28 +84,33 @@ class WebRTCClient:
         self.channel.on("message", self._on_message)
         self.pc.on("track", self._on_track)
 
-    async def connect(self) -> str:
-        """Offer, post, apply the answer and wait until connected; returns the session id.
+    async def offer(self) -> str:
+        """Make the offer and post it; returns the server's answer SDP (not applied yet).
 
         Raises:
-            VoiceError: the server's coded error, or (connection_timeout) no connection.
+            VoiceError: the server's coded error, or (connection_failed) no server.
         """
         self.pc.addTrack(self.track)
-        from aiortc import RTCSessionDescription
-
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = {"type": "offer", "sdp": self.pc.localDescription.sdp}
         answer = await asyncio.to_thread(self._post, "offer", json.dumps(offer).encode())
         self.session_id = str(answer.get("session_id", ""))
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
-        try:
+        return str(answer["sdp"])
+
+    async def connect(self) -> str:
+        """Offer, apply the answer and wait until connected; returns the session id.
+
+        Raises:
+            VoiceError: the server's coded error, or (connection_timeout) no connection.
+        """
+        from aiortc import RTCSessionDescription
+
+        sdp = await self.offer()
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.timeout_s):
-                while self.pc.connectionState != "connected":
-                    if self.pc.connectionState in ("failed", "closed"):
-                        break
+                while self.pc.connectionState not in ("connected", "failed", "closed"):
                     await asyncio.sleep(0.02)
-        except TimeoutError:
-            pass
         if self.pc.connectionState != "connected":
             raise VoiceError(ErrorCode.CONNECTION_TIMEOUT, f"not connected ({self.pc.connectionState})")
         return self.session_id
