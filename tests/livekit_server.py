@@ -296,7 +296,7 @@ class LiveKitServer:
         if self.running:
             raise LiveKitServerError(f"already running (pid {self.pid})")
         assert self.log_path is not None
-        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in _reap
+        self._log_file = open(self.log_path, "ab")
         t0 = time.monotonic()
         self._proc = subprocess.Popen(
             self.command(),

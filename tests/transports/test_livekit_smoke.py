@@ -2,6 +2,7 @@
 
 * two ``livekit.rtc`` participants: one publishes a 440 Hz tone (48 kHz mono,
   10 ms frames), the other subscribes and reads AudioFrames via rtc.AudioStream;
+* ICE candidates: only addresses of our own test hosts (loopback, the namespace's veth);
 * RoomService over Twirp via ``livekit-api``: create/list rooms, list
   participants, delete room.
 
@@ -19,7 +20,6 @@ import uuid
 
 import anyio
 import pytest
-
 from livekit import api, rtc
 
 pytestmark = [
@@ -178,12 +178,36 @@ async def test_audio_roundtrip_between_two_participants(livekit) -> None:
         await _disconnect(*(r for r in (speaker, listener) if r is not None))
 
 
+async def test_media_candidates_use_only_our_own_test_host_addresses(livekit) -> None:
+    """ICE offers and pairs stay on loopback or the namespace's test host (never eth0)."""
+    room_name = f"ice-{uuid.uuid4().hex[:8]}"
+    listener = await _connect(livekit, "ice-listener", room_name)
+    speaker = await _connect(livekit, "ice-speaker", room_name)
+    try:
+        source = rtc.AudioSource(SAMPLE_RATE, 1, queue_size_ms=200)
+        track = rtc.LocalAudioTrack.create_audio_track("tone", source)
+        with anyio.fail_after(CONNECT_TIMEOUT):
+            await speaker.local_participant.publish_track(track, rtc.TrackPublishOptions())
+            for n in range(50):  # half a second of audio, so both transports connect
+                await source.capture_frame(_tone_frame(n))
+        addresses: set[str] = set()
+        for room in (speaker, listener):
+            stats = await room.get_rtc_stats()
+            for s in [*stats.publisher_stats, *stats.subscriber_stats]:
+                kind = s.WhichOneof("stats")
+                if kind in ("local_candidate", "remote_candidate"):
+                    addresses.add(getattr(s, kind).candidate.address)
+        await source.aclose()
+    finally:
+        await _disconnect(speaker, listener)
+    assert addresses, "no ICE candidates gathered"
+    assert addresses <= {"127.0.0.1", livekit.media_ip}, addresses
+
+
 async def test_room_service_lifecycle(livekit) -> None:
     room_name = f"svc-{uuid.uuid4().hex[:8]}"
     with anyio.fail_after(30.0):
-        async with api.LiveKitAPI(
-            livekit.url, livekit.api_key, livekit.api_secret
-        ) as lk:
+        async with api.LiveKitAPI(livekit.url, livekit.api_key, livekit.api_secret) as lk:
             created = await lk.room.create_room(
                 api.CreateRoomRequest(name=room_name, empty_timeout=60, max_participants=4)
             )

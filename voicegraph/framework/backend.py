@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.graph_factory import graph_factory
@@ -46,8 +46,8 @@ class BackendCapabilities:
     """Audio encodings on the wire."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return asdict(self)
+        """JSON-ready (codecs as a list)."""
+        return {**asdict(self), "codecs": list(self.codecs)}
 
 
 class ServerTransport(Protocol):
@@ -63,17 +63,26 @@ class ServerTransport(Protocol):
         """Where it listens (for logs and health)."""
 
 
-class BackendProvider(Protocol):
+TransportT = TypeVar("TransportT", bound=ServerTransport)
+TransportT_co = TypeVar("TransportT_co", bound=ServerTransport, covariant=True)
+
+
+class BackendProvider(Protocol[TransportT_co]):
     """What the `voicegraph.backends` registry holds: a named transport kind."""
 
-    capabilities: BackendCapabilities
-    operations: dict[type[Frame], str]
+    @property
+    def capabilities(self) -> BackendCapabilities:
+        """What it can do."""
 
-    def create(self, manager: SessionManager, options: dict[str, Any]) -> ServerTransport:
+    @property
+    def operations(self) -> dict[type[Frame], str]:
+        """Client frame types its transport produces that the session guard checks."""
+
+    def create(self, manager: SessionManager, options: dict[str, Any]) -> TransportT_co:
         """A transport serving `manager`'s sessions, configured by `options`."""
 
 
-class Backend:
+class Backend(Generic[TransportT]):
     """Serves a graph over a transport: one session (own graph, own runtime) per connection.
 
     Handles connections from `provider`'s transport; the `SessionManager` admits them
@@ -93,7 +102,7 @@ class Backend:
 
     def __init__(
         self,
-        provider: BackendProvider,
+        provider: BackendProvider[TransportT],
         graph: Callable[[Any], Graph] | GraphSpec | str | Path | dict[str, Any],
         *,
         options: dict[str, Any] | None = None,
@@ -113,7 +122,7 @@ class Backend:
             max_sessions=min(max_sessions, limit) if limit else max_sessions,
             operations=provider.operations, **runtime_options,
         )  # fmt: skip
-        self.transport = provider.create(self.manager, dict(options or {}))
+        self.transport: TransportT = provider.create(self.manager, dict(options or {}))
         self.started_at: float | None = None
         self.ready_s: float | None = None
         """Seconds from `start` to accepting connections."""
@@ -162,7 +171,7 @@ class Backend:
             accept = ComponentHealth("transport", HealthStatus.UNHEALTHY, {"reason": "shutting down"})
         else:
             accept = ComponentHealth("transport", HealthStatus.HEALTHY, self.transport.describe())
-        load = stats["active"] / m.max_sessions
+        load = (stats["active"] + stats["admitting"]) / m.max_sessions
         status = HealthStatus.HEALTHY if load < 0.9 else HealthStatus.DEGRADED
         sessions = ComponentHealth(
             "sessions", status, {**stats, "max_sessions": m.max_sessions}, critical=False
@@ -185,7 +194,7 @@ class Backend:
         )
         return HealthReport.of([accept, sessions, store, loop])
 
-    async def __aenter__(self) -> Backend:
+    async def __aenter__(self) -> Backend[TransportT]:
         await self.start()
         return self
 

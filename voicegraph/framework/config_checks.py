@@ -49,6 +49,7 @@ def _check_graph(data: dict[str, Any], base_dir: str) -> list[str]:
         except VoiceError as err:
             return [f"graph: {err.message}"]
         return []
+    problems: list[str] = []
     try:
         if isinstance(graph, str):
             path = Path(graph) if Path(graph).is_absolute() else Path(base_dir or ".") / graph
@@ -56,12 +57,15 @@ def _check_graph(data: dict[str, Any], base_dir: str) -> list[str]:
                 return [f"graph: no such spec file {str(path)!r}"]
             graph = str(path)
         spec = load_spec(graph)
-        nodes = data.get("nodes")
-        if isinstance(nodes, dict) and nodes:
-            spec = with_node_params(spec, nodes)
     except VoiceError as err:
         return [f"graph: {err.message}" + (f" ({d})" if d else "") for d in err.details or ("",)]
-    return [f"graph.{p}" for p in validate_spec(spec)]
+    nodes = data.get("nodes")
+    if isinstance(nodes, dict) and nodes:
+        ids = {n.id for n in spec.nodes}
+        problems += [f"nodes.{u}: the graph has no node {u!r}" for u in nodes if u not in ids]
+        known = {k: v for k, v in nodes.items() if k in ids and isinstance(v, dict)}
+        spec = with_node_params(spec, known)
+    return problems + [f"graph.{p}" for p in validate_spec(spec)]
 
 
 def _check_hooks(data: dict[str, Any]) -> list[str]:
@@ -108,8 +112,8 @@ def check_references(data: dict[str, Any], base_dir: str = "") -> list[str]:
     problems += _check_graph(data, base_dir)
     problems += _check_hooks(data)
     url = _section(data, "persistence").get("url")
-    if isinstance(url, str) and url.split(":", 1)[0] not in _STORE_SCHEMES:
-        problems.append(
-            f"persistence.url: unknown store scheme {url.split(':', 1)[0]!r} (known: {_STORE_SCHEMES})"
-        )
+    scheme = url.split(":", 1)[0] if isinstance(url, str) else ""
+    if isinstance(url, str) and scheme not in _STORE_SCHEMES:
+        known = ", ".join(_STORE_SCHEMES)
+        problems.append(f"persistence.url: unknown store scheme {scheme!r} (known: {known})")
     return problems

@@ -93,6 +93,8 @@ class LiveSession:
         self.turn_idle = asyncio.Event()
         self.turn_idle.set()
         self.started = time.perf_counter()
+        self.ended = asyncio.Event()
+        """Set once the session's graph has stopped and its record is filed."""
         self._saving = False
         self._dirty = False
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.session import Session, SessionState
-from voicegraph.framework.session_store import SessionStore
+from voicegraph.framework.session_store import SessionStore, expired
+
+if TYPE_CHECKING:
+    import builtins
 
 
 class RedisSessionStore(SessionStore):
@@ -67,10 +70,13 @@ class RedisSessionStore(SessionStore):
             ) from exc
 
     async def save(self, session: Session) -> None:
+        if session.expires_at is not None and session.expires_at <= time.time():
+            await self.delete(session.id)
+            return
         r = await self._client()
         other = SessionState.COMPLETED if session.state is SessionState.ACTIVE else SessionState.ACTIVE
         ttl = None
-        if session.expires_at is not None:
+        if session.expires_at is not None:  # Redis forgets the record itself
             ttl = max(1, int(session.expires_at - time.time() + 0.999))
         pipe = r.pipeline(transaction=True)
         pipe.set(self._k("s", session.id), json.dumps(session.to_record(), separators=(",", ":")), ex=ttl)
@@ -84,7 +90,8 @@ class RedisSessionStore(SessionStore):
     async def load(self, session_id: str) -> Session | None:
         r = await self._client()
         raw = await self._call(r.get, self._k("s", session_id))
-        return Session.from_record(json.loads(raw)) if raw else None
+        found = Session.from_record(json.loads(raw)) if raw else None
+        return None if found is None or expired(found, time.time()) else found
 
     async def find_by_token(self, token: str) -> Session | None:
         if not token:
@@ -106,23 +113,28 @@ class RedisSessionStore(SessionStore):
         await self._call(pipe.execute)
 
     async def list(self, state: SessionState | None = None) -> list[Session]:
-        r = await self._client()
-        states = [state] if state is not None else list(SessionState)
         out: list[Session] = []
-        for st in states:
-            ids = sorted(await self._call(r.smembers, self._k("state", str(st))))
-            if not ids:
-                continue
-            raws = await self._call(r.mget, [self._k("s", i) for i in ids])
-            gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
-            if gone:  # expired by TTL: drop them from the index
-                await self._call(r.srem, self._k("state", str(st)), *gone)
-            out.extend(Session.from_record(json.loads(raw)) for raw in raws if raw)
+        now = time.time()
+        for st in [state] if state is not None else list(SessionState):
+            found, _ = await self._scan(st)
+            out.extend(s for s in found if not expired(s, now))
         return out
 
+    async def _scan(self, state: SessionState) -> tuple[builtins.list[Session], int]:
+        """Records indexed under `state`; ids whose record expired are dropped from the index."""
+        r = await self._client()
+        ids = sorted(await self._call(r.smembers, self._k("state", str(state))))
+        if not ids:
+            return [], 0
+        raws = await self._call(r.mget, [self._k("s", i) for i in ids])
+        gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
+        if gone:
+            await self._call(r.srem, self._k("state", str(state)), *gone)
+        return [Session.from_record(json.loads(raw)) for raw in raws if raw], len(gone)
+
     async def purge_expired(self, now: float | None = None) -> int:
-        before = len(await self.list(SessionState.COMPLETED))
-        return before - len(await self.list(SessionState.COMPLETED))
+        _, gone = await self._scan(SessionState.COMPLETED)
+        return gone
 
     async def ping(self) -> None:
         r = await self._client()

@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.conversation_log import ConversationLog
 from voicegraph.framework.errors import VoiceError
@@ -18,6 +15,7 @@ from voicegraph.framework.live_session import LiveSession
 from voicegraph.framework.runtime import Runtime
 from voicegraph.framework.session import Session, SessionState
 from voicegraph.framework.session_guard import SessionGuard
+from voicegraph.framework.session_owner import SessionOwner, node_role
 from voicegraph.framework.turn_tracker import Turn, TurnTracker
 
 if TYPE_CHECKING:
@@ -28,30 +26,9 @@ if TYPE_CHECKING:
     from voicegraph.framework.graph import Graph
     from voicegraph.framework.hooks import Hooks
     from voicegraph.framework.live_session import Admission, SessionConnection, SessionListener
-    from voicegraph.framework.processor import Processor
     from voicegraph.framework.session_store import SessionStore
 
 log = logging.getLogger("voicegraph.sessions")
-
-
-def node_role(proc: Processor) -> str:
-    """A node's role (`stt`, `tts`, `s2s`, `vad`, `agent`...): its `role` attribute, else
-    the `voicegraph.processors.<role>` package it comes from, else ""."""
-    role = getattr(proc, "role", None)
-    if isinstance(role, str):
-        return role
-    parts = type(proc).__module__.split(".")
-    return parts[2] if len(parts) > 2 and parts[:2] == ["voicegraph", "processors"] else ""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SessionLifecycle:
@@ -59,9 +36,6 @@ class SessionLifecycle:
     turn end and metadata change, and at shutdown (kept active, so a restarted backend can
     resume them); completed records are deleted unless the retention hook keeps them.
     Subclassed by `SessionManager`, which adds admission and the public operations."""
-
-    HOST: ClassVar[str] = socket.gethostname()
-    _owners_here: ClassVar[set[str]] = set()
 
     factory: Callable[[Any], Graph]
     store: SessionStore
@@ -76,8 +50,8 @@ class SessionLifecycle:
     def __init__(self) -> None:
         self.live: dict[str, LiveSession] = {}
         self.accepting = True
-        self.owner = f"{self.HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.lease_s = 30.0
+        self._owner = SessionOwner()
+        self.owner = self._owner.id
         self._empty = asyncio.Event()
         self._empty.set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -93,7 +67,7 @@ class SessionLifecycle:
     async def open(self) -> None:
         """Open the store and recover the active sessions of processes that died."""
         await self.store.open()
-        self._owners_here.add(self.owner)
+        self._owner.open()
         await self.store.purge_expired()
         await self._scan_orphans()
         if self.store.name != "memory":
@@ -112,19 +86,11 @@ class SessionLifecycle:
 
     def orphaned(self, s: Session) -> bool:
         """Whether an active record's process is gone (so this process may resume it)."""
-        if s.id in self.live:
-            return False
-        host, _, rest = s.owner.partition(":")
-        pid_s, _, _ = rest.partition(":")
-        if host == self.HOST and pid_s.isdigit():
-            if s.owner in self._owners_here:
-                return s.owner == self.owner and s.id not in self.live
-            return int(pid_s) == os.getpid() or not _pid_alive(int(pid_s))
-        return time.time() - s.updated_at > self.lease_s
+        return self._owner.orphaned(s, s.id in self.live)
 
     async def _beat(self) -> None:
         while True:
-            await asyncio.sleep(self.lease_s / 3)
+            await asyncio.sleep(self._owner.lease_s / 3)
             with contextlib.suppress(VoiceError):
                 for live in list(self.live.values()):
                     await self.store.save(live.snapshot())
@@ -137,7 +103,7 @@ class SessionLifecycle:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
             self._heartbeat = None
-        self._owners_here.discard(self.owner)
+        self._owner.close()
         await self.store.close()
 
     # -- one session ----------------------------------------------------------------------
@@ -267,6 +233,8 @@ class SessionLifecycle:
                 await self._complete(record)
         except VoiceError as err:
             log.warning("session %s: could not file the record: %s", live.id, err)
+        finally:
+            live.ended.set()
 
     async def _complete(self, record: Session) -> None:
         record.state = SessionState.COMPLETED
@@ -301,6 +269,15 @@ class SessionLifecycle:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(stop_timeout):
                 await self._empty.wait()
+
+    async def wait_ended(self, session_id: str | None = None) -> None:
+        """Wait until session `session_id` (default: every session) has ended and been filed."""
+        if session_id is None:
+            await self._empty.wait()
+            return
+        live = self.live.get(session_id)
+        if live is not None:
+            await live.ended.wait()
 
     @property
     def in_flight_turns(self) -> int:

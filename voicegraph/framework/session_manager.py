@@ -176,9 +176,13 @@ class SessionManager(SessionLifecycle):
         await self.run_admitted(conn, adm)
 
     # -- queries and operations -----------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        """Counts for health checks: running, being admitted, recovered, turns in flight."""
+        return {**super().stats(), "admitting": self._reserved}
+
     def list(self, state: SessionState | None = None) -> list[Session]:
         """Sessions this process knows: running ones and recovered (resumable) ones."""
-        out = [live.session.copy() for live in self.live.values()]
+        out = [live.snapshot() for live in self.live.values()]
         out += [s.copy() for s in self.recovered.values() if s.id not in self.live]
         return [s for s in out if state is None or s.state is state]
 
@@ -190,7 +194,7 @@ class SessionManager(SessionLifecycle):
         """
         live = self.live.get(session_id)
         if live is not None:
-            return live.session.copy()
+            return live.snapshot()
         if session_id in self.recovered:
             return self.recovered[session_id].copy()
         raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "no such session")

@@ -70,10 +70,3 @@ def read_script(path: str | Path) -> list[CallerLine]:
         raise VoiceError(ErrorCode.INVALID_INPUT, f"cannot read script {path}: {exc}") from exc
     return parse_script(text)
 
-
-DEMO_SCRIPT: tuple[CallerLine, ...] = (
-    CallerLine("Hello, what is your name?"),
-    CallerLine("Can you tell me about the planets of the solar system?"),
-    CallerLine("Stop, what is the biggest planet?", barge_in_s=1.5),
-)
-"""The default conversation of `voicegraph run`: three turns, a barge-in in the second."""

@@ -47,10 +47,10 @@ ENGINES: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
         "llm": ("llm", {"params": {"max_tokens": 120}}),
     },
     "turn": {
-        "silence": ("silence_turn_detector", {"min_delay": 0.25, "max_delay": 2.0}),
+        "silence": ("silence_turn_detector", {"min_delay": 0.3, "max_delay": 2.0}),
         "transcript": (
             "transcript_aware_turn_detector",
-            {"complete_delay": 0.25, "min_delay": 0.5, "max_delay": 1.5},
+            {"complete_delay": 0.3, "min_delay": 0.5, "max_delay": 1.5},
         ),
     },
 }
@@ -74,8 +74,8 @@ class VoiceAgentOptions:
     """`transcript` moves the turn detector after the STT, where it sees transcripts."""
     noise: bool = False
     """Put RNNoise in front of the VAD."""
-    barge_in: bool = True
-    """The VAD interrupts the bot when the user starts speaking."""
+    barge_in: bool | None = None
+    """Whether the VAD interrupts the bot when the user starts speaking (stock: yes)."""
     system_prompt: str | None = None
     agent_params: Mapping[str, Any] = field(default_factory=dict)
     """Merged into the agent node's params (e.g. ScriptedAgent rules)."""
@@ -106,8 +106,8 @@ def voice_agent_spec(options: VoiceAgentOptions | None = None, spec: GraphSpec |
     if options.noise and "noise" not in nodes:
         at = next(i for i, n in enumerate(out.nodes) if n.id == "vad")
         out.nodes.insert(at, NodeSpec(id="noise", type="rnnoise_filter"))
-    if "vad" in nodes:
-        nodes["vad"].params["interrupt_on_speech"] = options.barge_in
+    if options.barge_in is not None:
+        _node(nodes, "vad").params["interrupt_on_speech"] = options.barge_in
     if options.system_prompt is not None:
         _node(nodes, "user_context").params["system_prompt"] = options.system_prompt
     if options.agent_params:

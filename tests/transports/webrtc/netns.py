@@ -35,8 +35,7 @@ def run_in_loopback_netns(module: str, *args: str, timeout: float = 120.0) -> di
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        raise AssertionError(
-            f"{module} exited {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
-        )
+        out, err = proc.stdout[-4000:], proc.stderr[-4000:]
+        raise AssertionError(f"{module} exited {proc.returncode}\nstdout:\n{out}\nstderr:\n{err}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result

@@ -40,18 +40,18 @@ def register_builtin(reg: Registry | None = None) -> None:
                 reg.register(kind, name, _load(path))
 
 
-def provider(name: str, reg: Registry | None = None) -> BackendProvider:
+def provider(name: str, reg: Registry | None = None) -> BackendProvider[Any]:
     """The backend provider registered as `name`.
 
     Raises:
         VoiceError: (provider_not_found) no such provider; the message lists the known ones.
     """
     register_builtin(reg)
-    result: BackendProvider = (reg or registry).get("backends", name)()
+    result: BackendProvider[Any] = (reg or registry).get("backends", name)()
     return result
 
 
-def create_backend(name: str, graph: Any, **kwargs: Any) -> Backend:
+def create_backend(name: str, graph: Any, **kwargs: Any) -> Backend[Any]:
     """A `Backend` of provider `name` serving `graph` (factory or spec); see `Backend`."""
     return Backend(provider(name), graph, **kwargs)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.session_lifecycle import node_role
+from voicegraph.framework.session_owner import node_role
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -10,6 +10,7 @@ from voicegraph.processors.agent.chat_events import Usage as Usage
 from voicegraph.processors.agent.chat_stream_parser import ChatStreamParser as ChatStreamParser
 from voicegraph.processors.agent.chat_timeouts import ChatTimeouts as ChatTimeouts
 from voicegraph.processors.agent.endpoint import Endpoint as Endpoint
+from voicegraph.processors.agent.graph_workflow import GraphWorkflow as GraphWorkflow
 from voicegraph.processors.agent.llm_node import LLMNode as LLMNode
 from voicegraph.processors.agent.local_llm_node import LocalLLMNode as LocalLLMNode
 from voicegraph.processors.agent.local_llm_server import LocalLLMServer as LocalLLMServer
@@ -28,6 +29,11 @@ from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame as LLMT
 from voicegraph.processors.agent.tool_context import ToolContext as ToolContext
 from voicegraph.processors.agent.tool_registry import ToolRegistry as ToolRegistry
 from voicegraph.processors.agent.tool_result import ToolResult as ToolResult
+from voicegraph.processors.agent.workflow_event import VoiceEvent as VoiceEvent
+from voicegraph.processors.agent.workflow_event import Workflow as Workflow
+from voicegraph.processors.agent.workflow_event import WorkflowEvent as WorkflowEvent
+from voicegraph.processors.agent.workflow_event import WorkflowEventFrame as WorkflowEventFrame
+from voicegraph.processors.agent.workflow_trigger import WorkflowTrigger as WorkflowTrigger
 
 __all__ = [
     "ChatEvent",
@@ -37,6 +43,7 @@ __all__ = [
     "ChatTimeouts",
     "Endpoint",
     "Finish",
+    "GraphWorkflow",
     "LLMNode",
     "LLMToolCallFrame",
     "LocalLLMNode",
@@ -57,5 +64,10 @@ __all__ = [
     "ToolResult",
     "TransferCallFrame",
     "Usage",
+    "VoiceEvent",
+    "Workflow",
+    "WorkflowEvent",
+    "WorkflowEventFrame",
+    "WorkflowTrigger",
     "tool",
 ]

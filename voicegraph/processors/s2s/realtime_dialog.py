@@ -34,6 +34,7 @@ from voicegraph.processors.s2s.realtime_server_events import (
     ResponseCreated,
     ResponseDone,
     ServerError,
+    SessionEvent,
     SpeechStarted,
     SpeechStopped,
     TextDelta,
@@ -51,11 +52,11 @@ if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.outbox import Outbox
+    from voicegraph.processors.agent.tool_registry import ToolRegistry
     from voicegraph.processors.s2s.realtime_client import RealtimeClient
     from voicegraph.processors.s2s.realtime_options import RealtimeOptions
     from voicegraph.processors.s2s.realtime_server_events import ServerEvent
     from voicegraph.processors.s2s.realtime_session_config import RealtimeSessionConfig
-    from voicegraph.processors.s2s.tool_runner import ToolRunner
 
 
 class RealtimeDialog:
@@ -72,7 +73,7 @@ class RealtimeDialog:
         outbox: the node's outbox for frames from background tasks.
         client: the provider session, already started.
         config, options: the session and node settings.
-        tools: runs function calls.
+        tools: the agent layer's tool registry.
         auto_respond: ask for a reply at each turn end (else an `S2SRespondFrame` does).
     """
 
@@ -85,7 +86,7 @@ class RealtimeDialog:
         client: RealtimeClient,
         config: RealtimeSessionConfig,
         options: RealtimeOptions,
-        tools: ToolRunner,
+        tools: ToolRegistry,
         auto_respond: bool,
     ) -> None:
         self.name, self.ctx, self.outbox, self.client = name, ctx, outbox, client
@@ -94,11 +95,13 @@ class RealtimeDialog:
         self.ledger = ReplyAudioLedger(tail_ns=int(options.tail_ms * 1e6))
         self.log = RealtimeConversationLog()
         self.emitter = ReplyEmitter(self.outbox.send, self._sent, limit=options.max_queued_frames)
+        self.changed = asyncio.Event()  # set whenever `busy` may have turned false
         self.started: dict[str, type[Frame]] = {}  # response id -> end marker owed downstream
         self.barge_in = RealtimeBargeIn(self)
         self.tools = RealtimeToolCalls(
-            tools, client, self.log, spawn=ctx.spawn, respond=self.request_response, report=self.report
-        )
+            tools, client, self.log, spawn=ctx.spawn, respond=self.request_response, report=self.report,
+            changed=self.changed, metadata=ctx.metadata,
+        )  # fmt: skip
         self.active: str | None = None  # the response the provider is generating
         self.creating = False  # response.create sent, response.created not seen yet
         self.pending: str | None = None  # instructions of a response.create waiting for `active` to end
@@ -114,8 +117,9 @@ class RealtimeDialog:
             InputCommitted: self._committed, UserTranscript: self._user_transcript,
             ResponseCreated: self._created, AudioDelta: self._audio, TextDelta: self._text_delta,
             TextDone: self._text_done, FunctionCall: self._function_call, ResponseDone: self._done,
-            ServerError: self._error,
+            ServerError: self._error, SessionEvent: self._session,
         }  # fmt: skip
+        self._synced = asyncio.Event()
 
     # -- helpers --------------------------------------------------------------------------
     def now(self) -> int:
@@ -125,7 +129,9 @@ class RealtimeDialog:
     def report(self, err: VoiceError) -> None:
         """Publish a coded error on the graph bus (the node goes on)."""
         bus = self.ctx.bus
-        bus.publish(ErrorEvent(graph=bus.name, error=err if err.node else err.with_node(self.name), node=self.name))
+        bus.publish(
+            ErrorEvent(graph=bus.name, error=err if err.node else err.with_node(self.name), node=self.name)
+        )
 
     @property
     def busy(self) -> bool:
@@ -146,6 +152,22 @@ class RealtimeDialog:
     def _sent(self, response_id: str, frame: Frame) -> None:
         if isinstance(frame, OutputAudioFrame):
             self.ledger.emitted(response_id, frame.duration_ns, self.now())
+        self.changed.set()
+
+    async def sync(self) -> None:
+        """Round trip to the provider: once it returns, the events that what we sent so far
+        caused (speech stopped, a response created) have been handled."""
+        self._synced.clear()
+        if await self.client.send(self.config.noop_update()):
+            await self._synced.wait()
+
+    async def settle(self) -> None:
+        """Wait until no reply is asked for, generated, or queued (the caller bounds it)."""
+        await self.sync()
+        while self.busy:
+            self.changed.clear()
+            await self.changed.wait()
+        await self.emitter.idle()
 
     # -- requests -------------------------------------------------------------------------
     async def request_response(self, instructions: str = "") -> None:
@@ -158,6 +180,7 @@ class RealtimeDialog:
             self.turn_end_ns = self.now()
         if not await self.client.send(create_response(instructions)):
             self.creating = False
+            self.changed.set()
 
     async def end_user_turn(self) -> None:
         """A local turn end: commit the buffered audio, then (auto) ask for the reply."""
@@ -195,6 +218,7 @@ class RealtimeDialog:
     async def _recover(self) -> bool:
         for response_id in list(self.started):  # what arrived plays on; close the replies
             self.close_reply(response_id, tag="")
+        self._text.clear()
         for reply in self.ledger.live(self.now()):
             self.ledger.done(reply.response_id)
         self.active, self.creating, self.pending, self.awaiting_reply = None, False, None, False
@@ -203,10 +227,16 @@ class RealtimeDialog:
         if err is not None:
             self.report(err)
             return False
-        await self.outbox.send(MetricsFrame(node=self.name, values={"reconnects": float(self.client.reconnects)}))
+        await self.outbox.send(
+            MetricsFrame(node=self.name, values={"reconnects": float(self.client.reconnects)})
+        )
         return True
 
     # -- server events --------------------------------------------------------------------
+    async def _session(self, event: SessionEvent) -> None:
+        self.client.session = event.session
+        self._synced.set()
+
     async def _speech_started(self, event: SpeechStarted) -> None:
         if self.ledger.live(self.now()):
             await self.outbox.request_interrupt("barge-in: provider VAD heard the user")
@@ -234,6 +264,7 @@ class RealtimeDialog:
 
     async def _created(self, event: ResponseCreated) -> None:
         self.active, self.creating, self.awaiting_reply = event.response_id, False, False
+        self.changed.set()
         self.ledger.open(event.response_id, self.ctx.runtime.epoch)
 
     def _accepts(self, response_id: str) -> bool:
@@ -297,9 +328,14 @@ class RealtimeDialog:
             self.active = None
         reply = self.ledger.done(rid)
         self.close_reply(rid, tag=rid)
+        self.tools.reply_done()
+        for action in self.tools.take_actions():
+            self.emitter.put("", action)
         self._text.pop(rid, None)
         if event.status == "failed":
-            err = voice_error(event.error or {"message": "response failed"}, node=self.name, context="response")
+            err = voice_error(
+                event.error or {"message": "response failed"}, node=self.name, context="response"
+            )
             if err is not None:
                 self.report(err)
         cut = reply is not None and reply.cut
@@ -307,10 +343,12 @@ class RealtimeDialog:
         if self.pending is not None and self.active is None:
             instructions, self.pending = self.pending, None
             await self.request_response(instructions)
+        self.changed.set()
 
     async def _error(self, event: ServerError) -> None:
         if event.code == "conversation_already_has_active_response":
             self.creating = False  # raced the provider's own response: that one answers
+            self.changed.set()
         err = voice_error(
             {"type": event.error_type, "code": event.code, "message": event.message, "param": event.param},
             node=self.name,

@@ -24,7 +24,9 @@ _BY_TYPE = {
     "server_error": ErrorCode.AGENT_ERROR,
     "invalid_request_error": ErrorCode.INVALID_INPUT,
 }
-_REFUSED_VALUE = frozenset({"invalid_value", "invalid_type", "unknown_parameter", "missing_required_parameter"})
+_REFUSED_VALUE = frozenset(
+    {"invalid_value", "invalid_type", "unknown_parameter", "missing_required_parameter"}
+)
 _RETRIABLE = frozenset({ErrorCode.RATE_LIMIT_EXCEEDED, ErrorCode.AGENT_ERROR})
 
 
@@ -45,7 +47,10 @@ def error_code_for(code: str, error_type: str, param: str = "") -> ErrorCode:
 
 
 def voice_error(error: dict[str, Any], *, node: str | None = None, context: str = "") -> VoiceError | None:
-    """A `VoiceError` for a provider error object (`type`, `code`, `message`, `param`), or None if harmless."""
+    """A `VoiceError` for a provider error object (`type`, `code`, `message`, `param`).
+
+    None for a harmless one (see `IGNORED_CODES`).
+    """
     code = str(error.get("code") or "")
     if code in IGNORED_CODES:
         return None
@@ -69,7 +74,9 @@ def handshake_error(status: int, *, node: str | None = None) -> VoiceError:
     if status == 404:
         return VoiceError(ErrorCode.INVALID_CONFIG, "realtime endpoint or model not found", node=node)
     if status == 429:
-        return VoiceError(ErrorCode.RATE_LIMIT_EXCEEDED, "realtime provider rate limit", node=node, retriable=True)
+        return VoiceError(
+            ErrorCode.RATE_LIMIT_EXCEEDED, "realtime provider rate limit", node=node, retriable=True
+        )
     return VoiceError(
         ErrorCode.CONNECTION_FAILED, f"realtime provider refused the connection: HTTP {status}", node=node,
         retriable=status >= 500,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.s2s.realtime_server_events import (
@@ -26,6 +25,9 @@ from voicegraph.processors.s2s.realtime_server_events import (
     TextDone,
     UserTranscript,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 BETA_NAMES = {
     "response.audio.delta": "response.output_audio.delta",
@@ -52,9 +54,10 @@ def decode_server_event(message: str | bytes) -> ServerEvent:
         data = json.loads(message)
     except ValueError:
         raise VoiceError(ErrorCode.PROTOCOL_ERROR, "realtime server sent invalid JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+    name = data.get("type") if isinstance(data, dict) else None
+    if not isinstance(name, str):
         raise VoiceError(ErrorCode.PROTOCOL_ERROR, "realtime server event has no type")
-    kind = BETA_NAMES.get(data["type"], data["type"])
+    kind = BETA_NAMES.get(name, name)
     decode = _DECODERS.get(kind)
     if decode is None:
         return OtherEvent(kind, data)

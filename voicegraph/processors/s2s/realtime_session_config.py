@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.s2s.realtime_audio_format import RealtimeAudioFormat
 from voicegraph.processors.s2s.turn_detection import TurnDetection
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 PROTOCOLS = ("ga", "beta")
 MODALITIES = ("audio", "text")
@@ -69,6 +71,10 @@ class RealtimeSessionConfig:
         if not self.beta:
             session = {"type": "realtime", **session}
         return {"type": "session.update", "session": session}
+
+    def noop_update(self) -> dict[str, Any]:
+        """A `session.update` that changes nothing: its `session.updated` is a round-trip marker."""
+        return {"type": "session.update", "session": {} if self.beta else {"type": "realtime"}}
 
     def _ga_session(self) -> dict[str, Any]:
         audio_in: dict[str, Any] = {

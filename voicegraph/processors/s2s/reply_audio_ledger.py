@@ -28,6 +28,8 @@ class ReplyAudio:
     """Interrupted: later audio is dropped and the items get truncated."""
     cut_active: bool = False
     """The provider was still generating it when it was cut."""
+    cut_at: int | None = None
+    """Graph-clock time of the cut."""
     played: ReplyPlayedFrame | None = None
     """The output transport's report, when one came."""
 
@@ -129,15 +131,19 @@ class ReplyAudioLedger:
         """Interruption: every live reply is cut; returns them."""
         cut = self.live(now_ns)
         for reply in cut:
-            reply.cut = True
-            reply.cut_active = reply.active
+            reply.cut, reply.cut_active, reply.cut_at = True, reply.active, now_ns
         return cut
 
     def estimate_played(self, reply: ReplyAudio, now_ns: int) -> int:
-        """Audio heard so far when no report came: emitted minus what playout has not reached."""
+        """Audio heard when no report came: emitted minus what playout had not reached.
+
+        Playout is taken as real time from the first emitted chunk, up to the cut (or
+        `now_ns` for a reply not cut).
+        """
         if reply.first_emit_at is None:
             return 0
-        return max(0, min(reply.emitted_ns, now_ns - reply.first_emit_at))
+        end = reply.cut_at if reply.cut_at is not None else now_ns
+        return max(0, min(reply.emitted_ns, end - reply.first_emit_at))
 
     def truncation_points(self, reply: ReplyAudio, played_ns: int) -> list[tuple[str, int]]:
         """(item id, audio_end_ms) to send for a reply heard up to `played_ns`.

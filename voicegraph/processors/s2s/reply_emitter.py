@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
 
 
-
 class ReplyEmitter:
     """A queue between a socket reader and the graph, so the reader never waits on playout.
 

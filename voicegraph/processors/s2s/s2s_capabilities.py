@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from voicegraph.framework.formats import AudioFormat
+if TYPE_CHECKING:
+    from voicegraph.framework.formats import AudioFormat
 
 
 @dataclass(frozen=True, slots=True)

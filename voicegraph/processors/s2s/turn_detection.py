@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 MODES = ("server_vad", "semantic_vad", "none")
 EAGERNESS = ("low", "medium", "high", "auto")

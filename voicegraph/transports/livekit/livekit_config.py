@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 ENV_URL = "LIVEKIT_URL"
 ENV_API_KEY = "LIVEKIT_API_KEY"
@@ -50,6 +52,8 @@ class LiveKitConfig(BaseModel):
     """How long a user's session waits for the user to come back after they vanish."""
     input_rate: int = Field(default=16000, gt=0)
     """Sample rate of the user audio handed to the graph (LiveKit delivers 48 kHz)."""
+    input_quality: Literal["QQ", "LQ", "MQ", "HQ", "VHQ"] = "LQ"
+    """soxr recipe for the user's audio; LQ holds back 6 ms at 48->16 kHz (HQ: 21 ms)."""
     media_rate: int = Field(default=48000, gt=0)
     """Sample rate of the audio exchanged with LiveKit."""
     audio_queue_ms: int = Field(default=200, ge=10)

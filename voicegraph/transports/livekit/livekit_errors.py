@@ -28,9 +28,7 @@ def connect_error(exc: BaseException, *, room: str) -> VoiceError:
         return VoiceError(ErrorCode.CONNECTION_FAILED, f"room {room!r} does not exist on the server")
     if any(k in text for k in _TIMEOUT):
         return timeout_error(f"joining {room!r}")
-    return VoiceError(
-        ErrorCode.CONNECTION_FAILED, f"cannot join {room!r}: {_short(text)}", retriable=True
-    )
+    return VoiceError(ErrorCode.CONNECTION_FAILED, f"cannot join {room!r}: {_short(text)}", retriable=True)
 
 
 def timeout_error(what: str) -> VoiceError:
@@ -57,7 +55,9 @@ def api_error(exc: BaseException, *, what: str) -> VoiceError:
         if status == 403 or code == "permission_denied":
             return VoiceError(ErrorCode.AUTHORIZATION_FAILED, f"{what}: not allowed")
         if status == 404 or code == "not_found":
-            return VoiceError(ErrorCode.CONNECTION_FAILED, f"{what}: {getattr(exc, 'message', '') or 'not found'}")
+            return VoiceError(
+                ErrorCode.CONNECTION_FAILED, f"{what}: {getattr(exc, 'message', '') or 'not found'}"
+            )
         if 400 <= status < 500:
             return VoiceError(ErrorCode.INVALID_INPUT, f"{what}: {getattr(exc, 'message', '')} ({status})")
         return VoiceError(ErrorCode.CONNECTION_FAILED, f"{what}: server error {status}", retriable=True)

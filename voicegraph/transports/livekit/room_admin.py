@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,6 +10,7 @@ from voicegraph.framework.errors import missing_dependency
 from voicegraph.transports.livekit.livekit_errors import api_error
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
     from types import TracebackType
 
     from voicegraph.transports.livekit.livekit_config import LiveKitConfig

@@ -154,6 +154,8 @@ class TokenIssuer:
         try:
             claims = api.TokenVerifier(self.config.api_key, self.config.secret()).verify(token)
         except Exception as exc:
-            raise VoiceError(ErrorCode.AUTHENTICATION_FAILED, f"invalid token: {type(exc).__name__}") from None
+            raise VoiceError(
+                ErrorCode.AUTHENTICATION_FAILED, f"invalid token: {type(exc).__name__}"
+            ) from None
         video = RoomGrants.from_livekit(claims.video) if claims.video else RoomGrants(room_join=False)
         return VerifiedToken(claims.identity, claims.name, claims.kind, claims.metadata, video)

@@ -68,6 +68,9 @@ class HttpServer:
         self._routes: dict[str, dict[str, Handler]] = {}
         self._server: asyncio.Server | None = None
         self._open = 0
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._idle = asyncio.Event()  # set while no connection is open
+        self._idle.set()
         self.requests = 0
         """Requests answered (any status)."""
         self.rejected = 0
@@ -89,14 +92,16 @@ class HttpServer:
         )
         self._port = int(self._server.sockets[0].getsockname()[1])
 
-    async def stop(self) -> None:
-        """Stop listening and close open connections."""
+    async def stop(self, timeout: float = 2.0) -> None:
+        """Stop listening, drop open connections and wait (up to `timeout`) for their handlers."""
         if self._server is not None:
             self._server.close()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2.0):
-                    await self._server.wait_closed()
             self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()  # a handler blocked on reading ends at once
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
 
     async def __aenter__(self) -> HttpServer:
         await self.start()
@@ -111,22 +116,41 @@ class HttpServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = str(writer.get_extra_info("peername") or "")
         self._open += 1
+        self._writers.add(writer)
+        self._idle.clear()
         try:
             if self._open > self.max_connections:
-                busy = HttpError(
-                    503, ErrorCode.SESSION_LIMIT_EXCEEDED, "too many connections", retriable=True
+                response: HttpResponse | None = error_response(
+                    HttpError(503, ErrorCode.SESSION_LIMIT_EXCEEDED, "too many connections", retriable=True)
                 )
-                await self._respond(writer, error_response(busy))
-                return
-            response = await self._answer(reader, peer)
+            else:
+                response = await self._answer(reader, peer)
             if response is not None:
                 await self._respond(writer, response)
+            await self._linger(reader, writer)
         finally:
             self._open -= 1
+            self._writers.discard(writer)
+            if not self._open:
+                self._idle.set()
             writer.close()
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):
                     await writer.wait_closed()
+
+    async def _linger(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Half-close, then discard what the client still sends (briefly, boundedly).
+
+        Closing a socket with unread input sends a reset, which can destroy the response
+        before the client reads it (an early 413 or 503, say).
+        """
+        with contextlib.suppress(Exception):
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(1.0):
+                left = 4 * self.max_body_bytes
+                while left > 0 and (chunk := await reader.read(min(left, 65536))):
+                    left -= len(chunk)
 
     async def _answer(self, reader: asyncio.StreamReader, peer: str) -> HttpResponse | None:
         try:

@@ -19,9 +19,10 @@ class InboundAudioConverter:
 
     I/O-free and synchronous. Packed s16 goes straight to a soxr `PcmConverter` (mixed
     down to mono first, then resampled); other sample layouts are first repacked to s16
-    by PyAV. A change of the incoming format rebuilds the converter. Latency: the soxr
-    FIFO of a rate change (about 37 ms from 48 kHz at HQ, `latency_ms`); nothing
-    without one. `reset` forgets held audio.
+    by PyAV. A change of the incoming format rebuilds the converter. Latency: soxr's
+    block buffering, unsmoothed (`steady=False`), so the output comes in bursts (from
+    48 kHz at HQ: 0 or ~30 ms per 20 ms frame) but holds back only what soxr needs,
+    about 14 ms on average instead of 37 ms. `reset` forgets held audio.
 
     Args:
         dst: the session's input format.
@@ -52,7 +53,7 @@ class InboundAudioConverter:
     def _convert_packed(self, frame: AudioFrame) -> bytes:
         src = AudioFormat(frame.sample_rate, len(frame.layout.channels), SampleFormat.S16)
         if self._core is None or src != self._src:
-            self._src, self._core = src, PcmConverter(src, self.dst)
+            self._src, self._core = src, PcmConverter(src, self.dst, steady=False)
         samples = frame.to_ndarray()
         data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
         return self._core.convert(data)

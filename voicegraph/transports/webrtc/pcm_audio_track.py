@@ -20,7 +20,8 @@ class PcmAudioTrack(MediaStreamTrack):
     """A sending audio track: PCM pushed in, one `av.AudioFrame` per chunk out to aiortc.
 
     Handles: `push` (s16 mono or stereo PCM in `fmt`), `clear` (drop what is queued).
-    Emits: frames to aiortc's sender (which encodes Opus), with continuous timestamps;
+    Emits: stereo frames to aiortc's sender (which encodes Opus; mono is sent as two
+    equal channels, unattenuated), with continuous timestamps;
     when nothing is queued, a chunk of silence per chunk period, so the far end's
     playout clock keeps running (as a microphone track would).
 
@@ -72,7 +73,6 @@ class PcmAudioTrack(MediaStreamTrack):
         self._next: float | None = None  # loop time of the next chunk slot
         self._pts = 0
         self._time_base = fractions.Fraction(1, fmt.rate)
-        self._layout = "mono" if fmt.channels == 1 else "stereo"
         self.sent_chunks = 0
         """Chunks of pushed audio handed to the sender."""
         self.silent_chunks = 0
@@ -159,8 +159,11 @@ class PcmAudioTrack(MediaStreamTrack):
         return data
 
     def _frame(self, data: bytes) -> AudioFrame:
-        samples = np.frombuffer(data, dtype="<i2").reshape(1, -1)
-        frame = AudioFrame.from_ndarray(samples, format="s16", layout=self._layout)
+        samples = np.frombuffer(data, dtype="<i2")
+        if self.format.channels == 1:
+            # Stereo with L = R: left to aiortc's encoder, a mono frame would be upmixed at -3 dB.
+            samples = np.repeat(samples, 2)
+        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="stereo")
         frame.sample_rate = self.format.rate
         frame.pts = self._pts
         frame.time_base = self._time_base

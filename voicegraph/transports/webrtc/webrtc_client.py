@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.formats import PCM16K
 from voicegraph.transports.webrtc.inbound_audio_converter import InboundAudioConverter
+from voicegraph.transports.webrtc.jitter_prefetch import set_jitter_prefetch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,6 +47,7 @@ class WebRTCClient:
         ice_servers: STUN/TURN servers (none by default).
         timeout_s: deadline for signalling and for connecting.
         max_send_s: most audio queued for sending.
+        jitter_packets: packets held back before decoding (see `set_jitter_prefetch`).
 
     Raises:
         VoiceError: (missing_dependency) aiortc is not installed.
@@ -59,6 +61,7 @@ class WebRTCClient:
         ice_servers: Sequence[IceServer] = (),
         timeout_s: float = 10.0,
         max_send_s: float = 120.0,
+        jitter_packets: int = 1,
     ) -> None:
         try:
             from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
@@ -69,6 +72,7 @@ class WebRTCClient:
         self.url = url.rstrip("/") + "/"
         self.audio_format = audio_format
         self.timeout_s = timeout_s
+        self.jitter_packets = jitter_packets
         servers = [RTCIceServer(list(s.urls), s.username, s.credential) for s in ice_servers]
         self.pc: Any = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self.track = PcmAudioTrack(audio_format, max_queued_ms=max_send_s * 1000, paced=True)
@@ -79,10 +83,14 @@ class WebRTCClient:
         self.events: list[dict[str, Any]] = []
         """The data channel's messages, in order."""
         self._event = asyncio.Event()
+        self._settled = asyncio.Event()  # connected, failed or closed
+        self._channel_open = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._converter = InboundAudioConverter(audio_format)
         self.channel.on("message", self._on_message)
+        self.channel.on("open", self._channel_open.set)
         self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
 
     async def offer(self) -> str:
         """Make the offer and post it; returns the server's answer SDP (not applied yet).
@@ -91,6 +99,8 @@ class WebRTCClient:
             VoiceError: the server's coded error, or (connection_failed) no server.
         """
         self.pc.addTrack(self.track)
+        for transceiver in self.pc.getTransceivers():
+            set_jitter_prefetch(transceiver.receiver, self.jitter_packets)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = {"type": "offer", "sdp": self.pc.localDescription.sdp}
         answer = await asyncio.to_thread(self._post, "offer", json.dumps(offer).encode())
@@ -98,7 +108,9 @@ class WebRTCClient:
         return str(answer["sdp"])
 
     async def connect(self) -> str:
-        """Offer, apply the answer and wait until connected; returns the session id.
+        """Offer, apply the answer, wait until connected and the data channel is open.
+
+        Returns the session id.
 
         Raises:
             VoiceError: the server's coded error, or (connection_timeout) no connection.
@@ -109,9 +121,10 @@ class WebRTCClient:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.timeout_s):
-                while self.pc.connectionState not in ("connected", "failed", "closed"):
-                    await asyncio.sleep(0.02)
-        if self.pc.connectionState != "connected":
+                await self._settled.wait()
+                if self.pc.connectionState == "connected":
+                    await self._channel_open.wait()
+        if self.pc.connectionState != "connected" or not self._channel_open.is_set():
             raise VoiceError(ErrorCode.CONNECTION_TIMEOUT, f"not connected ({self.pc.connectionState})")
         return self.session_id
 
@@ -161,6 +174,10 @@ class WebRTCClient:
             if isinstance(event, dict):
                 self.events.append(event)
                 self._event.set()
+
+    def _on_state(self) -> None:
+        if self.pc.connectionState in ("connected", "failed", "closed"):
+            self._settled.set()
 
     def _on_track(self, track: Any) -> None:
         if track.kind == "audio" and self._reader is None:

@@ -18,6 +18,7 @@ from voicegraph.transports.connection import Connection
 from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec
 from voicegraph.transports.webrtc.http_message import HttpError
 from voicegraph.transports.webrtc.inbound_audio_converter import InboundAudioConverter
+from voicegraph.transports.webrtc.jitter_prefetch import set_jitter_prefetch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +34,8 @@ class WebRTCConnection(Connection):
     """A session's link to one WebRTC peer: Opus audio both ways plus an "events" data channel.
 
     Client to graph: the peer's audio track, decoded by aiortc (Opus, 48 kHz stereo)
-    and converted to `input_format` with soxr, arrives as `InputAudioFrame`s of 20 ms;
+    and converted to `input_format` with soxr, arrives as `InputAudioFrame`s (0-30 ms
+    each, 20 ms on average: see `InboundAudioConverter`);
     typed text arrives as a final `TranscriptFrame`, an interrupt message as an
     interruption request (see `DataChannelCodec`). The inbox holds `inbox_ms` of audio;
     when the graph falls behind, the oldest audio is dropped and counted
@@ -53,6 +55,8 @@ class WebRTCConnection(Connection):
         connect_timeout_s: time ICE and DTLS have to connect after the answer.
         inbox_ms: audio the inbox holds before it drops the oldest.
         max_channel_buffer: data channel bytes buffered before events are dropped.
+        jitter_packets: packets aiortc holds back before decoding, 20 ms each (see
+            `set_jitter_prefetch`; aiortc's own default is 4).
         session_id: the session's id (default: a random one).
 
     Raises:
@@ -68,6 +72,7 @@ class WebRTCConnection(Connection):
         connect_timeout_s: float = 20.0,
         inbox_ms: float = 1000.0,
         max_channel_buffer: int = 256 * 1024,
+        jitter_packets: int = 1,
         session_id: str | None = None,
     ) -> None:
         super().__init__(input_format=input_format, output_format=output_format, session_id=session_id)
@@ -83,6 +88,7 @@ class WebRTCConnection(Connection):
         self.track = PcmAudioTrack(output_format)
         self.codec = DataChannelCodec()
         self.connect_timeout_s = connect_timeout_s
+        self.jitter_packets = jitter_packets
         self.connected = asyncio.Event()
         """Set once ICE and DTLS are up."""
         self.dropped_frames = 0
@@ -121,6 +127,7 @@ class WebRTCConnection(Connection):
             raise HttpError(400, ErrorCode.NOT_NEGOTIATED, "the offer has no audio to answer")
         opus = [c for c in RTCRtpSender.getCapabilities("audio").codecs if c.mimeType.lower() == "audio/opus"]
         audio[0].setCodecPreferences(opus)
+        set_jitter_prefetch(audio[0].receiver, self.jitter_packets)
         self.pc.addTrack(self.track)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         self._timer = asyncio.get_running_loop().call_later(self.connect_timeout_s, self._connect_timeout)

@@ -9,6 +9,7 @@ const vg = (window.voicegraph = {
   transcript: [], // {role: "user" | "bot", text}
   events: [], // every message from the server, in order
   audio: { bytesReceived: 0, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesReceived: 0, maxLevel: 0, playing: false },
+  marks: {}, // first time (ms since page load) of: call, connected, audio, and each event type
   start,
   hangup,
   say,
@@ -19,6 +20,10 @@ let pc = null;
 let channel = null;
 let mic = null;
 let statsTimer = null;
+
+function mark(name) {
+  if (!(name in vg.marks)) vg.marks[name] = Math.round(performance.now());
+}
 
 function setState(state, text) {
   vg.state = state;
@@ -52,6 +57,7 @@ function onMessage(raw) {
     return;
   }
   vg.events.push(msg);
+  mark(msg.type);
   if (msg.type === "session") vg.sessionId = msg.session_id;
   else if (msg.type === "transcript" && msg.final !== false) {
     vg.transcript.push({ role: "user", text: msg.text });
@@ -88,6 +94,7 @@ async function pollStats() {
       a.totalSamplesReceived = s.totalSamplesReceived || 0;
       const level = s.audioLevel || 0;
       a.maxLevel = Math.max(a.maxLevel, level);
+      if (a.totalAudioEnergy > 0.001) mark("audio");
       $("level").style.width = `${Math.min(100, Math.round(level * 300))}%`;
     }
   });
@@ -96,6 +103,7 @@ async function pollStats() {
 async function start() {
   if (vg.state === "connecting" || vg.state === "connected") return;
   vg.error = null;
+  mark("call");
   setState("connecting", "Connecting…");
   try {
     const config = await (await fetch("config")).json();
@@ -113,7 +121,10 @@ async function start() {
     };
     pc.onconnectionstatechange = () => {
       const s = pc && pc.connectionState;
-      if (s === "connected") setState("connected", "Connected: speak to the agent.");
+      if (s === "connected") {
+        mark("connected");
+        setState("connected", "Connected: speak to the agent.");
+      }
       else if (s === "failed") fail("connection_failed", "the connection failed");
       else if (s === "closed" || s === "disconnected") hangup(false);
     };

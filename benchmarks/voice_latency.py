@@ -1,0 +1,174 @@
+"""Voice-to-voice latency of the stock voice agent on the local engines, stage by stage.
+
+    python -m benchmarks.voice_latency            # 20 turns each with Whisper and PocketSphinx
+    python -m benchmarks.voice_latency --quick    # CI smoke: 3 turns each
+    python -m benchmarks.voice_latency --stt whisper --turns 30 --out voice.json
+
+A scripted caller (Piper, deterministic) asks one short question per turn, played in real
+time into a MemoryTransport; the stock graph answers with Silero VAD, the STT under test,
+SmolLM2-135M (llama.cpp), Piper and paced playout. Times come from link observers and
+bus metrics (no code inside processors). Per stage p50/p95 in ms; JSON on stdout,
+progress on stderr. Absolute figures depend on the machine's load (`meta.loadavg_*`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.graphs.caller_line import CallerLine
+from voicegraph.graphs.latency_table import percentile
+from voicegraph.graphs.offline_conversation import OfflineConversation
+from voicegraph.graphs.voice_agent import VoiceAgentOptions
+
+if TYPE_CHECKING:
+    from voicegraph.graphs.turn_timing import TurnTiming
+
+QUESTIONS = (
+    "What is the capital of France?", "How far away is the moon?", "Why is the sky blue?",
+    "How many legs does a spider have?", "What should I cook for dinner tonight?",
+    "Can you tell me a short joke?", "What is the tallest mountain in the world?",
+    "How do airplanes stay in the air?", "Who wrote Romeo and Juliet?",
+    "How many days are in a leap year?", "What is the boiling point of water?",
+    "Can you recommend a good movie?", "What is the largest ocean on Earth?",
+    "How do bees make honey?", "What language is spoken in Brazil?",
+    "How many players are on a soccer team?", "What is the speed of light?",
+    "Why do cats purr?", "What is the smallest planet in our solar system?",
+    "How long does it take to boil an egg?", "What is the main ingredient of guacamole?",
+    "Where do penguins live?",
+)  # fmt: skip
+"""Single-clause questions: no pause inside a line, so each line is one turn."""
+
+TARGETS = {"whisper": 800.0, "pocketsphinx": 500.0}
+"""Voice-to-voice p50 targets (ms), endpointing delay included."""
+OVERHEAD_P95_MS = 5.0
+ANCHOR = {"framework": "pipecat 1.14.0", "voice_to_voice_p50_ms": 1261.0, "voice_to_voice_p95_ms": 1391.0}
+"""Pipecat on the same engines (Silero 0.2 s stop, Whisper tiny.en, SmolLM2, Piper), no playout."""
+
+
+def _stage_values(turn: TurnTiming) -> dict[str, float | None]:
+    ms = turn.since_speech_end
+    tts_own = (turn.tts_audio_ns - turn.first_sentence_ns) / 1e6 if turn.tts_audio_ns and turn.first_sentence_ns else None
+    piece = (turn.first_sentence_ns - turn.first_token_ns) / 1e6 if turn.first_sentence_ns and turn.first_token_ns else None
+    return {
+        "vad_stop_delay": ms(turn.vad_stop_ns),
+        "turn_end_delay": ms(turn.turn_end_ns),
+        "stt_final_after_speech_end": ms(turn.transcript_ns),
+        "stt_compute": turn.stt_compute_ms,
+        "llm_ttft": turn.llm_ttft_ms,
+        "llm_first_token_after_speech_end": ms(turn.first_token_ns),
+        "first_piece_tokens": piece,
+        "tts_first_audio": tts_own,
+        "tts_engine_ttfb": turn.tts_ttfb_ms,
+        "tts_first_audio_after_speech_end": ms(turn.tts_audio_ns),
+        "voice_to_voice": turn.voice_to_voice_ms,
+        "engine_and_endpointing": turn.engine_ms(),
+        "framework_overhead": turn.overhead_ms,
+    }  # fmt: skip
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    def r(x: float) -> float:
+        return round(x, 2) if not math.isnan(x) else x
+
+    return {"n": len(values), "p50": r(percentile(values, 50)), "p95": r(percentile(values, 95)),
+            "min": r(min(values)) if values else math.nan, "max": r(max(values)) if values else math.nan}  # fmt: skip
+
+
+def _clean(turn: TurnTiming) -> bool:
+    return turn.speech_end_source == "caller" and bool(turn.audio_out_ns) and not turn.interrupted
+
+
+async def _run_stt(stt: str, turns: int, max_tokens: int) -> dict[str, Any]:
+    lines = [CallerLine(q, pause_s=0.6) for q in (QUESTIONS * 3)[:turns]]
+    options = VoiceAgentOptions(stt=stt, tts="piper", agent="local", agent_params={"params": {"max_tokens": max_tokens}})
+    t0 = time.perf_counter()
+    result = await OfflineConversation(options, lines=lines).run()
+    clean = [t for t in result.turns if _clean(t)]
+    series: dict[str, list[float]] = {}
+    for t in clean:
+        for key, value in _stage_values(t).items():
+            if value is not None:
+                series.setdefault(key, []).append(value)
+    spec = result.graph
+    vad = spec.processors["vad"]
+    turn_node = spec.processors["turn"]
+    return {
+        "lines": len(lines),
+        "turns": len(result.turns),
+        "clean_turns": len(clean),
+        "excluded": [{"turn": t.index, "user": t.user_text, "interrupted": t.interrupted} for t in result.turns if not _clean(t)],
+        "config": {
+            "vad_stop_secs": getattr(getattr(vad, "params", None), "stop_secs", None),
+            "turn_delay_s": getattr(turn_node, "min_delay", None),
+            "max_tokens": max_tokens,
+        },
+        "stages_ms": {k: _summary(v) for k, v in series.items()},
+        "per_turn": [{"turn": t.index, "user": t.user_text, "bot": t.bot_text[:80],
+                      **{k: (round(v, 1) if v is not None else None) for k, v in _stage_values(t).items()}}
+                     for t in result.turns],  # fmt: skip
+        "engines_ready_ms": round(result.start_ms, 1),
+        "wall_s": round(time.perf_counter() - t0, 1),
+        "errors": result.errors,
+    }
+
+
+def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for stt, run in runs.items():
+        stages = run.get("stages_ms", {})
+        v2v = stages.get("voice_to_voice", {}).get("p50", math.nan)
+        over = stages.get("framework_overhead", {}).get("p95", math.nan)
+        if stt in TARGETS:
+            out.append({"name": f"{stt}: voice-to-voice p50 ms", "value": v2v, "target": TARGETS[stt], "met": v2v < TARGETS[stt]})
+        out.append({"name": f"{stt}: framework overhead p95 ms", "value": over, "target": OVERHEAD_P95_MS, "met": over < OVERHEAD_P95_MS})
+    return out  # fmt: skip
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    runs: dict[str, dict[str, Any]] = {}
+    for stt in args.stt.split(","):
+        print(f"voice_latency: {stt}, {args.turns} turns...", file=sys.stderr, flush=True)
+        try:
+            runs[stt] = await _run_stt(stt, args.turns, args.max_tokens)
+        except Exception as exc:  # one failing engine must not hide the other's figures
+            runs[stt] = {"error": repr(exc)}
+        v2v = runs[stt].get("stages_ms", {}).get("voice_to_voice", {})
+        print(f"voice_latency: {stt}: voice-to-voice {v2v}", file=sys.stderr, flush=True)
+    return {"runs": runs, "targets": _targets(runs), "anchor": ANCHOR}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the JSON."""
+    p = argparse.ArgumentParser(prog="benchmarks.voice_latency", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="3 turns per STT (CI smoke)")
+    p.add_argument("--stt", default="whisper,pocketsphinx", help="comma-separated STT engines")
+    p.add_argument("--turns", type=int, default=20)
+    p.add_argument("--max-tokens", type=int, default=40, help="reply length cap (does not change first audio)")
+    p.add_argument("--out", help="also write the JSON here")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.turns = min(args.turns, 3)
+    meta = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": platform.python_version(),
+        "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "quick": args.quick,
+    }  # fmt: skip
+    report = asyncio.run(_main(args))
+    meta["loadavg_end"] = os.getloadavg()
+    text = json.dumps({"meta": meta, **report}, indent=2, default=str)
+    print(text)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Switching provider is configuration only: one config and graph spec, served in process
+(memory) and over WebSocket, answers the same."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from voicegraph.framework.config import load_config
+from voicegraph.framework.frames import TranscriptFrame
+from voicegraph.graphs.backends.from_config import build_served
+
+from .server_process import serve_config
+from .support import WSClient, read_reply
+
+pytestmark = pytest.mark.anyio
+
+
+def _config(tmp: Path, provider: str) -> dict[str, object]:
+    config = copy.deepcopy(serve_config(tmp, store_url="memory://"))
+    config["backend"] = {"provider": provider, "options": {"port": 0} if provider == "websocket" else {}}
+    config["health"] = {"enabled": False}
+    return config
+
+
+async def test_the_same_spec_answers_alike_in_memory_and_over_websocket(tmp_path: Path) -> None:
+    replies = {}
+    served = build_served(load_config(_config(tmp_path, "memory"), env={}))
+    await served.start()
+    try:
+        client = await served.backend.transport.connect()
+        await client.send_frame(TranscriptFrame(text="same words"))
+        replies["memory"], _ = await read_reply(client)
+        await client.end()
+    finally:
+        await served.stop(5)
+    served = build_served(load_config(_config(tmp_path, "websocket"), env={}))
+    await served.start()
+    try:
+        ws = await WSClient.open(served.backend.transport.url)
+        await ws.say("same words")
+        replies["websocket"] = await ws.reply()
+        await ws.close()
+    finally:
+        await served.stop(5)
+    assert replies["memory"] == replies["websocket"] == "You said: same words (turn 1)"
+
+
+def test_each_provider_declares_its_capabilities() -> None:
+    from voicegraph.graphs.backends import provider
+
+    caps = {name: provider(name).capabilities for name in ("memory", "websocket", "twilio")}
+    assert caps["twilio"].codecs == ("mulaw",)
+    assert all(c.multi_user and c.persistence and c.custom_auth for c in caps.values())
+    assert caps["memory"].min_latency_ms < caps["websocket"].min_latency_ms

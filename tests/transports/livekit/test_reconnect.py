@@ -1,0 +1,81 @@
+"""The server is killed (-9) and restarted mid-call: the agent reconnects, the session survives."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from livekit import rtc
+
+from tests.livekit_server import LiveKitServer
+from tests.speech import synthesize
+from voicegraph.transports.livekit import (
+    HealthStatus,
+    LiveKitConfig,
+    LiveKitTransport,
+    RoomEvent,
+    RoomState,
+    SessionState,
+)
+
+from .conftest import join_user
+from .sim_user import SimUser, converse, wait_for
+from .voice_agent import SessionLog, probe_only, voice_agent
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(180)]
+
+RULES = {"weather": "It will be sunny."}
+QUESTION = "What is the weather like tomorrow?"
+RESTARTS = 2
+
+
+async def ask(user: SimUser) -> None:
+    await converse(user, synthesize(QUESTION))
+
+
+async def test_the_conversation_continues_after_the_server_restarts(
+    livekit: LiveKitServer, lk_config: LiveKitConfig, room_name: str
+) -> None:
+    logs: dict[str, SessionLog] = {}
+    async with LiveKitTransport(lk_config, voice_agent(logs, RULES)) as lk:
+        room = await lk.join(room_name)
+        user = await join_user(lk_config, room_name, "kim")
+        try:
+            await wait_for(user.subscribed.is_set, 15)
+            conn = lk.session_for(room_name, "kim")
+            await ask(user)
+            for _ in range(RESTARTS):
+                await asyncio.to_thread(livekit.restart)
+                await wait_for(lambda: room.state is RoomState.RECONNECTING, 10)
+                await wait_for(
+                    lambda: conn is not None and conn.state is SessionState.ACTIVE
+                    and user.room.connection_state == rtc.ConnectionState.CONN_CONNECTED,
+                    30,
+                )  # fmt: skip
+                await ask(user)
+        finally:
+            await user.leave()
+    log = logs["kim"]
+    assert log.sessions == 1 and lk.session_for(room_name, "kim") is None
+    assert len(log.turns) == RESTARTS + 1
+    seen = [e.event for e in log.events]
+    assert seen.count(RoomEvent.RECONNECTING) >= RESTARTS and seen.count(RoomEvent.RECONNECTED) >= RESTARTS
+    assert room.reconnects >= RESTARTS
+
+
+async def test_health_is_unhealthy_while_the_server_is_down_and_healthy_once_reconnected(
+    livekit: LiveKitServer, lk_config: LiveKitConfig, room_name: str
+) -> None:
+    async with LiveKitTransport(lk_config, probe_only({})) as lk:
+        room = await lk.join(room_name)
+        livekit.kill()
+        try:
+            await wait_for(lambda: room.state is RoomState.RECONNECTING, 10)
+            down = await lk.health()
+        finally:
+            await asyncio.to_thread(livekit.start)
+        await wait_for(lambda: room.state is RoomState.CONNECTED, 30)
+        up = await lk.health()
+    assert down.status is HealthStatus.UNHEALTHY
+    assert down.details["rooms"] == {room_name: "reconnecting"} and len(down.problems) == 2
+    assert up.status is HealthStatus.HEALTHY and up.details["reconnects"] == 1

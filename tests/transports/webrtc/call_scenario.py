@@ -1,0 +1,123 @@
+"""Scenario: real aiortc peers call a WebRTCTransport over loopback (run in a namespace).
+
+`python -m tests.transports.webrtc.call_scenario` (see netns.py) serves a VAD + echo
+graph with room for one session, then: a client connects and speaks synthesized speech
+and types a message; a second client is turned away; the first hangs up; a third posts an
+offer but never connects. Prints one JSON object of observations for the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tests.speech import synthesize
+from tests.transports.nodes import Echo
+from voicegraph.framework import Graph, VoiceError
+from voicegraph.processors.audio import Resampler
+from voicegraph.processors.vad import VoiceActivityDetector
+from voicegraph.transports.connection import Connection
+from voicegraph.transports.webrtc import WebRTCClient, WebRTCTransport
+
+RATE = 16000
+SPEECH = "Hello there, this call goes through a real WebRTC peer connection."
+CONNECT_TIMEOUT_S = 2.0
+
+
+def echo_graph(conn: Connection) -> Graph:
+    """VAD (speaking events for the data channel) and the user's audio played back."""
+    vad = VoiceActivityDetector(engine="webrtc")
+    return Graph.chain(conn.input(), vad, Echo(), Resampler(to_rate=48000), conn.output())
+
+
+def align(sent: NDArray[np.float32], received: NDArray[np.float32]) -> tuple[float, int]:
+    """Peak normalised cross-correlation of `sent` inside `received`, and its lag in samples."""
+    n = len(sent) + len(received)
+    size = 1 << (n - 1).bit_length()
+    xc = np.fft.irfft(np.fft.rfft(received, size) * np.conj(np.fft.rfft(sent, size)), size)[: len(received)]
+    lag = int(np.argmax(xc))
+    window = received[lag : lag + len(sent)]
+    if len(window) < len(sent):
+        return 0.0, lag
+    corr = float(np.dot(window, sent) / (np.linalg.norm(window) * np.linalg.norm(sent) + 1e-9))
+    return corr, lag
+
+
+def candidates(sdp: str) -> list[list[str]]:
+    """(address, type) of every candidate line."""
+    return [[m[0], m[1]] for m in re.findall(r"a=candidate:\S+ \d \S+ \d+ (\S+) \d+ typ (\w+)", sdp)]
+
+
+async def speak_and_listen(transport: WebRTCTransport, out: dict[str, Any]) -> WebRTCClient:
+    client = WebRTCClient(transport.url, timeout_s=10)
+    t0 = time.perf_counter()
+    await client.connect()
+    out["connect_ms"] = (time.perf_counter() - t0) * 1000
+    out["answer_candidates"] = candidates(client.pc.remoteDescription.sdp)
+    speech = np.asarray(synthesize(SPEECH), dtype=np.int16)
+    lead = np.zeros(RATE // 2, np.int16)
+    sent = np.concatenate([lead, speech, np.zeros(RATE, np.int16)])
+    pushed_ns = time.monotonic_ns()
+    client.send_audio(sent.tobytes())
+    client.send_message({"type": "text", "text": "typed hello"})
+    await asyncio.sleep(len(sent) / RATE + 1.0)
+    received = np.frombuffer(client.received_pcm(), "<i2").astype(np.float32)
+    corr, lag = align(speech.astype(np.float32), received)
+    first_ns = client.received[0].arrival_ns if client.received else pushed_ns
+    out["echo_correlation"] = corr
+    out["echo_delay_ms"] = ((first_ns - pushed_ns) / 1e9 + (lag - len(lead)) / RATE) * 1000
+    echoed = received[lag : lag + len(speech)]
+    out["echo_rms_ratio"] = float(np.std(echoed) / np.std(speech.astype(np.float32)))
+    out["events"] = [e["type"] for e in client.events]
+    out["transcript_events"] = [e.get("text") for e in client.events if e["type"] == "transcript"]
+    out["session_id"] = client.session_id
+    out["server_session_ids"] = list(transport.sessions)
+    return client
+
+
+async def second_caller(transport: WebRTCTransport, out: dict[str, Any]) -> None:
+    extra = WebRTCClient(transport.url, timeout_s=5)
+    try:
+        await extra.connect()
+        out["over_limit"] = {"code": None}
+    except VoiceError as err:
+        out["over_limit"] = {"code": str(err.code), "retriable": err.retriable}
+    finally:
+        await extra.close()
+
+
+async def wait_sessions(transport: WebRTCTransport, count: int, timeout: float) -> float | None:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if len(transport.sessions) == count:
+            return (time.perf_counter() - t0) * 1000
+        await asyncio.sleep(0.02)
+    return None
+
+
+async def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    transport = WebRTCTransport(echo_graph, max_sessions=1, connect_timeout_s=CONNECT_TIMEOUT_S)
+    async with transport:
+        client = await speak_and_listen(transport, out)
+        await second_caller(transport, out)
+        await client.hangup()
+        out["hangup_teardown_ms"] = await wait_sessions(transport, 0, 3.0)
+        silent = WebRTCClient(transport.url, timeout_s=5)
+        await silent.offer()  # the answer is never applied: ICE cannot complete
+        out["unconnected_sessions"] = len(transport.sessions)
+        out["unconnected_teardown_ms"] = await wait_sessions(transport, 0, CONNECT_TIMEOUT_S + 3.0)
+        await silent.close()
+        out["sessions_started"] = transport.sessions_started
+        out["sessions_ended"] = transport.sessions_ended
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))

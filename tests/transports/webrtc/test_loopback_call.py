@@ -1,0 +1,63 @@
+"""Real aiortc peers call a WebRTCTransport over loopback (inside a loopback-only namespace).
+
+The scenario (call_scenario.py) runs once per module in its own network namespace, so
+every packet stays on 127.0.0.0/8 whatever this machine's interfaces are (see netns.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .netns import run_in_loopback_netns
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def call() -> dict[str, Any]:
+    return run_in_loopback_netns("tests.transports.webrtc.call_scenario")
+
+
+def test_the_client_hears_its_own_speech_echoed_back_through_opus(call: dict[str, Any]) -> None:
+    assert call["echo_correlation"] > 0.8
+
+
+def test_the_echo_keeps_the_speech_level(call: dict[str, Any]) -> None:
+    assert 0.7 < call["echo_rms_ratio"] < 1.4
+
+
+def test_mouth_to_ear_delay_through_the_server_is_under_300_ms(call: dict[str, Any]) -> None:
+    assert 0 < call["echo_delay_ms"] < 300
+
+
+def test_the_server_vad_heard_the_speech_and_said_so_on_the_data_channel(call: dict[str, Any]) -> None:
+    assert "user_started_speaking" in call["events"]
+    assert "user_stopped_speaking" in call["events"]
+
+
+def test_typed_text_reaches_the_graph_and_comes_back_as_a_transcript(call: dict[str, Any]) -> None:
+    assert call["transcript_events"] == ["typed hello"]
+
+
+def test_the_answer_offers_only_loopback_host_candidates(call: dict[str, Any]) -> None:
+    assert call["answer_candidates"]
+    assert all(kind == "host" and addr.startswith("127.") for addr, kind in call["answer_candidates"])
+
+
+def test_a_caller_over_the_session_limit_gets_a_retriable_coded_error(call: dict[str, Any]) -> None:
+    assert call["over_limit"] == {"code": "session_limit_exceeded", "retriable": True}
+
+
+def test_hanging_up_tears_the_session_down_within_a_second(call: dict[str, Any]) -> None:
+    assert call["hangup_teardown_ms"] is not None and call["hangup_teardown_ms"] < 1000
+
+
+def test_a_peer_that_never_connects_is_torn_down_after_the_connect_timeout(call: dict[str, Any]) -> None:
+    assert call["unconnected_sessions"] == 1
+    assert call["unconnected_teardown_ms"] is not None
+
+
+def test_every_session_started_also_ended(call: dict[str, Any]) -> None:
+    assert call["sessions_started"] == call["sessions_ended"] == 2

@@ -1,0 +1,56 @@
+"""`voicegraph index DIR`: text and Markdown files into a SQLite knowledge base for the Retriever."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+
+async def _index(args: argparse.Namespace) -> int:
+    from voicegraph.processors.rag import index_folder, make_embedder
+
+    params = json.loads(args.embedder_params) if args.embedder_params else {}
+    embedder = make_embedder(args.embedder, params)
+    try:
+        report = await index_folder(args.folder, args.db, embedder=embedder, max_chars=args.chunk_chars)
+    finally:
+        close = getattr(embedder, "aclose", None)
+        if close is not None:
+            await close()
+    kind = embedder.name if embedder is not None else "bm25 (text only)"
+    print(f"indexed {len(report.files)} files, {report.passages} passages into {args.db} [{kind}]")
+    for skipped in report.skipped:
+        print(f"skipped (not UTF-8 text): {skipped}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from voicegraph.framework.errors import VoiceError
+
+    try:
+        return asyncio.run(_index(args))
+    except VoiceError as exc:
+        print(f"error: {exc}")
+        return 2
+
+
+def add_parser(sub: Any) -> None:
+    """Register `index`."""
+    p = sub.add_parser("index", help="index text/Markdown files into a SQLite knowledge base for RAG")
+    p.add_argument("folder", help="folder with .txt/.md/.markdown/.rst files (searched recursively)")
+    p.add_argument("--db", default="knowledge.db", help="SQLite file to write (default: knowledge.db)")
+    p.add_argument(
+        "--embedder", choices=("bm25", "openai", "minilm"), default="bm25",
+        help="bm25: text only, keyword search (default); openai: /v1/embeddings; minilm: local CPU model",
+    )  # fmt: skip
+    p.add_argument(
+        "--embedder-params", default="", help='JSON options, e.g. \'{"model": "nomic-embed-text"}\''
+    )
+    p.add_argument(
+        "--chunk-chars", type=int, default=800, help="largest passage in characters (default: 800)"
+    )
+    p.set_defaults(fn=_run)

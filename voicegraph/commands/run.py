@@ -1,0 +1,100 @@
+"""`voicegraph run`: one offline conversation with the stock voice agent, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from voicegraph.graphs.offline_conversation import ConversationResult
+
+_HELP = """Runs the stock voice agent (VAD, turn detection, STT, LLM, TTS, barge-in) offline.
+The user is a scripted caller whose lines are synthesized with Piper and played in real
+time, or a WAV file. Prints both sides' transcript and a per-turn latency table, and
+writes the conversation to a WAV file.
+
+Script file: one caller line per line; '# ...' comments; '[barge-in 1.5] text' speaks
+1.5 s after the bot starts answering (cutting it off); '[pause 2] text' waits 2 s after
+the bot's reply instead of 0.6 s."""
+
+
+def add_parser(sub: Any) -> None:
+    """Register `run`."""
+    p = sub.add_parser("run", help="run a voice conversation offline", description=_HELP)
+    p.add_argument("--stt", choices=("whisper", "pocketsphinx"), default="whisper")
+    p.add_argument("--tts", choices=("piper", "espeak"), default="piper")
+    p.add_argument("--agent", choices=("local", "scripted", "llm"), default="local",
+                   help="local SmolLM2, rule-based replies, or an OpenAI-compatible endpoint (env)")  # fmt: skip
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--script", type=Path, help="the caller's lines (default: a 3-turn demo with a barge-in)")
+    src.add_argument("--wav", type=Path, help="a recording to play as the user instead of a script")
+    p.add_argument("--out", type=Path, default=Path("conversation.wav"), help="where to write the conversation")
+    p.add_argument("--layout", choices=("stereo", "mix"), default="stereo",
+                   help="stereo: user left, bot right; mix: one channel")  # fmt: skip
+    p.add_argument("--spec", type=Path, help="a voice agent spec (YAML) instead of the stock one")
+    p.add_argument("--noise", action="store_true", help="denoise the user's audio with RNNoise")
+    p.add_argument("--no-barge-in", action="store_true", help="let the bot finish while the user speaks")
+    p.add_argument("--system-prompt", help="the LLM's system prompt")
+    p.add_argument("--caller-voice", choices=("piper", "espeak"), default="piper")
+    p.set_defaults(fn=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from voicegraph.framework.errors import VoiceError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = asyncio.run(_conversation(args))
+    except VoiceError as err:
+        print(f"voicegraph run: {err}", file=sys.stderr)
+        return 2
+    _report(args, result)
+    return 0
+
+
+async def _conversation(args: argparse.Namespace) -> ConversationResult:
+    from voicegraph.framework.spec import load_spec
+    from voicegraph.graphs.caller_line import read_script
+    from voicegraph.graphs.caller_recording import read_caller_recording
+    from voicegraph.graphs.demo_conversation import DEMO_DEFAULT_REPLY, DEMO_RULES, DEMO_SCRIPT
+    from voicegraph.graphs.offline_conversation import OfflineConversation
+    from voicegraph.graphs.voice_agent import VoiceAgentOptions
+
+    agent_params: dict[str, Any] = {}
+    if args.agent == "scripted":
+        agent_params = {"rules": [list(r) for r in DEMO_RULES], "default": DEMO_DEFAULT_REPLY}
+    options = VoiceAgentOptions(
+        stt=args.stt, tts=args.tts, agent=args.agent, noise=args.noise,
+        barge_in=False if args.no_barge_in else None, system_prompt=args.system_prompt,
+        agent_params=agent_params,
+    )  # fmt: skip
+    recording = read_caller_recording(args.wav) if args.wav else None
+    lines = read_script(args.script) if args.script else ([] if recording is not None else list(DEMO_SCRIPT))
+    spec = load_spec(args.spec) if args.spec else None
+    print(f"voicegraph run: stt={args.stt} tts={args.tts} agent={args.agent}; loading engines...", flush=True)
+    conversation = OfflineConversation(
+        options, lines=lines, recording=recording, spec=spec, caller_voice=args.caller_voice,
+        reply_timeout_s=4.0 if recording is not None else 8.0,
+    )  # fmt: skip
+    return await conversation.run()
+
+
+def _report(args: argparse.Namespace, result: ConversationResult) -> None:
+    from voicegraph.graphs.latency_table import format_latency_table, format_transcript
+
+    print(f"engines ready in {result.start_ms / 1000:.1f} s\n")
+    print(format_transcript(result.turns))
+    print("\nLatency per turn, ms after the end of the user's speech (last speech sample pushed):")
+    print(format_latency_table(result.turns))
+    if any(t.speech_end_source == "vad" for t in result.turns):
+        print("* speech end as estimated by the VAD (no script timing)")
+    seconds = result.recorder.write(args.out, layout=args.layout)
+    sides = "user left, bot right" if args.layout == "stereo" else "mixed"
+    print(f"\nwrote {args.out} ({seconds:.1f} s, {sides})")
+    for err in result.errors:
+        print(f"error: {err}", file=sys.stderr)
