@@ -21,12 +21,12 @@ import os
 import platform
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from voicegraph.graphs.caller_line import CallerLine
 from voicegraph.graphs.latency_table import percentile
 from voicegraph.graphs.offline_conversation import OfflineConversation
-from voicegraph.graphs.voice_agent import VoiceAgentOptions
+from voicegraph.graphs.voice_agent import SttChoice, VoiceAgentOptions
 
 if TYPE_CHECKING:
     from voicegraph.graphs.turn_timing import TurnTiming
@@ -55,8 +55,16 @@ ANCHOR = {"framework": "pipecat 1.14.0", "voice_to_voice_p50_ms": 1261.0, "voice
 
 def _stage_values(turn: TurnTiming) -> dict[str, float | None]:
     ms = turn.since_speech_end
-    tts_own = (turn.tts_audio_ns - turn.first_sentence_ns) / 1e6 if turn.tts_audio_ns and turn.first_sentence_ns else None
-    piece = (turn.first_sentence_ns - turn.first_token_ns) / 1e6 if turn.first_sentence_ns and turn.first_token_ns else None
+    tts_own = (
+        (turn.tts_audio_ns - turn.first_sentence_ns) / 1e6
+        if turn.tts_audio_ns and turn.first_sentence_ns
+        else None
+    )
+    piece = (
+        (turn.first_sentence_ns - turn.first_token_ns) / 1e6
+        if turn.first_sentence_ns and turn.first_token_ns
+        else None
+    )
     return {
         "vad_stop_delay": ms(turn.vad_stop_ns),
         "turn_end_delay": ms(turn.turn_end_ns),
@@ -78,17 +86,24 @@ def _summary(values: list[float]) -> dict[str, float]:
     def r(x: float) -> float:
         return round(x, 2) if not math.isnan(x) else x
 
-    return {"n": len(values), "p50": r(percentile(values, 50)), "p95": r(percentile(values, 95)),
-            "min": r(min(values)) if values else math.nan, "max": r(max(values)) if values else math.nan}  # fmt: skip
+    return {
+        "n": len(values),
+        "p50": r(percentile(values, 50)),
+        "p95": r(percentile(values, 95)),
+        "min": r(min(values)) if values else math.nan,
+        "max": r(max(values)) if values else math.nan,
+    }
 
 
 def _clean(turn: TurnTiming) -> bool:
     return turn.speech_end_source == "caller" and bool(turn.audio_out_ns) and not turn.interrupted
 
 
-async def _run_stt(stt: str, turns: int, max_tokens: int) -> dict[str, Any]:
+async def _run_stt(stt: SttChoice, turns: int, max_tokens: int) -> dict[str, Any]:
     lines = [CallerLine(q, pause_s=0.6) for q in (QUESTIONS * 3)[:turns]]
-    options = VoiceAgentOptions(stt=stt, tts="piper", agent="local", agent_params={"params": {"max_tokens": max_tokens}})
+    options = VoiceAgentOptions(
+        stt=stt, tts="piper", agent="local", agent_params={"params": {"max_tokens": max_tokens}}
+    )
     t0 = time.perf_counter()
     result = await OfflineConversation(options, lines=lines).run()
     clean = [t for t in result.turns if _clean(t)]
@@ -104,16 +119,26 @@ async def _run_stt(stt: str, turns: int, max_tokens: int) -> dict[str, Any]:
         "lines": len(lines),
         "turns": len(result.turns),
         "clean_turns": len(clean),
-        "excluded": [{"turn": t.index, "user": t.user_text, "interrupted": t.interrupted} for t in result.turns if not _clean(t)],
+        "excluded": [
+            {"turn": t.index, "user": t.user_text, "interrupted": t.interrupted}
+            for t in result.turns
+            if not _clean(t)
+        ],
         "config": {
             "vad_stop_secs": getattr(getattr(vad, "params", None), "stop_secs", None),
             "turn_delay_s": getattr(turn_node, "min_delay", None),
             "max_tokens": max_tokens,
         },
         "stages_ms": {k: _summary(v) for k, v in series.items()},
-        "per_turn": [{"turn": t.index, "user": t.user_text, "bot": t.bot_text[:80],
-                      **{k: (round(v, 1) if v is not None else None) for k, v in _stage_values(t).items()}}
-                     for t in result.turns],  # fmt: skip
+        "per_turn": [
+            {
+                "turn": t.index,
+                "user": t.user_text,
+                "bot": t.bot_text[:80],
+                **{k: (round(v, 1) if v is not None else None) for k, v in _stage_values(t).items()},
+            }
+            for t in result.turns
+        ],
         "engines_ready_ms": round(result.start_ms, 1),
         "wall_s": round(time.perf_counter() - t0, 1),
         "errors": result.errors,
@@ -127,17 +152,34 @@ def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         v2v = stages.get("voice_to_voice", {}).get("p50", math.nan)
         over = stages.get("framework_overhead", {}).get("p95", math.nan)
         if stt in TARGETS:
-            out.append({"name": f"{stt}: voice-to-voice p50 ms", "value": v2v, "target": TARGETS[stt], "met": v2v < TARGETS[stt]})
-        out.append({"name": f"{stt}: framework overhead p95 ms", "value": over, "target": OVERHEAD_P95_MS, "met": over < OVERHEAD_P95_MS})
-    return out  # fmt: skip
+            out.append(
+                {
+                    "name": f"{stt}: voice-to-voice p50 ms",
+                    "value": v2v,
+                    "target": TARGETS[stt],
+                    "met": v2v < TARGETS[stt],
+                }
+            )
+        out.append(
+            {
+                "name": f"{stt}: framework overhead p95 ms",
+                "value": over,
+                "target": OVERHEAD_P95_MS,
+                "met": over < OVERHEAD_P95_MS,
+            }
+        )
+    return out
 
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, dict[str, Any]] = {}
     for stt in args.stt.split(","):
+        if stt not in TARGETS:
+            runs[stt] = {"error": f"unknown STT {stt!r}"}
+            continue
         print(f"voice_latency: {stt}, {args.turns} turns...", file=sys.stderr, flush=True)
         try:
-            runs[stt] = await _run_stt(stt, args.turns, args.max_tokens)
+            runs[stt] = await _run_stt(cast("SttChoice", stt), args.turns, args.max_tokens)
         except Exception as exc:  # one failing engine must not hide the other's figures
             runs[stt] = {"error": repr(exc)}
         v2v = runs[stt].get("stages_ms", {}).get("voice_to_voice", {})
@@ -151,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="3 turns per STT (CI smoke)")
     p.add_argument("--stt", default="whisper,pocketsphinx", help="comma-separated STT engines")
     p.add_argument("--turns", type=int, default=20)
-    p.add_argument("--max-tokens", type=int, default=40, help="reply length cap (does not change first audio)")
+    p.add_argument(
+        "--max-tokens", type=int, default=40, help="reply length cap (does not change first audio)"
+    )
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
     if args.quick:

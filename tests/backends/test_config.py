@@ -96,3 +96,10 @@ def test_a_graph_spec_file_is_resolved_next_to_the_config(tmp_path: Path) -> Non
     assert load_config(tmp_path / "serve.yaml", env={}).graph == "echo.yaml"
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"graph": "missing.yaml"}))
     assert "graph: no such spec file" in _details(tmp_path / "bad.yaml")
+
+
+def test_the_shipped_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "voicegraph/graphs/backends/serve_example.yaml"
+    config = load_config(example, env={})
+    assert config.backend.provider == "websocket"
+    assert config.hooks.rate_limit is not None and config.hooks.rate_limit.burst == 20

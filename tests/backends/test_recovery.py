@@ -73,7 +73,9 @@ async def test_an_orphan_older_than_the_resume_window_is_completed(store: Sessio
         with pytest.raises(VoiceError) as err:
             await backend.transport.connect(resume=stale.id)
         assert err.value.code is ErrorCode.SESSION_NOT_FOUND
+    await store.open()  # the backend closed it
     assert await store.load(stale.id) is None
+    await store.close()
 
 
 async def test_a_session_running_in_another_live_manager_cannot_be_taken(tmp_path: Path) -> None:
@@ -99,3 +101,17 @@ async def test_another_principal_cannot_resume_a_session(store: SessionStore) ->
         assert err.value.code is ErrorCode.AUTHORIZATION_FAILED
         client = await backend.transport.connect(resume=orphan.id, params={"token": "a"})
         await client.end()
+
+
+async def test_two_clients_racing_to_resume_one_session_get_it_once(store: SessionStore) -> None:
+    import asyncio
+
+    orphan = await _orphan(store)
+    async with memory_backend(store=store) as backend:
+        results = await asyncio.gather(
+            *(backend.transport.connect(resume=orphan.id) for _ in range(2)), return_exceptions=True
+        )
+        won = [r for r in results if not isinstance(r, BaseException)]
+        lost = [r for r in results if isinstance(r, VoiceError)]
+        assert len(won) == 1 and [e.code for e in lost] == [ErrorCode.SESSION_NOT_FOUND]
+        await won[0].end()

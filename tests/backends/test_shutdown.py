@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from voicegraph.framework.session import SessionState
+from voicegraph.framework.session import Session, SessionState
 from voicegraph.framework.session_store import create_store
 
 from .server_process import ServerProcess, serve_config
@@ -27,10 +27,10 @@ async def _until_transcript(client: WSClient) -> None:
             pass
 
 
-async def _active_ids(tmp: Path) -> set[str]:
+async def _active(tmp: Path) -> dict[str, Session]:
     store = create_store(f"sqlite:///{tmp / 'sessions.db'}")
     try:
-        return {s.id for s in await store.list(SessionState.ACTIVE)}
+        return {s.id: s for s in await store.list(SessionState.ACTIVE)}
     finally:
         await store.close()
 
@@ -54,7 +54,8 @@ async def test_sigterm_lets_the_turn_in_flight_finish_then_stops(tmp_path: Path)
         stopped = await server.next_event("stopped")
         assert stopped["forced"] is False
         assert await server.exit_code() == 0
-        assert client.session_id in await _active_ids(tmp_path)
+        kept = (await _active(tmp_path))[client.session_id]
+        assert kept.position["turns"] == 1 and kept.position["in_flight"] is False
     finally:
         server.stop()
 
@@ -73,6 +74,7 @@ async def test_a_second_signal_forces_the_stop_without_waiting_for_the_turn(tmp_
         assert (await server.next_event("stopped"))["forced"] is True
         assert await server.exit_code() == 0
         assert time.monotonic() - t0 < 5.0
-        assert client.session_id in await _active_ids(tmp_path)
+        kept = (await _active(tmp_path))[client.session_id]
+        assert kept.position == {"turns": 0, "in_flight": True, "last_stage": "stt"}
     finally:
         server.stop()

@@ -134,6 +134,12 @@ class FakeRealtimeServer:
             conn.abort()
         await asyncio.sleep(0)
 
+    async def shut_down(self) -> None:
+        """Stop listening and close every connection (going away): reconnects then fail."""
+        if self._server is not None:
+            self._server.close(close_connections=True)
+            await self._server.wait_closed()
+
     async def inject(self, message: str | bytes) -> None:
         """Send a raw message (e.g. malformed) to every open connection."""
         for conn in self.live():
@@ -167,8 +173,9 @@ class FakeRealtimeServer:
 
     def record(self, conn: FakeConnection, event: dict[str, Any]) -> None:
         """Keep a received event (audio as its size)."""
-        if event.get("type") == "input_audio_buffer.append" and isinstance(event.get("audio"), str):
-            event = {**event, "audio": len(event["audio"]) * 3 // 4}
+        audio = event.get("audio")
+        if event.get("type") == "input_audio_buffer.append" and isinstance(audio, str):
+            event = {**event, "audio": len(audio) * 3 // 4 - audio[-2:].count("=")}
         self.received.append(ReceivedEvent(conn.index, time.monotonic_ns(), event))
 
 

@@ -42,11 +42,14 @@ class FakeConnection:
         self.active: FakeResponse | None = None
         self.closed = False
         self.sent_types: list[str] = []
+        self.speech_end_ms: list[int] = []
+        """Where the VAD heard each utterance end (ms into the session's input)."""
         self._ids = itertools.count(1)
         self._vad: FakeEnergyVAD | None = None
         self._vad_key: tuple[Any, ...] = ()
         self._speech_item = ""
         self._task: asyncio.Task[None] | None = None
+        self._answer_next = False
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             "session.update": self._session_update,
             "input_audio_buffer.append": self._append,
@@ -187,10 +190,14 @@ class FakeConnection:
     async def _speech_stopped(self, ms: int) -> None:
         td = self.session.turn_detection or {}
         item_id = self._speech_item or new_id("item")
+        self.speech_end_ms.append(ms)
         await self.send({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": ms, "item_id": item_id})
         await self._commit_buffer(item_id)
-        if td.get("create_response", True) and self.active is None:
-            self._start_response("")
+        if td.get("create_response", True):
+            if self.active is None:
+                self._start_response("")
+            else:  # the cut-off reply is still winding down: answer right after it
+                self._answer_next = True
 
     async def _commit(self, event: dict[str, Any]) -> None:
         ms = int(len(self.buffer) / self._bytes_per_ms())
@@ -272,6 +279,9 @@ class FakeConnection:
         finally:
             if self.active is resp:
                 self.active = None
+        if self._answer_next and not self.closed:
+            self._answer_next = False
+            self._start_response("")
 
     async def _response_cancel(self, event: dict[str, Any]) -> None:
         active = self.active

@@ -46,7 +46,7 @@ def test_stereo_file_has_the_user_left_and_the_bot_right(tmp_path: Path) -> None
         assert (wav.getnchannels(), wav.getframerate()) == (2, 16000)
         pcm = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)
     assert round(seconds, 2) == 1.5
-    assert np.abs(pcm[: 8000, 1]).max() == 0 and np.abs(pcm[16000:, 0]).max() == 0
+    assert np.abs(pcm[:8000, 1]).max() == 0 and np.abs(pcm[16000:, 0]).max() == 0
 
 
 def test_mixed_file_has_one_channel(tmp_path: Path) -> None:

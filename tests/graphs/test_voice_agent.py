@@ -46,7 +46,11 @@ def test_stock_graph_runs_whisper_local_llm_and_piper() -> None:
 
 def test_engine_options_swap_stt_tts_and_agent_types() -> None:
     swapped = types(VoiceAgentOptions(stt="pocketsphinx", tts="espeak", agent="scripted"))
-    assert (swapped["stt"], swapped["tts"], swapped["agent"]) == ("pocketsphinx_stt", "espeak_tts", "scripted_agent")
+    assert (swapped["stt"], swapped["tts"], swapped["agent"]) == (
+        "pocketsphinx_stt",
+        "espeak_tts",
+        "scripted_agent",
+    )
 
 
 def test_noise_option_puts_rnnoise_in_front_of_the_vad() -> None:

@@ -22,6 +22,8 @@ import anyio
 import pytest
 from livekit import api, rtc
 
+from tests.livekit_server import LiveKitServer
+
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.slow,  # real livekit-server + WebRTC
@@ -42,7 +44,7 @@ MAX_FEED_SECONDS = 10.0
 WANT_LOUD_MS = 300  # received audio with real energy needed to pass
 
 
-def _token(server, identity: str, room: str) -> str:
+def _token(server: LiveKitServer, identity: str, room: str) -> str:
     return (
         api.AccessToken(server.api_key, server.api_secret)
         .with_identity(identity)
@@ -65,13 +67,13 @@ def _tone_frame(index: int) -> rtc.AudioFrame:
     return rtc.AudioFrame(pcm.tobytes(), SAMPLE_RATE, 1, SAMPLES_PER_FRAME)
 
 
-def _rms(samples: array.array) -> float:
+def _rms(samples: array.array[int]) -> float:
     if not samples:
         return 0.0
     return math.sqrt(sum(s * s for s in samples) / len(samples))
 
 
-def _peak_hz(samples: array.array) -> float:
+def _peak_hz(samples: array.array[int]) -> float:
     """Frequency of the strongest spectral peak (robust to the odd concealed packet)."""
     import numpy as np
 
@@ -80,7 +82,7 @@ def _peak_hz(samples: array.array) -> float:
     return float(np.argmax(spectrum[1:]) + 1) * SAMPLE_RATE / len(x)
 
 
-async def _connect(server, identity: str, room_name: str) -> rtc.Room:
+async def _connect(server: LiveKitServer, identity: str, room_name: str) -> rtc.Room:
     room = rtc.Room()
     with anyio.fail_after(CONNECT_TIMEOUT):
         await room.connect(
@@ -97,10 +99,10 @@ async def _disconnect(*rooms: rtc.Room) -> None:
             await room.disconnect()
 
 
-async def test_audio_roundtrip_between_two_participants(livekit) -> None:
+async def test_audio_roundtrip_between_two_participants(livekit: LiveKitServer) -> None:
     room_name = f"smoke-{uuid.uuid4().hex[:8]}"
     loop = asyncio.get_running_loop()
-    subscribed: asyncio.Future = loop.create_future()
+    subscribed: asyncio.Future[tuple[rtc.Track, str]] = loop.create_future()
 
     listener = await _connect(livekit, "listener", room_name)
     speaker = None
@@ -109,7 +111,9 @@ async def test_audio_roundtrip_between_two_participants(livekit) -> None:
     try:
 
         @listener.on("track_subscribed")
-        def _on_track_subscribed(track, publication, participant) -> None:
+        def _on_track_subscribed(
+            track: rtc.Track, publication: object, participant: rtc.RemoteParticipant
+        ) -> None:
             if track.kind == rtc.TrackKind.KIND_AUDIO and not subscribed.done():
                 subscribed.set_result((track, participant.identity))
 
@@ -178,7 +182,7 @@ async def test_audio_roundtrip_between_two_participants(livekit) -> None:
         await _disconnect(*(r for r in (speaker, listener) if r is not None))
 
 
-async def test_media_candidates_use_only_our_own_test_host_addresses(livekit) -> None:
+async def test_media_candidates_use_only_our_own_test_host_addresses(livekit: LiveKitServer) -> None:
     """ICE offers and pairs stay on loopback or the namespace's test host (never eth0)."""
     room_name = f"ice-{uuid.uuid4().hex[:8]}"
     listener = await _connect(livekit, "ice-listener", room_name)
@@ -204,7 +208,7 @@ async def test_media_candidates_use_only_our_own_test_host_addresses(livekit) ->
     assert addresses <= {"127.0.0.1", livekit.media_ip}, addresses
 
 
-async def test_room_service_lifecycle(livekit) -> None:
+async def test_room_service_lifecycle(livekit: LiveKitServer) -> None:
     room_name = f"svc-{uuid.uuid4().hex[:8]}"
     with anyio.fail_after(30.0):
         async with api.LiveKitAPI(livekit.url, livekit.api_key, livekit.api_secret) as lk:

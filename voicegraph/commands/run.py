@@ -28,14 +28,23 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run a voice conversation offline", description=_HELP)
     p.add_argument("--stt", choices=("whisper", "pocketsphinx"), default="whisper")
     p.add_argument("--tts", choices=("piper", "espeak"), default="piper")
-    p.add_argument("--agent", choices=("local", "scripted", "llm"), default="local",
-                   help="local SmolLM2, rule-based replies, or an OpenAI-compatible endpoint (env)")  # fmt: skip
+    p.add_argument(
+        "--agent",
+        choices=("local", "scripted", "llm"),
+        default="local",
+        help="local SmolLM2, rule-based replies, or an OpenAI-compatible endpoint (OPENAI_* env)",
+    )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--script", type=Path, help="the caller's lines (default: a 3-turn demo with a barge-in)")
+    src.add_argument(
+        "--script", type=Path, help="the caller's lines (default: a 3-turn demo with a barge-in)"
+    )
     src.add_argument("--wav", type=Path, help="a recording to play as the user instead of a script")
-    p.add_argument("--out", type=Path, default=Path("conversation.wav"), help="where to write the conversation")
-    p.add_argument("--layout", choices=("stereo", "mix"), default="stereo",
-                   help="stereo: user left, bot right; mix: one channel")  # fmt: skip
+    p.add_argument(
+        "--out", type=Path, default=Path("conversation.wav"), help="where to write the conversation"
+    )
+    p.add_argument(
+        "--layout", choices=("stereo", "mix"), default="stereo", help="stereo: user left, bot right; mix: one"
+    )
     p.add_argument("--spec", type=Path, help="a voice agent spec (YAML) instead of the stock one")
     p.add_argument("--noise", action="store_true", help="denoise the user's audio with RNNoise")
     p.add_argument("--no-barge-in", action="store_true", help="let the bot finish while the user speaks")

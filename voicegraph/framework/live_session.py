@@ -7,7 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from voicegraph.framework.conversation_log import WATCHED as LOG_WATCHED
 from voicegraph.framework.conversation_log import ConversationLog, ConversationStateful
+from voicegraph.framework.turn_tracker import WATCHED as TURN_WATCHED
 
 if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     from voicegraph.framework.runtime import Runtime
     from voicegraph.framework.session import Session
     from voicegraph.framework.turn_tracker import Turn, TurnTracker
+
+_WATCHED = LOG_WATCHED | TURN_WATCHED
 
 
 class SessionConnection(Protocol):
@@ -104,7 +108,10 @@ class LiveSession:
         return self.session.id
 
     def observe(self, frame: Frame, _link: Link | None = None) -> None:
-        """Probe for every link and sink: feeds the turn tracker and the conversation log."""
+        """Probe for every link and sink: feeds the turn tracker and the conversation log.
+        Audio and other unwatched frames cost one set lookup."""
+        if type(frame) not in _WATCHED:
+            return
         self.tracker.observe(frame, self.runtime.clock.now_ns())
         self.log.observe(frame)
         if self.tracker.in_flight:

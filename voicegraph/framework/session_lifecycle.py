@@ -63,6 +63,14 @@ class SessionLifecycle:
     async def check_operation(self, live: LiveSession, operation: str, principal: Any = None) -> None:
         raise NotImplementedError
 
+    def notify(self, event: str, *args: Any) -> None:
+        """Call `event` on every listener; a failing listener is logged, never fatal."""
+        for listener in self.listeners:
+            try:
+                getattr(listener, event)(*args)
+            except Exception:
+                log.exception("session listener %s failed in %s", type(listener).__name__, event)
+
     # -- open / recover -------------------------------------------------------------------
     async def open(self) -> None:
         """Open the store and recover the active sessions of processes that died."""
@@ -124,8 +132,7 @@ class SessionLifecycle:
         self.recovered.pop(live.id, None)
         try:
             await self.store.save(live.snapshot())
-            for listener in self.listeners:
-                listener.session_started(live)
+            self.notify("session_started", live)
             await live.runtime.start()
             self._request(op, adm.t0, None)
             await self._wait(live)
@@ -134,7 +141,7 @@ class SessionLifecycle:
 
     def _create(self, conn: SessionConnection, adm: Admission) -> LiveSession:
         graph = self.factory(conn)
-        if self.hooks.auth or self.hooks.rate_limiter or self.hooks.telephony or self.operations:
+        if self.hooks.auth or self.hooks.rate_limiter or self.hooks.telephony:  # else nothing to check
             self._insert_guard(graph, lambda: live)
         s = adm.resumed.copy() if adm.resumed is not None else Session(id=adm.session_id)
         s.principal = s.principal or adm.principal.id
@@ -184,12 +191,10 @@ class SessionLifecycle:
             live.conn.finish()
 
     def _turn_started(self, live: LiveSession, turn: Turn) -> None:
-        for listener in self.listeners:
-            listener.turn_started(live, turn)
+        self.notify("turn_started", live, turn)
 
     def _turn_ended(self, live: LiveSession, turn: Turn) -> None:
-        for listener in self.listeners:
-            listener.turn_ended(live, turn)
+        self.notify("turn_ended", live, turn)
         if live.want_save() and live.runtime.state.value == "running":
             live.runtime.spawn(self._persist(live), name="persist")
 
@@ -217,17 +222,17 @@ class SessionLifecycle:
             log.warning("session %s did not drain: %s", live.id, err)
 
     async def _finish(self, live: LiveSession) -> None:
+        kept = live.snapshot() if live.keep_active else None  # where it was, a turn in flight included
         live.tracker.end(live.runtime.clock.now_ns(), "ended")
         self.live.pop(live.id, None)
         if not self.live:
             self._empty.set()
-        for listener in self.listeners:
-            listener.session_ended(live)
+        self.notify("session_ended", live)
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter.forget(f"op:{live.id}")
-        record = live.snapshot()
+        record = kept or live.snapshot()
         try:
-            if live.keep_active:
+            if kept is not None:
                 await self.store.save(record)
             else:
                 await self._complete(record)

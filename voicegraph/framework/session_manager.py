@@ -140,6 +140,8 @@ class SessionManager(SessionLifecycle):
         found = await self.store.load(key) or await self.store.find_by_token(key)
         if found is None or found.state is not SessionState.ACTIVE or found.id in self.live:
             raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "no session to resume")
+        if found.id in self._pending:
+            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "that session is being resumed by another client")
         if not self.orphaned(found):
             raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "that session is running in another process")
         if self.hooks.auth is not None and found.principal and found.principal != principal.id:
@@ -154,8 +156,7 @@ class SessionManager(SessionLifecycle):
             self._pending.pop(adm.session_id, None)
 
     def _request(self, op: str, t0: float, err: VoiceError | None) -> None:
-        for listener in self.listeners:
-            listener.request(op, time.perf_counter() - t0, str(err.code) if err else None)
+        self.notify("request", op, time.perf_counter() - t0, str(err.code) if err else None)
 
     # -- running --------------------------------------------------------------------------
     async def run(self, conn: SessionConnection) -> None:

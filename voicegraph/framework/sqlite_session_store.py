@@ -43,10 +43,18 @@ class SQLiteSessionStore(SessionStore):
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     async def open(self) -> None:
+        self._closed = False
         if self._db is None:
-            self._db = await asyncio.to_thread(self._connect)
+            db = await asyncio.to_thread(self._connect)
+            with self._lock:
+                spare: sqlite3.Connection | None = db if self._db is not None else None
+                if self._db is None:
+                    self._db = db
+            if spare is not None:  # another caller opened it meanwhile
+                spare.close()
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -63,19 +71,24 @@ class SQLiteSessionStore(SessionStore):
         return db
 
     async def close(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            await asyncio.to_thread(db.close)
+        def shut() -> None:
+            with self._lock:  # never while a statement runs: closing under it crashes sqlite3
+                db, self._db = self._db, None
+                if db is not None:
+                    db.close()
+
+        self._closed = True
+        await asyncio.to_thread(shut)
 
     async def _run(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        if self._db is None:
+        if self._db is None and not self._closed:
             await self.open()
-        db = self._db
-        assert db is not None
 
         def work() -> list[tuple[object, ...]]:
             with self._lock:
-                return db.execute(sql, args).fetchall()
+                if self._db is None:
+                    raise sqlite3.ProgrammingError("the session store is closed")
+                return self._db.execute(sql, args).fetchall()
 
         try:
             return await asyncio.to_thread(work)

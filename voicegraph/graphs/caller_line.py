@@ -69,4 +69,3 @@ def read_script(path: str | Path) -> list[CallerLine]:
     except OSError as exc:
         raise VoiceError(ErrorCode.INVALID_INPUT, f"cannot read script {path}: {exc}") from exc
     return parse_script(text)
-

@@ -67,7 +67,9 @@ class ConversationRecorder:
     def tracks(self, rate: int = 16000) -> tuple[NDArray[np.int16], NDArray[np.int16]]:
         """The user and bot tracks at `rate`, same length, from `start_ns`."""
         t0 = self.start_ns
-        user = _place([(t - len(p) * 1_000_000_000 // self.user_rate, p) for t, p in self.user], t0, self.user_rate)
+        user = _place(
+            [(t - len(p) * 1_000_000_000 // self.user_rate, p) for t, p in self.user], t0, self.user_rate
+        )
         bot_rate = self.bot[0].rate if self.bot else rate
         bot = _place([(c.start_ns, c.pcm) for c in self.bot if c.rate == bot_rate], t0, bot_rate)
         user, bot = _resample(user, self.user_rate, rate), _resample(bot, bot_rate, rate)

@@ -7,7 +7,7 @@ from voicegraph.graphs.caller_line import CallerLine
 DEMO_SCRIPT: tuple[CallerLine, ...] = (
     CallerLine("Hello, what is your name?"),
     CallerLine("Can you tell me about the planets of the solar system?"),
-    CallerLine("Stop, which one is the biggest planet?", barge_in_s=2.0),
+    CallerLine("Which one of them is the biggest?", barge_in_s=2.0),
 )
 """Three turns; the third cuts off the answer to the second (a barge-in)."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from voicegraph.graphs.turn_timing import TurnTiming
 
 COLUMNS: tuple[tuple[str, str], ...] = (

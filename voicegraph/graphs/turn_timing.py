@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 STAGES = ("vad_stop", "turn_end", "stt_final", "llm_first_token", "tts_first_audio", "audio_out")
 """Stage times reported from the end of the user's speech, in pipeline order."""

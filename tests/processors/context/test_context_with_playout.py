@@ -17,11 +17,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 REPLY = "One two three four five six. Seven eight nine ten eleven twelve."
 
 
-def _graph(client: MemoryTransport, context: ConversationContext) -> Graph:
+def _graph(client: MemoryTransport, context: ConversationContext, reply: str = REPLY) -> Graph:
     return Graph.chain(
         client.input(),
         UserAggregator(context=context),
-        ScriptedAgent(script=[REPLY]),
+        ScriptedAgent(script=[reply]),
         SentenceAggregator(),
         EspeakTTS(),
         AssistantAggregator(context=context),
@@ -31,11 +31,11 @@ def _graph(client: MemoryTransport, context: ConversationContext) -> Graph:
 
 async def test_a_reply_heard_to_the_end_is_kept_whole() -> None:
     client, context = MemoryTransport(), ConversationContext()
-    async with Runtime(_graph(client, context)) as rt:
+    async with Runtime(_graph(client, context, "One, two. Three.")) as rt:
         await rt.push(TranscriptFrame(text="count for me"))
     assert context.history() == [
         {"role": "user", "content": "count for me"},
-        {"role": "assistant", "content": REPLY},
+        {"role": "assistant", "content": "One, two. Three."},
     ]
 
 

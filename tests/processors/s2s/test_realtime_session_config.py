@@ -67,7 +67,7 @@ def test_capabilities_report_speech_to_speech_and_formats() -> None:
     assert caps.speech_to_speech and caps.truncation and caps.tools
     assert caps.accepts_input(AudioFormat(24000, 1, SampleFormat.S16))
     assert not caps.accepts_input(AudioFormat(16000, 1, SampleFormat.S16))
-    assert caps.as_dict()["input_formats"][0] == "24000Hz/1ch/s16"
+    assert caps.as_dict()["input_formats"] == ["24000Hz/1ch/s16", "8000Hz/1ch/mulaw", "8000Hz/1ch/alaw"]
 
 
 def test_without_auto_respond_provider_vad_still_commits_but_never_replies_itself() -> None:

@@ -77,3 +77,11 @@ def test_output_from_an_older_interruption_epoch_is_refused() -> None:
     ledger = ReplyAudioLedger()
     ledger.open("r1", epoch=3)
     assert not ledger.accepts("r1", epoch=4)
+
+
+def test_replies_of_a_lost_provider_session_are_never_truncated() -> None:
+    ledger = ledger_with_reply(("a", 1000), active=True)
+    ledger.emitted("r1", 1000 * MS, now_ns=0)
+    ledger.new_session()
+    (reply,) = ledger.cut(now_ns=500 * MS)
+    assert ledger.truncation_points(reply, 500 * MS) == []

@@ -77,7 +77,7 @@ class SimUser:
 
     def say(self, pcm16k: NDArray[np.int16]) -> asyncio.Future[int]:
         """Queue speech (16 kHz); resolves with the monotonic ns its last voiced sample was sent."""
-        start, end = speech_bounds(pcm16k, 16000)
+        _, end = speech_bounds(pcm16k, 16000)
         pcm = soxr.resample(pcm16k.astype(np.float32), 16000, RATE, quality="HQ")
         pcm = np.clip(np.round(pcm), -32768, 32767).astype(np.int16)
         voiced_end = end * 3
@@ -152,7 +152,7 @@ class SimUser:
 async def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> None:
     """Poll `predicate` until true; TimeoutError after `timeout` seconds."""
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - polls SDK and session state no event signals
             await asyncio.sleep(step)
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 import numpy as np
+import pytest
 import soxr
 from numpy.typing import NDArray
 
@@ -25,7 +24,7 @@ RULES = {"weather": LONG_REPLY}
 
 
 def to_16k(pcm48k: NDArray[np.int16]) -> NDArray[np.int16]:
-    out = soxr.resample(pcm48k.astype(np.float32), 48000, 16000, quality="HQ")
+    out: NDArray[np.float32] = soxr.resample(pcm48k.astype(np.float32), 48000, 16000, quality="HQ")
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
@@ -93,9 +92,8 @@ async def test_barge_in_stops_the_agents_audio_within_100_ms_of_the_vad_decision
         finally:
             await user.leave()
     last_loud = max(user.heard.loud_times(reply_start))
-    print(
-        f"barge-in: clear {(clear_ns - decision) / 1e6:.1f} ms, last loud frame {(last_loud - decision) / 1e6:.1f} ms after the VAD decision"
-    )
+    clear_ms, silent_ms = (clear_ns - decision) / 1e6, (last_loud - decision) / 1e6
+    print(f"barge-in: clear {clear_ms:.1f} ms, last loud frame {silent_ms:.1f} ms after the VAD decision")
     assert 0 <= clear_ns - decision < 20e6
     assert last_loud - decision < 100e6
     assert any(r.interrupted for r in log.replies)

@@ -21,7 +21,7 @@ import numpy as np
 
 from tests.speech import synthesize
 from voicegraph.framework import Graph, Outbox, Processor, handles
-from voicegraph.framework.frames import LLMMessagesFrame, TranscriptFrame
+from voicegraph.framework.frames import LLMMessagesFrame, LLMTextFrame, SentenceFrame, TranscriptFrame
 from voicegraph.processors.agent.scripted_agent import ScriptedAgent
 from voicegraph.processors.audio import Resampler
 from voicegraph.processors.stt import WhisperSTT
@@ -53,6 +53,15 @@ class TranscriptToMessages(Processor):
             await out.send(LLMMessagesFrame(messages=({"role": "user", "content": frame.text},)))
 
 
+class SentenceEcho(Processor):
+    """Sentences go on to TTS; a copy as bot text reaches the output (TTS passes it on) for the page."""
+
+    @handles
+    async def on_sentence(self, frame: SentenceFrame, out: Outbox) -> None:
+        await out.send(frame)
+        await out.send(LLMTextFrame(text=frame.text))
+
+
 def agent_graph(heard: list[str]) -> Any:
     def build(conn: Connection) -> Graph:
         return Graph.chain(
@@ -62,6 +71,7 @@ def agent_graph(heard: list[str]) -> Any:
             TranscriptToMessages(heard),
             ScriptedAgent(rules={"weather": REPLY}),
             SentenceAggregator(),
+            SentenceEcho(),
             EspeakTTS(),
             Resampler(to_rate=48000),
             conn.output(),

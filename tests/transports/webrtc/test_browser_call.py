@@ -40,15 +40,16 @@ def test_the_page_shows_what_the_bot_heard(call: dict[str, Any]) -> None:
     assert any(line.startswith("user: ") for line in call["page"]["log"])
 
 
+def test_the_page_shows_the_bot_reply_text(call: dict[str, Any]) -> None:
+    bot = " ".join(t["text"] for t in call["page"]["transcript"] if t["role"] == "bot")
+    assert word_accuracy(call["reply"], bot) == 1.0
+    assert any(line.startswith("bot: ") for line in call["page"]["log"])
+
+
 def test_the_page_played_the_bot_reply(call: dict[str, Any]) -> None:
     audio, marks = call["page"]["audio"], call["page"]["marks"]
     assert audio["playing"] and audio["totalAudioEnergy"] > 0.01 and audio["maxLevel"] > 0.05
     assert marks["bot_started_speaking"] <= marks["audio"] <= marks["bot_stopped_speaking"] + 500
-
-
-def test_the_reply_starts_within_two_seconds_of_the_question_ending(call: dict[str, Any]) -> None:
-    marks = call["page"]["marks"]
-    assert marks["audio"] - marks["user_stopped_speaking"] < 2000
 
 
 def test_hanging_up_on_the_page_ends_the_server_session(call: dict[str, Any]) -> None:

@@ -11,12 +11,13 @@ from voicegraph.processors.agent.llm_node import LLMNode
 from voicegraph.processors.agent.local_llm_server import LocalLLMServer
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from voicegraph.framework.context import StartContext
     from voicegraph.processors.agent.chat_timeouts import ChatTimeouts
     from voicegraph.processors.agent.retry_policy import RetryPolicy
+    from voicegraph.processors.agent.tool_registry import ToolLike, ToolRegistry
 
 DEFAULT_PARAMS: dict[str, Any] = {"max_tokens": 96, "temperature": 0.3}
 """Short, calm replies: a voice turn, not an essay."""
@@ -34,7 +35,7 @@ class LocalLLMNode(LLMNode):
         server: a started server to use instead of the shared one.
         params: request fields (default: `max_tokens` 96, `temperature` 0.3).
         model_path, n_ctx, threads: configuration of the shared server.
-        timeouts, retry: as for `LLMNode`.
+        timeouts, retry, tools, max_tool_steps, tool_timeout_s: as for `LLMNode`.
     """
 
     latency = LatencySpec(ms=60.0, note="local SmolLM2-135M time to first token")
@@ -49,11 +50,15 @@ class LocalLLMNode(LLMNode):
         threads: int = 2,
         timeouts: ChatTimeouts | Mapping[str, float] | None = None,
         retry: RetryPolicy | Mapping[str, Any] | None = None,
+        tools: ToolRegistry | Iterable[ToolLike] | None = None,
+        max_tool_steps: int = 5,
+        tool_timeout_s: float = 10.0,
         name: str | None = None,
     ) -> None:
         super().__init__(
             endpoints=(), params=DEFAULT_PARAMS if params is None else params,
-            timeouts=timeouts, retry=retry, name=name,
+            timeouts=timeouts, retry=retry, tools=tools, max_tool_steps=max_tool_steps,
+            tool_timeout_s=tool_timeout_s, name=name,
         )  # fmt: skip
         self._given = server
         self._server: LocalLLMServer | None = None

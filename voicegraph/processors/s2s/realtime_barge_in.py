@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,8 @@ class RealtimeBargeIn:
 
     def __init__(self, dialog: RealtimeDialog) -> None:
         self._d = dialog
-        self.truncations: list[Truncation] = []
+        self.truncations: deque[Truncation] = deque(maxlen=100)
+        """The latest truncations sent (most recent last)."""
         self.cancels = 0
         """`response.cancel` events sent."""
         self._waiters: dict[str, asyncio.Future[None]] = {}
@@ -57,7 +59,7 @@ class RealtimeBargeIn:
         ids = {r.response_id for r in cut}
         d.emitter.drop(ids)
         for rid in ids:
-            d.close_reply(rid, tag="")
+            d.output.close_reply(rid, tag="")
         d.pending = None  # a reply queued behind the cut one (after tools) is no longer wanted
         if d.active in ids:
             self.cancels += 1

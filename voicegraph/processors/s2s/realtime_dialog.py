@@ -7,26 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.errors import VoiceError
-from voicegraph.framework.frames import (
-    InterimTranscriptFrame,
-    LLMResponseEndFrame,
-    LLMResponseStartFrame,
-    LLMTextFrame,
-    MetricsFrame,
-    OutputAudioFrame,
-    ResponseEndFrame,
-    ResponseStartFrame,
-    TranscriptFrame,
-    TTSAudioFrame,
-    UserStartedSpeakingFrame,
-    UserStoppedSpeakingFrame,
-)
+from voicegraph.framework.frames import MetricsFrame, UserStartedSpeakingFrame, UserStoppedSpeakingFrame
 from voicegraph.processors.s2s.realtime_barge_in import RealtimeBargeIn
 from voicegraph.processors.s2s.realtime_client_events import commit_audio, create_response
 from voicegraph.processors.s2s.realtime_connection import ConnectionLostError
 from voicegraph.processors.s2s.realtime_conversation_log import RealtimeConversationLog
 from voicegraph.processors.s2s.realtime_error_map import voice_error
 from voicegraph.processors.s2s.realtime_event_decoder import decode_server_event
+from voicegraph.processors.s2s.realtime_reply_output import RealtimeReplyOutput
 from voicegraph.processors.s2s.realtime_server_events import (
     AudioDelta,
     FunctionCall,
@@ -43,14 +31,11 @@ from voicegraph.processors.s2s.realtime_server_events import (
 )
 from voicegraph.processors.s2s.realtime_tool_calls import RealtimeToolCalls
 from voicegraph.processors.s2s.reply_audio_ledger import ReplyAudioLedger
-from voicegraph.processors.s2s.reply_emitter import ReplyEmitter
-from voicegraph.processors.s2s.s2s_frames import BotTranscriptFrame
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from voicegraph.framework.context import StartContext
-    from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.outbox import Outbox
     from voicegraph.processors.agent.tool_registry import ToolRegistry
     from voicegraph.processors.s2s.realtime_client import RealtimeClient
@@ -62,7 +47,7 @@ if TYPE_CHECKING:
 class RealtimeDialog:
     """Turns provider events into frames, and graph events into provider requests.
 
-    Reads the socket (`read_loop`), queues reply frames on a `ReplyEmitter`, keeps the
+    Reads the socket (`read_loop`), hands output to `RealtimeReplyOutput`, keeps the
     `ReplyAudioLedger` and the local conversation, runs tools, creates responses one at
     a time (a request during an active response waits for its end), reconnects when the
     socket drops, and handles barge-in through `RealtimeBargeIn`.
@@ -91,12 +76,15 @@ class RealtimeDialog:
     ) -> None:
         self.name, self.ctx, self.outbox, self.client = name, ctx, outbox, client
         self.config, self.options, self.auto_respond = config, options, auto_respond
-        self.format = config.output_format.audio_format
         self.ledger = ReplyAudioLedger(tail_ns=int(options.tail_ms * 1e6))
         self.log = RealtimeConversationLog()
-        self.emitter = ReplyEmitter(self.outbox.send, self._sent, limit=options.max_queued_frames)
         self.changed = asyncio.Event()  # set whenever `busy` may have turned false
-        self.started: dict[str, type[Frame]] = {}  # response id -> end marker owed downstream
+        self.output = RealtimeReplyOutput(
+            name=name, outbox=outbox, ledger=self.ledger, log=self.log, options=options,
+            fmt=config.output_format.audio_format, now=self.now, epoch=lambda: ctx.runtime.epoch,
+            changed=self.changed, report=self.report,
+        )  # fmt: skip
+        self.emitter = self.output.emitter
         self.barge_in = RealtimeBargeIn(self)
         self.tools = RealtimeToolCalls(
             tools, client, self.log, spawn=ctx.spawn, respond=self.request_response, report=self.report,
@@ -107,16 +95,13 @@ class RealtimeDialog:
         self.pending: str | None = None  # instructions of a response.create waiting for `active` to end
         self.awaiting_reply = False  # a turn ended and the provider will answer by itself
         self.uncommitted_ns = 0
-        self.turn_end_ns: int | None = None
         self.malformed = 0
-        self.dropped_deltas = 0
-        self._text: dict[str, str] = {}  # response id -> transcript not yet attached to audio
-        self._user_text: dict[str, str] = {}
+        out = self.output
         self._handlers: dict[type[ServerEvent], Callable[[Any], Awaitable[None]]] = {
             SpeechStarted: self._speech_started, SpeechStopped: self._speech_stopped,
-            InputCommitted: self._committed, UserTranscript: self._user_transcript,
-            ResponseCreated: self._created, AudioDelta: self._audio, TextDelta: self._text_delta,
-            TextDone: self._text_done, FunctionCall: self._function_call, ResponseDone: self._done,
+            InputCommitted: self._committed, UserTranscript: out.user_transcript,
+            ResponseCreated: self._created, AudioDelta: out.audio, TextDelta: out.text_delta,
+            TextDone: out.text_done, FunctionCall: self._function_call, ResponseDone: self._done,
             ServerError: self._error, SessionEvent: self._session,
         }  # fmt: skip
         self._synced = asyncio.Event()
@@ -141,19 +126,6 @@ class RealtimeDialog:
             or self.tools.busy or len(self.emitter)
         )  # fmt: skip
 
-    def close_reply(self, response_id: str, *, tag: str) -> None:
-        """Queue the end marker a started reply owes downstream (tagged `tag` for drops)."""
-        end = self.started.pop(response_id, None)
-        if end is ResponseEndFrame:
-            self.emitter.put(tag, ResponseEndFrame(response_id=response_id))
-        elif end is not None:
-            self.emitter.put(tag, end())
-
-    def _sent(self, response_id: str, frame: Frame) -> None:
-        if isinstance(frame, OutputAudioFrame):
-            self.ledger.emitted(response_id, frame.duration_ns, self.now())
-        self.changed.set()
-
     async def sync(self) -> None:
         """Round trip to the provider: once it returns, the events that what we sent so far
         caused (speech stopped, a response created) have been handled."""
@@ -176,8 +148,8 @@ class RealtimeDialog:
             self.pending = instructions
             return
         self.creating = True
-        if self.turn_end_ns is None:
-            self.turn_end_ns = self.now()
+        if self.output.turn_end_ns is None:
+            self.output.turn_end_ns = self.now()
         if not await self.client.send(create_response(instructions)):
             self.creating = False
             self.changed.set()
@@ -187,7 +159,7 @@ class RealtimeDialog:
         if self.uncommitted_ns >= self.options.min_commit_ms * 1e6:
             self.uncommitted_ns = 0
             await self.client.send(commit_audio())
-        self.turn_end_ns = self.now()
+        self.output.turn_end_ns = self.now()
         if self.auto_respond:
             await self.request_response()
 
@@ -216,11 +188,8 @@ class RealtimeDialog:
             await handler(event)
 
     async def _recover(self) -> bool:
-        for response_id in list(self.started):  # what arrived plays on; close the replies
-            self.close_reply(response_id, tag="")
-        self._text.clear()
-        for reply in self.ledger.live(self.now()):
-            self.ledger.done(reply.response_id)
+        self.output.close_all()
+        self.ledger.new_session()
         self.active, self.creating, self.pending, self.awaiting_reply = None, False, None, False
         self.tools.cancel_all()
         err = await self.client.reconnect(self.log.replay_items(beta=self.config.beta))
@@ -238,88 +207,26 @@ class RealtimeDialog:
         self._synced.set()
 
     async def _speech_started(self, event: SpeechStarted) -> None:
+        self.awaiting_reply = False  # the user goes on: the turn is not over
         if self.ledger.live(self.now()):
             await self.outbox.request_interrupt("barge-in: provider VAD heard the user")
         await self.outbox.send(UserStartedSpeakingFrame(speech_start_ns=self.now()))
 
     async def _speech_stopped(self, event: SpeechStopped) -> None:
-        self.turn_end_ns = self.now()
-        td = self.config.turn_detection
-        self.awaiting_reply = td.create_response and self.auto_respond
-        await self.outbox.send(UserStoppedSpeakingFrame(speech_end_ns=self.turn_end_ns))
+        now = self.output.turn_end_ns = self.now()
+        self.awaiting_reply = self.config.turn_detection.create_response and self.auto_respond
+        await self.outbox.send(UserStoppedSpeakingFrame(speech_end_ns=now))
 
     async def _committed(self, event: InputCommitted) -> None:
         self.log.user_item(event.item_id)
-
-    async def _user_transcript(self, event: UserTranscript) -> None:
-        if event.final:
-            self._user_text.pop(event.item_id, None)
-            self.log.set_text(event.item_id, event.text)
-            frame: TranscriptFrame = TranscriptFrame(text=event.text, user_id="user")
-        else:
-            text = self._user_text[event.item_id] = self._user_text.get(event.item_id, "") + event.text
-            frame = InterimTranscriptFrame(text=text, user_id="user")
-        if self.options.user_transcripts:
-            self.emitter.put("", frame)
 
     async def _created(self, event: ResponseCreated) -> None:
         self.active, self.creating, self.awaiting_reply = event.response_id, False, False
         self.changed.set()
         self.ledger.open(event.response_id, self.ctx.runtime.epoch)
 
-    def _accepts(self, response_id: str) -> bool:
-        ok = self.ledger.accepts(response_id, self.ctx.runtime.epoch)
-        if not ok:
-            self.dropped_deltas += 1
-        return ok
-
-    async def _audio(self, event: AudioDelta) -> None:
-        rid = event.response_id
-        if not self._accepts(rid) or not event.audio:
-            return
-        self.ledger.received(rid, event.item_id, self.format.duration_ns(len(event.audio)))
-        if rid not in self.started:
-            self.started[rid] = ResponseEndFrame
-            self.emitter.put(rid, ResponseStartFrame(response_id=rid))
-            await self._first_audio_metric()
-        text = self._text.pop(rid, "")
-        if text:
-            self.emitter.put(rid, TTSAudioFrame(data=event.audio, format=self.format, text=text))
-        else:
-            self.emitter.put(rid, OutputAudioFrame(data=event.audio, format=self.format))
-
-    async def _first_audio_metric(self) -> None:
-        if self.turn_end_ns is not None:
-            ms = (self.now() - self.turn_end_ns) / 1e6
-            self.turn_end_ns = None
-            await self.outbox.send(MetricsFrame(node=self.name, values={"first_audio_ms": ms}))
-
-    async def _text_delta(self, event: TextDelta) -> None:
-        rid = event.response_id
-        if not self._accepts(rid):
-            return
-        self.log.add_text(event.item_id, event.text)
-        if not event.transcript:
-            if rid not in self.started:
-                self.started[rid] = LLMResponseEndFrame
-                self.emitter.put(rid, LLMResponseStartFrame())
-            self.emitter.put(rid, LLMTextFrame(text=event.text))
-            return
-        self._text[rid] = self._text.get(rid, "") + event.text
-        if self.options.bot_transcripts:
-            self.emitter.put(rid, BotTranscriptFrame(text=event.text, response_id=rid, item_id=event.item_id))
-
-    async def _text_done(self, event: TextDone) -> None:
-        rid = event.response_id
-        if not self._accepts(rid):
-            return
-        self.log.set_text(event.item_id, event.text, role="assistant")
-        if event.transcript and self.options.bot_transcripts:
-            final = BotTranscriptFrame(text=event.text, final=True, response_id=rid, item_id=event.item_id)
-            self.emitter.put(rid, final)
-
     async def _function_call(self, event: FunctionCall) -> None:
-        if self._accepts(event.response_id):
+        if self.output.accepts(event.response_id):
             self.tools.start(event)
 
     async def _done(self, event: ResponseDone) -> None:
@@ -327,11 +234,10 @@ class RealtimeDialog:
         if self.active == rid:
             self.active = None
         reply = self.ledger.done(rid)
-        self.close_reply(rid, tag=rid)
+        self.output.close_reply(rid, tag=rid)
         self.tools.reply_done()
         for action in self.tools.take_actions():
             self.emitter.put("", action)
-        self._text.pop(rid, None)
         if event.status == "failed":
             err = voice_error(
                 event.error or {"message": "response failed"}, node=self.name, context="response"

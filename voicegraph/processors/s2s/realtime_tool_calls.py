@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -68,8 +69,8 @@ class RealtimeToolCalls:
         self._actions: list[Frame] = []
         self._held: list[Frame] = []
         self._finishing = 0
-        self.results: list[ToolResult] = []
-        """Every result, in the order they went back to the model."""
+        self.results: deque[ToolResult] = deque(maxlen=100)
+        """The latest results, in the order they went back to the model."""
 
     @property
     def busy(self) -> bool:

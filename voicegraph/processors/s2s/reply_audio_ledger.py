@@ -18,6 +18,8 @@ class ReplyAudio:
 
     response_id: str
     epoch: int
+    session: int = 0
+    """Provider session (connection) it came from; items of an older one no longer exist."""
     active: bool = True
     """The provider is still generating it."""
     items: list[tuple[str, int]] = field(default_factory=list)
@@ -62,6 +64,8 @@ class ReplyAudioLedger:
 
     def __init__(self, *, tail_ns: int = 300_000_000) -> None:
         self.tail_ns = tail_ns
+        self.session = 0
+        """The current provider session; bumped by `new_session` after a reconnect."""
         self._replies: dict[str, ReplyAudio] = {}
 
     def get(self, response_id: str) -> ReplyAudio | None:
@@ -72,7 +76,7 @@ class ReplyAudioLedger:
         """A response started in interruption epoch `epoch`."""
         reply = self._replies.get(response_id)
         if reply is None:
-            reply = self._replies[response_id] = ReplyAudio(response_id, epoch)
+            reply = self._replies[response_id] = ReplyAudio(response_id, epoch, self.session)
             self._trim()
         return reply
 
@@ -114,6 +118,12 @@ class ReplyAudioLedger:
             reply.played = report
         return reply
 
+    def new_session(self) -> None:
+        """The provider session was replaced: its replies stop, their items are gone."""
+        self.session += 1
+        for reply in self._replies.values():
+            reply.active = False
+
     def live(self, now_ns: int) -> list[ReplyAudio]:
         """Replies being generated, or emitted and perhaps still playing (not cut)."""
         return [r for r in self._replies.values() if not r.cut and self._is_live(r, now_ns)]
@@ -149,9 +159,12 @@ class ReplyAudioLedger:
         """(item id, audio_end_ms) to send for a reply heard up to `played_ns`.
 
         An item the user heard completely is left alone, unless the provider was still
-        generating it (its audio may be longer than what arrived here).
+        generating it (its audio may be longer than what arrived here). Items of an older
+        provider session are left alone too: that session is gone.
         """
         points: list[tuple[str, int]] = []
+        if reply.session != self.session:
+            return points
         start = 0
         for item_id, audio_ns in reply.items:
             within = min(max(0, played_ns - start), audio_ns)

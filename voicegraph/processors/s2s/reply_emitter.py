@@ -27,6 +27,7 @@ class ReplyEmitter:
         send: sends one frame downstream (the node's outbox).
         on_sent: called with (response id, frame) once a frame went out.
         limit: most frames held.
+        on_error: told when sending one frame failed (the emitter goes on with the next).
     """
 
     def __init__(
@@ -35,9 +36,11 @@ class ReplyEmitter:
         on_sent: Callable[[str, Frame], None],
         *,
         limit: int = 10_000,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self._send = send
         self._on_sent = on_sent
+        self._on_error = on_error
         self._limit = limit
         self._queue: deque[tuple[str, Frame]] = deque()
         self._wake = asyncio.Event()
@@ -78,7 +81,12 @@ class ReplyEmitter:
                 await self._wake.wait()
                 continue
             response_id, frame = self._queue.popleft()
-            await self._send(frame)
+            try:
+                await self._send(frame)
+            except Exception as exc:  # a downstream failure must not stop the reply stream
+                if self._on_error is not None:
+                    self._on_error(exc)
+                continue
             self._on_sent(response_id, frame)
 
     async def idle(self) -> None:

@@ -8,7 +8,6 @@ are imported lazily; without them a coded `missing_dependency` error names the e
 """
 
 from voicegraph.transports.livekit.agent_room import AgentRoom as AgentRoom
-from voicegraph.transports.livekit.agent_room import RoomState as RoomState
 from voicegraph.transports.livekit.agent_room import SessionRunner as SessionRunner
 from voicegraph.transports.livekit.agent_track import AgentTrack as AgentTrack
 from voicegraph.transports.livekit.backoff import Backoff as Backoff
@@ -28,6 +27,8 @@ from voicegraph.transports.livekit.room_admin import RoomSummary as RoomSummary
 from voicegraph.transports.livekit.room_event_frame import RoomEvent as RoomEvent
 from voicegraph.transports.livekit.room_event_frame import RoomEventFrame as RoomEventFrame
 from voicegraph.transports.livekit.room_grants import RoomGrants as RoomGrants
+from voicegraph.transports.livekit.room_link import RoomLink as RoomLink
+from voicegraph.transports.livekit.room_link import RoomState as RoomState
 from voicegraph.transports.livekit.token_issuer import AuthHook as AuthHook
 from voicegraph.transports.livekit.token_issuer import TokenIssuer as TokenIssuer
 from voicegraph.transports.livekit.token_issuer import TokenRequest as TokenRequest
@@ -50,6 +51,7 @@ __all__ = [
     "RoomEvent",
     "RoomEventFrame",
     "RoomGrants",
+    "RoomLink",
     "RoomState",
     "RoomSummary",
     "SessionRunner",

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
-from voicegraph.transports.livekit.agent_room import AgentRoom, RoomState, SessionRunner
+from voicegraph.transports.livekit.agent_room import AgentRoom, SessionRunner
 from voicegraph.transports.livekit.health_report import HealthReport, HealthStatus
 from voicegraph.transports.livekit.room_admin import RoomAdmin
+from voicegraph.transports.livekit.room_link import RoomState
 from voicegraph.transports.livekit.token_issuer import AuthHook, TokenIssuer
 
 if TYPE_CHECKING:

@@ -140,7 +140,7 @@ class ParticipantConnection(Connection):
         if self.input_format.rate == self.media_rate:
             return pcm
         if self._resampler is None:
-            from voicegraph.processors.audio.stream_resampler import Quality, StreamResampler
+            from voicegraph.processors.audio.stream_resampler import StreamResampler
 
             self._resampler = StreamResampler(
                 self.media_rate, self.input_format.rate, quality=self.quality, steady=False

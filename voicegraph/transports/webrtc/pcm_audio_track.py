@@ -81,6 +81,11 @@ class PcmAudioTrack(MediaStreamTrack):
         """Pushed audio dropped: queue overflow or `clear`."""
 
     @property
+    def next_pts(self) -> int:
+        """Timestamp, in samples, of the next frame handed to the sender."""
+        return self._pts
+
+    @property
     def queued_ms(self) -> float:
         """Audio waiting to be sent, in ms."""
         return self.format.duration_ns(self._queued_bytes) / 1e6

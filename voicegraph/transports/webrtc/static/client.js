@@ -95,7 +95,7 @@ async function pollStats() {
       const level = s.audioLevel || 0;
       a.maxLevel = Math.max(a.maxLevel, level);
       if (a.totalAudioEnergy > 0.001) mark("audio");
-      $("level").style.width = `${Math.min(100, Math.round(level * 300))}%`;
+      $("level").style.width = `${Math.min(100, Math.round(level * 140))}%`;
     }
   });
 }
