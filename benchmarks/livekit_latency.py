@@ -10,9 +10,13 @@ eSpeak NG; tests/transports/livekit/voice_agent.py) answers the same questions t
   livekit-server, in our own network namespace) talks to `LiveKitTransport`;
 - `memory`: the same user audio goes through `MemoryTransport` (no network, no codec).
 Voice-to-voice is measured at the user: from the last voiced sample of the question
-leaving the user to the first loud frame of the reply reaching them. `transport_cost_ms`
-is the difference of the medians: what LiveKit itself adds (Opus both ways, jitter
-buffers, the SFU hop, resampling). `barge_in` gives, from the VAD's decision, when the
+leaving the user to the first loud frame of the reply reaching them. Each turn is split:
+`uplink` (user's speech end to where the agent's VAD places it), `graph` (that point to
+the reply's first audio handed to the transport) and, for LiveKit, `downlink` (handed to
+the SDK to heard). `transport_cost_ms` is what LiveKit itself adds (Opus both ways, jitter
+buffers, the SFU hop, resampling): its uplink minus memory's, plus its downlink; the
+difference of the two voice-to-voice medians is given too, but it also carries the
+graph's own variance (Whisper under load). `barge_in` gives, from the VAD's decision, when the
 agent cleared its queued audio and when the last loud frame of the cut reply reached the
 user. `reconnect` kills the server (-9) and starts it again, `tries` times mid-call, and
 counts the tries after which the same session answered the next question.
@@ -70,6 +74,10 @@ def summary_ms(values_ns: list[int]) -> dict[str, float]:
     return stats
 
 
+def ms_list(values_ns: list[int]) -> list[float]:
+    return [round(v / 1e6, 1) for v in values_ns]
+
+
 # -- the in-process baseline -------------------------------------------------------------
 class MemoryUser:
     """MemoryTransport's app side as a user: a real-time 16 kHz microphone and a speaker."""
@@ -90,13 +98,13 @@ class MemoryUser:
             self._pending.append((np.pad(f, (0, 160 - len(f))).tobytes(), done if i == last else None))
         return done
 
-    async def turn(self, pcm: Any) -> int:
-        """Say `pcm`; voice-to-voice in ns once the reply has played out."""
+    async def turn(self, pcm: Any) -> tuple[int, int]:
+        """Say `pcm`; (speech end, first loud reply frame) once the reply has played out."""
         end = await self.say(pcm)
         await wait_for(lambda: any(t > end for t in self.loud), 30)
         first = next(t for t in self.loud if t > end)
         await wait_for(lambda: not [t for t in self.loud if t > time.monotonic_ns() - 400_000_000], 30)
-        return first - end
+        return end, first
 
     async def mic(self) -> None:
         t0, n, silence = time.monotonic(), 0, bytes(320)
@@ -125,16 +133,20 @@ async def memory_turns(turns: int) -> dict[str, Any]:
         asyncio.create_task(c)
         for c in (GraphSessionRunner(voice_agent(logs, RULES))(client), user.mic(), user.speaker())
     ]
-    v2v: list[int] = []
+    parts: dict[str, list[int]] = {"v2v": [], "uplink": [], "graph": []}
     try:
         for i in range(turns):
-            v2v.append(await user.turn(synthesize(QUESTIONS[i % len(QUESTIONS)])))
+            end, first = await user.turn(synthesize(QUESTIONS[i % len(QUESTIONS)]))
+            agent_end = logs[client.session_id].speech_ends_ns[-1]
+            parts["v2v"].append(first - end)
+            parts["uplink"].append(agent_end - end)
+            parts["graph"].append(first - agent_end)  # output written = heard: no downlink
     finally:
         await client.disconnect()
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return {"v2v_ms": summary_ms(v2v), "samples_ms": [round(v / 1e6, 1) for v in v2v]}
+    return {f"{k}_ms": summary_ms(v) for k, v in parts.items()} | {"v2v_samples_ms": ms_list(parts["v2v"])}
 
 
 # -- LiveKit ---------------------------------------------------------------------------------
@@ -150,15 +162,23 @@ async def livekit_turns(config: LiveKitConfig, turns: int) -> dict[str, Any]:
     async with LiveKitTransport(config, voice_agent(logs, RULES)) as lk:
         await lk.join("bench-turns")
         user = await join(config, "bench-turns", "u-turns")
-        v2v: list[int] = []
+        conn = lk.session_for("bench-turns", "u-turns")
+        parts: dict[str, list[int]] = {"v2v": [], "uplink": [], "graph": [], "downlink": []}
         try:
             for i in range(turns):
                 end, first = await converse(user, synthesize(QUESTIONS[i % len(QUESTIONS)]))
-                v2v.append(first - end)
+                agent_end, written = (
+                    logs["u-turns"].speech_ends_ns[-1],
+                    conn.stats.audio_started_ns if conn else 0,
+                )
+                parts["v2v"].append(first - end)
+                parts["uplink"].append(agent_end - end)  # user's speech end -> the agent's VAD
+                parts["graph"].append(written - agent_end)  # VAD speech end -> audio handed to the SDK
+                parts["downlink"].append(first - written)  # SDK -> the user's first loud frame
         finally:
             await user.leave()
-    return {"v2v_ms": summary_ms(v2v), "samples_ms": [round(v / 1e6, 1) for v in v2v],
-            "heard": logs["u-turns"].turns}  # fmt: skip
+    result = {f"{k}_ms": summary_ms(v) for k, v in parts.items()}
+    return result | {"v2v_samples_ms": ms_list(parts["v2v"]), "heard": logs["u-turns"].turns}
 
 
 async def barge_once(lk: LiveKitTransport, user: SimUser, log: SessionLog) -> tuple[int, int]:
@@ -242,9 +262,14 @@ async def run(args: argparse.Namespace, server: LiveKitServer) -> dict[str, Any]
     out["memory"] = await memory_turns(args.turns)
     log("livekit turns")
     out["livekit"] = await livekit_turns(config, args.turns)
+    lk, mem = out["livekit"], out["memory"]
     out["transport_cost_ms"] = {
-        "p50": round(out["livekit"]["v2v_ms"]["p50"] - out["memory"]["v2v_ms"]["p50"], 1)
+        "v2v_p50_difference": round(lk["v2v_ms"]["p50"] - mem["v2v_ms"]["p50"], 1),
+        "uplink_p50": round(lk["uplink_ms"]["p50"] - mem["uplink_ms"]["p50"], 1),
+        "downlink_p50": lk["downlink_ms"]["p50"],
     }
+    cost = out["transport_cost_ms"]
+    cost["total_p50"] = round(cost["uplink_p50"] + cost["downlink_p50"], 1)
     if args.barge_ins:
         log("barge-ins")
         out["barge_in"] = await barge_ins(config, args.barge_ins)

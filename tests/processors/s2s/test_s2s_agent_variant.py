@@ -10,7 +10,7 @@ import pytest
 from tests.fakes.openai_chat import FakeOpenAIChatServer, FakeReply
 from tests.fakes.openai_realtime_server import FakeRealtimeServer, RealtimeScript, ScriptedTurn
 from tests.processors.s2s.s2s_helpers import audio_out, of_type, push_utterance
-from voicegraph.framework import Graph, Outbox, Processor, Runtime, handles
+from voicegraph.framework import ErrorCode, Graph, Outbox, Processor, Runtime, VoiceError, handles
 from voicegraph.framework.frames import Frame, OutputAudioFrame, TranscriptFrame
 from voicegraph.processors.agent import Endpoint, OpenAIChatClient
 from voicegraph.processors.audio import Gain
@@ -112,3 +112,14 @@ async def test_an_agent_before_the_s2s_node_steers_it_downstream() -> None:
     ]
     assert server.responses[0].instructions == "Be short."
     assert of_type(out, OutputAudioFrame)
+
+
+async def test_an_advise_step_can_be_named_by_import_string_for_graph_specs() -> None:
+    advisor = S2SAdvisor("tests.processors.s2s.test_s2s_agent_variant:retrieve")
+    assert advisor.turns == 0
+
+
+def test_an_import_string_that_names_nothing_is_invalid_config() -> None:
+    with pytest.raises(VoiceError) as info:
+        S2SAdvisor("tests.processors.s2s.test_s2s_agent_variant:nothing_here")
+    assert info.value.code is ErrorCode.INVALID_CONFIG

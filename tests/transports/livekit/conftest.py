@@ -13,13 +13,6 @@ from voicegraph.transports.livekit import LiveKitConfig, TokenIssuer
 from .sim_user import SimUser
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # the --dev secret ("secret") is short by design; PyJWT warns about it on every token
-    for item in items:
-        if "transports/livekit/" in item.nodeid:
-            item.add_marker(pytest.mark.filterwarnings("ignore:The HMAC key is .* bytes long"))
-
-
 def make_config(server: LiveKitServer, **overrides: object) -> LiveKitConfig:
     """A config for `server` with short test timings."""
     values: dict[str, object] = {

@@ -37,6 +37,8 @@ class SessionLog:
     identity: str = ""
     turns: list[str] = field(default_factory=list)
     """The user's words per turn, as the agent heard them (Whisper)."""
+    speech_ends_ns: list[int] = field(default_factory=list)
+    """When each turn's speech ended, as the agent's VAD placed it (monotonic ns)."""
     decisions_ns: list[int] = field(default_factory=list)
     """`time.monotonic_ns()` of each barge-in decision (VAD start while the bot spoke)."""
     events: list[RoomEventFrame] = field(default_factory=list)
@@ -103,6 +105,7 @@ class TurnMessages(Processor):
         self._words.clear()
         if text:
             self.log.turns.append(text)
+            self.log.speech_ends_ns.append(frame.speech_end_ns)
             self._messages.append({"role": "user", "content": text})
             await out.send(LLMMessagesFrame(messages=tuple(self._messages)))
 

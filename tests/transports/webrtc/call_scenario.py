@@ -49,6 +49,25 @@ def align(sent: NDArray[np.float32], received: NDArray[np.float32]) -> tuple[flo
     return corr, lag
 
 
+def windowed(sent: NDArray[np.float32], received: NDArray[np.float32], lag: int) -> tuple[float, float]:
+    """Median correlation and level ratio of 250 ms windows of speech, each aligned on its own.
+
+    A loaded machine may stretch the echo by a chunk of inserted silence here and there;
+    aligning each window near the global lag measures what was heard, not where the glitch fell.
+    """
+    win, reach = RATE // 4, RATE // 8
+    corrs, ratios = [], []
+    for start in range(0, len(sent) - win, win):
+        x = sent[start : start + win]
+        if np.std(x) < 100:
+            continue
+        lo = max(0, lag + start - reach)
+        corr, at = align(x, received[lo : lag + start + win + reach])
+        corrs.append(corr)
+        ratios.append(float(np.std(received[lo + at : lo + at + win]) / np.std(x)))
+    return float(np.median(corrs)), float(np.median(ratios))
+
+
 def candidates(sdp: str) -> list[list[str]]:
     """(address, type) of every candidate line."""
     return [[m[0], m[1]] for m in re.findall(r"a=candidate:\S+ \d \S+ \d+ (\S+) \d+ typ (\w+)", sdp)]
@@ -70,10 +89,9 @@ async def speak_and_listen(transport: WebRTCTransport, out: dict[str, Any]) -> W
     received = np.frombuffer(client.received_pcm(), "<i2").astype(np.float32)
     corr, lag = align(speech.astype(np.float32), received)
     first_ns = client.received[0].arrival_ns if client.received else pushed_ns
-    out["echo_correlation"] = corr
+    out["echo_whole_correlation"] = corr
     out["echo_delay_ms"] = ((first_ns - pushed_ns) / 1e9 + (lag - len(lead)) / RATE) * 1000
-    echoed = received[lag : lag + len(speech)]
-    out["echo_rms_ratio"] = float(np.std(echoed) / np.std(speech.astype(np.float32)))
+    out["echo_correlation"], out["echo_rms_ratio"] = windowed(speech.astype(np.float32), received, lag)
     out["events"] = [e["type"] for e in client.events]
     out["transcript_events"] = [e.get("text") for e in client.events if e["type"] == "transcript"]
     out["session_id"] = client.session_id

@@ -36,6 +36,9 @@ DATA_ONLY = AUDIO_OFFER.replace(
     "m=audio 9 UDP/TLS/RTP/SAVPF 111 0", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel"
 ).replace("a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n", "")
 MALFORMED = "v=0\r\nm=audio x\r\n"
+_SECTION = AUDIO_OFFER[AUDIO_OFFER.index("m=audio") :]
+MANY_SECTIONS = AUDIO_OFFER + _SECTION * 4
+"""Five audio sections: each would cost the server a transport and a decoder."""
 
 
 def offer_body(sdp: str, kind: str = "offer") -> bytes:

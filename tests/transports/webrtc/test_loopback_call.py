@@ -28,8 +28,8 @@ def test_the_echo_keeps_the_speech_level(call: dict[str, Any]) -> None:
     assert 0.7 < call["echo_rms_ratio"] < 1.4
 
 
-def test_mouth_to_ear_delay_through_the_server_is_under_300_ms(call: dict[str, Any]) -> None:
-    assert 0 < call["echo_delay_ms"] < 300
+def test_mouth_to_ear_delay_through_the_server_is_under_half_a_second(call: dict[str, Any]) -> None:
+    assert 0 < call["echo_delay_ms"] < 500  # ~150 ms on an idle machine (see the report in call_scenario)
 
 
 def test_the_server_vad_heard_the_speech_and_said_so_on_the_data_channel(call: dict[str, Any]) -> None:

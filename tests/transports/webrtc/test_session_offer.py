@@ -7,7 +7,16 @@ import pytest
 from voicegraph.framework import ErrorCode
 from voicegraph.transports.webrtc import HttpError, SessionOffer
 
-from .sdp_samples import AUDIO_OFFER, DATA_ONLY, MALFORMED, NO_FINGERPRINT, NO_ICE, PCMU_ONLY, offer_body
+from .sdp_samples import (
+    AUDIO_OFFER,
+    DATA_ONLY,
+    MALFORMED,
+    MANY_SECTIONS,
+    NO_FINGERPRINT,
+    NO_ICE,
+    PCMU_ONLY,
+    offer_body,
+)
 
 
 def reject(content_type: str, body: bytes) -> HttpError:
@@ -39,8 +48,8 @@ def test_an_answer_posted_as_an_offer_is_invalid_input() -> None:
 
 @pytest.mark.parametrize(
     "sdp",
-    ["", "garbage", MALFORMED, NO_FINGERPRINT, NO_ICE, "v=0\r\n" + "a=x\r\n" * 10_000],
-    ids=["empty", "garbage", "malformed", "no-fingerprint", "no-ice", "too-long"],
+    ["", "garbage", MALFORMED, NO_FINGERPRINT, NO_ICE, "v=0\r\n" + "a=x\r\n" * 10_000, MANY_SECTIONS],
+    ids=["empty", "garbage", "malformed", "no-fingerprint", "no-ice", "too-long", "many-sections"],
 )
 def test_a_malformed_or_incomplete_sdp_is_invalid_input(sdp: str) -> None:
     err = reject("application/json", offer_body(sdp))

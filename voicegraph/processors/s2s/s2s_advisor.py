@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import TranscriptFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
@@ -43,16 +45,19 @@ class S2SAdvisor(Processor):
     cancels advice in progress. No state to flush or drain.
 
     Args:
-        advise: the agent step.
+        advise: the agent step, or a `"package.module:function"` import string (graph specs).
         upstream: where the S2S node is relative to this node.
+
+    Raises:
+        VoiceError: (invalid_config) the import string names nothing callable.
     """
 
     concurrent: ClassVar[bool] = True
     latency = LatencySpec(ms=300.0, note="one agent decision per user turn")
 
-    def __init__(self, advise: Advise, *, upstream: bool = True, name: str | None = None) -> None:
+    def __init__(self, advise: Advise | str, *, upstream: bool = True, name: str | None = None) -> None:
         super().__init__(name=name)
-        self._advise = advise
+        self._advise = _load(advise) if isinstance(advise, str) else advise
         self.upstream = upstream
         self.turns = 0
 
@@ -71,3 +76,15 @@ class S2SAdvisor(Processor):
             await send(S2SContextFrame(text=text))
         if advice.respond:
             await send(S2SRespondFrame(instructions=advice.reply_instructions))
+
+
+def _load(spec: str) -> Advise:
+    module_name, _, attr = spec.partition(":")
+    try:
+        value = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"cannot import advise step {spec!r}: {exc}") from exc
+    if not callable(value):
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"advise step {spec!r} is not callable")
+    advise: Advise = value
+    return advise

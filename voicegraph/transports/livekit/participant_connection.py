@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voicegraph.transports.livekit")
 
+_PAUSE_NS = 100_000_000  # audio after this long without any starts a new stretch (a reply)
+
 
 class SessionState(enum.StrEnum):
     """Where a user's session stands."""
@@ -54,6 +56,8 @@ class LinkStats:
     """`time.monotonic_ns()` of the last clear."""
     data_sent: int = 0
     data_received: int = 0
+    audio_started_ns: int = 0
+    """`time.monotonic_ns()` when agent audio last started after a pause (a reply's start)."""
 
 
 class ParticipantConnection(Connection):
@@ -105,6 +109,7 @@ class ParticipantConnection(Connection):
         self._ready = asyncio.Event()
         self._resampler: StreamResampler | None = None
         self._listeners: list[Callable[[ParticipantConnection, SessionState], None]] = []
+        self._last_write_ns = 0
 
     # -- room side ------------------------------------------------------------------------
     def feed_audio(self, pcm: bytes) -> None:
@@ -171,6 +176,10 @@ class ParticipantConnection(Connection):
         return self._in.popleft()
 
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
+        now = time.monotonic_ns()
+        if now - self._last_write_ns > _PAUSE_NS:
+            self.stats.audio_started_ns = now
+        self._last_write_ns = now
         if self.track is not None:
             await self.track.capture(data, fmt)
 

@@ -10,6 +10,8 @@ from voicegraph.transports.webrtc.http_message import HttpError
 
 MAX_SDP_CHARS = 32 * 1024
 """Largest SDP accepted (browser audio offers are 2-6 KB)."""
+MAX_MEDIA_SECTIONS = 4
+"""Most m= sections accepted (the page offers two: audio and the data channel)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +21,9 @@ class SessionOffer:
     I/O-free. `parse` rejects, with a coded error and before anything is allocated for
     a session: another content type (415 protocol_error), a body that is not a JSON
     object (400 protocol_error), a wrong `type` or an SDP that is empty, too long,
-    malformed or lacks ICE credentials or a DTLS fingerprint (400 invalid_input), and an
-    SDP without an audio section that offers Opus (400 not_negotiated).
+    malformed, has more than `MAX_MEDIA_SECTIONS` sections or lacks ICE credentials or a
+    DTLS fingerprint (400 invalid_input), and an SDP without an audio section that
+    offers Opus (400 not_negotiated).
     """
 
     sdp: str
@@ -70,6 +73,8 @@ def check_sdp(sdp: str) -> None:
         desc = SessionDescription.parse(sdp)
     except Exception as exc:  # aiortc's parser raises assorted errors on malformed input
         raise HttpError(400, ErrorCode.INVALID_INPUT, f"malformed SDP ({type(exc).__name__})") from None
+    if len(desc.media) > MAX_MEDIA_SECTIONS:
+        raise HttpError(400, ErrorCode.INVALID_INPUT, f"more than {MAX_MEDIA_SECTIONS} media sections")
     audio = [m for m in desc.media if m.kind == "audio"]
     if not audio:
         raise HttpError(400, ErrorCode.NOT_NEGOTIATED, "the offer has no audio section")

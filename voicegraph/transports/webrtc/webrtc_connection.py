@@ -125,6 +125,9 @@ class WebRTCConnection(Connection):
         audio = [t for t in self.pc.getTransceivers() if t.kind == "audio"]
         if not audio:
             raise HttpError(400, ErrorCode.NOT_NEGOTIATED, "the offer has no audio to answer")
+        for extra in self.pc.getTransceivers():
+            if extra is not audio[0]:
+                extra.direction = "inactive"  # one audio stream per session; never decode video
         opus = [c for c in RTCRtpSender.getCapabilities("audio").codecs if c.mimeType.lower() == "audio/opus"]
         audio[0].setCodecPreferences(opus)
         set_jitter_prefetch(audio[0].receiver, self.jitter_packets)
