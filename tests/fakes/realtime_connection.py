@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import itertools
 import json
 import time
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from tests.fakes.realtime_conversation import FakeConversation, FakeItem, new_id
+from tests.fakes.realtime_input_buffer import FakeInputBuffer
 from tests.fakes.realtime_responder import FakeResponder, FakeResponse, event_name
 from tests.fakes.realtime_session_rules import MODELS, FakeRealtimeError, FakeSession, apply_update
-from tests.fakes.realtime_vad import FakeEnergyVAD
-from voicegraph.framework.pcm import alaw_decode, mulaw_decode
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from numpy.typing import NDArray
     from websockets.asyncio.server import ServerConnection
 
     from tests.fakes.openai_realtime_server import FakeRealtimeServer
@@ -38,15 +32,13 @@ class FakeConnection:
         self.server, self.ws, self.index = server, ws, index
         self.session = FakeSession(beta=beta, model=model)
         self.conversation = FakeConversation()
-        self.buffer = bytearray()
+        self.input = FakeInputBuffer(self.session)
         self.active: FakeResponse | None = None
         self.closed = False
         self.sent_types: list[str] = []
         self.speech_end_ms: list[int] = []
         """Where the VAD heard each utterance end (ms into the session's input)."""
         self._ids = itertools.count(1)
-        self._vad: FakeEnergyVAD | None = None
-        self._vad_key: tuple[Any, ...] = ()
         self._speech_item = ""
         self._task: asyncio.Task[None] | None = None
         self._answer_next = False
@@ -135,48 +127,12 @@ class FakeConnection:
         apply_update(self.session, event.get("session"))
         await self.send({"type": "session.updated", "session": self.session.view()})
 
-    def _samples(self, audio: bytes) -> NDArray[np.int16]:
-        fmt = self.session.input_format
-        if fmt == "pcmu":
-            return mulaw_decode(audio)
-        if fmt == "pcma":
-            return alaw_decode(audio)
-        return np.frombuffer(audio, "<i2").astype(np.int16)
-
-    @property
-    def _rate(self) -> int:
-        return 24000 if self.session.input_format == "pcm" else 8000
-
-    def _bytes_per_ms(self) -> float:
-        return self._rate * (2 if self.session.input_format == "pcm" else 1) / 1000
-
     async def _append(self, event: dict[str, Any]) -> None:
-        try:
-            audio = base64.b64decode(str(event.get("audio", "")), validate=True)
-        except binascii.Error:
-            audio = None
-        if audio is None or (self.session.input_format == "pcm" and len(audio) % 2):
-            msg = "Invalid 'audio'. Expected base64-encoded audio bytes (mono PCM16 at 24kHz)."
-            raise FakeRealtimeError("invalid_value", msg, "audio")
-        self.buffer += audio
-        vad = self._current_vad()
-        if vad is None:
-            return
-        for vad_event in vad.feed(self._samples(audio)):
+        for vad_event in self.input.append(event.get("audio")):
             if vad_event.kind == "started":
                 await self._speech_started(vad_event.ms)
             else:
                 await self._speech_stopped(vad_event.ms)
-
-    def _current_vad(self) -> FakeEnergyVAD | None:
-        td = self.session.turn_detection
-        key = (json.dumps(td, sort_keys=True), self.session.input_format)
-        if td is None:
-            self._vad = None
-        elif key != self._vad_key or self._vad is None:
-            self._vad = FakeEnergyVAD(self._rate, td)
-        self._vad_key = key
-        return self._vad
 
     async def _speech_started(self, ms: int) -> None:
         td = self.session.turn_detection or {}
@@ -200,7 +156,7 @@ class FakeConnection:
                 self._answer_next = True
 
     async def _commit(self, event: dict[str, Any]) -> None:
-        ms = int(len(self.buffer) / self._bytes_per_ms())
+        ms = self.input.ms
         if ms < _MIN_COMMIT_MS:
             msg = (
                 "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, "
@@ -210,8 +166,7 @@ class FakeConnection:
         await self._commit_buffer(new_id("item"))
 
     async def _commit_buffer(self, item_id: str) -> None:
-        ms = int(len(self.buffer) / self._bytes_per_ms())
-        self.buffer.clear()
+        ms = self.input.take()
         previous = self.conversation.last()
         item = self.conversation.add(FakeItem(item_id, "message", role="user", audio_ms=ms))
         await self.send(
@@ -243,7 +198,7 @@ class FakeConnection:
             await self.send(done)
 
     async def _clear(self, event: dict[str, Any]) -> None:
-        self.buffer.clear()
+        self.input.take()
         await self.send({"type": "input_audio_buffer.cleared"})
 
     async def _item_added(self, item: FakeItem) -> None:

@@ -382,3 +382,25 @@ async def test_a_hanging_flush_is_reported_and_the_others_still_flush() -> None:
     assert after.flushes == 1 and len(after.interrupts) == 1
     (event,) = rt.bus.errors
     assert event.error.code is ErrorCode.TIMEOUT and event.node == "hangs"
+
+
+async def test_handlers_know_which_way_a_two_way_frame_travels() -> None:
+    seen: list[str] = []
+
+    class Watch(Processor):
+        @handles
+        async def on_user(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
+            seen.append(f"{self.name}:{out.direction.name}")
+            await out.forward(frame)
+
+    class Echo(Processor):
+        @handles
+        async def on_user(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
+            await out.send_up(UserStartedSpeakingFrame())
+
+    ups: list[str] = []
+    async with Runtime(Graph.chain(Watch(name="w"), Echo())) as rt:
+        rt.on_upstream(lambda f, head: ups.append(type(f).__name__))
+        await rt.push(UserStartedSpeakingFrame())
+    assert seen == ["w:DOWN", "w:UP"]
+    assert ups == ["UserStartedSpeakingFrame"]

@@ -7,6 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.edge import Edge, EdgeStats
+from voicegraph.framework.frames.base import Direction
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor
@@ -56,7 +57,7 @@ class Node:
     __slots__ = (
         "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
         "flush_cancels", "in_stats", "input_format", "interruptible", "name", "output_format",
-        "proc", "runtime", "seen", "sticky", "system_out", "task", "up",
+        "proc", "runtime", "seen", "sticky", "system_out", "task", "up", "up_out",
     )  # fmt: skip
 
     def __init__(self, proc: Processor, runtime: Runtime, edge: Edge | None) -> None:
@@ -70,6 +71,7 @@ class Node:
         self.up: list[Link] = []
         self.data_out = Outbox(self, data=True)
         self.system_out = Outbox(self, data=False)
+        self.up_out = Outbox(self, data=False, direction=Direction.UP)
         self.task: asyncio.Task[None] | None = None
         self.busy = False
         self.flush_cancels = 0
@@ -167,12 +169,12 @@ class Node:
 
     async def _system(self, frame: Frame, *, up: bool) -> None:
         handler = self.proc.handler_for(type(frame))
+        out = self.up_out if up else self.system_out
         if handler is None:
-            out = self.system_out
-            await (out.send_up(frame) if up else out.send(frame))
+            await out.forward(frame)
             return
         try:
-            await handler(frame, self.system_out)
+            await handler(frame, out)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

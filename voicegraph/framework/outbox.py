@@ -23,11 +23,13 @@ class Outbox:
     and background work, which stamps the current epoch.
     """
 
-    __slots__ = ("_data", "_node")
+    __slots__ = ("_data", "_node", "direction")
 
-    def __init__(self, node: Node, *, data: bool) -> None:
+    def __init__(self, node: Node, *, data: bool, direction: Direction = Direction.DOWN) -> None:
         self._node = node
         self._data = data
+        self.direction = direction
+        """Which way the frame being handled was travelling (UP for upstream deliveries)."""
 
     def _stamp(self, frame: Frame) -> None:
         if frame.epoch == UNSTAMPED:
@@ -62,6 +64,13 @@ class Outbox:
                 await link.deliver(frame)
         if not node.down:
             await node.runtime.exit_down(frame, node)
+
+    async def forward(self, frame: Frame) -> None:
+        """Pass `frame` on in the direction the handled frame was travelling."""
+        if self.direction is Direction.UP:
+            await self.send_up(frame)
+        else:
+            await self.send(frame)
 
     async def send_up(self, frame: Frame) -> None:
         """Push `frame` upstream, towards the graph's head(s)."""
