@@ -115,3 +115,31 @@ async def test_two_clients_racing_to_resume_one_session_get_it_once(store: Sessi
         lost = [r for r in results if isinstance(r, VoiceError)]
         assert len(won) == 1 and [e.code for e in lost] == [ErrorCode.SESSION_NOT_FOUND]
         await won[0].end()
+
+
+async def test_a_resumed_session_continues_the_agent_layers_context(store: SessionStore) -> None:
+    from typing import Any
+
+    from voicegraph.framework import Graph
+    from voicegraph.processors.agent.scripted_agent import ScriptedAgent
+    from voicegraph.processors.context import AssistantAggregator, ConversationContext, UserAggregator
+
+    contexts: list[ConversationContext] = []
+
+    def agent_graph(conn: Any) -> Graph:
+        ctx = ConversationContext()
+        contexts.append(ctx)
+        return Graph.chain(
+            conn.input(), UserAggregator(context=ctx), ScriptedAgent(default="noted"),
+            AssistantAggregator(context=ctx), conn.output(),
+        )  # fmt: skip
+
+    orphan = await _orphan(store)
+    async with memory_backend(agent_graph, store=store) as backend:
+        client = await backend.transport.connect(resume=orphan.id)
+        await client.send_frame(TranscriptFrame(text="what is my name"))
+        await read_reply(client)
+        history = contexts[-1].history()
+        assert [m["content"] for m in history] == ["my name is Ada", "ok", "what is my name", "noted"]
+        assert backend.manager.get(orphan.id).conversation["messages"] == history
+        await client.end()

@@ -119,14 +119,34 @@ class LiveSession:
         else:
             self.turn_idle.set()
 
+    def contexts(self) -> list[Any]:
+        """The agent layer's conversation contexts held by nodes (a `context` with `history()`
+        and `load()`, e.g. `ConversationContext`), each once; empty before they resolve."""
+        found: dict[int, Any] = {}
+        for proc in self.runtime.graph.processors.values():
+            try:
+                ctx = getattr(proc, "context", None)
+            except Exception:  # a shared context resolves only once the graph started
+                continue
+            if callable(getattr(ctx, "history", None)) and callable(getattr(ctx, "load", None)):
+                found.setdefault(id(ctx), ctx)
+        return list(found.values())
+
     def snapshot(self) -> Session:
         """The record brought up to date: conversation state and position."""
         s = self.session
+        contexts = self.contexts() if not self.stateful else []
         if self.stateful:
             state: dict[str, Any] = {}
             for node in self.stateful:
                 state.update(node.export_conversation())
             s.conversation = state
+        elif contexts:
+            ctx = contexts[0]
+            s.conversation = {
+                "messages": text_only(ctx.history()),
+                "summary": str(getattr(ctx, "summary", "")),
+            }
         else:
             s.conversation = {"state": self.log.state()}
         s.position = self.tracker.position()
@@ -147,6 +167,15 @@ class LiveSession:
             )
         self.tracker.completed = int(resumed.position.get("turns", 0) or 0)
 
+    def restore_contexts(self, resumed: Session) -> None:
+        """After the graph started: load the resumed conversation into the agent contexts."""
+        messages = resumed.conversation.get("messages")
+        if self.stateful or not isinstance(messages, list):
+            return
+        summary = str(resumed.conversation.get("summary", ""))
+        for ctx in self.contexts():
+            ctx.load([m for m in messages if isinstance(m, dict)], summary)
+
     def want_save(self) -> bool:
         """Mark the record dirty; True when the caller should start a save (none running)."""
         self._dirty = True
@@ -162,3 +191,17 @@ class LiveSession:
             return True
         self._saving = False
         return False
+
+
+def text_only(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chat messages with content parts reduced to their text (audio parts are not persisted)."""
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            texts = [
+                str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+            ]
+            m = {**m, "content": " ".join(t for t in texts if t)}
+        out.append(dict(m))
+    return out

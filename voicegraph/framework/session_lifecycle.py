@@ -134,6 +134,8 @@ class SessionLifecycle:
             await self.store.save(live.snapshot())
             self.notify("session_started", live)
             await live.runtime.start()
+            if adm.resumed is not None:
+                live.restore_contexts(adm.resumed)
             self._request(op, adm.t0, None)
             await self._wait(live)
         finally:

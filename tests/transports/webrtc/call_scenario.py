@@ -9,6 +9,7 @@ offer but never connects. Prints one JSON object of observations for the tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -127,13 +128,26 @@ async def main() -> dict[str, Any]:
         await second_caller(transport, out)
         await client.hangup()
         out["hangup_teardown_ms"] = await wait_sessions(transport, 0, 3.0)
+        abrupt = WebRTCClient(transport.url, timeout_s=5)
+        await abrupt.connect()
+        await abrupt.close()  # no hang-up message: the peer connection just closes
+        out["abrupt_close_teardown_ms"] = await wait_sessions(transport, 0, 3.0)
         silent = WebRTCClient(transport.url, timeout_s=5)
         await silent.offer()  # the answer is never applied: ICE cannot complete
         out["unconnected_sessions"] = len(transport.sessions)
         out["unconnected_teardown_ms"] = await wait_sessions(transport, 0, CONNECT_TIMEOUT_S + 3.0)
         await silent.close()
-        out["sessions_started"] = transport.sessions_started
-        out["sessions_ended"] = transport.sessions_ended
+        last = WebRTCClient(transport.url, timeout_s=5)
+        await last.connect()
+        t0 = time.perf_counter()
+    out["stop_with_live_session_ms"] = (time.perf_counter() - t0) * 1000
+    out["sessions_started"] = transport.sessions_started
+    out["sessions_ended"] = transport.sessions_ended
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(3):
+            await last.wait_closed()
+    out["client_state_after_stop"] = last.pc.connectionState
+    await last.close()
     return out
 
 

@@ -36,6 +36,8 @@ DATA_ONLY = AUDIO_OFFER.replace(
     "m=audio 9 UDP/TLS/RTP/SAVPF 111 0", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel"
 ).replace("a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n", "")
 MALFORMED = "v=0\r\nm=audio x\r\n"
+NO_RTCP_MUX = AUDIO_OFFER.replace("a=rtcp-mux\r\n", "")
+"""Well-formed, but aiortc refuses it (WebRTC requires RTCP multiplexing)."""
 _SECTION = AUDIO_OFFER[AUDIO_OFFER.index("m=audio") :]
 MANY_SECTIONS = AUDIO_OFFER + _SECTION * 4
 """Five audio sections: each would cost the server a transport and a decoder."""

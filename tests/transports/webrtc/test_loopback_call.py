@@ -54,10 +54,19 @@ def test_hanging_up_tears_the_session_down_within_a_second(call: dict[str, Any])
     assert call["hangup_teardown_ms"] is not None and call["hangup_teardown_ms"] < 1000
 
 
+def test_a_peer_that_closes_without_hanging_up_is_torn_down_within_a_second(call: dict[str, Any]) -> None:
+    assert call["abrupt_close_teardown_ms"] is not None and call["abrupt_close_teardown_ms"] < 1000
+
+
 def test_a_peer_that_never_connects_is_torn_down_after_the_connect_timeout(call: dict[str, Any]) -> None:
     assert call["unconnected_sessions"] == 1
     assert call["unconnected_teardown_ms"] is not None
 
 
+def test_stopping_the_server_ends_a_live_session_and_closes_its_peer(call: dict[str, Any]) -> None:
+    assert call["stop_with_live_session_ms"] < 3000
+    assert call["client_state_after_stop"] == "closed"
+
+
 def test_every_session_started_also_ended(call: dict[str, Any]) -> None:
-    assert call["sessions_started"] == call["sessions_ended"] == 2
+    assert call["sessions_started"] == call["sessions_ended"] == 4

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from tests.transports.nodes import Echo
-from voicegraph.framework import Graph
+from voicegraph.framework import ErrorCode, Graph, VoiceError
 from voicegraph.transports.connection import Connection
-from voicegraph.transports.webrtc import WebRTCTransport
+from voicegraph.transports.webrtc import HttpRequest, WebRTCTransport
 
 from .http_helpers import Reply, request, send_raw
-from .sdp_samples import AUDIO_OFFER, MALFORMED, PCMU_ONLY, offer_body
+from .sdp_samples import AUDIO_OFFER, MALFORMED, NO_RTCP_MUX, PCMU_ONLY, offer_body
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -60,6 +60,38 @@ async def test_an_offer_without_opus_gets_400_not_negotiated() -> None:
     async with serving() as tr:
         reply = await post(tr, offer_body(PCMU_ONLY))
     assert (reply.status, reply.code) == (400, "not_negotiated")
+
+
+class Gatekeeper(WebRTCTransport):
+    """Admits offers that carry the right token; records releases."""
+
+    def __init__(self) -> None:
+        super().__init__(echo_graph)
+        self.released: list[str] = []
+
+    async def admit(self, request: HttpRequest) -> str | None:
+        if request.headers.get("authorization") != "Bearer good":
+            raise VoiceError(ErrorCode.AUTHENTICATION_FAILED, "bad token")
+        return "session-1"
+
+    def release(self, session_id: str) -> None:
+        self.released.append(session_id)
+
+
+async def test_a_refused_admission_gets_its_code_before_any_peer_connection() -> None:
+    async with Gatekeeper() as tr:
+        reply = await post(tr, offer_body(AUDIO_OFFER))
+        assert (reply.status, reply.code) == (401, "authentication_failed")
+        assert tr.released == [] and tr.sessions_started == 0
+
+
+async def test_an_offer_aiortc_refuses_gets_400_and_releases_its_admission() -> None:
+    async with Gatekeeper() as tr:
+        head = "POST /offer HTTP/1.1\r\nAuthorization: Bearer good\r\nContent-Type: application/json\r\n"
+        body = offer_body(NO_RTCP_MUX)
+        reply = await send_raw(tr.port, f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        assert (reply.status, reply.code) == (400, "invalid_input")
+        assert tr.released == ["session-1"] and not tr.sessions
 
 
 async def test_an_error_body_says_whether_a_retry_may_help() -> None:

@@ -28,7 +28,10 @@ class PcmAudioTrack(MediaStreamTrack):
     Two pacings. Write-driven (`paced=False`, the server's bot track): a queued chunk
     leaves as soon as it is pushed, since `PlayoutOutput` already pushes in real time;
     silence fills in only when no chunk came `slack_ms` after its slot, so this adds
-    no latency. Self-paced (`paced=True`, a client that pushes whole utterances): one
+    no latency. A silence filled in while audio is merely late delays the rest of that
+    audio by one chunk, so the slack is two chunks (event-loop hiccups are shorter),
+    and the queue keeps at most `max_queued_ms`: the delay stays bounded (and resets
+    whenever the bot pauses). Self-paced (`paced=True`, a client that pushes whole utterances): one
     chunk per chunk period at absolute deadlines. A stall of more than three chunks
     re-anchors the clock instead of bursting to catch up.
 
@@ -53,8 +56,8 @@ class PcmAudioTrack(MediaStreamTrack):
         fmt: AudioFormat,
         *,
         chunk_ms: float = 20.0,
-        max_queued_ms: float = 200.0,
-        slack_ms: float = 20.0,
+        max_queued_ms: float = 100.0,
+        slack_ms: float = 40.0,
         paced: bool = False,
     ) -> None:
         super().__init__()

@@ -85,6 +85,7 @@ class WebRTCClient:
         self._event = asyncio.Event()
         self._settled = asyncio.Event()  # connected, failed or closed
         self._channel_open = asyncio.Event()
+        self._ended = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._converter = InboundAudioConverter(audio_format)
         self.channel.on("message", self._on_message)
@@ -164,6 +165,10 @@ class WebRTCClient:
                 self._event.clear()
                 await self._event.wait()
 
+    async def wait_closed(self) -> None:
+        """Wait until the connection has failed or been closed (by either side)."""
+        await self._ended.wait()
+
     def received_pcm(self) -> bytes:
         """All audio received so far, concatenated."""
         return b"".join(r.data for r in self.received)
@@ -178,6 +183,8 @@ class WebRTCClient:
     def _on_state(self) -> None:
         if self.pc.connectionState in ("connected", "failed", "closed"):
             self._settled.set()
+        if self.pc.connectionState in ("failed", "closed"):
+            self._ended.set()
 
     def _on_track(self, track: Any) -> None:
         if track.kind == "audio" and self._reader is None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib.resources
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +181,22 @@ class WebRTCTransport:
             {"status": "ok", "sessions": len(self.sessions), "max_sessions": self.max_sessions}
         )
 
+    # -- admission (override to plug in auth, rate limits or a session manager) -----------------
+    async def admit(self, request: HttpRequest) -> str | None:
+        """Decide whether a well-formed offer gets a session; the session id to use.
+
+        Called before any peer connection is made. The default admits everyone (up to
+        `max_sessions`) with a random id. Every admitted id is passed to `release` once.
+
+        Raises:
+            VoiceError: to refuse; the client gets its code (authentication_failed 401,
+                authorization_failed 403, rate_limit_exceeded 429, ...).
+        """
+        return None
+
+    def release(self, session_id: str) -> None:
+        """The session `admit` let in has ended (or never started)."""
+
     async def _offer(self, request: HttpRequest) -> HttpResponse:
         offer = SessionOffer.parse(request.content_type, request.body)
         if len(self.sessions) + self._negotiating >= self.max_sessions:
@@ -188,15 +205,7 @@ class WebRTCTransport:
             )
         self._negotiating += 1
         try:
-            conn = WebRTCConnection(
-                ice_servers=self.ice_servers, input_format=self.input_format,
-                output_format=self.output_format, connect_timeout_s=self.connect_timeout_s,
-            )  # fmt: skip
-            try:
-                sdp = await conn.answer(offer.sdp)
-            except BaseException:
-                await conn.close()
-                raise
+            conn = await self._negotiate(request, offer)
         finally:
             self._negotiating -= 1
         self.sessions[conn.session_id] = conn
@@ -205,7 +214,27 @@ class WebRTCTransport:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         log.info("session %s: answered %s", conn.session_id, request.peer)
+        sdp = str(conn.pc.localDescription.sdp)
         return json_response({"type": "answer", "sdp": sdp, "session_id": conn.session_id})
+
+    async def _negotiate(self, request: HttpRequest, offer: SessionOffer) -> WebRTCConnection:
+        session_id = await self.admit(request) or uuid.uuid4().hex
+        try:
+            conn = WebRTCConnection(
+                ice_servers=self.ice_servers, input_format=self.input_format,
+                output_format=self.output_format, connect_timeout_s=self.connect_timeout_s,
+                session_id=session_id,
+            )  # fmt: skip
+        except BaseException:
+            self.release(session_id)
+            raise
+        try:
+            await conn.answer(offer.sdp)
+        except BaseException:
+            await conn.close()
+            self.release(conn.session_id)
+            raise
+        return conn
 
     async def _run(self, conn: WebRTCConnection) -> None:
         try:
@@ -219,6 +248,7 @@ class WebRTCTransport:
         finally:
             self.sessions.pop(conn.session_id, None)
             self.sessions_ended += 1
+            self.release(conn.session_id)
             with contextlib.suppress(Exception):
                 await conn.close()
             log.info("session %s: ended", conn.session_id)
