@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.transports.webrtc.http_message import HttpError, HttpRequest, HttpResponse, error_response
@@ -103,7 +103,7 @@ class HttpServer:
             async with asyncio.timeout(timeout):
                 await self._idle.wait()
 
-    async def __aenter__(self) -> HttpServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

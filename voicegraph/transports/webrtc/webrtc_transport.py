@@ -8,7 +8,7 @@ import importlib.resources
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.formats import PCM16K, PCM48K
@@ -159,7 +159,7 @@ class WebRTCTransport:
             if pending:
                 await asyncio.wait(pending, timeout=timeout)
 
-    async def __aenter__(self) -> WebRTCTransport:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
