@@ -181,8 +181,9 @@ async def livekit_turns(config: LiveKitConfig, turns: int) -> dict[str, Any]:
     return result | {"v2v_samples_ms": ms_list(parts["v2v"]), "heard": logs["u-turns"].turns}
 
 
-async def barge_once(lk: LiveKitTransport, user: SimUser, log: SessionLog) -> tuple[int, int]:
-    """Ask for the long reply, talk over it; (clear, last loud frame) after the VAD decision."""
+async def barge_once(lk: LiveKitTransport, user: SimUser, log: SessionLog) -> tuple[int, int, int, float]:
+    """Ask for the long reply, talk over it; after the VAD decision: (queue cleared, last chunk
+    sent, last loud frame heard) in ns, and the receiver's mean jitter-buffer delay in ms."""
     end = await user.say(synthesize(QUESTIONS[0]))
     await wait_for(lambda: len(user.heard.loud_times(end)) >= 50, 30)
     start = user.heard.loud_times(end)[0]
@@ -191,8 +192,10 @@ async def barge_once(lk: LiveKitTransport, user: SimUser, log: SessionLog) -> tu
     decision = next(t for t in log.decisions_ns if t > start)
     await asyncio.sleep(1.0)
     conn = lk.session_for("bench-barge", user.identity)
-    assert conn is not None
-    result = conn.stats.last_clear_ns - decision, max(user.heard.loud_times(start)) - decision
+    assert conn is not None and conn.track is not None
+    heard = max(user.heard.loud_times(start))
+    result = (conn.stats.last_clear_ns - decision, conn.track.last_capture_ns - decision, heard - decision,
+              await user.jitter_buffer_ms())  # fmt: skip
     await wait_for(lambda: not user.heard.loud_times(time.monotonic_ns() - 400_000_000), 30)
     return result
 
@@ -200,20 +203,26 @@ async def barge_once(lk: LiveKitTransport, user: SimUser, log: SessionLog) -> tu
 async def barge_ins(config: LiveKitConfig, count: int) -> dict[str, Any]:
     logs: dict[str, SessionLog] = {}
     clear_ns: list[int] = []
+    sent_ns: list[int] = []
     last_loud_ns: list[int] = []
+    jitter_ms: list[float] = []
     async with LiveKitTransport(config, voice_agent(logs, BARGE_RULES)) as lk:
         await lk.join("bench-barge")
         user = await join(config, "bench-barge", "u-barge")
         try:
             for _ in range(count):
-                clear, last_loud = await barge_once(lk, user, logs["u-barge"])
+                clear, sent, last_loud, jitter = await barge_once(lk, user, logs["u-barge"])
                 clear_ns.append(clear)
+                sent_ns.append(sent)
                 last_loud_ns.append(last_loud)
+                jitter_ms.append(jitter)
         finally:
             await user.leave()
     return {
         "clear_after_decision_ms": summary_ms(clear_ns),
-        "last_loud_after_decision_ms": summary_ms(last_loud_ns),
+        "last_chunk_sent_after_decision_ms": summary_ms(sent_ns),
+        "last_loud_heard_after_decision_ms": summary_ms(last_loud_ns),
+        "receiver_jitter_buffer_ms": [round(j, 1) for j in jitter_ms],
         "within_100ms": sum(v < 100e6 for v in last_loud_ns),
     }
 

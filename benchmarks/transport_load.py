@@ -184,25 +184,32 @@ def stream_pcm(seconds: float, fmt: AudioFormat, offset_s: float) -> tuple[bytes
     return np.repeat(pcm, fmt.channels).tobytes(), starts
 
 
-def analyse(recv: list[tuple[int, bytes]], beeps_ns: list[int], fmt: AudioFormat) -> dict[str, list[float]]:
+def analyse(
+    recv: list[tuple[int, bytes, float]], beeps_ns: list[int], fmt: AudioFormat
+) -> dict[str, list[float]]:
     """Lateness (ms) of each returned frame and round trip (ms) of each beep, for one peer.
 
     As with a microphone and a speaker: a sent frame's last sample was captured when it
     was sent; a received frame's first sample plays (at the earliest) when it arrives.
+    A frame's place in its stream is its media time (RTP timestamp) when known, so lost
+    frames do not count as lateness; else the samples received before it (TCP).
     """
     if not recv or not beeps_ns:
         return {"late": [], "rtt": []}
     start = beeps_ns[0]  # steady state: connection set-up of other peers is over
-    frames = [(a, np.frombuffer(d, "<i2").reshape(-1, fmt.channels)[:, 0]) for a, d in recv if a >= start]
+    frames = [
+        (a, np.frombuffer(d, "<i2").reshape(-1, fmt.channels)[:, 0], m) for a, d, m in recv if a >= start
+    ]
     cum, expect = 0, []
-    for a, x in frames:
+    for a, x, media in frames:
         cum += len(x)
-        expect.append(a - cum * 1e9 / fmt.rate)  # when the stream would have started, by this frame
+        at = media + len(x) / fmt.rate if media == media else cum / fmt.rate  # NaN != NaN
+        expect.append(a - at * 1e9)  # when the stream would have started, by this frame
     base = min(expect) if expect else 0.0
     late = [(e - base) / 1e6 for e in expect]
     rtt = []
     for b in beeps_ns:
-        for a, x in frames:
+        for a, x, _ in frames:
             loud = np.flatnonzero(np.abs(x) > 3000)
             if a > b and len(loud):
                 rtt.append((a + loud[0] * 1e9 / fmt.rate - b) / 1e6)
@@ -236,7 +243,7 @@ async def webrtc_peer(url: str, seconds: float, index: int, gate: Gated) -> dict
         pts = base_pts + s // 960 * 960
         if pts in sent:
             beeps.append(sent[pts] - int((960 - s % 960) * 1e9 / 48000))
-    recv_frames = [(r.arrival_ns, r.data) for r in client.received]
+    recv_frames = [(r.arrival_ns, r.data, r.media_s) for r in client.received]
     await client.hangup()
     return {"connect_ms": connect_ms, **analyse(recv_frames, beeps, STEREO48K)}
 
@@ -251,13 +258,13 @@ async def websocket_peer(url: str, seconds: float, index: int, gate: Gated) -> d
         connect_ms = (time.perf_counter() - t0) * 1000
         await gate()
         pcm, starts = stream_pcm(seconds, PCM16K, 0.2 + (index % 10) * 0.05)
-        recv: list[tuple[int, bytes]] = []
+        recv: list[tuple[int, bytes, float]] = []
         sent: dict[int, int] = {}
 
         async def reader() -> None:
             async for msg in ws:
                 if isinstance(msg, bytes):
-                    recv.append((time.monotonic_ns(), msg))
+                    recv.append((time.monotonic_ns(), msg, float("nan")))
 
         task = asyncio.ensure_future(reader())
         t_start = time.monotonic()

@@ -1,12 +1,13 @@
 """Voice-to-voice latency of the stock voice agent on the local engines, stage by stage.
 
-    python -m benchmarks.voice_latency            # 20 turns each with Whisper and PocketSphinx
-    python -m benchmarks.voice_latency --quick    # CI smoke: 3 turns each
-    python -m benchmarks.voice_latency --stt whisper --turns 30 --out voice.json
+    python -m benchmarks.voice_latency            # 20 turns per STT/TTS configuration
+    python -m benchmarks.voice_latency --quick    # CI smoke: 2 turns each
+    python -m benchmarks.voice_latency --configs whisper/piper --turns 30 --out voice.json
+    python -m benchmarks.voice_latency --set agent.threads=1   # any node parameter
 
 A scripted caller (Piper, deterministic) asks one short question per turn, played in real
 time into a MemoryTransport; the stock graph answers with Silero VAD, the STT under test,
-SmolLM2-135M (llama.cpp), Piper and paced playout. Times come from link observers and
+SmolLM2-135M (llama.cpp), the TTS under test and paced playout. Times come from link observers and
 bus metrics (no code inside processors). Per stage p50/p95 in ms; JSON on stdout,
 progress on stderr. Absolute figures depend on the machine's load (`meta.loadavg_*`).
 """
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from voicegraph.graphs.caller_line import CallerLine
 from voicegraph.graphs.latency_table import percentile
 from voicegraph.graphs.offline_conversation import OfflineConversation
-from voicegraph.graphs.voice_agent import SttChoice, VoiceAgentOptions
+from voicegraph.graphs.voice_agent import SttChoice, TtsChoice, VoiceAgentOptions
 
 if TYPE_CHECKING:
     from voicegraph.graphs.turn_timing import TurnTiming
@@ -46,6 +47,8 @@ QUESTIONS = (
 )  # fmt: skip
 """Single-clause questions: no pause inside a line, so each line is one turn."""
 
+CONFIGS = ("whisper/piper", "pocketsphinx/piper", "pocketsphinx/espeak")
+"""STT/TTS pairs run by default: the anchor's engines, and PocketSphinx with each TTS."""
 TARGETS = {"whisper": 800.0, "pocketsphinx": 500.0}
 """Voice-to-voice p50 targets (ms), endpointing delay included."""
 OVERHEAD_P95_MS = 5.0
@@ -113,13 +116,13 @@ def _overrides(pairs: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-async def _run_stt(
-    stt: SttChoice, turns: int, max_tokens: int, params: dict[str, dict[str, Any]]
+async def _run_config(
+    stt: SttChoice, tts: TtsChoice, turns: int, max_tokens: int, params: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     lines = [CallerLine(q, pause_s=0.6) for q in (QUESTIONS * 3)[:turns]]
     options = VoiceAgentOptions(
         stt=stt,
-        tts="piper",
+        tts=tts,
         agent="local",
         agent_params={"params": {"max_tokens": max_tokens}},
         params=params,
@@ -167,14 +170,15 @@ async def _run_stt(
 
 def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
-    for stt, run in runs.items():
+    for name, run in runs.items():
+        stt = name.split("/")[0]
         stages = run.get("stages_ms", {})
         v2v = stages.get("voice_to_voice", {}).get("p50", math.nan)
         over = stages.get("framework_overhead", {}).get("p95", math.nan)
         if stt in TARGETS:
             out.append(
                 {
-                    "name": f"{stt}: voice-to-voice p50 ms",
+                    "name": f"{name}: voice-to-voice p50 ms",
                     "value": v2v,
                     "target": TARGETS[stt],
                     "met": v2v < TARGETS[stt],
@@ -182,7 +186,7 @@ def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             )
         out.append(
             {
-                "name": f"{stt}: framework overhead p95 ms",
+                "name": f"{name}: framework overhead p95 ms",
                 "value": over,
                 "target": OVERHEAD_P95_MS,
                 "met": over < OVERHEAD_P95_MS,
@@ -193,26 +197,29 @@ def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, dict[str, Any]] = {}
-    for stt in args.stt.split(","):
-        if stt not in TARGETS:
-            runs[stt] = {"error": f"unknown STT {stt!r}"}
+    for name in args.configs.split(","):
+        stt, _, tts = name.partition("/")
+        if stt not in TARGETS or tts not in ("piper", "espeak"):
+            runs[name] = {"error": f"unknown configuration {name!r} (stt/tts)"}
             continue
-        print(f"voice_latency: {stt}, {args.turns} turns...", file=sys.stderr, flush=True)
+        print(f"voice_latency: {name}, {args.turns} turns...", file=sys.stderr, flush=True)
         try:
             params = _overrides(args.set)
-            runs[stt] = await _run_stt(cast("SttChoice", stt), args.turns, args.max_tokens, params)
+            runs[name] = await _run_config(
+                cast("SttChoice", stt), cast("TtsChoice", tts), args.turns, args.max_tokens, params
+            )
         except Exception as exc:  # one failing engine must not hide the other's figures
-            runs[stt] = {"error": repr(exc)}
-        v2v = runs[stt].get("stages_ms", {}).get("voice_to_voice", {})
-        print(f"voice_latency: {stt}: voice-to-voice {v2v}", file=sys.stderr, flush=True)
+            runs[name] = {"error": repr(exc)}
+        v2v = runs[name].get("stages_ms", {}).get("voice_to_voice", {})
+        print(f"voice_latency: {name}: voice-to-voice {v2v}", file=sys.stderr, flush=True)
     return {"runs": runs, "targets": _targets(runs), "anchor": ANCHOR, "overrides": args.set}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the JSON."""
     p = argparse.ArgumentParser(prog="benchmarks.voice_latency", description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="3 turns per STT (CI smoke)")
-    p.add_argument("--stt", default="whisper,pocketsphinx", help="comma-separated STT engines")
+    p.add_argument("--quick", action="store_true", help="2 turns per configuration (CI smoke)")
+    p.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated stt/tts pairs")
     p.add_argument("--turns", type=int, default=20)
     p.add_argument(
         "--max-tokens", type=int, default=40, help="reply length cap (does not change first audio)"
@@ -221,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", default=[], help="node.param=value override (repeatable)")
     args = p.parse_args(argv)
     if args.quick:
-        args.turns = min(args.turns, 3)
+        args.turns = min(args.turns, 2)
     meta = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": platform.python_version(),
         "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "quick": args.quick,

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libopus0 chromium redis-server)
+APT_PACKAGES=(libopus0 chromium redis-server iproute2 util-linux)
 PY=${PYTHON:-python3}
 VENV=.venv
 

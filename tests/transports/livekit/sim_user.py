@@ -20,6 +20,7 @@ from tests.speech import speech_bounds
 RATE = 48_000
 FRAME = RATE // 100  # 10 ms
 LOUD_RMS = 300.0  # int16 units: well above Opus/NetEq comfort noise, well below speech
+QUEUE_MS = 100  # the microphone runs up to this far ahead, so a busy event loop leaves no gaps
 
 
 @dataclass
@@ -27,17 +28,37 @@ class Heard:
     """The agent's audio as the user received it: one entry per 10 ms frame."""
 
     times_ns: list[int] = field(default_factory=list)
-    """`time.monotonic_ns()` at arrival."""
+    """`time.monotonic_ns()` when Python got the frame (late when the event loop lags)."""
+    stream: list[int] = field(default_factory=list)
+    """Which subscription the frame came from (a reconnect starts a new one)."""
     rms: list[float] = field(default_factory=list)
     pcm: list[NDArray[np.int16]] = field(default_factory=list)
 
+    def paced_times(self) -> NDArray[np.int64]:
+        """When each frame left the SDK's playout, free of event-loop lag.
+
+        The SDK hands out one 10 ms frame per 10 ms; a stalled loop only delays when
+        Python sees them. So frame k of a stream came out at anchor + k * 10 ms, the
+        anchor being the smallest (least delayed) arrival - k * 10 ms.
+        """
+        times = np.asarray(self.times_ns, dtype=np.int64)
+        streams = np.asarray(self.stream)
+        out = np.empty_like(times)
+        for sid in np.unique(streams):
+            idx = np.flatnonzero(streams == sid)
+            steps = np.arange(len(idx), dtype=np.int64) * 10_000_000
+            out[idx] = (times[idx] - steps).min() + steps
+        return out
+
     def loud_times(self, after_ns: int = 0) -> list[int]:
-        """Arrival times of loud frames after `after_ns`."""
-        return [t for t, r in zip(self.times_ns, self.rms, strict=True) if t > after_ns and r > LOUD_RMS]
+        """Paced times of the loud frames after `after_ns`."""
+        paced = self.paced_times()
+        loud = (np.asarray(self.rms) > LOUD_RMS) & (paced > after_ns) if len(paced) else np.zeros(0, bool)
+        return [int(t) for t in paced[loud]]
 
     def audio(self, after_ns: int = 0) -> NDArray[np.int16]:
-        """The received audio after `after_ns`, at 48 kHz."""
-        parts = [p for t, p in zip(self.times_ns, self.pcm, strict=True) if t > after_ns]
+        """The received audio after `after_ns` (paced time), at 48 kHz."""
+        parts = [p for t, p in zip(self.paced_times(), self.pcm, strict=True) if t > after_ns]
         return np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
 
@@ -62,13 +83,14 @@ class SimUser:
         self._tasks: list[asyncio.Task[None]] = []
         self._source: rtc.AudioSource | None = None
         self._track: rtc.LocalAudioTrack | None = None
+        self._streams = 0
 
     async def join(self, timeout: float = 15.0) -> SimUser:
         self.room.on("track_subscribed", self._on_track)
         self.room.on("data_received", self._on_data)
         async with asyncio.timeout(timeout):
             await self.room.connect(self.url, self.token, rtc.RoomOptions(auto_subscribe=True))
-            self._source = rtc.AudioSource(RATE, 1, queue_size_ms=20)
+            self._source = rtc.AudioSource(RATE, 1, queue_size_ms=QUEUE_MS)
             self._track = rtc.LocalAudioTrack.create_audio_track("microphone", self._source)
             opts = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
             await self.room.local_participant.publish_track(self._track, opts)
@@ -100,20 +122,22 @@ class SimUser:
         while True:
             pcm, done = self._pending.popleft() if self._pending else (silence, None)
             await self._source.capture_frame(rtc.AudioFrame(pcm.tobytes(), RATE, 1, FRAME))
-            if done is not None and not done.done():
-                done.set_result(time.monotonic_ns())
+            if done is not None and not done.done():  # it leaves once the queue ahead of it has
+                done.set_result(time.monotonic_ns() + int(self._source.queued_duration * 1e9))
 
     def _on_track(self, track: rtc.Track, publication: Any, participant: Any) -> None:
         if track.kind == rtc.TrackKind.KIND_AUDIO and track.name == self.agent_track_name:
-            self._tasks.append(asyncio.get_running_loop().create_task(self._listen(track)))
+            self._streams += 1
+            self._tasks.append(asyncio.get_running_loop().create_task(self._listen(track, self._streams)))
             self.subscribed.set()
 
-    async def _listen(self, track: rtc.Track) -> None:
+    async def _listen(self, track: rtc.Track, sid: int) -> None:
         stream = rtc.AudioStream(track, sample_rate=RATE, num_channels=1)
         try:
             async for event in stream:
                 pcm = np.frombuffer(bytes(event.frame.data), dtype=np.int16).copy()
                 self.heard.times_ns.append(time.monotonic_ns())
+                self.heard.stream.append(sid)
                 self.heard.rms.append(
                     float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2))) if len(pcm) else 0.0
                 )
@@ -121,6 +145,16 @@ class SimUser:
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.shield(stream.aclose())
+
+    async def jitter_buffer_ms(self) -> float:
+        """The mean delay the receiving jitter buffer has added to the agent's audio so far."""
+        stats = await self.room.get_rtc_stats()
+        delays = [
+            s.inbound_rtp.inbound.jitter_buffer_delay / s.inbound_rtp.inbound.jitter_buffer_emitted_count
+            for s in [*stats.publisher_stats, *stats.subscriber_stats]  # one peer connection by default
+            if s.WhichOneof("stats") == "inbound_rtp" and s.inbound_rtp.inbound.jitter_buffer_emitted_count
+        ]
+        return 1000 * max(delays, default=0.0)
 
     def _on_data(self, packet: rtc.DataPacket) -> None:
         self.data.append((packet.topic or "", bytes(packet.data)))

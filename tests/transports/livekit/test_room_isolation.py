@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
 import pytest
-import soxr
 
 from tests.speech import synthesize
-from voicegraph.processors.stt.whisper_engine import WhisperEngine
 from voicegraph.transports.livekit import LiveKitConfig, LiveKitTransport
 
 from .conftest import join_user
@@ -18,7 +15,10 @@ from .voice_agent import SessionLog, voice_agent
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
-RULES = {"weather": "It will be sunny and warm.", "train": "The next train leaves at noon."}
+RULES = {
+    "weather": "It will be sunny.",  # about 1 s of speech
+    "train": "The next train leaves at noon from platform nine, right after the express to the airport.",
+}
 ASKS = {"iris": "What is the weather like tomorrow?", "jack": "When does the next train leave?"}
 
 
@@ -27,9 +27,8 @@ async def ask(user: SimUser, question: str) -> None:
     await converse(user, synthesize(question))
 
 
-def transcript(user: SimUser) -> str:
-    pcm = soxr.resample(user.heard.audio().astype(np.float32), 48000, 16000)
-    return WhisperEngine().transcribe(np.clip(pcm, -32768, 32767).astype(np.int16)).text
+def loud_seconds(user: SimUser) -> float:
+    return len(user.heard.loud_times()) / 100
 
 
 async def test_two_users_in_two_rooms_get_isolated_sessions(lk_config: LiveKitConfig) -> None:
@@ -51,6 +50,8 @@ async def test_two_users_in_two_rooms_get_isolated_sessions(lk_config: LiveKitCo
     (jack_turn,) = logs["jack"].turns
     assert "weather" in iris_turn.lower() and "train" not in iris_turn.lower(), iris_turn
     assert "train" in jack_turn.lower() and "weather" not in jack_turn.lower(), jack_turn
-    heard = {u.identity: transcript(u) for u in users}
-    assert "sunny" in heard["iris"].lower() and "train" not in heard["iris"].lower(), heard
-    assert "train" in heard["jack"].lower() and "sunny" not in heard["jack"].lower(), heard
+    played = {name: " ".join(r.text_played for r in logs[name].replies).lower() for name in ASKS}
+    assert "sunny" in played["iris"] and "train" not in played["iris"], played
+    assert "train" in played["jack"] and "sunny" not in played["jack"], played
+    heard = {u.identity: loud_seconds(u) for u in users}  # each hears only their own reply
+    assert 0.5 < heard["iris"] < 2.0 and heard["jack"] > 3.0, heard

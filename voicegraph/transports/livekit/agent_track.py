@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class AgentTrack:
         """Chunks handed to the SDK."""
         self.dropped = 0
         """Chunks dropped while not live (or when the SDK stopped taking audio)."""
+        self.last_capture_ns = 0
+        """`time.monotonic_ns()` when the last chunk was handed to the SDK."""
 
     @property
     def sid(self) -> str:
@@ -81,6 +84,7 @@ class AgentTrack:
             self.dropped += 1
             return
         self.frames += 1
+        self.last_capture_ns = time.monotonic_ns()
 
     def clear(self) -> None:
         """Drop the audio queued in the SDK (barge-in)."""

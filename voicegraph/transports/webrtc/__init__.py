@@ -5,6 +5,13 @@ process; each peer connection is one `WebRTCConnection` running its own graph. O
 ways, converted to the graph's formats. No STUN or TURN unless configured (`IceServer`).
 `WebRTCClient` calls such a server from Python. aiortc is imported only when a connection,
 client or server starts, so this package imports without it.
+
+    from voicegraph.graphs.voice_agent import build_voice_agent
+    async with WebRTCTransport(build_voice_agent, host="127.0.0.1", port=8080) as web:
+        print("open", web.url)            # microphone access needs localhost or https
+        await asyncio.Event().wait()
+
+Behind NAT, pass `ice_servers=["stun:...", {"urls": "turn:...", "username": ..., "credential": ...}]`.
 """
 
 from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec as DataChannelCodec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +32,8 @@ class ReceivedAudio:
     """`time.monotonic_ns()` when the decoded frame reached the client."""
     data: bytes
     """PCM in the client's `audio_format`."""
+    media_s: float = float("nan")
+    """Media time of the decoded frame (from its RTP timestamp), in seconds; NaN if unknown."""
 
 
 class WebRTCClient:
@@ -200,7 +203,12 @@ class WebRTCClient:
                 return
             data = self._converter.convert(frame)
             if data:
-                self.received.append(ReceivedAudio(time.monotonic_ns(), data))
+                media = (
+                    float(frame.pts * frame.time_base)
+                    if frame.pts is not None and frame.time_base
+                    else math.nan
+                )
+                self.received.append(ReceivedAudio(time.monotonic_ns(), data, media))
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def hangup(self) -> None:
