@@ -114,6 +114,26 @@ async def test_a_post_without_content_length_gets_411() -> None:
     assert (reply.status, reply.code) == (411, "protocol_error")
 
 
+async def test_a_content_length_of_non_ascii_digits_gets_400() -> None:
+    async with serving() as tr:
+        raw = b"POST /offer HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: \xb2\r\n\r\n{}"
+        reply = await send_raw(tr.port, raw)  # "\xb2" (superscript two) passes str.isdigit
+    assert (reply.status, reply.code) == (400, "protocol_error")
+
+
+async def test_a_content_length_of_thousands_of_digits_gets_413() -> None:
+    async with serving() as tr:
+        head = b"POST /offer HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+        reply = await send_raw(tr.port, head + b"9" * 5000 + b"\r\n\r\n")  # over int()'s 4300 digits
+    assert (reply.status, reply.code) == (413, "invalid_input")
+
+
+async def test_deeply_nested_json_gets_400_protocol_error() -> None:
+    async with serving() as tr:
+        reply = await post(tr, b"[" * 50_000)
+    assert (reply.status, reply.code) == (400, "protocol_error")
+
+
 async def test_a_chunked_body_gets_411() -> None:
     async with serving() as tr:
         raw = b"POST /offer HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"

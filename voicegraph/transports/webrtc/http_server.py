@@ -23,6 +23,7 @@ Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _TARGET = re.compile(r"^/[\x21-\x7e]*$")
+_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: "\xb2" is a digit to it, and int() refuses it
 
 
 class HttpServer:
@@ -46,6 +47,7 @@ class HttpServer:
         handler_timeout_s: time a handler has to answer.
         max_connections: connections served at once; more are answered 503 at once.
         ssl_context: serve https.
+        reuse_port: set SO_REUSEPORT (several worker processes on one port).
     """
 
     def __init__(
@@ -59,8 +61,10 @@ class HttpServer:
         handler_timeout_s: float = 30.0,
         max_connections: int = 128,
         ssl_context: ssl.SSLContext | None = None,
+        reuse_port: bool = False,
     ) -> None:
         self.host, self._port = host, port
+        self._reuse_port = reuse_port
         self.max_header_bytes, self.max_body_bytes = max_header_bytes, max_body_bytes
         self.read_timeout_s, self.handler_timeout_s = read_timeout_s, handler_timeout_s
         self.max_connections = max_connections
@@ -85,11 +89,17 @@ class HttpServer:
         """The port listened on (the real one after `start` with port 0)."""
         return self._port
 
+    @property
+    def connections(self) -> int:
+        """Client connections open now."""
+        return self._open
+
     async def start(self) -> None:
         """Start listening."""
         self._server = await asyncio.start_server(
-            self._serve, self.host, self._port, limit=self.max_header_bytes, ssl=self._ssl
-        )
+            self._serve, self.host, self._port, limit=self.max_header_bytes, ssl=self._ssl,
+            reuse_port=self._reuse_port or None,
+        )  # fmt: skip
         self._port = int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self, timeout: float = 2.0) -> None:
@@ -114,7 +124,8 @@ class HttpServer:
 
     # -- one connection ---------------------------------------------------------------------
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = str(writer.get_extra_info("peername") or "")
+        name = writer.get_extra_info("peername")
+        peer = f"{name[0]}:{name[1]}" if isinstance(name, tuple) and len(name) >= 2 else str(name or "")
         self._open += 1
         self._writers.add(writer)
         self._idle.clear()
@@ -202,9 +213,11 @@ class HttpServer:
             if method == "POST":
                 raise HttpError(411, ErrorCode.PROTOCOL_ERROR, "Content-Length required")
             return 0
-        if not raw.isdigit():
+        if not _DIGITS.fullmatch(raw):
             raise HttpError(400, ErrorCode.PROTOCOL_ERROR, "bad Content-Length")
-        length = int(raw)
+        digits = raw.lstrip("0") or "0"
+        # int() refuses strings of over 4300 digits; any length of 16 digits is too big anyway
+        length = int(digits) if len(digits) <= 15 else 10**15
         if length > self.max_body_bytes:
             raise HttpError(
                 413,

@@ -41,7 +41,7 @@ class SessionOffer:
             raise HttpError(415, ErrorCode.PROTOCOL_ERROR, f"expected application/json, got {content_type!r}")
         try:
             payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # deep nesting: RecursionError
             raise HttpError(400, ErrorCode.PROTOCOL_ERROR, "the body is not valid JSON") from None
         if not isinstance(payload, dict):
             raise HttpError(400, ErrorCode.PROTOCOL_ERROR, "the body must be a JSON object")

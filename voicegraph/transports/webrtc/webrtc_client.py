@@ -51,6 +51,7 @@ class WebRTCClient:
         timeout_s: deadline for signalling and for connecting.
         max_send_s: most audio queued for sending.
         jitter_packets: packets held back before decoding (see `set_jitter_prefetch`).
+        headers: extra HTTP headers for signalling (e.g. `Authorization: Bearer ...`).
 
     Raises:
         VoiceError: (missing_dependency) aiortc is not installed.
@@ -65,6 +66,7 @@ class WebRTCClient:
         timeout_s: float = 10.0,
         max_send_s: float = 120.0,
         jitter_packets: int = 1,
+        headers: dict[str, str] | None = None,
     ) -> None:
         try:
             from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
@@ -76,6 +78,7 @@ class WebRTCClient:
         self.audio_format = audio_format
         self.timeout_s = timeout_s
         self.jitter_packets = jitter_packets
+        self.headers = dict(headers or {})
         servers = [RTCIceServer(list(s.urls), s.username, s.credential) for s in ice_servers]
         self.pc: Any = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self.track = PcmAudioTrack(audio_format, max_queued_ms=max_send_s * 1000, paced=True)
@@ -134,7 +137,10 @@ class WebRTCClient:
 
     def _post(self, path: str, body: bytes) -> dict[str, Any]:
         req = urllib.request.Request(
-            self.url + path, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            self.url + path,
+            data=body,
+            headers={**self.headers, "Content-Type": "application/json"},
+            method="POST",
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:

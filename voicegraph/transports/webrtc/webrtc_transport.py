@@ -69,6 +69,7 @@ class WebRTCTransport:
         connect_timeout_s: time a peer has to connect after the answer.
         serve_page: serve the bundled web page.
         ssl_context: serve https.
+        reuse_port: listen with SO_REUSEPORT (several worker processes on one port).
 
     Raises:
         VoiceError: (invalid_config) no graph_factory or session_runner, or a bad ICE
@@ -90,6 +91,7 @@ class WebRTCTransport:
         connect_timeout_s: float = 20.0,
         serve_page: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        reuse_port: bool = False,
     ) -> None:
         if session_runner is None:
             if graph_factory is None:
@@ -103,7 +105,13 @@ class WebRTCTransport:
         self.max_sessions = max_sessions
         self.connect_timeout_s = connect_timeout_s
         self._ssl = ssl_context
-        self.http = HttpServer(host=host, port=port, max_body_bytes=max_body_bytes, ssl_context=ssl_context)
+        self.http = HttpServer(
+            host=host,
+            port=port,
+            max_body_bytes=max_body_bytes,
+            ssl_context=ssl_context,
+            reuse_port=reuse_port,
+        )
         self.sessions: dict[str, WebRTCConnection] = {}
         """Live sessions by id."""
         self.sessions_started = 0

@@ -1,6 +1,6 @@
 """Transport load: N concurrent peers stream real-time audio through a light graph (VAD + echo).
 
-Usage: `python benchmarks/transport_load.py [--quick] [--peers 10,20,40] [--seconds 10]
+Usage: `python -m benchmarks.transports [--quick] [--peers 10,20,40] [--seconds 10]
 [--no-websocket] [--profile]`. Prints one JSON object on stdout (progress on stderr).
 
 It re-executes itself inside a fresh network namespace (`unshare --net`, root) whose only
@@ -53,7 +53,7 @@ Gated = Callable[[], Awaitable[None]]  # a peer awaits it once connected: stream
 
 
 def log(msg: str) -> None:
-    print(f"[transport_load] {msg}", file=sys.stderr, flush=True)
+    print(f"[transports] {msg}", file=sys.stderr, flush=True)
 
 
 # -- server ---------------------------------------------------------------------------------
