@@ -143,8 +143,9 @@ class SimUser:
                 )
                 self.heard.pcm.append(pcm)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(stream.aclose())
+            with contextlib.suppress(Exception):  # its end-of-stream may never come after a reconnect
+                async with asyncio.timeout(2.0):
+                    await asyncio.shield(stream.aclose())
 
     async def jitter_buffer_ms(self) -> float:
         """The mean delay the receiving jitter buffer has added to the agent's audio so far."""
@@ -172,9 +173,9 @@ class SimUser:
     async def leave(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5.0):
+                await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         with contextlib.suppress(Exception):
             async with asyncio.timeout(5.0):

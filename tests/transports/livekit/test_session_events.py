@@ -96,7 +96,7 @@ async def test_deleting_the_room_ends_its_sessions_and_degrades_health(
         before = await lk.health()
         user = await join_user(lk_config, room_name, "hal")
         try:
-            await wait_for(lambda: lk.session_for(room_name, "hal") is not None, 10)
+            await wait_for(user.subscribed.is_set, 10)  # the session is up and publishing
             await lk.admin.delete_room(room_name)
             await wait_for(lambda: room.state is RoomState.CLOSED and not lk.sessions, 10)
             after = await lk.health()

@@ -121,6 +121,8 @@ class AgentRoom:
             _, pending = await asyncio.wait(list(self._tasks), timeout=5.0)
             for t in pending:
                 t.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2.0)
         await self.link.close()
 
     # -- the link's reports -----------------------------------------------------------------
@@ -172,7 +174,8 @@ class AgentRoom:
         if track is None or room is None or self.state is not RoomState.CONNECTED or track.room is room:
             return
         try:
-            await track.publish(room)
+            async with asyncio.timeout(self.config.connect_timeout_s):  # the room may vanish meanwhile
+                await track.publish(room)
         except Exception as exc:
             log.warning("room %s: cannot publish the track for %s: %s", self.name, conn.identity, exc)
 

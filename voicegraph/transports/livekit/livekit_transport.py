@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
 from voicegraph.transports.livekit.agent_room import AgentRoom, SessionRunner
 from voicegraph.transports.livekit.health_report import HealthReport, HealthStatus
@@ -146,7 +146,10 @@ class LiveKitTransport:
 
     async def _probe_server(self) -> tuple[bool | None, str]:
         """(True, "ok"), (False, error status) or (None, why it is unreachable)."""
-        import aiohttp
+        try:
+            import aiohttp
+        except ImportError:
+            raise missing_dependency("livekit", "livekit-api") from None
 
         t0 = time.perf_counter()
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout_s)

@@ -174,6 +174,7 @@ class RoomLink:
         self._owner.on_link_state(RoomState.CONNECTED, "")
 
     def _on_disconnected(self, reason: int = 0) -> None:
+        log.info("room %s: disconnected (reason %d)", self.name, reason)
         self.room = None
         if reason in _FINAL:
             self.state = RoomState.CLOSED
