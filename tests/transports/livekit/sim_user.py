@@ -112,6 +112,11 @@ class SimUser:
         return done
 
     @property
+    def streams(self) -> int:
+        """Subscriptions to the agent's track so far (a reconnect makes a new one)."""
+        return self._streams
+
+    @property
     def speaking(self) -> bool:
         """Whether queued speech remains."""
         return bool(self._pending)

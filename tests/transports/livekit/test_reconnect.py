@@ -9,6 +9,7 @@ from livekit import rtc
 
 from tests.livekit_server import LiveKitServer
 from tests.speech import synthesize
+from voicegraph.framework.errors import ErrorCode
 from voicegraph.transports.livekit import (
     HealthStatus,
     LiveKitConfig,
@@ -18,7 +19,7 @@ from voicegraph.transports.livekit import (
     SessionState,
 )
 
-from .conftest import join_user
+from .conftest import join_user, make_config
 from .sim_user import SimUser, converse, wait_for
 from .voice_agent import SessionLog, probe_only, voice_agent
 
@@ -79,3 +80,53 @@ async def test_health_is_unhealthy_while_the_server_is_down_and_healthy_once_rec
     assert down.status is HealthStatus.UNHEALTHY
     assert down.details["rooms"] == {room_name: "reconnecting"} and len(down.problems) == 2
     assert up.status is HealthStatus.HEALTHY and up.details["reconnects"] == 1
+
+
+async def test_when_the_sdk_gives_up_the_agent_rejoins_and_the_session_goes_on(
+    livekit: LiveKitServer, room_name: str
+) -> None:
+    config = make_config(livekit, reconnect_initial_s=0.2)
+    logs: dict[str, SessionLog] = {}
+    async with LiveKitTransport(config, probe_only(logs)) as lk:
+        room = await lk.join(room_name)
+        user = await join_user(config, room_name, "lee")
+        try:
+            await wait_for(user.subscribed.is_set, 15)
+            first = room.link.room
+            await first.simulate_scenario(rtc.SimulateScenarioKind.SIMULATE_SERVER_LEAVE)  # SDK: disconnected
+            await wait_for(
+                lambda: room.link.room not in (None, first) and room.state is RoomState.CONNECTED, 15
+            )
+            conn = lk.session_for(room_name, "lee")
+            await wait_for(lambda: user.streams == 2, 15)  # the agent's track, republished
+            heard_before = conn.stats.frames_in if conn else 0
+            await user.send_data(b"still there?")
+            await wait_for(lambda: bool(user.data), 10)
+        finally:
+            await user.leave()
+    assert conn is not None and conn.stats.frames_in > heard_before and logs["lee"].sessions == 1
+    assert user.data == [("", b"ack:still there?")]
+    assert [e.event for e in logs["lee"].events][1:4] == [
+        RoomEvent.RECONNECTING, RoomEvent.PARTICIPANT_JOINED, RoomEvent.RECONNECTED
+    ]  # fmt: skip
+
+
+async def test_after_its_reconnect_attempts_the_agent_ends_the_rooms_sessions(
+    livekit: LiveKitServer, room_name: str
+) -> None:
+    config = make_config(livekit, reconnect_initial_s=1.0, reconnect_max_s=1.0, reconnect_attempts=2)
+    logs: dict[str, SessionLog] = {}
+    async with LiveKitTransport(config, probe_only(logs)) as lk:
+        room = await lk.join(room_name)
+        user = await join_user(config, room_name, "max")
+        try:
+            await wait_for(lambda: lk.session_for(room_name, "max") is not None, 15)
+            await room.link.room.simulate_scenario(rtc.SimulateScenarioKind.SIMULATE_SERVER_LEAVE)
+            await wait_for(lambda: room.link.room is None, 10)  # the SDK gave up: the agent's turn
+            livekit.kill()  # nothing to come back to
+            await wait_for(lambda: room.state is RoomState.CLOSED and not lk.sessions, 15)
+        finally:
+            await asyncio.to_thread(livekit.start)
+            await user.leave()
+    assert room.last_error is not None and room.last_error.code is ErrorCode.CONNECTION_FAILED
+    assert [e.event for e in logs["max"].events][-1] is RoomEvent.DISCONNECTED
