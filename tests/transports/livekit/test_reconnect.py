@@ -120,7 +120,7 @@ async def test_after_its_reconnect_attempts_the_agent_ends_the_rooms_sessions(
         room = await lk.join(room_name)
         user = await join_user(config, room_name, "max")
         try:
-            await wait_for(lambda: lk.session_for(room_name, "max") is not None, 15)
+            await wait_for(user.subscribed.is_set, 15)  # the session is up and publishing
             await room.link.room.simulate_scenario(rtc.SimulateScenarioKind.SIMULATE_SERVER_LEAVE)
             await wait_for(lambda: room.link.room is None, 10)  # the SDK gave up: the agent's turn
             livekit.kill()  # nothing to come back to

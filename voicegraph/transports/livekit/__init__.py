@@ -15,6 +15,7 @@ from voicegraph.transports.livekit.data_message_frame import DataMessageFrame as
 from voicegraph.transports.livekit.health_report import HealthReport as HealthReport
 from voicegraph.transports.livekit.health_report import HealthStatus as HealthStatus
 from voicegraph.transports.livekit.livekit_config import LiveKitConfig as LiveKitConfig
+from voicegraph.transports.livekit.livekit_output import LiveKitOutput as LiveKitOutput
 from voicegraph.transports.livekit.livekit_transport import LiveKitTransport as LiveKitTransport
 from voicegraph.transports.livekit.participant_connection import LinkStats as LinkStats
 from voicegraph.transports.livekit.participant_connection import (
@@ -44,6 +45,7 @@ __all__ = [
     "HealthStatus",
     "LinkStats",
     "LiveKitConfig",
+    "LiveKitOutput",
     "LiveKitTransport",
     "ParticipantConnection",
     "ParticipantSummary",

@@ -155,13 +155,16 @@ class AgentRoom:
 
     # -- sessions -------------------------------------------------------------------------
     async def _run_session(self, conn: ParticipantConnection) -> None:
+        publishing = self._spawn(
+            self._publish(conn), f"publish:{conn.identity}"
+        )  # the graph starts meanwhile
         try:
-            await self._publish(conn)
             await self._runner(conn)
         except Exception:
             log.exception("room %s: session of %s failed", self.name, conn.identity)
         finally:
             conn.finish(lost=True)
+            publishing.cancel()
             if self.sessions.get(conn.identity) is conn:
                 del self.sessions[conn.identity]
                 self._cancel(self._readers, conn.identity)
@@ -232,7 +235,7 @@ class AgentRoom:
             p.identity,
             input_rate=cfg.input_rate,
             media_rate=cfg.media_rate,
-            quality=cfg.input_quality,
+            quality=cfg.resample_quality,
         )
         conn.track = AgentTrack(
             f"{cfg.agent_identity}:{p.identity}", rate=cfg.media_rate, queue_ms=cfg.audio_queue_ms

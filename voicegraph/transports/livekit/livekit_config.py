@@ -52,8 +52,9 @@ class LiveKitConfig(BaseModel):
     """How long a user's session waits for the user to come back after they vanish."""
     input_rate: int = Field(default=16000, gt=0)
     """Sample rate of the user audio handed to the graph (LiveKit delivers 48 kHz)."""
-    input_quality: Literal["QQ", "LQ", "MQ", "HQ", "VHQ"] = "LQ"
-    """soxr recipe for the user's audio; LQ holds back 6 ms at 48->16 kHz (HQ: 21 ms)."""
+    resample_quality: Literal["QQ", "LQ", "MQ", "HQ", "VHQ"] = "LQ"
+    """soxr recipe both ways. LQ holds back about 6 ms at 48->16 kHz and 1 ms at
+    22.05->48 kHz; HQ holds back 21 ms and up to 33 ms."""
     media_rate: int = Field(default=48000, gt=0)
     """Sample rate of the audio exchanged with LiveKit."""
     audio_queue_ms: int = Field(default=200, ge=10)

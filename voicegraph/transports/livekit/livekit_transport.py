@@ -31,8 +31,9 @@ class LiveKitTransport:
     `tokens` issues access tokens (agent and clients, through the auth hook); `admin` is
     the RoomService. `health()` probes the server and reports each room's connection.
 
-    Audio: users' 48 kHz audio reaches graphs at `config.input_rate` (soxr); the output
-    side takes `config.media_rate` and the graph converts to it (soxr when installed).
+    Audio: users' 48 kHz audio reaches graphs at `config.input_rate`, and bot audio at
+    any rate goes back at `config.media_rate`, both resampled with soxr inside the
+    connection (no process-wide converter is installed).
 
     Args:
         config: server URL, credentials and timings (`LiveKitConfig.from_env()`).
@@ -87,7 +88,6 @@ class LiveKitTransport:
         current = self.rooms.get(room)
         if current is not None and current.state is not RoomState.CLOSED:
             return current
-        _use_soxr_conversion()
         agent_room = AgentRoom(
             room, config=self.config, tokens=self.tokens, runner=self._runner, admin=self.admin, create=create
         )
@@ -164,13 +164,3 @@ class LiveKitTransport:
                 return False, f"HTTP {resp.status}"
         except (TimeoutError, aiohttp.ClientError) as exc:
             return None, f"unreachable: {type(exc).__name__}"
-
-
-def _use_soxr_conversion() -> None:
-    """Graphs built from now on convert formats with soxr (else the built-in linear one)."""
-    from voicegraph.processors.audio import register_converter
-
-    try:
-        register_converter()
-    except VoiceError:
-        pass  # soxr missing: negotiation keeps the framework's converter

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
     from voicegraph.processors.audio.stream_resampler import Quality, StreamResampler
     from voicegraph.transports.livekit.agent_track import AgentTrack
+    from voicegraph.transports.livekit.livekit_output import LiveKitOutput
 
 log = logging.getLogger("voicegraph.transports.livekit")
 
@@ -67,17 +68,17 @@ class ParticipantConnection(Connection):
     LiveKit, resamples it with soxr to `input_rate` and queues it as `InputAudioFrame`
     (a full queue drops its oldest audio, counted in `stats`); `feed` queues other frames
     (`DataMessageFrame`, `RoomEventFrame`); `set_state` records the session state and
-    tells the graph with a `RoomEventFrame`. Graph side: `input()`/`output()` (see
-    `Connection`); output audio goes to the user's `AgentTrack` at the LiveKit rate
-    (the graph converts to it), a barge-in clears the SDK's queue, and a
-    `DataMessageFrame` made by the graph is published to the user.
+    tells the graph with a `RoomEventFrame`. Graph side: `input()` (see `Connection`) and
+    `output()`, a `LiveKitOutput` that takes bot audio at any rate and resamples it with
+    soxr to the LiveKit rate; it goes to the user's `AgentTrack`, a barge-in clears the
+    SDK's queue, and a `DataMessageFrame` made by the graph is published to the user.
 
     Args:
         room: the room's name.
         identity: the user's identity.
         input_rate: rate of the audio the graph receives.
         media_rate: rate exchanged with LiveKit (both directions).
-        quality: soxr recipe for the user's audio ("LQ" holds back 6 ms at 48->16 kHz).
+        quality: soxr recipe both ways ("LQ" holds back 6 ms at 48->16 kHz).
         capacity: most frames queued towards the graph.
         session_id: id of the session (default: random).
     """
@@ -110,6 +111,26 @@ class ParticipantConnection(Connection):
         self._resampler: StreamResampler | None = None
         self._listeners: list[Callable[[ParticipantConnection, SessionState], None]] = []
         self._last_write_ns = 0
+
+    def output(
+        self,
+        *,
+        chunk_ms: float = 20.0,
+        buffer_ms: float = 200.0,
+        qos_threshold_ms: float = 40.0,
+        stop_hold_ms: float = 200.0,
+        name: str | None = None,
+    ) -> LiveKitOutput:
+        """The sink node: paced playout to the user, resampled to the LiveKit rate here."""
+        from voicegraph.transports.livekit.livekit_output import LiveKitOutput
+
+        if self._output is None:
+            self._output = LiveKitOutput(
+                self, quality=self.quality, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
+                qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms, name=name,
+            )  # fmt: skip
+        assert isinstance(self._output, LiveKitOutput)
+        return self._output
 
     # -- room side ------------------------------------------------------------------------
     def feed_audio(self, pcm: bytes) -> None:
