@@ -110,3 +110,18 @@ def test_a_processor_cannot_join_two_graphs() -> None:
     Graph.chain(node)
     with pytest.raises(VoiceError):
         Graph.chain(node)
+
+
+def test_a_graph_can_bring_its_own_converter_factory() -> None:
+    made: list[tuple[AudioFormat, AudioFormat]] = []
+
+    def factory(src: AudioFormat, dst: AudioFormat) -> Processor:
+        made.append((src, dst))
+        return AudioConverter(src, dst)
+
+    graph = Graph.chain(Wants48k(), input_format=PCM16)
+    graph.converter_factory = factory
+    graph.build()
+    assert made == [(PCM16, PCM48)]
+    other = Graph.chain(Wants48k(), input_format=PCM16).build()  # the process default is untouched
+    assert len(made) == 1 and any(isinstance(p, AudioConverter) for p in other.processors.values())

@@ -13,6 +13,8 @@ from voicegraph.framework.processor import Processor
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from voicegraph.framework.negotiation import ConverterFactory
+
     from voicegraph.framework.formats import AudioFormat
 
 
@@ -54,6 +56,8 @@ class Graph:
         self.input_formats: dict[str, AudioFormat | None] = {}
         self.output_formats: dict[str, AudioFormat | None] = {}
         self.built = False
+        self.converter_factory: ConverterFactory | None = None
+        """Makes the converters negotiation inserts in this graph (None: the process default)."""
 
     # -- construction -------------------------------------------------------------------
     def add(self, proc: Processor, *, name: str | None = None, edge: EdgeConfig | None = None) -> str:

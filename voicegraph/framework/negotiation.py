@@ -62,7 +62,7 @@ def negotiate(graph: Graph) -> None:
             target = wanted or _pick(proc, have)
             if target is None:
                 raise NotNegotiatedError(f"{name} accepts none of {proc.accepts} (input {have})", node=name)
-            conv = _factory(have, target)
+            conv = (graph.converter_factory or _factory)(have, target)
             conv.interruptible = proc.interruptible  # a converter on the input path keeps user audio
             mid = graph.insert_before(u, name, conv, f"convert_{u or 'input'}_{name}")
             graph.input_formats[mid] = have
