@@ -6,7 +6,7 @@ import collections.abc
 import inspect
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
@@ -16,6 +16,9 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.graph import EdgeConfig, Graph
 from voicegraph.framework.registry import Registry, registry
+
+if TYPE_CHECKING:
+    from voicegraph.framework.negotiation import ConverterFactory
 
 
 class EdgeSpec(BaseModel):
@@ -144,7 +147,12 @@ def params_model(factory: Any) -> type[BaseModel]:
     return model
 
 
-def build_graph(spec: GraphSpec | str | Path | dict[str, Any], *, reg: Registry | None = None) -> Graph:
+def build_graph(
+    spec: GraphSpec | str | Path | dict[str, Any],
+    *,
+    reg: Registry | None = None,
+    converter_factory: ConverterFactory | None = None,
+) -> Graph:
     """Create the processors of `spec` by type, link them, and build the graph.
 
     Raises:
@@ -154,6 +162,7 @@ def build_graph(spec: GraphSpec | str | Path | dict[str, Any], *, reg: Registry 
     spec = spec if isinstance(spec, GraphSpec) else load_spec(spec)
     reg = reg or registry
     graph = Graph(spec.name, input_format=spec.input_format.to_format() if spec.input_format else None)
+    graph.converter_factory = converter_factory
     problems: list[str] = []
     for i, node in enumerate(spec.nodes):
         where = f"nodes[{i}] (id={node.id}, type={node.type}): "

@@ -130,10 +130,13 @@ def build_voice_agent(
         VoiceError: (invalid_config) bad options or params; (missing_dependency) an
             engine is not installed; (not_negotiated) formats that do not fit.
     """
-    from voicegraph.processors.audio import register_converter
+    from voicegraph.processors.audio import create_converter
 
-    register_converter()
-    return build_graph(voice_agent_spec(options, spec), reg=ConnectionRegistry(conn, base=reg))
+    return build_graph(
+        voice_agent_spec(options, spec),
+        reg=ConnectionRegistry(conn, base=reg),
+        converter_factory=create_converter,
+    )
 
 
 def spoken_format(
