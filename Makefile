@@ -11,7 +11,7 @@ livekit-server: setup
 	@bash scripts/livekit_server.sh >/dev/null
 
 demo: setup
-	$(BIN)/voicegraph demo
+	$(BIN)/voicegraph run --out out/conversation.wav
 
 lint: setup
 	$(BIN)/ruff check voicegraph tests benchmarks
