@@ -13,9 +13,8 @@ from voicegraph.framework.processor import Processor
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from voicegraph.framework.negotiation import ConverterFactory
-
     from voicegraph.framework.formats import AudioFormat
+    from voicegraph.framework.negotiation import ConverterFactory
 
 
 @dataclass(frozen=True, slots=True)
