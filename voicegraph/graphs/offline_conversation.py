@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.formats import PCM16K
+from voicegraph.framework.frames import ReplyPlayedFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.caller_voice import CallerVoice
 from voicegraph.graphs.conversation_recorder import ConversationRecorder
@@ -109,7 +110,14 @@ class OfflineConversation:
         caller = ScriptedCaller(
             transport, rt.clock, self.lines, recording=self.recording, voice=self.voice,
             reply_timeout_s=self.reply_timeout_s, on_audio=recorder.add_user, on_output=on_output,
+            expect_reports=True,
         )  # fmt: skip
+
+        def on_upstream(frame: Frame, _head: str) -> None:
+            if isinstance(frame, ReplyPlayedFrame):
+                caller.reply_played(rt.clock.now_ns())
+
+        rt.on_upstream(on_upstream)
         await caller.prepare()
         t0 = time.perf_counter()
         await rt.start()

@@ -54,6 +54,8 @@ class ScriptedCaller:
         lines: the script; or `recording`: audio to play once, as is, from the start.
         voice: synthesizes the lines (default: Piper, deterministic).
         on_audio, on_output: observers of sent chunks and received frames.
+        expect_reports: the app calls `reply_played` for every reply report, so a
+            reply is over only when reported (not at a long pause between sentences).
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class ScriptedCaller:
         tail_s: float = 0.5,
         on_audio: AudioSink | None = None,
         on_output: FrameSink | None = None,
+        expect_reports: bool = False,
     ) -> None:
         self.transport = transport
         self.clock = clock
@@ -82,10 +85,13 @@ class ScriptedCaller:
         self._tail_ns = int(tail_s * 1e9)
         self._on_audio = on_audio
         self._on_output = on_output
+        self._expect_reports = expect_reports
         self.spoken: list[SpokenLine] = []
         """Lines as spoken, with their timing (filled by `prepare` and `run`)."""
         self.bot_starts: list[int] = []
         self.bot_stops: list[int] = []
+        self.reply_reports: list[int] = []
+        """When the output reported a reply as played (see `reply_played`)."""
         self._bot_speaking = False
         self._t0 = 0
         self._k = 0
@@ -108,6 +114,14 @@ class ScriptedCaller:
         """Handle whatever output is left unread (after the session ended)."""
         for frame in self.transport.outputs_nowait():
             self._received(frame)
+
+    def reply_played(self, t_ns: int) -> None:
+        """The graph reported a reply as played to its end or cut (`ReplyPlayedFrame`).
+
+        With reports the caller knows a reply is over even when it has long silences
+        (a slow LLM between sentences); without them it goes by the speaking events.
+        """
+        self.reply_reports.append(t_ns)
 
     def _received(self, frame: Frame) -> None:
         if isinstance(frame, BotStartedSpeakingFrame):
@@ -178,4 +192,10 @@ class ScriptedCaller:
             return now >= since + self._reply_timeout_ns
         if self._bot_speaking:
             return False
-        return now >= self.bot_stops[-1] + quiet_ns
+        quiet_since = self.bot_stops[-1]
+        if self.reply_reports or self._expect_reports:
+            reports = [t for t in self.reply_reports if t > since]
+            if not reports:  # between two sentences of a slow reply
+                return now >= since + 4 * self._reply_timeout_ns
+            quiet_since = max(quiet_since, reports[-1])
+        return now >= quiet_since + quiet_ns
