@@ -102,6 +102,7 @@ def _report(args: argparse.Namespace, result: ConversationResult) -> None:
     print(format_latency_table(result.turns))
     if any(t.speech_end_source == "vad" for t in result.turns):
         print("* speech end as estimated by the VAD (no script timing)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     seconds = result.recorder.write(args.out, layout=args.layout)
     sides = "user left, bot right" if args.layout == "stereo" else "mixed"
     print(f"\nwrote {args.out} ({seconds:.1f} s, {sides})")
