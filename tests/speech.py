@@ -19,6 +19,7 @@ import numpy as np
 import soxr
 from numpy.typing import NDArray
 
+from voicegraph.graphs.caller_voice import speech_bounds as speech_bounds
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 from voicegraph.processors.tts.piper_engine import default_voice
 
@@ -74,21 +75,6 @@ def synthesize(text: str, *, engine: str = "espeak", rate: int = 16000) -> NDArr
     out = _resample(pcm, native, rate)
     out.setflags(write=False)
     return out
-
-
-def speech_bounds(pcm: NDArray[np.int16], rate: int, *, floor_db: float = -40.0) -> tuple[int, int]:
-    """First and last+1 sample of the 10 ms windows louder than `floor_db` below the peak."""
-    win = max(1, rate // 100)
-    n = len(pcm) // win
-    if n == 0:
-        return 0, 0
-    frames = pcm[: n * win].astype(np.float64).reshape(n, win)
-    rms = np.sqrt(np.mean(frames * frames, axis=1))
-    peak = float(rms.max())
-    if peak <= 0.0:
-        return 0, 0
-    loud = np.flatnonzero(rms > peak * 10 ** (floor_db / 20))
-    return int(loud[0]) * win, (int(loud[-1]) + 1) * win
 
 
 def with_pauses(
