@@ -12,6 +12,7 @@ import numpy as np
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.processors.stt.recognizer import Recognition
+from voicegraph.processors.stt.whisper_short import ShortWindowDecoder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -66,6 +67,10 @@ class WhisperEngine:
         beam_size: 1 is greedy decoding (fastest); 5 is Whisper's usual beam.
         language: spoken language ("en" for the English-only tiny.en).
         prompt: optional text that primes the vocabulary (names, domain words).
+        context_s: the encoder's window for an utterance: the utterance plus 1 s, at least
+            this long (see `ShortWindowDecoder`: 10 s is as accurate as the full window and
+            about 3x faster). None gives Whisper's usual 30 s windows (faster-whisper's
+            own transcription), which is also used for utterances over 29 s.
     """
 
     def __init__(
@@ -77,8 +82,16 @@ class WhisperEngine:
         beam_size: int = 1,
         language: str = "en",
         prompt: str | None = None,
+        context_s: float | None = 10.0,
     ) -> None:
+        if context_s is not None and not 0.0 < context_s <= 30.0:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, "Whisper context_s must be in (0, 30] or None")
         self._model = _shared_model(model_dir or default_model_dir(), compute_type, threads)
+        self._short = (
+            ShortWindowDecoder(self._model, context_s=context_s, language=language, prompt=prompt)
+            if context_s is not None and beam_size == 1
+            else None
+        )
         self._beam = beam_size
         self._language = language
         self._prompt = prompt
@@ -104,6 +117,8 @@ class WhisperEngine:
         if len(pcm) < 1600:  # under 100 ms: nothing Whisper can read
             return Recognition(text="", confidence=0.0, language=self._language)
         audio = pcm.astype(np.float32) / 32768.0
+        if self._short is not None and len(audio) < 29 * 16000:
+            return self._short.transcribe(audio)
         segments, _info = self._model.transcribe(
             audio,
             language=self._language,
