@@ -18,7 +18,7 @@ from voicegraph.transports.memory_transport import MemoryTransport
 
 STOCK_ORDER = [
     "input", "vad", "turn", "stt", "resume_filter", "user_context", "agent", "sentences", "tts",
-    "assistant_context", "output",
+    "assistant_context", "reply_gate", "output",
 ]  # fmt: skip
 
 
@@ -40,7 +40,7 @@ def test_stock_graph_runs_whisper_local_llm_and_piper() -> None:
         "input": "transport_input", "vad": "vad", "turn": "silence_turn_detector", "stt": "whisper_stt",
         "resume_filter": "resumed_turn_filter", "user_context": "user_aggregator", "agent": "local_llm",
         "sentences": "sentence_aggregator", "tts": "piper_tts", "assistant_context": "assistant_aggregator",
-        "output": "transport_output",
+        "reply_gate": "reply_gate", "output": "transport_output",
     }  # fmt: skip
 
 
@@ -87,7 +87,7 @@ def test_params_for_an_unknown_node_are_an_invalid_config_error() -> None:
 def test_bot_audio_reaches_a_transport_in_the_tts_format_without_conversion() -> None:
     spec = voice_agent_spec()
     graph = build_voice_agent(MemoryTransport(output_format=spoken_format(spec)))
-    assert graph.upstream("output") == ["assistant_context"]
+    assert graph.upstream("output") == ["reply_gate"]
 
 
 def test_a_transport_in_another_format_gets_a_soxr_converter_before_the_output() -> None:

@@ -76,6 +76,8 @@ class VoiceAgentOptions:
     """Put RNNoise in front of the VAD."""
     barge_in: bool | None = None
     """Whether the VAD interrupts the bot when the user starts speaking (stock: yes)."""
+    preemptive: bool | None = None
+    """Start the reply on the final transcript, held until the turn end (stock: yes)."""
     system_prompt: str | None = None
     agent_params: Mapping[str, Any] = field(default_factory=dict)
     """Merged into the agent node's params (e.g. ScriptedAgent rules)."""
@@ -108,6 +110,8 @@ def voice_agent_spec(options: VoiceAgentOptions | None = None, spec: GraphSpec |
         out.nodes.insert(at, NodeSpec(id="noise", type="rnnoise_filter"))
     if options.barge_in is not None:
         _node(nodes, "vad").params["interrupt_on_speech"] = options.barge_in
+    if options.preemptive is not None:
+        _node(nodes, "user_context").params["preemptive"] = options.preemptive
     if options.system_prompt is not None:
         _node(nodes, "user_context").params["system_prompt"] = options.system_prompt
     if options.agent_params:

@@ -28,7 +28,9 @@ from voicegraph.framework.frames.system import InterruptFrame as InterruptFrame
 from voicegraph.framework.frames.system import InterruptRequestFrame as InterruptRequestFrame
 from voicegraph.framework.frames.system import MetricsFrame as MetricsFrame
 from voicegraph.framework.frames.system import QoSFrame as QoSFrame
+from voicegraph.framework.frames.system import ReplyHoldFrame as ReplyHoldFrame
 from voicegraph.framework.frames.system import ReplyPlayedFrame as ReplyPlayedFrame
+from voicegraph.framework.frames.system import TurnConfirmedFrame as TurnConfirmedFrame
 from voicegraph.framework.frames.system import UserStartedSpeakingFrame as UserStartedSpeakingFrame
 from voicegraph.framework.frames.system import UserStoppedSpeakingFrame as UserStoppedSpeakingFrame
 from voicegraph.framework.frames.text import InterimTranscriptFrame as InterimTranscriptFrame
@@ -61,7 +63,9 @@ __all__ = [
     "MetricsFrame",
     "OutputAudioFrame",
     "QoSFrame",
+    "ReplyHoldFrame",
     "ReplyPlayedFrame",
+    "TurnConfirmedFrame",
     "ResponseEndFrame",
     "ResponseStartFrame",
     "SentenceFrame",

@@ -108,3 +108,21 @@ class ReplyPlayedFrame(SystemFrame):
     text_played: str = ""
     """Words played, where the TTS gave timing (else the text of whole played chunks)."""
     interrupted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyHoldFrame(SystemFrame):
+    """A reply is being prepared before the user's turn is confirmed (preemptive generation).
+
+    A `ReplyGate` downstream holds the reply's frames from now on, until a
+    `TurnConfirmedFrame` with the same `turn` releases them or an interruption drops them.
+    """
+
+    turn: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnConfirmedFrame(SystemFrame):
+    """The user's turn `turn` has ended for certain: a reply held for it may play."""
+
+    turn: int = 0

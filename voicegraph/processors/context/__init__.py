@@ -5,6 +5,7 @@ from voicegraph.processors.context.assistant_reply import AssistantReply as Assi
 from voicegraph.processors.context.conversation_context import ConversationContext as ConversationContext
 from voicegraph.processors.context.input_audio import input_audio_part as input_audio_part
 from voicegraph.processors.context.prompt_template import PromptTemplate as PromptTemplate
+from voicegraph.processors.context.reply_gate import ReplyGate as ReplyGate
 from voicegraph.processors.context.shared_contexts import shared_context as shared_context
 from voicegraph.processors.context.user_aggregator import UserAggregator as UserAggregator
 
@@ -13,6 +14,7 @@ __all__ = [
     "AssistantReply",
     "ConversationContext",
     "PromptTemplate",
+    "ReplyGate",
     "UserAggregator",
     "input_audio_part",
     "shared_context",

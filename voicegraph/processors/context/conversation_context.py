@@ -9,6 +9,7 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.context.assistant_reply import AssistantReply
 from voicegraph.processors.context.message_content import strip_audio
 from voicegraph.processors.context.prompt_template import PromptTemplate
+from voicegraph.processors.context.tentative_user import TentativeUser
 
 if TYPE_CHECKING:
     from voicegraph.processors.memory.session_memory import SessionMemory
@@ -17,7 +18,7 @@ Message = dict[str, Any]
 HistoryWindow = Callable[[list[Message]], list[Message]]
 """Trims the history (system message excluded) to a budget; see `voicegraph.processors.memory`."""
 
-_Entry = Message | AssistantReply
+_Entry = Message | AssistantReply | TentativeUser
 
 
 class ConversationContext:
@@ -106,6 +107,23 @@ class ConversationContext:
         """Append a user turn (text, or OpenAI content parts such as `input_audio`)."""
         self.add_message({"role": "user", "content": content})
 
+    def add_tentative_user(self, content: str | list[dict[str, Any]]) -> TentativeUser:
+        """Append a user turn that may be taken back (`retract`) until `confirm`ed."""
+        entry = TentativeUser(content)
+        self._history.append(entry)
+        return entry
+
+    def confirm(self, entry: TentativeUser) -> None:
+        """Make a tentative user turn an ordinary one (persisted from now on)."""
+        for i, e in enumerate(self._history):
+            if e is entry:
+                self._history[i] = entry.message()
+                return
+
+    def retract(self, entry: TentativeUser) -> None:
+        """Remove a tentative user turn (the user went on speaking); no-op if gone."""
+        self._history = [e for e in self._history if e is not entry]
+
     def open_reply(self, response_id: str) -> AssistantReply:
         """Start a bot reply; it holds its place in the history from now on."""
         reply = AssistantReply(response_id)
@@ -129,6 +147,8 @@ class ConversationContext:
         for entry in self._history:
             if isinstance(entry, AssistantReply):
                 out += entry.messages()
+            elif isinstance(entry, TentativeUser):
+                out.append(entry.message())
             else:
                 out.append(entry)
         return out
@@ -152,12 +172,9 @@ class ConversationContext:
         n = self._saved
         while n < len(self._history):
             entry = self._history[n]
-            if isinstance(entry, AssistantReply):
-                if not entry.settled:
-                    break
-                out += entry.messages()
-            else:
-                out.append(entry)
+            if isinstance(entry, TentativeUser) or (isinstance(entry, AssistantReply) and not entry.settled):
+                break
+            out += entry.messages() if isinstance(entry, AssistantReply) else [entry]
             n += 1
         self._saved = n
         return strip_audio(out, keep_turns=0)
@@ -165,7 +182,7 @@ class ConversationContext:
     def settled_count(self) -> int:
         """Leading history entries that are settled (safe to compact or persist)."""
         for i, entry in enumerate(self._history):
-            if isinstance(entry, AssistantReply) and not entry.settled:
+            if isinstance(entry, TentativeUser) or (isinstance(entry, AssistantReply) and not entry.settled):
                 return i
         return len(self._history)
 
@@ -173,7 +190,10 @@ class ConversationContext:
         """The messages of history entries `start:stop`."""
         out: list[Message] = []
         for entry in self._history[start:stop]:
-            out += entry.messages() if isinstance(entry, AssistantReply) else [entry]
+            if isinstance(entry, TentativeUser):
+                out.append(entry.message())
+            else:
+                out += entry.messages() if isinstance(entry, AssistantReply) else [entry]
         return out
 
     def compact(self, entries: int, summary: str) -> None:

@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.frames import (
     InputAudioFrame,
+    InterruptFrame,
     LLMMessagesFrame,
+    ReplyHoldFrame,
     TranscriptFrame,
+    TurnConfirmedFrame,
     TurnEndFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.formats import AudioFormat
+    from voicegraph.processors.context.tentative_user import TentativeUser
     from voicegraph.processors.memory.sqlite_memory_store import SQLiteMemoryStore
 
 
@@ -43,6 +47,15 @@ class UserAggregator(Processor):
     `max_audio_s`) are added as an OpenAI `input_audio` part beside the text (give the
     STT `forward_audio=True` so audio reaches this node).
 
+    With `preemptive`, the request goes out as soon as a final transcript arrives while
+    the user is silent, before the turn end (the LLM and TTS then work while the turn
+    detector still waits): a `ReplyHoldFrame` (system) first tells a `ReplyGate` before
+    the output to hold the reply; the user message enters the context as tentative. The
+    turn end confirms it (`TurnConfirmedFrame` releases the held reply). If the user
+    speaks again first, the prepared reply is dropped by an interruption (requested here
+    when the VAD did not already), the tentative message is taken back, and the words
+    stay pending for the next request. Not with `include_audio`.
+
     Every frame is forwarded. Latency: none (it acts on the turn end). Not
     interruptible: user input survives barge-in. Drain: a turn with pending text is
     closed as if the turn had ended.
@@ -60,6 +73,8 @@ class UserAggregator(Processor):
         max_context_chars: sets a `ContextWindow` of this many characters on the context.
         memory_db: sets a `SessionMemory` on a SQLite file (history per session id,
             restored at start, compacted into a summary past its budget).
+        preemptive: start the reply on the transcript, before the turn end (needs a
+            `ReplyGate` between the TTS and the output).
     """
 
     interruptible = False
@@ -77,6 +92,7 @@ class UserAggregator(Processor):
         max_audio_s: float = 30.0,
         max_context_chars: int | None = None,
         memory_db: str | None = None,
+        preemptive: bool = False,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
@@ -98,6 +114,10 @@ class UserAggregator(Processor):
         self._max_context_chars = max_context_chars
         self._memory_db = memory_db
         self._own_store: SQLiteMemoryStore | None = None
+        self._preemptive = preemptive and not include_audio
+        self._speaking = False
+        self._turns = 0
+        self._held: TentativeUser | None = None  # the tentative turn a held reply answers
 
     @property
     def context(self) -> ConversationContext:
@@ -145,12 +165,16 @@ class UserAggregator(Processor):
             per_transcript = not self._turn_events
         if per_transcript or late:
             await self._finish_turn(out)
+        elif self._preemptive and not self._speaking:
+            await self._prepare_reply(out)
 
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
         self._turn_events = True
         await out.send(frame)
-        if self._texts:
+        if self._held is not None:
+            await self._confirm_turn(out)
+        elif self._texts:
             await self._finish_turn(out)
         else:
             self._empty_end_ns = self.clock.now_ns()
@@ -159,13 +183,51 @@ class UserAggregator(Processor):
     @handles
     async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
         self._turn_events = True
+        self._speaking = True
         self._capturing = self._include_audio
         await out.send(frame)
+        if self._held is not None:  # the user went on: the prepared reply is wrong
+            await out.request_interrupt("user_resumed")
+            self._take_back()
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
         self._turn_events = True
+        self._speaking = False
         await out.send(frame)
+
+    @handles
+    async def on_interrupt(self, frame: InterruptFrame, out: Outbox) -> None:
+        self._take_back()  # a held reply was just flushed
+
+    # -- preemptive replies ----------------------------------------------------------------
+    async def _prepare_reply(self, out: Outbox) -> None:
+        """Ask for the reply now, held downstream until the turn end confirms it."""
+        if self._held is not None:  # more words since the last request: ask again
+            await out.request_interrupt("turn_extended")
+            self._take_back()
+        self._turns += 1
+        await out.send(ReplyHoldFrame(turn=self._turns))
+        context = self.context
+        self._held = context.add_tentative_user(" ".join(self._texts))
+        await out.send(LLMMessagesFrame(messages=context.messages()))
+
+    async def _confirm_turn(self, out: Outbox) -> None:
+        held, self._held = self._held, None
+        if held is None:
+            return
+        self._texts.clear()
+        self._empty_end_ns = None
+        self._reset_audio()
+        self.context.confirm(held)
+        await out.send(TurnConfirmedFrame(turn=self._turns))
+        await self.context.sync()
+
+    def _take_back(self) -> None:
+        """Forget the held reply's tentative user turn; its words stay pending."""
+        held, self._held = self._held, None
+        if held is not None:
+            self.context.retract(held)
 
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
@@ -186,6 +248,9 @@ class UserAggregator(Processor):
         self._capturing = False
 
     async def _finish_turn(self, out: Outbox) -> None:
+        if self._held is not None:  # a held reply already answers these words
+            await self._confirm_turn(out)
+            return
         text = " ".join(self._texts)
         self._texts.clear()
         self._empty_end_ns = None

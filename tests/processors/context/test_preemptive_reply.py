@@ -1,0 +1,135 @@
+"""Preemptive replies: the user aggregator asks early, ReplyGate holds the reply until the turn end."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from voicegraph.framework import Graph, Runtime
+from voicegraph.framework.frames import (
+    Frame,
+    LLMMessagesFrame,
+    LLMTextFrame,
+    ReplyHoldFrame,
+    TranscriptFrame,
+    TurnConfirmedFrame,
+    TurnEndFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from voicegraph.processors.agent import ScriptedAgent
+from voicegraph.processors.context import ConversationContext, ReplyGate, UserAggregator
+
+pytestmark = pytest.mark.anyio
+RULES = {"umbrella": "Take an umbrella with you.", "weather": "It is sunny today."}
+
+
+def _said(out: list[Frame]) -> str:
+    return "".join(f.text for f in out if isinstance(f, LLMTextFrame))
+
+
+def _graph(ctx: ConversationContext, **agg: object) -> tuple[Graph, UserAggregator, ReplyGate]:
+    user = UserAggregator(context=ctx, preemptive=True, **agg)  # type: ignore[arg-type]
+    gate = ReplyGate()
+    return Graph.chain(user, ScriptedAgent(rules=RULES, default="Hm."), gate), user, gate
+
+
+async def _settle() -> None:
+    await asyncio.sleep(0.05)
+
+
+async def test_the_reply_is_prepared_on_the_transcript_and_played_on_the_turn_end() -> None:
+    ctx = ConversationContext()
+    graph, _, gate = _graph(ctx)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        requests: list[LLMMessagesFrame] = []
+        user, agent = graph.paths()[0][:2]
+        rt.observe(user, agent, lambda f, _: requests.append(f) if isinstance(f, LLMMessagesFrame) else None)
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="what is the weather"))
+        await _settle()
+        assert len(requests) == 1, "the request goes out before the turn end"
+        assert gate.holding and _said(out) == "", "the reply is held"
+        assert any(isinstance(f, ReplyHoldFrame) for f in out)
+        await rt.push(TurnEndFrame())
+        await _settle()
+        assert _said(out) == "It is sunny today."
+        assert not gate.holding
+        assert any(isinstance(f, TurnConfirmedFrame) for f in out)
+    assert requests[0].messages[-1] == {"role": "user", "content": "what is the weather"}
+    assert [m["content"] for m in ctx.history() if m["role"] == "user"] == ["what is the weather"]
+    assert len(ctx.unsaved()) >= 1, "a confirmed turn is persisted like any other"
+
+
+async def test_speech_resuming_before_the_turn_end_drops_the_reply_and_keeps_the_words() -> None:
+    ctx = ConversationContext()
+    graph, _, gate = _graph(ctx)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="what is the weather"))
+        await _settle()
+        assert gate.holding
+        epoch = rt.epoch
+        await rt.push(UserStartedSpeakingFrame())  # a pause inside the sentence: no barge-in VAD here
+        assert rt.epoch == epoch + 1, "the aggregator interrupted the prepared reply itself"
+        assert not gate.holding and _said(out) == ""
+        assert [m for m in ctx.history() if m["role"] == "user"] == [], "the tentative turn was taken back"
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="and do I need an umbrella"))
+        await _settle()
+        await rt.push(TurnEndFrame())
+        await _settle()
+        assert _said(out) == "Take an umbrella with you."
+    users = [m for m in ctx.history() if m["role"] == "user"]
+    assert users == [{"role": "user", "content": "what is the weather and do I need an umbrella"}]
+
+
+async def test_without_a_turn_end_the_prepared_reply_never_plays() -> None:
+    ctx = ConversationContext()
+    graph, _, gate = _graph(ctx)
+    rt = Runtime(graph)
+    await rt.start()
+    out = rt.collect()
+    await rt.push(UserStartedSpeakingFrame())
+    await rt.push(UserStoppedSpeakingFrame())
+    await rt.push(TranscriptFrame(text="what is the weather"))
+    await asyncio.sleep(0.2)
+    assert _said(out) == "" and gate.holding
+    assert ctx.unsaved() == [], "a tentative turn is never persisted"
+    await rt.cancel()
+
+
+async def test_a_second_transcript_in_the_same_pause_asks_again_with_all_the_words() -> None:
+    ctx = ConversationContext()
+    graph, _, _ = _graph(ctx)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="tell me"))
+        await _settle()
+        await rt.push(TranscriptFrame(text="about the weather"))
+        await _settle()
+        await rt.push(TurnEndFrame())
+        await _settle()
+        assert _said(out) == "It is sunny today."
+    assert [m["content"] for m in ctx.history() if m["role"] == "user"] == ["tell me about the weather"]
+
+
+def test_a_tentative_user_turn_reads_as_a_message_but_is_not_persisted_until_confirmed() -> None:
+    ctx = ConversationContext()
+    ctx.add_user("hello")
+    entry = ctx.add_tentative_user("how are you")
+    assert [m["content"] for m in ctx.messages()] == ["hello", "how are you"]
+    assert [m["content"] for m in ctx.unsaved()] == ["hello"]
+    assert ctx.settled_count() == 1
+    ctx.retract(entry)
+    assert [m["content"] for m in ctx.messages()] == ["hello"]
+    again = ctx.add_tentative_user("how are you doing")
+    ctx.confirm(again)
+    assert [m["content"] for m in ctx.unsaved()] == ["how are you doing"]
