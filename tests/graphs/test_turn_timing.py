@@ -49,6 +49,21 @@ def test_overhead_is_voice_to_voice_minus_engine_compute_and_endpointing() -> No
     assert first.overhead_ms == 9.0
 
 
+def test_a_preemptive_reply_waits_for_the_turn_end_that_follows_its_request() -> None:
+    e = TimedEvent
+    (turn,) = assemble_turns([
+        e(1000 * MS, "speech_end"), e(1130 * MS, "vad_stop", value=1000.0 * MS),
+        e(1189 * MS, "stt_compute", value=58.0), e(1190 * MS, "transcript", "Hi."),
+        e(1191 * MS, "llm_request"), e(1250 * MS, "llm_ttft", value=58.0), e(1251 * MS, "first_token"),
+        e(1290 * MS, "first_sentence"), e(1294 * MS, "tts_ttfb", value=3.0), e(1295 * MS, "tts_audio"),
+        e(1300 * MS, "turn_end"), e(1302 * MS, "audio_out"), e(1400 * MS, "llm_end", "Hello."),
+    ])  # fmt: skip
+    assert turn.stages()["turn_end"] == 300.0
+    # Audio is ready at 130 + 58 + 58 + 39 + 3 = 288 ms, but the turn ends at 300.
+    assert turn.engine_ms() == 300.0
+    assert turn.overhead_ms == 2.0
+
+
 def test_a_cut_reply_keeps_what_was_heard() -> None:
     second = assemble_turns(conversation())[1]
     assert (second.interrupted, second.heard_text) == (True, "Well, I")

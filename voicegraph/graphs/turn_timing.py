@@ -78,9 +78,11 @@ class TurnTiming:
         """The critical path's engine compute plus configured waits (the part no framework removes).
 
         The request can go out once the transcript is computed (the STT starts at the VAD
-        stop, or when it is done with an earlier piece of the turn) and the turn has
-        ended; then the LLM's time to first token, the tokens up to the first speakable
-        piece, and the TTS's time to its first audio.
+        stop, or when it is done with an earlier piece of the turn) and, unless replies
+        are preemptive, the turn has ended; then the LLM's time to first token, the
+        tokens up to the first speakable piece, and the TTS's time to its first audio. A
+        preemptive reply (requested before the turn end) plays at the later of its first
+        audio and the turn end.
         """
         need = (self.vad_stop_ns, self.turn_end_ns, self.first_token_ns, self.first_sentence_ns)
         if not all(need) or not self.speech_end_ns:
@@ -88,9 +90,12 @@ class TurnTiming:
         if self.stt_compute_ms is None or self.llm_ttft_ms is None or self.tts_ttfb_ms is None:
             return None
         stt_start = max(self.vad_stop_ns, self.prev_transcript_ns)
-        ready = max(stt_start + int(self.stt_compute_ms * 1e6), self.turn_end_ns)
+        transcribed = stt_start + int(self.stt_compute_ms * 1e6)
+        preemptive = self.request_ns < self.turn_end_ns
+        ready = transcribed if preemptive else max(transcribed, self.turn_end_ns)
         clause = (self.first_sentence_ns - self.first_token_ns) / 1e6
-        return (ready - self.speech_end_ns) / 1e6 + self.llm_ttft_ms + clause + self.tts_ttfb_ms
+        audio = (ready - self.speech_end_ns) / 1e6 + self.llm_ttft_ms + clause + self.tts_ttfb_ms
+        return max(audio, (self.turn_end_ns - self.speech_end_ns) / 1e6) if preemptive else audio
 
     @property
     def overhead_ms(self) -> float | None:
@@ -114,7 +119,7 @@ def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
         before = [e for e in ordered if prev < e.t_ns <= r]
         after = [e for e in ordered if e.t_ns >= r and (nxt is None or e.t_ns < nxt)]
         turn = TurnTiming(index=i + 1, request_ns=r)
-        _user_side(turn, before)
+        _user_side(turn, before, after)
         _bot_side(turn, after)
         turns.append(turn)
     return turns
@@ -128,16 +133,18 @@ def _first(events: Sequence[TimedEvent], kind: str, after_ns: int = 0) -> TimedE
     return next((e for e in events if e.kind == kind and e.t_ns >= after_ns), None)
 
 
-def _user_side(turn: TurnTiming, before: Sequence[TimedEvent]) -> None:
+def _user_side(turn: TurnTiming, before: Sequence[TimedEvent], after: Sequence[TimedEvent]) -> None:
     caller, vad = _last(before, "speech_end"), _last(before, "vad_stop")
     if caller is not None:
         turn.speech_end_ns, turn.speech_end_source = caller.t_ns, "caller"
     elif vad is not None and vad.value:
         turn.speech_end_ns, turn.speech_end_source = int(vad.value), "vad"
     turn.vad_stop_ns = vad.t_ns if vad is not None else 0
-    end = _last(before, "turn_end")
-    turn.turn_end_ns = end.t_ns if end is not None else 0
     texts = [e for e in before if e.kind == "transcript"]
+    # This turn's end follows its speech; a preemptive request goes out before it.
+    since = turn.vad_stop_ns or turn.speech_end_ns
+    end = _first([*before, *after], "turn_end", since) if since else _last(before, "turn_end")
+    turn.turn_end_ns = end.t_ns if end is not None else 0
     turn.user_text = " ".join(e.text for e in texts)
     if texts:
         turn.transcript_ns = texts[-1].t_ns

@@ -42,7 +42,7 @@ ENGINES: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
     },
     "tts": {"piper": ("piper_tts", {}), "espeak": ("espeak_tts", {})},
     "agent": {
-        "local": ("local_llm", {"params": {"max_tokens": 80, "temperature": 0.3}}),
+        "local": ("local_llm", {"nice": 10, "params": {"max_tokens": 80, "temperature": 0.3}}),
         "scripted": ("scripted_agent", {}),
         "llm": ("llm", {"params": {"max_tokens": 120}}),
     },

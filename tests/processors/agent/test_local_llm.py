@@ -74,3 +74,19 @@ def test_missing_model_file_is_invalid_config() -> None:
     with pytest.raises(VoiceError) as info:
         LocalLLMServer(model_path="/nonexistent/model.gguf").start()
     assert info.value.code is ErrorCode.INVALID_CONFIG
+
+
+def test_a_niced_server_lowers_its_own_threads_only() -> None:
+    import os
+    import threading
+
+    me = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, me)
+    with LocalLLMServer(nice=before + 10) as niced:
+        assert niced.reniced_threads >= 2  # llama.cpp's compute and HTTP threads
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+        lowered = [t for t in tids if os.getpriority(os.PRIO_PROCESS, t) == before + 10]
+        assert len(lowered) >= niced.reniced_threads
+        assert os.getpriority(os.PRIO_PROCESS, me) == before
+        python = {t.native_id for t in threading.enumerate()}
+        assert not python & set(lowered)

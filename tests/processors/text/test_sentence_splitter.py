@@ -89,6 +89,16 @@ def test_a_run_on_text_is_cut_at_the_word_limit() -> None:
     assert [len(p.split()) for p in pieces] == [10, 10, 5]
 
 
+def test_only_the_first_piece_is_capped_by_first_max_words() -> None:
+    text = "The capital of France is Paris. It is a city of many bridges and museums. "
+    pieces = split_streamed(text, first_max_words=3, first_clause_words=2)
+    assert pieces == ["The capital of", "France is Paris.", "It is a city of many bridges and museums."]
+
+
+def test_a_short_first_sentence_is_not_cut_by_first_max_words() -> None:
+    assert split_streamed("Yes. I can help. ", first_max_words=3) == ["Yes.", "I can help."]
+
+
 def test_flush_returns_the_unterminated_rest_once() -> None:
     splitter = SentenceSplitter()
     splitter.push("no punctuation here")

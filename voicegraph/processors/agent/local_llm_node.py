@@ -34,7 +34,9 @@ class LocalLLMNode(LLMNode):
     Args:
         server: a started server to use instead of the shared one.
         params: request fields (default: `max_tokens` 96, `temperature` 0.3).
-        model_path, n_ctx, threads: configuration of the shared server.
+        model_path, n_ctx, threads, batch_threads, nice: configuration of the shared
+            server (`LocalLLMServer`: generation threads, prompt-processing threads, CPU
+            priority of its threads).
         timeouts, retry, tools, max_tool_steps, tool_timeout_s: as for `LLMNode`.
     """
 
@@ -48,6 +50,8 @@ class LocalLLMNode(LLMNode):
         model_path: str | Path | None = None,
         n_ctx: int = 2048,
         threads: int = 2,
+        batch_threads: int | None = None,
+        nice: int = 0,
         timeouts: ChatTimeouts | Mapping[str, float] | None = None,
         retry: RetryPolicy | Mapping[str, Any] | None = None,
         tools: ToolRegistry | Iterable[ToolLike] | None = None,
@@ -62,7 +66,7 @@ class LocalLLMNode(LLMNode):
         )  # fmt: skip
         self._given = server
         self._server: LocalLLMServer | None = None
-        self._shared_config = (model_path, n_ctx, threads)
+        self._shared_config = (model_path, n_ctx, threads, batch_threads, nice)
 
     async def on_start(self, ctx: StartContext) -> None:
         """Get the server running and point the chat client at it."""
@@ -71,9 +75,14 @@ class LocalLLMNode(LLMNode):
             if not server.running:
                 await asyncio.to_thread(server.start)
         else:
-            model_path, n_ctx, threads = self._shared_config
+            model_path, n_ctx, threads, batch_threads, nice = self._shared_config
             server = await asyncio.to_thread(
-                LocalLLMServer.acquire, model_path=model_path, n_ctx=n_ctx, threads=threads
+                LocalLLMServer.acquire,
+                model_path=model_path,
+                n_ctx=n_ctx,
+                threads=threads,
+                batch_threads=batch_threads,
+                nice=nice,
             )
             self._server = server
         self.endpoints = (Endpoint(base_url=server.base_url, model=server.model),)

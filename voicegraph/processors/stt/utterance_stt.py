@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -74,6 +75,7 @@ class UtteranceSTT(Processor):
         self._ctx: StartContext | None = None
         self._worker: asyncio.Task[None] | None = None
         self._held: list[_Job] = []  # a job taken from the queue while batching audio
+        self._ends: deque[float] = deque()  # when each queued End took effect (perf_counter)
         self._last_interim = ""
         self.load_ms = 0.0
         """Time the engine took to load in `on_start`."""
@@ -130,6 +132,8 @@ class UtteranceSTT(Processor):
 
     async def _enqueue(self, actions: list[Action]) -> None:
         for action in actions:
+            if isinstance(action, End):
+                self._ends.append(time.perf_counter())
             await self._jobs.put(action)
 
     # -- engine worker -----------------------------------------------------------------
@@ -167,7 +171,9 @@ class UtteranceSTT(Processor):
             await self.outbox.send(InterimTranscriptFrame(text=interim))
 
     async def _end(self, rec: Recognizer, speech_end_ns: int) -> None:
-        t0 = time.perf_counter()
+        # From the moment the utterance ended: the engine may still be decoding the last
+        # audio queued before the stop (streaming engines), which is engine time too.
+        t0 = self._ends.popleft() if self._ends else time.perf_counter()
         result = await asyncio.to_thread(rec.end)
         self._metric("stt_final_ms", (time.perf_counter() - t0) * 1000)
         if result.text.strip():

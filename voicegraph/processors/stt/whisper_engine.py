@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 from voicegraph.processors.stt.recognizer import Recognition
 from voicegraph.processors.stt.whisper_short import ShortWindowDecoder
 
@@ -40,7 +41,7 @@ def _shared_model(path: Path, compute_type: str, threads: int) -> Any:
     except ImportError as exc:
         raise missing_dependency("local", "faster-whisper") from exc
     key = (str(path), compute_type, threads)
-    with _models_lock:
+    with _models_lock, ENGINE_LOAD_LOCK:
         if key not in _models:
             try:
                 _models[key] = WhisperModel(

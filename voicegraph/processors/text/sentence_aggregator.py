@@ -33,13 +33,23 @@ class SentenceAggregator(Processor):
         first_clause_words: words needed before the first clause of a response may be
             sent on its own (0 waits for whole sentences).
         max_words: longest sentence before a forced cut at a word boundary.
+        first_max_words: longest first piece of a response, punctuation or not (0: off).
     """
 
     latency = LatencySpec(ms=0.0, note="waits for one token after the punctuation")
 
-    def __init__(self, *, first_clause_words: int = 4, max_words: int = 50, name: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        first_clause_words: int = 4,
+        max_words: int = 50,
+        first_max_words: int = 0,
+        name: str | None = None,
+    ) -> None:
         super().__init__(name=name)
-        self._splitter = SentenceSplitter(first_clause_words=first_clause_words, max_words=max_words)
+        self._splitter = SentenceSplitter(
+            first_clause_words=first_clause_words, max_words=max_words, first_max_words=first_max_words
+        )
 
     @handles
     async def on_text(self, frame: TextFrame, out: Outbox) -> None:

@@ -23,16 +23,20 @@ class SentenceSplitter:
     whitespace, so "3.5" and "e.g." mid-word never split; abbreviations such as "Dr." and
     initials such as "J." do not end a sentence. The first piece after `reset()` may end
     early, at a clause mark (`,` `;` `:` `—`) once it has `first_clause_words` words, so
-    speech can start sooner. A piece with `max_words` words is cut at the last space.
+    speech can start sooner; with `first_max_words` it is cut after that many words even
+    without punctuation (the first audio then waits for a few words, not a sentence).
+    A piece with `max_words` words is cut at the last space.
 
     Args:
         first_clause_words: minimum words before an early clause cut (0 disables it).
         max_words: longest piece before a forced cut at a word boundary.
+        first_max_words: longest first piece of a response (0: `max_words`).
     """
 
-    def __init__(self, *, first_clause_words: int = 4, max_words: int = 50) -> None:
+    def __init__(self, *, first_clause_words: int = 4, max_words: int = 50, first_max_words: int = 0) -> None:
         self._clause_words = first_clause_words
         self._max_words = max_words
+        self._first_max = first_max_words
         self._pending = ""
         self._first = True
 
@@ -78,8 +82,9 @@ class SentenceSplitter:
                     cuts.append(m.end())
                     break
         words = list(_WORD.finditer(text))
-        if len(words) > self._max_words:
-            cuts.append(words[self._max_words].start())
+        limit = self._first_max if self._first and 0 < self._first_max < self._max_words else self._max_words
+        if len(words) > limit:
+            cuts.append(words[limit].start())
         return min(cuts) if cuts else None
 
     @staticmethod

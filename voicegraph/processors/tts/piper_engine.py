@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 from voicegraph.processors.tts.word_timing import share_words, word_starts
 
 Sink = Callable[[NDArray[np.int16], tuple[tuple[str, float], ...]], bool]
@@ -84,9 +85,10 @@ class PiperEngine:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-wait between runs
-            session = onnxruntime.InferenceSession(
-                model, sess_options=opts, providers=["CPUExecutionProvider"]
-            )
+            with ENGINE_LOAD_LOCK:
+                session = onnxruntime.InferenceSession(
+                    model, sess_options=opts, providers=["CPUExecutionProvider"]
+                )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise VoiceError(
                 ErrorCode.INVALID_CONFIG, f"cannot load Piper voice {model_path}: {exc}"

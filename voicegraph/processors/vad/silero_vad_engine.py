@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -50,7 +51,8 @@ def _session(path: str) -> Any:
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3  # the model carries unused initializers; skip the warnings
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    with ENGINE_LOAD_LOCK:
+        return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 class SileroVADEngine:
