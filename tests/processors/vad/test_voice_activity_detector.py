@@ -84,6 +84,17 @@ async def test_stop_frame_dates_speech_end_on_the_graph_clock(two_phrases: Speec
 
 
 @pytest.mark.anyio
+async def test_start_frame_dates_speech_start_on_the_graph_clock(two_phrases: Speech) -> None:
+    clock = VirtualClock()
+    async with Runtime(Graph.chain(VoiceActivityDetector(), input_format=PCM16), clock=clock) as rt:
+        out = rt.collect()
+        await play(rt, clock, two_phrases[0])
+    starts = [f.speech_start_ns / 1e9 for f in out if isinstance(f, UserStartedSpeakingFrame)]
+    truth = [start for start, _ in two_phrases[1]]
+    assert np.allclose(starts, truth, atol=0.1)
+
+
+@pytest.mark.anyio
 async def test_stop_frame_is_sent_stop_secs_after_speech_ends(two_phrases: Speech) -> None:
     clock = VirtualClock()
     seen: list[tuple[int, int]] = []

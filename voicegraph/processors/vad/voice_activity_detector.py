@@ -40,7 +40,9 @@ class VoiceActivityDetector(Processor):
     other formats). Emits: every audio frame unchanged, plus UserStartedSpeakingFrame and
     UserStoppedSpeakingFrame (system frames) when the state machine changes state; the
     stop frame's `speech_end_ns` is the graph-clock time speech really ended (the
-    decision time minus the silence that confirmed it). With `interrupt_on_speech`,
+    decision time minus the silence that confirmed it), the start frame's
+    `speech_start_ns` the time it began (the decision time minus the speech that
+    confirmed it). With `interrupt_on_speech`,
     a start also requests a barge-in interruption (before the start frame goes out).
     Latency: `stop_secs` plus one window before a stop is known (declared); starts are
     known `start_secs` plus up to one window after speech begins. Not interruptible:
@@ -128,14 +130,14 @@ class VoiceActivityDetector(Processor):
             await self._emit(event, stream.pushed_ns, out)
 
     async def _emit(self, event: VADEvent, pushed_ns: int, out: Outbox) -> None:
+        # Stream time -> graph clock: the end of what was pushed is "now".
+        at_ns = self.clock.now_ns() - (pushed_ns - event.speech_ns)
         if event.speaking:
             if self._interrupt:
                 await out.request_interrupt("user_started_speaking")
-            await out.send(UserStartedSpeakingFrame())
+            await out.send(UserStartedSpeakingFrame(speech_start_ns=at_ns))
             return
-        # Stream time -> graph clock: the end of what was pushed is "now".
-        end_ns = self.clock.now_ns() - (pushed_ns - event.speech_ns)
-        await out.send(UserStoppedSpeakingFrame(speech_end_ns=end_ns))
+        await out.send(UserStoppedSpeakingFrame(speech_end_ns=at_ns))
 
     async def on_drain(self, out: Outbox) -> None:
         """End of stream: close open speech with a stop frame."""
