@@ -8,6 +8,7 @@ from tests.processors.turn.turn_harness import start_harness
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     EndFrame,
+    SpeechOnsetFrame,
     TurnEndFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
@@ -65,6 +66,46 @@ async def test_speech_resuming_before_the_delay_cancels_the_turn_end() -> None:
         await h.started()
         await h.wait(3.0)
     assert h.turn_ends() == []
+
+
+@pytest.mark.anyio
+async def test_a_turn_end_due_during_a_speech_onset_waits_and_is_dropped_if_speech_starts() -> None:
+    h = start_harness(SilenceTurnDetector(min_delay=0.3))
+    async with h.clock.autojump(), h.rt:
+        await h.stopped()
+        await h.wait(0.15)
+        await h.rt.push(SpeechOnsetFrame(heard=True))  # the user resumes after a short pause
+        await h.wait(0.3)  # the delay passes while the VAD is still deciding
+        assert h.turn_ends() == []
+        await h.started()
+        await h.wait(2.0)
+    assert h.turn_ends() == []
+
+
+@pytest.mark.anyio
+async def test_a_turn_end_held_by_an_onset_that_fades_is_sent_then() -> None:
+    h = start_harness(SilenceTurnDetector(min_delay=0.3))
+    async with h.clock.autojump(), h.rt:
+        await h.stopped()
+        await h.wait(0.2)
+        await h.rt.push(SpeechOnsetFrame(heard=True))  # a cough
+        await h.wait(0.3)
+        await h.rt.push(SpeechOnsetFrame(heard=False))
+        await h.wait(1.0)
+    assert h.turn_ends() == [pytest.approx(0.5)]
+
+
+@pytest.mark.anyio
+async def test_an_onset_that_fades_before_the_delay_changes_nothing() -> None:
+    h = start_harness(SilenceTurnDetector(min_delay=0.5))
+    async with h.clock.autojump(), h.rt:
+        await h.stopped()
+        await h.wait(0.1)
+        await h.rt.push(SpeechOnsetFrame(heard=True))
+        await h.wait(0.1)
+        await h.rt.push(SpeechOnsetFrame(heard=False))
+        await h.wait(1.0)
+    assert h.turn_ends() == [pytest.approx(0.5)]
 
 
 @pytest.mark.anyio

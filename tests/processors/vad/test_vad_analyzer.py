@@ -131,3 +131,26 @@ def test_invalid_params_raise_invalid_config(kwargs: dict[str, float]) -> None:
     with pytest.raises(VoiceError) as info:
         VADParams(**kwargs)
     assert info.value.code is ErrorCode.INVALID_CONFIG
+
+
+def test_onsets_report_speech_heard_before_the_start_and_its_lapse() -> None:
+    vad = VADAnalyzer(VADParams(start_secs=0.2, start_gap_secs=0.1), onsets=True)
+    events = feed(vad, [0.0] * 5 + [0.9] * 5 + [0.0] * 10)
+    assert events == [
+        VADEvent(speaking=True, at_ns=120 * MS, speech_ns=100 * MS, tentative=True),
+        VADEvent(speaking=False, at_ns=300 * MS, speech_ns=100 * MS, tentative=True),
+    ]
+
+
+def test_an_onset_that_becomes_speech_is_followed_by_the_start_only() -> None:
+    vad = VADAnalyzer(VADParams(start_secs=0.2), onsets=True)
+    events = feed(vad, [0.0] * 5 + [0.9] * 10)
+    assert events == [
+        VADEvent(speaking=True, at_ns=120 * MS, speech_ns=100 * MS, tentative=True),
+        VADEvent(speaking=True, at_ns=300 * MS, speech_ns=100 * MS),
+    ]
+
+
+def test_without_onsets_only_starts_and_stops_are_reported() -> None:
+    vad = VADAnalyzer(VADParams(start_secs=0.2, start_gap_secs=0.1))
+    assert feed(vad, [0.9] * 5 + [0.0] * 10) == []

@@ -30,6 +30,7 @@ from voicegraph.framework.frames.system import MetricsFrame as MetricsFrame
 from voicegraph.framework.frames.system import QoSFrame as QoSFrame
 from voicegraph.framework.frames.system import ReplyHoldFrame as ReplyHoldFrame
 from voicegraph.framework.frames.system import ReplyPlayedFrame as ReplyPlayedFrame
+from voicegraph.framework.frames.system import SpeechOnsetFrame as SpeechOnsetFrame
 from voicegraph.framework.frames.system import TurnConfirmedFrame as TurnConfirmedFrame
 from voicegraph.framework.frames.system import UserStartedSpeakingFrame as UserStartedSpeakingFrame
 from voicegraph.framework.frames.system import UserStoppedSpeakingFrame as UserStoppedSpeakingFrame
@@ -65,6 +66,7 @@ __all__ = [
     "QoSFrame",
     "ReplyHoldFrame",
     "ReplyPlayedFrame",
+    "SpeechOnsetFrame",
     "TurnConfirmedFrame",
     "ResponseEndFrame",
     "ResponseStartFrame",

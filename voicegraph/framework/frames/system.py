@@ -126,3 +126,18 @@ class TurnConfirmedFrame(SystemFrame):
     """The user's turn `turn` has ended for certain: a reply held for it may play."""
 
     turn: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechOnsetFrame(SystemFrame):
+    """The VAD heard speech while the user was quiet, before deciding it is speech.
+
+    `heard=True` when the first speech window arrives (a `UserStartedSpeakingFrame`
+    follows once it lasts `start_secs`); `heard=False` when it faded without one. A turn
+    detector holds a turn end while an onset is open: the user may be speaking again.
+    """
+
+    direction: ClassVar[Direction] = Direction.BOTH
+    heard: bool = True
+    onset_ns: int = 0
+    """Graph-clock time the speech began."""

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames import TurnEndFrame, UserStartedSpeakingFrame, UserStoppedSpeakingFrame
+from voicegraph.framework.frames import (
+    SpeechOnsetFrame,
+    TurnEndFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
@@ -21,7 +26,9 @@ class SilenceTurnDetector(Processor):
     """Endpointing on silence: a turn ends when speech has not resumed `delay` after it ended.
 
     Handles: UserStoppedSpeakingFrame (arms a timer for `speech_end_ns + delay`) and
-    UserStartedSpeakingFrame (cancels it: the user went on), forwarding both. Emits:
+    UserStartedSpeakingFrame (cancels it: the user went on), forwarding both; while a
+    SpeechOnsetFrame is open (speech heard, not yet long enough for a start) a due turn
+    end waits: it is sent if the onset fades, dropped if a start follows. Emits:
     TurnEndFrame (in-band control, `speech_end_ns` of the turn's last speech) when the
     timer fires. The delay is `min_delay`; with `dynamic`, it follows the speaker: a
     percentile of recent pauses (time from a speech end to the next start decision,
@@ -62,6 +69,8 @@ class SilenceTurnDetector(Processor):
         self._ctx: StartContext | None = None
         self._timer: asyncio.Task[None] | None = None
         self._last_end: int | None = None  # graph-clock ns when the last speech ended
+        self._onset = False  # speech heard since the stop, not yet confirmed
+        self._due = False  # the timer fired during an onset: the turn end waits for it
         self.latency = LatencySpec(ms=min_delay * 1000, note=type(self).latency.note)
 
     @property
@@ -83,7 +92,8 @@ class SilenceTurnDetector(Processor):
     async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
         """Speech resumed: cancel a pending turn end and learn the pause."""
         await out.send(frame)
-        was_pending = self._cancel_timer()
+        was_pending = self._cancel_timer() or self._due
+        self._onset = self._due = False
         if self._last_end is not None:
             pause = (self.clock.now_ns() - self._last_end) / 1e9
             if was_pending or pause < self.max_delay:
@@ -95,7 +105,17 @@ class SilenceTurnDetector(Processor):
         """Speech ended: arm the turn end for `speech_end_ns + delay`."""
         await out.send(frame)
         self._last_end = frame.speech_end_ns or self.clock.now_ns()
+        self._onset = self._due = False
         self._arm()
+
+    @handles
+    async def on_onset(self, frame: SpeechOnsetFrame, out: Outbox) -> None:
+        """Speech may be resuming: hold a due turn end until it is confirmed or fades."""
+        await out.send(frame)
+        self._onset = frame.heard
+        if not frame.heard and self._due:
+            self._due = False
+            await self._end_turn(out)
 
     def _on_turn_resumed(self, was_pending: bool) -> None:
         """Hook for subclasses: speech started (`was_pending`: inside the same turn)."""
@@ -118,6 +138,9 @@ class SilenceTurnDetector(Processor):
     async def _fire(self, deadline_ns: int) -> None:
         await self.clock.sleep_until(deadline_ns)
         self._timer = None  # from here on, new speech no longer cancels this turn end
+        if self._onset:
+            self._due = True  # the user may be speaking: decide when the onset resolves
+            return
         await self._end_turn(self.outbox)
 
     async def _end_turn(self, out: Outbox) -> None:
@@ -125,7 +148,8 @@ class SilenceTurnDetector(Processor):
 
     async def on_drain(self, out: Outbox) -> None:
         """End of stream: a pending turn ends now."""
-        if self._cancel_timer():
+        due, self._due = self._due, False
+        if self._cancel_timer() or due:
             await self._end_turn(out)
 
     async def on_stop(self) -> None:

@@ -66,6 +66,9 @@ class VADEvent:
     """Stream time when the decision was made (end of the deciding window)."""
     speech_ns: int
     """Stream time when speech really started (start event) or ended (stop event)."""
+    tentative: bool = False
+    """An onset (speaking=True: a speech window while quiet, not yet `start_secs` long)
+    or its lapse (speaking=False: it faded without a start). Only with `onsets`."""
 
 
 class VADAnalyzer:
@@ -75,12 +78,15 @@ class VADAnalyzer:
     `start_secs`, reported as starting at the first speech window) -> stopping (a silent
     window) -> quiet (silence for `stop_secs`, reported as ending where the silence
     began). Silence of `start_gap_secs` while starting falls back to quiet; a speech
-    window while stopping goes back to speaking. I/O-free: time is the audio analyzed,
-    not the wall clock.
+    window while stopping goes back to speaking. With `onsets`, entering and leaving the
+    starting state without a start are reported too (tentative events), so a turn
+    detector can wait while the user may be speaking again. I/O-free: time is the audio
+    analyzed, not the wall clock.
     """
 
-    def __init__(self, params: VADParams | None = None) -> None:
+    def __init__(self, params: VADParams | None = None, *, onsets: bool = False) -> None:
         self.params = params or VADParams()
+        self._onsets = onsets
         self._start_ns = round(self.params.start_secs * 1e9)
         self._stop_ns = round(self.params.stop_secs * 1e9)
         self._gap_ns = round(self.params.start_gap_secs * 1e9)
@@ -127,14 +133,19 @@ class VADAnalyzer:
         if not voiced:
             if self._state is VADState.STARTING and end - self._last_voiced >= self._gap_ns:
                 self._state = VADState.QUIET
+                if self._onsets:
+                    return VADEvent(speaking=False, at_ns=end, speech_ns=self._mark, tentative=True)
             return None
-        if self._state is VADState.QUIET:
+        onset = self._state is VADState.QUIET
+        if onset:
             self._state, self._mark, self._voiced = VADState.STARTING, begin, 0
         self._voiced += end - begin
         self._last_voiced = end
         if self._voiced >= self._start_ns:
             self._state = VADState.SPEAKING
             return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
+        if onset and self._onsets:
+            return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark, tentative=True)
         return None
 
     def finish(self) -> VADEvent | None:
@@ -144,6 +155,8 @@ class VADAnalyzer:
             return VADEvent(speaking=False, at_ns=self._now, speech_ns=self._now)
         if state is VADState.STOPPING:
             return VADEvent(speaking=False, at_ns=self._now, speech_ns=self._mark)
+        if state is VADState.STARTING and self._onsets:
+            return VADEvent(speaking=False, at_ns=self._now, speech_ns=self._mark, tentative=True)
         return None
 
     def reset(self) -> None:

@@ -23,9 +23,9 @@ class VADStream:
     (in whole windows) since the start. Adds up to one window of buffering latency.
     """
 
-    def __init__(self, engine: VADEngine, params: VADParams | None = None) -> None:
+    def __init__(self, engine: VADEngine, params: VADParams | None = None, *, onsets: bool = False) -> None:
         self.engine = engine
-        self.analyzer = VADAnalyzer(params)
+        self.analyzer = VADAnalyzer(params, onsets=onsets)
         self._window = engine.window_samples
         self._rate = engine.sample_rate
         self._pending = np.zeros(0, dtype=np.int16)

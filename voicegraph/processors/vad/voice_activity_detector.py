@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.framework.frames import InputAudioFrame, UserStartedSpeakingFrame, UserStoppedSpeakingFrame
+from voicegraph.framework.frames import (
+    InputAudioFrame,
+    SpeechOnsetFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
@@ -42,7 +47,9 @@ class VoiceActivityDetector(Processor):
     stop frame's `speech_end_ns` is the graph-clock time speech really ended (the
     decision time minus the silence that confirmed it), the start frame's
     `speech_start_ns` the time it began (the decision time minus the speech that
-    confirmed it). With `interrupt_on_speech`,
+    confirmed it). While quiet, the first speech window sends SpeechOnsetFrame(heard=True)
+    and, if no start follows, SpeechOnsetFrame(heard=False) when it fades, so a turn
+    detector need not end a turn the user is already resuming. With `interrupt_on_speech`,
     a start also requests a barge-in interruption (before the start frame goes out).
     Latency: `stop_secs` plus one window before a stop is known (declared); starts are
     known `start_secs` plus up to one window after speech begins. Not interruptible:
@@ -113,7 +120,7 @@ class VoiceActivityDetector(Processor):
             engine = create_vad_engine(self._engine, fmt.rate, self._options)
         else:
             engine = self._engine(fmt.rate)
-        return VADStream(engine, self.params)
+        return VADStream(engine, self.params, onsets=True)
 
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
@@ -132,6 +139,9 @@ class VoiceActivityDetector(Processor):
     async def _emit(self, event: VADEvent, pushed_ns: int, out: Outbox) -> None:
         # Stream time -> graph clock: the end of what was pushed is "now".
         at_ns = self.clock.now_ns() - (pushed_ns - event.speech_ns)
+        if event.tentative:
+            await out.send(SpeechOnsetFrame(heard=event.speaking, onset_ns=at_ns))
+            return
         if event.speaking:
             if self._interrupt:
                 await out.request_interrupt("user_started_speaking")
