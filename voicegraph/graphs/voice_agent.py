@@ -42,7 +42,10 @@ ENGINES: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
     },
     "tts": {"piper": ("piper_tts", {}), "espeak": ("espeak_tts", {})},
     "agent": {
-        "local": ("local_llm", {"nice": 10, "params": {"max_tokens": 80, "temperature": 0.3}}),
+        "local": (
+            "local_llm",
+            {"threads": 1, "batch_threads": 2, "params": {"max_tokens": 80, "temperature": 0.3}},
+        ),
         "scripted": ("scripted_agent", {}),
         "llm": ("llm", {"params": {"max_tokens": 120}}),
     },

@@ -37,10 +37,11 @@ class LocalLLMServer:
         batch_threads: threads for prompt processing (None: `threads`). Generation on
             one thread and prompts on two leaves a core to a TTS engine that renders
             while the reply streams, without slowing the time to first token.
-        nice: CPU priority of the server's threads (0 keeps the process's; 10 lets the
-            STT and TTS go first on a busy machine: the first audio of a reply waits for
-            the TTS, while the LLM's later tokens only need to stay ahead of playback).
-            Linux only; see `voicegraph.framework.native_threads`.
+        nice: CPU priority of the server's threads (0 keeps the process's). Raising it
+            lets the STT and TTS of this process go first, but any other busy process
+            goes first too: measured on two cores with one CPU-bound process beside it,
+            nice 10 took the time to first token from 0.3 s to 3 s. Only for machines
+            that run nothing else. Linux only; see `voicegraph.framework.native_threads`.
         ready_timeout_s: how long `start()` waits for `/health`.
 
     Raises:
