@@ -133,3 +133,14 @@ def test_a_tentative_user_turn_reads_as_a_message_but_is_not_persisted_until_con
     again = ctx.add_tentative_user("how are you doing")
     ctx.confirm(again)
     assert [m["content"] for m in ctx.unsaved()] == ["how are you doing"]
+
+
+async def test_preemptive_replies_without_a_gate_are_refused_at_start() -> None:
+    from voicegraph.framework.errors import ErrorCode, VoiceError
+
+    graph = Graph.chain(UserAggregator(preemptive=True), ScriptedAgent(rules=RULES))
+    with pytest.raises(VoiceError) as info:
+        async with Runtime(graph):
+            pass
+    assert info.value.code is ErrorCode.INVALID_CONFIG
+    assert "ReplyGate" in str(info.value)

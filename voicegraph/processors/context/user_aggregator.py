@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     InputAudioFrame,
     InterruptFrame,
@@ -20,6 +21,7 @@ from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.context.conversation_context import ConversationContext
 from voicegraph.processors.context.input_audio import input_audio_part, user_content
+from voicegraph.processors.context.reply_gate import ReplyGate
 from voicegraph.processors.context.shared_contexts import shared_context
 
 if TYPE_CHECKING:
@@ -128,6 +130,10 @@ class UserAggregator(Processor):
 
     async def on_start(self, ctx: StartContext) -> None:
         """Resolve the context, apply the prompt and the session's variables, restore memory."""
+        gated = any(isinstance(p, ReplyGate) for p in ctx.runtime.graph.processors.values())
+        if self._preemptive and not gated:
+            msg = "preemptive replies need a ReplyGate before the output (else they play before the turn end)"
+            raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=self.name)
         if self._context is None:
             self._context = shared_context(ctx.runtime, self._context_name)
         context = self._context
