@@ -4,7 +4,7 @@ Whisper was trained on 30 s windows, and faster-whisper always pads to one: for 
 question, 93% of the encoder's work (about 280 ms of 400 on two cores for tiny.en) is
 spent on silence. CTranslate2 accepts shorter mel inputs, so this decoder pads the
 utterance only up to `context_s` (10 s by default). Two things keep the short window
-as accurate as the full one (measured on 40 held sentences, Piper and eSpeak voices):
+as accurate as the full one (measured on 36 sentences, Piper and eSpeak voices):
 
 - Timestamps stay on, so each decoded segment says where it starts; segments that
   start after the real audio ended are Whisper repeating itself into the padding, and
