@@ -40,3 +40,15 @@ def test_the_bot_answered_the_whole_sentence_and_nothing_else(talk: Conversation
     replies = [m["content"] for m in talk.messages if m["role"] == "assistant"]
     assert replies == [REPLY]
     assert talk.errors == []
+
+
+def test_a_comma_pause_longer_than_the_turn_delay_still_makes_one_user_turn() -> None:
+    # 0.4 s: the turn ends (0.3 s) and the reply starts before the user goes on; the
+    # aggregator takes the turn back and asks again with the whole sentence.
+    pcm, _ = with_pauses([0.6, FIRST, 0.4, SECOND, 3.0], engine="piper")
+    options = VoiceAgentOptions(agent="scripted", agent_params={"default": REPLY})
+    talk = asyncio.run(OfflineConversation(options, recording=pcm).run())
+    users = [m["content"] for m in talk.messages if m["role"] == "user"]
+    assert len(users) == 1, users
+    assert word_accuracy(f"{FIRST} {SECOND}", users[0]) >= 0.6, users[0]
+    assert [m["content"] for m in talk.messages if m["role"] == "assistant"][-1] == REPLY

@@ -128,7 +128,9 @@ class TurnLatency:
 
     def _on_user(self, frame: Frame) -> None:
         if isinstance(frame, LLMMessagesFrame):
-            self._note(self._now(), "llm_request")
+            users = [m.get("content") for m in frame.messages if m.get("role") == "user"]
+            asked = users[-1] if users and isinstance(users[-1], str) else ""
+            self._note(self._now(), "llm_request", asked)
 
     def _on_agent(self, frame: Frame) -> None:
         if isinstance(frame, LLMResponseStartFrame):

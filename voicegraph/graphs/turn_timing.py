@@ -111,7 +111,8 @@ def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
     it; events after it (and before the next) the bot's answer.
     """
     ordered = sorted(events, key=lambda e: e.t_ns)
-    requests = [e.t_ns for e in ordered if e.kind == "llm_request"]
+    asked = [e for e in ordered if e.kind == "llm_request"]
+    requests = [e.t_ns for e in asked]
     turns: list[TurnTiming] = []
     for i, r in enumerate(requests):
         prev = requests[i - 1] if i else -1
@@ -120,6 +121,7 @@ def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
         after = [e for e in ordered if e.t_ns >= r and (nxt is None or e.t_ns < nxt)]
         turn = TurnTiming(index=i + 1, request_ns=r)
         _user_side(turn, before, after)
+        turn.user_text = asked[i].text or turn.user_text  # what the LLM was asked
         _bot_side(turn, after)
         turns.append(turn)
     return turns

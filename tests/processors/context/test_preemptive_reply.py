@@ -144,3 +144,42 @@ async def test_preemptive_replies_without_a_gate_are_refused_at_start() -> None:
             pass
     assert info.value.code is ErrorCode.INVALID_CONFIG
     assert "ReplyGate" in str(info.value)
+
+
+async def _turn(rt: Runtime, text: str, end_ns: int) -> None:
+    await rt.push(UserStoppedSpeakingFrame(speech_end_ns=end_ns))
+    await rt.push(TranscriptFrame(text=text))
+    await _settle()
+    await rt.push(TurnEndFrame(speech_end_ns=end_ns))
+    await _settle()
+
+
+async def test_speech_resumed_right_after_a_turn_end_rejoins_that_turn() -> None:
+    ctx = ConversationContext()
+    graph, _, _ = _graph(ctx, rejoin_s=0.7)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        t0 = rt.clock.now_ns()
+        await rt.push(UserStartedSpeakingFrame(speech_start_ns=t0))
+        await _turn(rt, "what is the weather", t0 + 1_000_000_000)
+        assert _said(out) == "It is sunny today."  # the turn ended and the reply played
+        epoch = rt.epoch
+        await rt.push(UserStartedSpeakingFrame(speech_start_ns=t0 + 1_400_000_000))  # 0.4 s later
+        assert rt.epoch > epoch, "the early reply was cut"
+        assert [m for m in ctx.history() if m["role"] == "user"] == []
+        await _turn(rt, "and do I need an umbrella", t0 + 3_000_000_000)
+    users = [m["content"] for m in ctx.history() if m["role"] == "user"]
+    assert users == ["what is the weather and do I need an umbrella"]
+
+
+async def test_speech_resumed_later_is_a_new_turn() -> None:
+    ctx = ConversationContext()
+    graph, _, _ = _graph(ctx, rejoin_s=0.7)
+    async with Runtime(graph) as rt:
+        t0 = rt.clock.now_ns()
+        await rt.push(UserStartedSpeakingFrame(speech_start_ns=t0))
+        await _turn(rt, "what is the weather", t0 + 1_000_000_000)
+        await rt.push(UserStartedSpeakingFrame(speech_start_ns=t0 + 2_500_000_000))
+        await _turn(rt, "and do I need an umbrella", t0 + 4_000_000_000)
+    users = [m["content"] for m in ctx.history() if m["role"] == "user"]
+    assert users == ["what is the weather", "and do I need an umbrella"]

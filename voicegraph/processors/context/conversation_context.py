@@ -97,15 +97,17 @@ class ConversationContext:
         return {"role": "system", "content": text} if text else None
 
     # -- history ------------------------------------------------------------------------
-    def add_message(self, message: Mapping[str, Any]) -> None:
-        """Append a finished message (user, assistant, tool...)."""
+    def add_message(self, message: Mapping[str, Any]) -> Message:
+        """Append a finished message (user, assistant, tool...); returns the stored copy."""
         if not isinstance(message.get("role"), str):
             raise VoiceError(ErrorCode.INVALID_INPUT, f"message without a role: {dict(message)!r}")
-        self._history.append(dict(message))
+        stored = dict(message)
+        self._history.append(stored)
+        return stored
 
-    def add_user(self, content: str | list[dict[str, Any]]) -> None:
+    def add_user(self, content: str | list[dict[str, Any]]) -> Message:
         """Append a user turn (text, or OpenAI content parts such as `input_audio`)."""
-        self.add_message({"role": "user", "content": content})
+        return self.add_message({"role": "user", "content": content})
 
     def add_tentative_user(self, content: str | list[dict[str, Any]]) -> TentativeUser:
         """Append a user turn that may be taken back (`retract`) until `confirm`ed."""
@@ -113,16 +115,23 @@ class ConversationContext:
         self._history.append(entry)
         return entry
 
-    def confirm(self, entry: TentativeUser) -> None:
-        """Make a tentative user turn an ordinary one (persisted from now on)."""
+    def confirm(self, entry: TentativeUser) -> Message:
+        """Make a tentative user turn an ordinary one (persisted from now on); returns it."""
+        message = entry.message()
         for i, e in enumerate(self._history):
             if e is entry:
-                self._history[i] = entry.message()
-                return
+                self._history[i] = message
+        return message
 
-    def retract(self, entry: TentativeUser) -> None:
-        """Remove a tentative user turn (the user went on speaking); no-op if gone."""
-        self._history = [e for e in self._history if e is not entry]
+    def retract(self, entry: TentativeUser | Message) -> bool:
+        """Remove a tentative user turn, or a message not yet persisted; False if it cannot be."""
+        for i, e in enumerate(self._history):
+            if e is entry:
+                if i < self._saved:
+                    return False
+                del self._history[i]
+                return True
+        return False
 
     def open_reply(self, response_id: str) -> AssistantReply:
         """Start a bot reply; it holds its place in the history from now on."""

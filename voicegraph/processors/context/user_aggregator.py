@@ -19,7 +19,7 @@ from voicegraph.framework.frames import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.context.conversation_context import ConversationContext
+from voicegraph.processors.context.conversation_context import ConversationContext, Message
 from voicegraph.processors.context.input_audio import input_audio_part, user_content
 from voicegraph.processors.context.reply_gate import ReplyGate
 from voicegraph.processors.context.shared_contexts import shared_context
@@ -77,6 +77,11 @@ class UserAggregator(Processor):
             restored at start, compacted into a summary past its budget).
         preemptive: start the reply on the transcript, before the turn end (needs a
             `ReplyGate` between the TTS and the output).
+        rejoin_s: when the user starts speaking again within this long after the end of
+            the speech that closed the last turn, that turn ended too early (a pause,
+            not an end): its user message is taken back (unless already persisted), the
+            barely started reply is cut, and the words are asked about again together
+            with what follows. 0 turns it off.
     """
 
     interruptible = False
@@ -95,6 +100,7 @@ class UserAggregator(Processor):
         max_context_chars: int | None = None,
         memory_db: str | None = None,
         preemptive: bool = False,
+        rejoin_s: float = 0.0,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
@@ -120,6 +126,9 @@ class UserAggregator(Processor):
         self._speaking = False
         self._turns = 0
         self._held: TentativeUser | None = None  # the tentative turn a held reply answers
+        self._rejoin_ns = round(rejoin_s * 1e9)
+        self._turn_end_ns = 0  # speech end of the turn being closed
+        self._last_turn: tuple[Message, str, int] | None = None  # message, text, speech end
 
     @property
     def context(self) -> ConversationContext:
@@ -177,6 +186,7 @@ class UserAggregator(Processor):
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
         self._turn_events = True
+        self._turn_end_ns = frame.speech_end_ns
         await out.send(frame)
         if self._held is not None:
             await self._confirm_turn(out)
@@ -195,6 +205,18 @@ class UserAggregator(Processor):
         if self._held is not None:  # the user went on: the prepared reply is wrong
             await out.request_interrupt("user_resumed")
             self._take_back()
+        elif self._resumed_too_soon(frame.speech_start_ns) and self._last_turn is not None:
+            message, text, _ = self._last_turn
+            self._last_turn = None
+            if self.context.retract(message):  # the last turn was a pause: ask again, whole
+                self._texts.insert(0, text)
+                await out.request_interrupt("turn_rejoined")
+
+    def _resumed_too_soon(self, speech_start_ns: int) -> bool:
+        last = self._last_turn
+        if not self._rejoin_ns or last is None or not speech_start_ns or not last[2]:
+            return False
+        return speech_start_ns - last[2] <= self._rejoin_ns
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
@@ -225,7 +247,8 @@ class UserAggregator(Processor):
         self._texts.clear()
         self._empty_end_ns = None
         self._reset_audio()
-        self.context.confirm(held)
+        message = self.context.confirm(held)
+        self._last_turn = (message, str(held.content), self._turn_end_ns)
         await out.send(TurnConfirmedFrame(turn=self._turns))
         await self.context.sync()
 
@@ -265,7 +288,8 @@ class UserAggregator(Processor):
             audio = input_audio_part(b"".join(self._audio), self._audio_format)
         self._reset_audio()
         context = self.context
-        context.add_user(user_content(text, audio))
+        message = context.add_user(user_content(text, audio))
+        self._last_turn = (message, text, self._turn_end_ns)
         await out.send(LLMMessagesFrame(messages=context.messages()))
         await context.sync()
 
