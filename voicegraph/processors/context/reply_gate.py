@@ -22,9 +22,9 @@ from voicegraph.framework.processor import Processor, handles
 class ReplyGate(Processor):
     """The output side of preemptive replies (`UserAggregator(preemptive=True)`).
 
-    Handles: `ReplyHoldFrame` (from now on, downstream data frames and reply markers,
-    `ResponseStartFrame`/`ResponseEndFrame` and their LLM twins, are held, in order), `TurnConfirmedFrame`
-    for the same turn (the held frames go out and later ones pass straight through);
+    Handles: `ReplyHoldFrame` (from now on, downstream data frames and the reply markers
+    `ResponseStartFrame`/`ResponseEndFrame` and their LLM twins are held, in order) and
+    `TurnConfirmedFrame` for the same turn (the held frames go out, later ones pass);
     system frames, other control frames and upstream frames always pass at once.
     An interruption drops whatever is held (the user went on speaking, so the prepared
     reply answered the wrong words). Place it just before the output transport, so the

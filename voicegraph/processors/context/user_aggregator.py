@@ -139,8 +139,8 @@ class UserAggregator(Processor):
 
     async def on_start(self, ctx: StartContext) -> None:
         """Resolve the context, apply the prompt and the session's variables, restore memory."""
-        gated = any(isinstance(p, ReplyGate) for p in ctx.runtime.graph.processors.values())
-        if self._preemptive and not gated:
+        graph = ctx.runtime.graph
+        if self._preemptive and not any(isinstance(p, ReplyGate) for p in graph.processors.values()):
             msg = "preemptive replies need a ReplyGate before the output (else they play before the turn end)"
             raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=self.name)
         if self._context is None:
@@ -205,18 +205,19 @@ class UserAggregator(Processor):
         if self._held is not None:  # the user went on: the prepared reply is wrong
             await out.request_interrupt("user_resumed")
             self._take_back()
-        elif self._resumed_too_soon(frame.speech_start_ns) and self._last_turn is not None:
-            message, text, _ = self._last_turn
+        elif (last := self._rejoinable(frame.speech_start_ns)) is not None:
             self._last_turn = None
+            message, text, _ = last
             if self.context.retract(message):  # the last turn was a pause: ask again, whole
                 self._texts.insert(0, text)
                 await out.request_interrupt("turn_rejoined")
 
-    def _resumed_too_soon(self, speech_start_ns: int) -> bool:
+    def _rejoinable(self, speech_start_ns: int) -> tuple[Message, str, int] | None:
+        """The last turn, if speech resumed within `rejoin_s` of its end."""
         last = self._last_turn
         if not self._rejoin_ns or last is None or not speech_start_ns or not last[2]:
-            return False
-        return speech_start_ns - last[2] <= self._rejoin_ns
+            return None
+        return last if speech_start_ns - last[2] <= self._rejoin_ns else None
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
