@@ -21,6 +21,12 @@ RATE = 48_000
 FRAME = RATE // 100  # 10 ms
 LOUD_RMS = 300.0  # int16 units: well above Opus/NetEq comfort noise, well below speech
 QUEUE_MS = 100  # the microphone runs up to this far ahead, so a busy event loop leaves no gaps
+DEPARTURE_S = 40.0
+"""How long a departure may take to reach the agent. A leave message normally arrives at
+once, but when the client closes its signal socket while the server is writing to it, the
+server drops the connection unread and notices the user gone only when the peer connection
+times out (21 s in a CI log: "error writing to websocket: broken pipe", then
+PEER_CONNECTION_DISCONNECTED)."""
 
 
 @dataclass

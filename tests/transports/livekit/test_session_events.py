@@ -15,10 +15,10 @@ from voicegraph.transports.livekit import (
 )
 
 from .conftest import join_user, make_config
-from .sim_user import wait_for
+from .sim_user import DEPARTURE_S, wait_for
 from .voice_agent import SessionLog, probe_only
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def events(log: SessionLog) -> list[RoomEvent]:
@@ -54,10 +54,10 @@ async def test_a_user_who_comes_back_within_the_grace_keeps_their_session(
     async with LiveKitTransport(lk_config, probe_only(logs)) as lk:
         await lk.join(room_name)
         user = await join_user(lk_config, room_name, "fay")
-        await wait_for(lambda: lk.session_for(room_name, "fay") is not None, 10)
+        await wait_for(user.subscribed.is_set, 10)  # signalling settled: the leave is read at once
         first = lk.session_for(room_name, "fay")
         await user.leave()
-        await wait_for(lambda: first is not None and first.state is SessionState.AWAY, 10)
+        await wait_for(lambda: first is not None and first.state is SessionState.AWAY, DEPARTURE_S)
         user = await join_user(lk_config, room_name, "fay")
         try:
             await wait_for(lambda: first is not None and first.state is SessionState.ACTIVE, 10)
@@ -80,10 +80,10 @@ async def test_a_user_who_stays_away_past_the_grace_loses_their_session(
     async with LiveKitTransport(config, probe_only(logs)) as lk:
         await lk.join(room_name)
         user = await join_user(config, room_name, "gus")
-        await wait_for(lambda: lk.session_for(room_name, "gus") is not None, 10)
+        await wait_for(user.subscribed.is_set, 10)
         conn = lk.session_for(room_name, "gus")
         await user.leave()
-        await wait_for(lambda: lk.session_for(room_name, "gus") is None, 10)
+        await wait_for(lambda: lk.session_for(room_name, "gus") is None, DEPARTURE_S)
     assert conn is not None and conn.state is SessionState.ENDED and conn.lost
 
 
