@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
+
 import pytest
 
 from tests.livekit_server import LiveKitServer
@@ -12,6 +16,7 @@ from voicegraph.transports.livekit import (
     RoomEvent,
     RoomState,
     SessionState,
+    TokenIssuer,
 )
 
 from .conftest import join_user, make_config
@@ -70,6 +75,39 @@ async def test_a_user_who_comes_back_within_the_grace_keeps_their_session(
         RoomEvent.PARTICIPANT_LEFT,
         RoomEvent.PARTICIPANT_JOINED,
     ]
+
+
+async def test_a_user_whose_client_dies_is_away_once_the_server_notices(
+    lk_config: LiveKitConfig, room_name: str
+) -> None:
+    """No leave message: the session goes away when the server's peer timeout fires."""
+    logs: dict[str, SessionLog] = {}
+    token = await TokenIssuer(lk_config).client_token("ivy", room_name)
+    async with LiveKitTransport(lk_config, probe_only(logs)) as lk:
+        await lk.join(room_name)
+        # forked from this thread, the client shares the test's network namespace
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.transports.livekit.vanishing_user", lk_config.url, token,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            async with asyncio.timeout(30):
+                assert await proc.stdout.readline() == b"joined\n"
+            await wait_for(lambda: lk.session_for(room_name, "ivy") is not None, 10)
+            conn = lk.session_for(room_name, "ivy")
+            proc.kill()
+            killed = time.monotonic()
+            await wait_for(lambda: conn is not None and conn.state is SessionState.AWAY, DEPARTURE_S)
+            noticed_s = time.monotonic() - killed
+            kept = conn is not None and not conn.finished  # away within the grace: not ended
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            await proc.wait()
+    print(f"departure noticed {noticed_s:.1f} s after the kill")
+    assert kept
+    assert events(logs["ivy"])[:2] == [RoomEvent.PARTICIPANT_JOINED, RoomEvent.PARTICIPANT_LEFT]
 
 
 async def test_a_user_who_stays_away_past_the_grace_loses_their_session(

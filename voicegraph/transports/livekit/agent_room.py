@@ -37,7 +37,10 @@ class AgentRoom:
     audio track is read at the LiveKit rate and fed to the connection; their data
     messages become `DataMessageFrame`s; joins, leaves, mutes and the agent's own
     reconnects become `RoomEventFrame`s and session states. A user who leaves keeps
-    their session for `rejoin_grace_s`; coming back (same identity) resumes it.
+    their session for `rejoin_grace_s`; coming back (same identity) resumes it. A user
+    whose leave message never reached the server (client killed, network gone) is
+    reported gone only when the server's peer timeout fires, about 21 s later with
+    livekit-server 1.13; the session is AWAY from then on.
 
     Connection loss is handled by a `RoomLink` (the SDK's own resume and full
     reconnect, then reconnects with backoff); sessions keep their graphs throughout,
