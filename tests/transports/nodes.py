@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from voicegraph.framework import LatencySpec, Outbox, Processor, handles
 from voicegraph.framework.formats import PCM16K, AudioFormat
 from voicegraph.framework.frames import (
+    Frame,
     InputAudioFrame,
     OutputAudioFrame,
     ResponseEndFrame,
@@ -74,15 +77,22 @@ class ToneBot(Processor):
     """Stand-in for agent + TTS: answers each turn end with a reply of tone frames.
 
     Each frame speaks one word ("w1", "w2", ...) with its timing at the frame start.
+    `after` maps a reply's number (1, 2...) to a frame sent after it (a call action).
     """
 
     concurrent = True
     latency = LatencySpec(0.0, "test bot")
 
     def __init__(
-        self, *, reply_ms: float = 1000.0, frame_ms: float = 100.0, fmt: AudioFormat = PCM16K
+        self,
+        *,
+        reply_ms: float = 1000.0,
+        frame_ms: float = 100.0,
+        fmt: AudioFormat = PCM16K,
+        after: Mapping[int, Frame] | None = None,
     ) -> None:
         super().__init__()
+        self._after = dict(after or {})
         self._frames = int(reply_ms // frame_ms)
         self._frame_ms = frame_ms
         self._fmt = fmt
@@ -103,3 +113,6 @@ class ToneBot(Processor):
                 TTSAudioFrame(data=data, format=self._fmt, text=word, word_times_ms=((word, 0.0),))
             )
         await out.send(ResponseEndFrame(response_id=rid))
+        then = self._after.get(self.replies)
+        if then is not None:
+            await out.send(then)

@@ -8,7 +8,13 @@ import pytest
 
 from voicegraph.framework import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat
-from voicegraph.framework.frames import BotStartedSpeakingFrame, InterimTranscriptFrame, LLMTextFrame
+from voicegraph.framework.frames import (
+    BotStartedSpeakingFrame,
+    EndCallFrame,
+    InterimTranscriptFrame,
+    LLMTextFrame,
+    TransferCallFrame,
+)
 from voicegraph.transports.client_messages import ClientAudio, ClientDtmf, ClientEnd, ClientStart, ClientText
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
 
@@ -75,3 +81,14 @@ def test_errors_carry_their_code() -> None:
         "code": "not_negotiated",
         "message": "no",
     }
+
+
+def test_call_actions_are_encoded_for_the_client_to_carry_out() -> None:
+    s = started()
+    end = s.encode_event(EndCallFrame(reason="done"))
+    assert json.loads(end or "") == {"type": "end_call", "reason": "done"}
+    transfer = TransferCallFrame(target="sip:desk@example.invalid", reason="asked")
+    assert json.loads(s.encode_event(transfer) or "") == {
+        "type": "transfer_call", "target": "sip:desk@example.invalid", "reason": "asked",
+    }  # fmt: skip
+    assert not s.telephony and s.call_id == ""

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from voicegraph.framework import Graph, Outbox, Processor, handles
-from voicegraph.framework.frames import ReplyPlayedFrame
+from voicegraph.framework.frames import ErrorFrame, ReplyPlayedFrame
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.dtmf_frame import DTMFFrame
 from voicegraph.transports.websocket_transport import WebSocketTransport
@@ -16,12 +16,18 @@ from .nodes import Echo
 
 
 class Reports(Processor):
-    """Sits after the input: records reply reports (upstream) and key presses (downstream)."""
+    """Sits after the input: records reply reports and errors (upstream), key presses (downstream)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.reports: list[ReplyPlayedFrame] = []
         self.digits: list[str] = []
+        self.errors: list[ErrorFrame] = []
+
+    @handles
+    async def on_error(self, frame: ErrorFrame, out: Outbox) -> None:
+        self.errors.append(frame)
+        await out.forward(frame)
 
     @handles
     async def on_report(self, frame: ReplyPlayedFrame, out: Outbox) -> None:

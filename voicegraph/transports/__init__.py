@@ -5,6 +5,7 @@ shares `PlayoutOutput` (real-time paced playout, interruption, reply reports). S
 transports make one `Connection` per client and run one graph per connection.
 """
 
+from voicegraph.transports.call_control import CallControl as CallControl
 from voicegraph.transports.connection import Connection as Connection
 from voicegraph.transports.connection_input import ConnectionInput as ConnectionInput
 from voicegraph.transports.connection_output import ConnectionOutput as ConnectionOutput
@@ -13,9 +14,10 @@ from voicegraph.transports.graph_session_runner import GraphFactory as GraphFact
 from voicegraph.transports.graph_session_runner import GraphSessionRunner as GraphSessionRunner
 from voicegraph.transports.memory_transport import MemoryTransport as MemoryTransport
 from voicegraph.transports.playout_output import PlayoutOutput as PlayoutOutput
-from voicegraph.transports.playout_output import PlayoutStats as PlayoutStats
+from voicegraph.transports.playout_stats import PlayoutStats as PlayoutStats
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer as RawPCMSerializer
 from voicegraph.transports.serializer import Serializer as Serializer
+from voicegraph.transports.twilio_call_control import TwilioCallControl as TwilioCallControl
 from voicegraph.transports.twilio_serializer import TwilioSerializer as TwilioSerializer
 from voicegraph.transports.twiml import render_twiml as render_twiml
 from voicegraph.transports.wav_file_input import WavFileInput as WavFileInput
@@ -25,6 +27,7 @@ from voicegraph.transports.websocket_connection import WebSocketConnection as We
 from voicegraph.transports.websocket_transport import WebSocketTransport as WebSocketTransport
 
 __all__ = [
+    "CallControl",
     "Connection",
     "ConnectionInput",
     "ConnectionOutput",
@@ -36,6 +39,7 @@ __all__ = [
     "PlayoutStats",
     "RawPCMSerializer",
     "Serializer",
+    "TwilioCallControl",
     "TwilioSerializer",
     "WavFileInput",
     "WavFileOutput",

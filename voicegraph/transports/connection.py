@@ -11,6 +11,7 @@ from voicegraph.framework.formats import PCM16K
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.frames.call import CallActionFrame
     from voicegraph.transports.connection_input import ConnectionInput
     from voicegraph.transports.connection_output import ConnectionOutput
 
@@ -45,6 +46,8 @@ class Connection:
         self.session_id = session_id or uuid.uuid4().hex
         self.lost = False
         """True when the session ended because the client went away (no drain)."""
+        self.call_action: CallActionFrame | None = None
+        """The hang-up or transfer that ended the session, if one did."""
         self._finished = asyncio.Event()
         self._input: ConnectionInput | None = None
         self._output: ConnectionOutput | None = None
@@ -104,6 +107,19 @@ class Connection:
 
     async def write_mark(self, name: str) -> None:
         """Ask the client to echo `name` when the audio sent so far has played."""
+
+    async def perform_call_action(self, frame: CallActionFrame) -> None:
+        """Hang up or transfer (the audio before `frame` has played): tell the client, end.
+
+        The client learns of it through `write_event` (media with a form for it), then
+        the session ends drained. Media with calls of their own (telephony) override it.
+
+        Raises:
+            VoiceError: the medium cannot carry out the action (the session goes on).
+        """
+        await self.write_event(frame)
+        self.call_action = frame
+        self.finish()
 
     # -- lifecycle ------------------------------------------------------------------------
     def finish(self, *, lost: bool = False) -> None:

@@ -9,6 +9,7 @@ from voicegraph.transports.playout_output import PlayoutOutput
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.frames.call import CallActionFrame
     from voicegraph.transports.connection import Connection
 
 
@@ -19,7 +20,8 @@ class ConnectionOutput(PlayoutOutput):
     reply reports as `PlayoutOutput` does, writing through the `Connection` (audio,
     events, clear on barge-in, marks when the medium echoes them). Latency: one chunk.
     Flush: stops within one chunk and clears the client's buffer. Drain: plays the
-    rest. On stop it finishes the connection.
+    rest. A hang-up or transfer is the connection's to carry out
+    (`Connection.perform_call_action`). On stop it finishes the connection.
 
     Args:
         conn: the client's connection; its `output_format` is this node's format.
@@ -54,6 +56,9 @@ class ConnectionOutput(PlayoutOutput):
 
     async def write_mark(self, name: str) -> None:
         await self._conn.write_mark(name)
+
+    async def perform_call_action(self, frame: CallActionFrame) -> None:
+        await self._conn.perform_call_action(frame)
 
     async def on_stop(self) -> None:
         self._conn.finish()

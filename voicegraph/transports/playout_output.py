@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+import logging
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.convert import AudioConverter
+from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.audio import AudioFrame, OutputAudioFrame, TTSAudioFrame
 from voicegraph.framework.frames.base import Frame
+from voicegraph.framework.frames.call import CallActionFrame
 from voicegraph.framework.frames.control import ResponseEndFrame, ResponseStartFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
+    ErrorFrame,
     InterruptFrame,
     QoSFrame,
     ReplyPlayedFrame,
@@ -23,33 +26,20 @@ from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutMarker
 from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
+from voicegraph.transports.playout_stats import PlayoutStats
 from voicegraph.transports.reply_ledger import ReplyLedger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.formats import AudioFormat
 
 
+log = logging.getLogger("voicegraph.transports")
+
 _SETTLE_ROUNDS = 4
 """Event-loop rounds an empty tick waits for a producer due at the same instant."""
-
-
-@dataclass(slots=True)
-class PlayoutStats:
-    """Counters of one playout."""
-
-    chunks: int = 0
-    """Chunks written to the medium."""
-    empty_ticks: int = 0
-    """Chunk periods with nothing to play while speaking (gaps and the stop hold)."""
-    late_ticks: int = 0
-    """Ticks later than the QoS threshold (each sent a `QoSFrame` upstream)."""
-    dropped_chunks: int = 0
-    """Queued chunks dropped by interruptions."""
-    replies: int = 0
-    """Replies that finished playing."""
-    interrupted_replies: int = 0
-    """Replies cut off (or never started) by an interruption."""
 
 
 class PlayoutOutput(Processor):
@@ -62,8 +52,11 @@ class PlayoutOutput(Processor):
     graph clock (no drift); when it wakes later than `qos_threshold_ms` it sends a
     `QoSFrame` upstream and re-anchors instead of bursting to catch up. Other audio
     frames pass through unplayed. `ResponseStartFrame`/`ResponseEndFrame` delimit
-    replies; without them a reply ends when the bot stops speaking. Every other frame
-    is offered to the medium as an event (`write_event`) and passed on.
+    replies; without them a reply ends when the bot stops speaking. A `CallActionFrame`
+    (`EndCallFrame`, `TransferCallFrame`) is carried out once the audio queued before it
+    has played or been cut (`perform_call_action`; the first one counts); audio queued
+    after it is cut, and later audio dropped, unless the action fails. Every other
+    frame is offered to the medium as an event (`write_event`) and passed on.
 
     Emits `BotStartedSpeakingFrame` and `BotStoppedSpeakingFrame` (after `stop_hold_ms`
     of silence, or at a reply's end) both downstream and upstream, and upstream a
@@ -76,8 +69,8 @@ class PlayoutOutput(Processor):
     its buffer, and the cut reply is reported with `interrupted=True`. Drain: plays
     everything queued, reports, then lets the end frame go on.
 
-    Subclasses implement `write_audio` and may override `write_event`, `write_clear`
-    and `write_mark`.
+    Subclasses implement `write_audio` and may override `write_event`, `write_clear`,
+    `write_mark` and `perform_call_action`.
     """
 
     concurrent = True
@@ -123,6 +116,12 @@ class PlayoutOutput(Processor):
         self._waiters: list[asyncio.Future[None]] = []
         self._cut: list[ReplyPlayedFrame] = []
         self._cut_speaking = False
+        self._call_action: CallActionFrame | None = None
+        self.hung_up = False
+        self._acting = asyncio.Event()  # cleared while a call action is carried out
+        self._acting.set()
+        """A call action was carried out: later bot audio is dropped, not played."""
+        self._spawn: Callable[..., object] | None = None
 
     @property
     def marks(self) -> bool:
@@ -152,6 +151,15 @@ class PlayoutOutput(Processor):
     async def write_mark(self, name: str) -> None:
         """Ask the medium to echo `name` once the audio written so far has played."""
 
+    async def perform_call_action(self, frame: CallActionFrame) -> None:
+        """Hang up or transfer, the audio before `frame` played; a medium with calls overrides it.
+
+        Raises:
+            VoiceError: the action cannot be carried out; it is reported upstream as an
+                `ErrorFrame` and a later call action may try again.
+        """
+        log.info("%s: %s has no call to act on", self.name, type(frame).__name__)
+
     async def on_mark(self, name: str) -> None:
         """The medium echoed mark `name`; a reply whose end mark it is gets reported."""
         report = self.replies.echo(name)
@@ -166,12 +174,16 @@ class PlayoutOutput(Processor):
         if fmt is not None:
             self._chunker = PlayoutChunker(fmt, self.chunk_ms)
         self._settled.set()
+        self._spawn = ctx.spawn
         ctx.spawn(self._run(), name=f"{self.name}:playout")
 
     @handles
     async def on_audio(self, frame: AudioFrame, out: Outbox) -> None:
         if not isinstance(frame, OutputAudioFrame):
             await out.send(frame)
+            return
+        if self.hung_up:
+            self.stats.dropped_after_call += 1
             return
         if self._chunker is None:
             self._chunker = PlayoutChunker(frame.format, self.chunk_ms)
@@ -186,6 +198,9 @@ class PlayoutOutput(Processor):
         chunks = chunker.push(data, epoch=frame.epoch, text=text, word_times_ms=words)
         self._unqueued_ns = sum(c.duration_ns for c in chunks)  # counted as queued if cut now
         for chunk in chunks:
+            if self.hung_up:  # a hang-up while this frame waited for room
+                self._unqueued_ns = 0
+                return
             await self._buffer.put(chunk)
             self._unqueued_ns -= chunk.duration_ns
 
@@ -200,6 +215,30 @@ class PlayoutOutput(Processor):
         await self._put_rest()
         await self._buffer.put(PlayoutMarker("end", frame.response_id))
         await out.send(frame)
+
+    @handles
+    async def on_call_action(self, frame: CallActionFrame, out: Outbox) -> None:
+        if self._call_action is None and self._spawn is not None:
+            self._call_action = frame  # a task of its own: an interruption cannot lose it
+            self._spawn(self._act_when_played(frame), name=f"{self.name}:call-action")
+        await out.send(frame)
+
+    async def _act_when_played(self, frame: CallActionFrame) -> None:
+        await self._played()
+        await self._settle_marks()
+        self._acting.clear()  # playout pauses while the action runs
+        self.hung_up = True  # what came after the action is cut, and later audio dropped
+        await self.on_flush()
+        await self._report_cut()
+        try:
+            await self.perform_call_action(frame)
+        except VoiceError as err:
+            log.warning("%s: %s not carried out: %s", self.name, type(frame).__name__, err)
+            self._call_action = None
+            self.hung_up = False  # the call goes on: the next reply plays
+            await self.outbox.send_up(ErrorFrame(error=err))
+        finally:
+            self._acting.set()
 
     @handles
     async def on_frame(self, frame: Frame, out: Outbox) -> None:
@@ -232,27 +271,39 @@ class PlayoutOutput(Processor):
     @handles
     async def on_interrupt(self, frame: InterruptFrame, out: Outbox) -> None:
         self._epoch_floor = max(self._epoch_floor, frame.new_epoch)
+        await self._report_cut()
+
+    async def _report_cut(self) -> None:
+        """After a flush: clear the medium, report the cut replies, announce the stop."""
         cut, self._cut = self._cut, []
         was_speaking, self._cut_speaking = self._cut_speaking, False
         if cut or was_speaking:
             await self.write_clear()
         for report in cut:
-            await out.send_up(report)
+            await self.outbox.send_up(report)
         if was_speaking:
             await self._announce(BotStoppedSpeakingFrame())
 
     async def on_drain(self, out: Outbox) -> None:
+        await self._played()
+        await self._settle_marks()
+
+    async def _played(self) -> None:
+        """Return once the audio queued so far has played (or an interruption dropped it)."""
         await self._put_rest()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         await self._buffer.put(PlayoutMarker("drain", waiter=waiter))
         await waiter
+
+    async def _settle_marks(self) -> None:
+        """Report the replies still awaiting their end mark, after `mark_timeout_s` at most."""
         if self.replies.awaiting:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._mark_timeout_s):
                     await self._settled.wait()
             for report in self.replies.settle():
-                await out.send_up(report)
+                await self.outbox.send_up(report)
 
     # -- the playout loop -----------------------------------------------------------------
     async def _run(self) -> None:
@@ -273,6 +324,9 @@ class PlayoutOutput(Processor):
                     w.set_result(None)
 
     async def _tick(self, gen: int) -> None:
+        if not self._acting.is_set():
+            await self._acting.wait()
+            return
         now = self.clock.now_ns()
         late = now - self._next
         if late > self._qos_ns:
@@ -291,7 +345,7 @@ class PlayoutOutput(Processor):
                 await self._underrun(now, gen)
                 return
             if isinstance(item, PlayoutChunk):
-                if item.epoch >= self._epoch_floor:
+                if item.epoch >= self._epoch_floor and not self.hung_up:
                     await self._play(item, gen)
                     return
                 self.stats.dropped_chunks += 1

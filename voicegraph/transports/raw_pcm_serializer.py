@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
+from voicegraph.framework.frames.call import CallActionFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -40,6 +41,7 @@ from voicegraph.framework.frames.system import (
     UserStoppedSpeakingFrame,
 )
 from voicegraph.framework.frames.text import TextFrame, TranscriptFrame
+from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.client_messages import (
     DTMF_DIGITS,
     ClientAudio,
@@ -165,6 +167,8 @@ class RawPCMSerializer(Serializer):
         kind = _EVENTS.get(type(frame))
         if kind is not None:
             return _dumps({"type": kind})
+        if isinstance(frame, CallActionFrame):
+            return _dumps(call_action_event(frame))
         if isinstance(frame, TranscriptFrame):
             return _dumps({"type": "transcript", "text": frame.text, "final": frame.final})
         if isinstance(frame, TextFrame):

@@ -27,6 +27,14 @@ class Serializer(abc.ABC):
     """The client echoes playout marks (so reply reports are confirmed by the client)."""
     supports_resume: ClassVar[bool] = False
     """A dropped client may come back with a resume token."""
+    telephony: ClassVar[bool] = False
+    """The client is a provider's phone call: hang-ups and transfers go through the
+    provider's API (`CallControl`), not to the client as events."""
+
+    @property
+    def call_id(self) -> str:
+        """The provider's id of the call ("" until the start message, or no provider)."""
+        return ""
 
     @abc.abstractmethod
     def parse(self, message: Message) -> ClientMessage | None:

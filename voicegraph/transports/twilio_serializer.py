@@ -58,10 +58,15 @@ class TwilioSerializer(Serializer):
 
     name: ClassVar[str] = "twilio"
     supports_marks: ClassVar[bool] = True
+    telephony: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.stream_sid = ""
         self.call_sid = ""
+
+    @property
+    def call_id(self) -> str:
+        return self.call_sid
 
     def parse(self, message: Message) -> ClientMessage | None:
         if not isinstance(message, str):

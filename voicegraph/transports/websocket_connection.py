@@ -7,11 +7,13 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.audio import InputAudioFrame
+from voicegraph.framework.frames.call import TransferCallFrame
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.frames.system import InterruptRequestFrame
 from voicegraph.framework.frames.text import TranscriptFrame
+from voicegraph.transports.call_action_event import call_action_close_reason
 from voicegraph.transports.client_messages import (
     ClientAudio,
     ClientDtmf,
@@ -28,6 +30,8 @@ from voicegraph.transports.dtmf_frame import DTMFFrame
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.frames.call import CallActionFrame
+    from voicegraph.transports.call_control import CallControl
     from voicegraph.transports.client_messages import ClientStart
     from voicegraph.transports.serializer import Message, Serializer
 
@@ -51,6 +55,8 @@ class WebSocketConnection(Connection):
         resume_grace_s: how long a dropped socket may be replaced (0: no resume).
         max_bad_messages: bad messages tolerated before the socket is closed.
         send_timeout_s: deadline of one send.
+        call_control: the provider's API for hang-ups and transfers of phone calls
+            (telephony serializers only; see `perform_call_action`).
     """
 
     def __init__(
@@ -61,6 +67,7 @@ class WebSocketConnection(Connection):
         resume_grace_s: float = 0.0,
         max_bad_messages: int = 10,
         send_timeout_s: float = 5.0,
+        call_control: CallControl | None = None,
     ) -> None:
         super().__init__(input_format=start.input_format, output_format=start.output_format)
         self.serializer = serializer
@@ -74,6 +81,7 @@ class WebSocketConnection(Connection):
         self._grace = resume_grace_s if resumable else 0.0
         self._max_bad = max_bad_messages
         self._send_timeout = send_timeout_s
+        self._call_control = call_control
         self._ws: Any = None  # websockets ServerConnection; Any keeps websockets optional
         self._attached = asyncio.Event()
 
@@ -104,7 +112,10 @@ class WebSocketConnection(Connection):
         if ws is None:
             return
         await self._send(self.serializer.encode_error(err) if err else self.serializer.encode_end())
-        code, reason = (close_code(err.code), close_reason(err)) if err else (NORMAL, "session ended")
+        if err is not None:
+            code, reason = close_code(err.code), close_reason(err)
+        else:
+            code, reason = NORMAL, call_action_close_reason(self.call_action)
         await ws.close(code, reason)
         self._detach(ws)
 
@@ -179,6 +190,28 @@ class WebSocketConnection(Connection):
 
     async def write_mark(self, name: str) -> None:
         await self._send(self.serializer.encode_mark(name))
+
+    async def perform_call_action(self, frame: CallActionFrame) -> None:
+        """Hang up or transfer, then end the session (see `Connection.perform_call_action`).
+
+        A raw client gets an `end_call`/`transfer_call` event and carries it out. A phone
+        call (telephony serializer) goes through `call_control` when given; without it a
+        hang-up just closes the stream (Twilio then runs the TwiML after `<Connect>`:
+        none, so the call ends) and a transfer is refused.
+
+        Raises:
+            VoiceError: invalid_config (a transfer without call control), or the
+                provider's error; the session goes on.
+        """
+        if self.serializer.telephony:
+            if self._call_control is not None:
+                await self._call_control.perform(frame, self.serializer.call_id)
+            elif isinstance(frame, TransferCallFrame):
+                raise VoiceError(
+                    ErrorCode.INVALID_CONFIG,
+                    "transferring a phone call needs call control (e.g. TwilioCallControl) on the transport",
+                )
+        await super().perform_call_action(frame)
 
     async def _send(self, message: Message | None) -> None:
         if message is None:

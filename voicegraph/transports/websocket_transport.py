@@ -18,6 +18,7 @@ from voicegraph.transports.websocket_connection import WebSocketConnection
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from voicegraph.transports.call_control import CallControl
     from voicegraph.transports.connection import Connection
     from voicegraph.transports.serializer import Serializer
 
@@ -52,6 +53,9 @@ class WebSocketTransport:
         stream_url: `wss://` URL put in the TwiML (default: from the Host header and
             `stream_path`).
         stream_path: path of the stream used to build the default `stream_url`.
+        call_control: the telephony provider's API (e.g. `TwilioCallControl`) through
+            which phone sessions hang up and transfer; without it a hang-up closes the
+            stream and a transfer is refused.
         server_options: more keyword arguments for `websockets.asyncio.server.serve`.
 
     Raises:
@@ -74,6 +78,7 @@ class WebSocketTransport:
         twiml_path: str | None = None,
         stream_url: str | None = None,
         stream_path: str = "/stream",
+        call_control: CallControl | None = None,
         **server_options: Any,
     ) -> None:
         if session_runner is None:
@@ -91,6 +96,7 @@ class WebSocketTransport:
         self.max_bad_messages = max_bad_messages
         self.twiml_path, self.stream_url, self.stream_path = twiml_path, stream_url, stream_path
         self._server_options = server_options
+        self.call_control = call_control
         self._server: Any = None
         self.sessions: dict[str, WebSocketConnection] = {}
         """Live sessions by session id."""
@@ -169,8 +175,9 @@ class WebSocketTransport:
             await self._resume(ws, serializer, start)
             return
         conn = WebSocketConnection(
-            serializer, start, resume_grace_s=self.resume_grace_s, max_bad_messages=self.max_bad_messages
-        )
+            serializer, start, resume_grace_s=self.resume_grace_s, max_bad_messages=self.max_bad_messages,
+            call_control=self.call_control,
+        )  # fmt: skip
         await self._run(ws, conn)
 
     async def _read_start(self, ws: Any, serializer: Serializer) -> ClientStart:

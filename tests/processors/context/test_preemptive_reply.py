@@ -8,6 +8,7 @@ import pytest
 
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.frames import (
+    EndCallFrame,
     Frame,
     LLMMessagesFrame,
     LLMTextFrame,
@@ -183,3 +184,25 @@ async def test_speech_resumed_later_is_a_new_turn() -> None:
         await _turn(rt, "and do I need an umbrella", t0 + 4_000_000_000)
     users = [m["content"] for m in ctx.history() if m["role"] == "user"]
     assert users == ["what is the weather", "and do I need an umbrella"]
+
+
+async def test_a_call_action_in_a_held_reply_waits_with_it_and_goes_with_it() -> None:
+    gate = ReplyGate()
+    async with Runtime(Graph.chain(gate)) as rt:
+        out = rt.collect()
+        await rt.push(ReplyHoldFrame(turn=1))
+        await rt.push(LLMTextFrame(text="Goodbye!"))
+        await rt.push(EndCallFrame(reason="done"))
+        await _settle()
+        assert not [f for f in out if isinstance(f, LLMTextFrame | EndCallFrame)], "held, in order"
+        await rt.push(TurnConfirmedFrame(turn=1))
+        await _settle()
+        kinds = [type(f) for f in out if isinstance(f, LLMTextFrame | EndCallFrame)]
+        assert kinds == [LLMTextFrame, EndCallFrame]
+        await rt.push(ReplyHoldFrame(turn=2))
+        await rt.push(EndCallFrame(reason="answered the wrong words"))
+        await _settle()
+        await rt.interrupt("the user went on")
+        await _settle()
+    # the re-asked agent decides again: the dropped reply's hang-up is gone with it
+    assert [f.reason for f in out if isinstance(f, EndCallFrame)] == ["done"]

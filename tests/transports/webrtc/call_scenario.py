@@ -3,7 +3,8 @@
 `python -m tests.transports.webrtc.call_scenario` (see netns.py) serves a VAD + echo
 graph with room for one session, then: a client connects and speaks synthesized speech
 and types a message; a second client is turned away; the first hangs up; a third posts an
-offer but never connects. Prints one JSON object of observations for the tests.
+offer but never connects; a fourth asks the agent to hang up, and it does. Prints one JSON
+object of observations for the tests.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tests.speech import synthesize
-from tests.transports.nodes import Echo
-from voicegraph.framework import Graph, VoiceError
+from tests.transports.nodes import Echo, tone
+from voicegraph.framework import Graph, Outbox, Processor, VoiceError, handles
+from voicegraph.framework.formats import PCM16K
+from voicegraph.framework.frames import EndCallFrame, TranscriptFrame, TTSAudioFrame
 from voicegraph.processors.audio import Resampler
 from voicegraph.processors.vad import VoiceActivityDetector
 from voicegraph.transports.connection import Connection
@@ -31,10 +34,52 @@ SPEECH = "Hello there, this call goes through a real WebRTC peer connection."
 CONNECT_TIMEOUT_S = 2.0
 
 
+GOODBYE_MS = 400
+
+
+class HangUpOnRequest(Processor):
+    """Typed "hang up": a short goodbye tone, then an `EndCallFrame`."""
+
+    @handles
+    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
+        await out.send(frame)
+        if frame.text == "hang up":
+            await out.send(TTSAudioFrame(data=tone(GOODBYE_MS), format=PCM16K, text="bye"))
+            await out.send(EndCallFrame(reason="asked to"))
+
+
 def echo_graph(conn: Connection) -> Graph:
     """VAD (speaking events for the data channel) and the user's audio played back."""
     vad = VoiceActivityDetector(engine="webrtc")
-    return Graph.chain(conn.input(), vad, Echo(), Resampler(to_rate=48000), conn.output())
+    bot = HangUpOnRequest()
+    return Graph.chain(conn.input(), vad, Echo(), bot, Resampler(to_rate=48000), conn.output())
+
+
+def loud_ms(pcm: NDArray[np.float32], window: int = RATE // 50) -> float:
+    """Milliseconds of 20 ms windows louder than a tenth of the goodbye tone's level."""
+    n = len(pcm) // window
+    rms = np.sqrt(np.mean(pcm[: n * window].reshape(n, window) ** 2, axis=1)) if n else np.zeros(0)
+    return 20.0 * int(np.sum(rms > 1100))
+
+
+async def agent_hangs_up(transport: WebRTCTransport, out: dict[str, Any]) -> None:
+    caller = WebRTCClient(transport.url, timeout_s=5)
+    await caller.connect()
+    caller.send_message({"type": "text", "text": "hang up"})
+    t0 = time.perf_counter()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            await caller.wait_closed()
+    pcm = np.frombuffer(caller.received_pcm(), "<i2").astype(np.float32)
+    out["agent_hangup"] = {
+        "closed_after_ms": (time.perf_counter() - t0) * 1000,
+        "client_state": caller.pc.connectionState,
+        "events": [e["type"] for e in caller.events],
+        "end_call": next((e for e in caller.events if e["type"] == "end_call"), None),
+        "loud_ms": loud_ms(pcm),
+        "teardown_ms": await wait_sessions(transport, 0, 3.0),
+    }
+    await caller.close()
 
 
 def align(sent: NDArray[np.float32], received: NDArray[np.float32]) -> tuple[float, int]:
@@ -137,6 +182,7 @@ async def main() -> dict[str, Any]:
         out["unconnected_sessions"] = len(transport.sessions)
         out["unconnected_teardown_ms"] = await wait_sessions(transport, 0, CONNECT_TIMEOUT_S + 3.0)
         await silent.close()
+        await agent_hangs_up(transport, out)
         last = WebRTCClient(transport.url, timeout_s=5)
         await last.connect()
         t0 = time.perf_counter()

@@ -9,10 +9,12 @@ import pytest
 from voicegraph.framework import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     BotStartedSpeakingFrame,
+    EndCallFrame,
     InputAudioFrame,
     LLMTextFrame,
     SentenceFrame,
     TranscriptFrame,
+    TransferCallFrame,
     UserStoppedSpeakingFrame,
 )
 from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientText
@@ -84,3 +86,11 @@ def test_frames_the_page_does_not_show_are_not_sent() -> None:
 def test_an_error_goes_out_with_its_code() -> None:
     out = json.loads(codec.encode_error(VoiceError(ErrorCode.PIPELINE_ERROR, "boom")))
     assert out == {"type": "error", "code": "pipeline_error", "message": "boom"}
+
+
+def test_a_hang_up_and_a_transfer_go_out_for_the_page() -> None:
+    assert json.loads(codec.encode_event(EndCallFrame()) or "") == {"type": "end_call", "reason": ""}
+    transfer = TransferCallFrame(target="+15551234567")
+    assert json.loads(codec.encode_event(transfer) or "") == {
+        "type": "transfer_call", "target": "+15551234567", "reason": "",
+    }  # fmt: skip

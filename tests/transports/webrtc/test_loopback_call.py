@@ -69,4 +69,12 @@ def test_stopping_the_server_ends_a_live_session_and_closes_its_peer(call: dict[
 
 
 def test_every_session_started_also_ended(call: dict[str, Any]) -> None:
-    assert call["sessions_started"] == call["sessions_ended"] == 4
+    assert call["sessions_started"] == call["sessions_ended"] == 5
+
+
+def test_an_agent_hang_up_plays_the_goodbye_says_end_call_and_closes_the_peer(call: dict[str, Any]) -> None:
+    hangup = call["agent_hangup"]
+    assert hangup["end_call"] == {"type": "end_call", "reason": "asked to"}
+    assert hangup["events"][-1] == "end_call"  # nothing after it on the data channel
+    assert 300 <= hangup["loud_ms"] <= 500  # the 400 ms goodbye reached the client before the close
+    assert hangup["client_state"] == "closed" and hangup["teardown_ms"] is not None

@@ -11,6 +11,9 @@ from voicegraph.framework.frames.base import Direction as Direction
 from voicegraph.framework.frames.base import Frame as Frame
 from voicegraph.framework.frames.base import Lane as Lane
 from voicegraph.framework.frames.base import SystemFrame as SystemFrame
+from voicegraph.framework.frames.call import CallActionFrame as CallActionFrame
+from voicegraph.framework.frames.call import EndCallFrame as EndCallFrame
+from voicegraph.framework.frames.call import TransferCallFrame as TransferCallFrame
 from voicegraph.framework.frames.control import EndFrame as EndFrame
 from voicegraph.framework.frames.control import FormatFrame as FormatFrame
 from voicegraph.framework.frames.control import ResponseEndFrame as ResponseEndFrame
@@ -44,10 +47,12 @@ __all__ = [
     "AudioFrame",
     "BotStartedSpeakingFrame",
     "BotStoppedSpeakingFrame",
+    "CallActionFrame",
     "CancelFrame",
     "ControlFrame",
     "DataFrame",
     "Direction",
+    "EndCallFrame",
     "EndFrame",
     "ErrorFrame",
     "FormatFrame",
@@ -74,6 +79,7 @@ __all__ = [
     "SystemFrame",
     "TTSAudioFrame",
     "TextFrame",
+    "TransferCallFrame",
     "TranscriptFrame",
     "TurnEndFrame",
     "UserStartedSpeakingFrame",

@@ -1,7 +1,7 @@
 """Agent nodes: OpenAI-compatible streaming LLM (cloud or local llama.cpp), a scripted agent, and tools."""
 
-from voicegraph.processors.agent.call_frames import EndCallFrame as EndCallFrame
-from voicegraph.processors.agent.call_frames import TransferCallFrame as TransferCallFrame
+from voicegraph.framework.frames.call import EndCallFrame as EndCallFrame
+from voicegraph.framework.frames.call import TransferCallFrame as TransferCallFrame
 from voicegraph.processors.agent.chat_events import ChatEvent as ChatEvent
 from voicegraph.processors.agent.chat_events import Finish as Finish
 from voicegraph.processors.agent.chat_events import TextDelta as TextDelta

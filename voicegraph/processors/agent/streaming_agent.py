@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from voicegraph.framework.bus import CustomEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames.call import EndCallFrame, TransferCallFrame
 from voicegraph.framework.frames.llm import (
     LLMMessagesFrame,
     LLMResponseEndFrame,
@@ -18,7 +19,6 @@ from voicegraph.framework.frames.llm import (
 from voicegraph.framework.frames.system import MetricsFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.agent.call_frames import EndCallFrame, TransferCallFrame
 from voicegraph.processors.agent.chat_events import TextDelta, ToolCall, Usage
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
 from voicegraph.processors.agent.tool_registry import ToolLike, ToolRegistry, round_messages

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.processors.agent.call_frames import EndCallFrame, TransferCallFrame
+from voicegraph.framework.frames.call import EndCallFrame, TransferCallFrame
 
 if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame

@@ -28,9 +28,9 @@ from voicegraph.framework.frames import (
     TurnEndFrame,
     UserStartedSpeakingFrame,
 )
+from voicegraph.framework.frames.call import EndCallFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.agent.call_frames import EndCallFrame
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
 from voicegraph.processors.agent.workflow_event import VoiceEvent, Workflow, WorkflowEvent
 

@@ -14,6 +14,7 @@ from voicegraph.framework.frames import (
     TurnConfirmedFrame,
 )
 from voicegraph.framework.frames.base import DataFrame, Direction
+from voicegraph.framework.frames.call import CallActionFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
@@ -22,12 +23,14 @@ from voicegraph.framework.processor import Processor, handles
 class ReplyGate(Processor):
     """The output side of preemptive replies (`UserAggregator(preemptive=True)`).
 
-    Handles: `ReplyHoldFrame` (from now on, downstream data frames and the reply markers
-    `ResponseStartFrame`/`ResponseEndFrame` and their LLM twins are held, in order) and
+    Handles: `ReplyHoldFrame` (from now on, downstream data frames, the reply markers
+    `ResponseStartFrame`/`ResponseEndFrame` and their LLM twins, and call actions such as
+    `EndCallFrame` are held, in order) and
     `TurnConfirmedFrame` for the same turn (the held frames go out, later ones pass);
     system frames, other control frames and upstream frames always pass at once.
     An interruption drops whatever is held (the user went on speaking, so the prepared
-    reply answered the wrong words). Place it just before the output transport, so the
+    reply answered the wrong words; a call action in it goes too, as the agent is asked
+    again). Place it just before the output transport, so the
     LLM and TTS can work while the turn detector still waits. Latency: none once the
     turn is confirmed. Drain: held frames are released (end of stream ends the turn).
 
@@ -64,7 +67,10 @@ class ReplyGate(Processor):
         if self._holding == frame.turn:
             await self._release(out)
 
-    @handles(DataFrame, ResponseStartFrame, ResponseEndFrame, LLMResponseStartFrame, LLMResponseEndFrame)
+    @handles(
+        DataFrame, ResponseStartFrame, ResponseEndFrame, LLMResponseStartFrame, LLMResponseEndFrame,
+        CallActionFrame,
+    )  # fmt: skip
     async def on_reply(self, frame: Frame, out: Outbox) -> None:
         if self._holding is None or out.direction is Direction.UP:
             await out.forward(frame)

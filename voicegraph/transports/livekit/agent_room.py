@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.frames.call import EndCallFrame
 from voicegraph.transports.livekit.agent_track import AgentTrack
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame
 from voicegraph.transports.livekit.participant_connection import ParticipantConnection, SessionState
@@ -15,7 +17,6 @@ from voicegraph.transports.livekit.room_event_frame import RoomEvent
 from voicegraph.transports.livekit.room_link import RoomLink, RoomState
 
 if TYPE_CHECKING:
-    from voicegraph.framework.errors import VoiceError
     from voicegraph.transports.connection import Connection
     from voicegraph.transports.livekit.livekit_config import LiveKitConfig
     from voicegraph.transports.livekit.room_admin import RoomAdmin
@@ -40,7 +41,8 @@ class AgentRoom:
     their session for `rejoin_grace_s`; coming back (same identity) resumes it. A user
     whose leave message never reached the server (client killed, network gone) is
     reported gone only when the server's peer timeout fires, about 21 s later with
-    livekit-server 1.13; the session is AWAY from then on.
+    livekit-server 1.13; the session is AWAY from then on. After a hang-up
+    (`EndCallFrame`) the user is removed from the room (`end_call_removes_user`).
 
     Connection loss is handled by a `RoomLink` (the SDK's own resume and full
     reconnect, then reconnects with backoff); sessions keep their graphs throughout,
@@ -70,6 +72,7 @@ class AgentRoom:
         self.config = config
         self.link = RoomLink(name, self, config=config, tokens=tokens, admin=admin, create=create)
         self._runner = runner
+        self._admin = admin
         self.sessions: dict[str, ParticipantConnection] = {}
         """Live sessions by user identity."""
         self._present: set[str] = set()
@@ -174,6 +177,16 @@ class AgentRoom:
                 self._cancel(self._graces, conn.identity)
             if conn.track is not None:
                 await conn.track.aclose()
+        if isinstance(conn.call_action, EndCallFrame) and self.config.end_call_removes_user:
+            await self._remove(conn.identity)
+
+    async def _remove(self, identity: str) -> None:
+        if self._admin is None:
+            return
+        try:
+            await self._admin.remove_participant(self.name, identity)
+        except VoiceError as err:  # gone already, or the room is
+            log.info("room %s: hanging up on %s: %s", self.name, identity, err)
 
     async def _publish(self, conn: ParticipantConnection) -> None:
         room, track = self.link.room, conn.track

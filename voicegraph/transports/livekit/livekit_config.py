@@ -50,6 +50,9 @@ class LiveKitConfig(BaseModel):
     """Reconnect attempts before a room is given up (0: keep trying until left)."""
     rejoin_grace_s: float = Field(default=15.0, ge=0)
     """How long a user's session waits for the user to come back after they vanish."""
+    end_call_removes_user: bool = True
+    """After a hang-up (`EndCallFrame`) the agent removes the user from the room, as a
+    phone hang-up would (a SIP caller's call ends); False: it only ends its session."""
     input_rate: int = Field(default=16000, gt=0)
     """Sample rate of the user audio handed to the graph (LiveKit delivers 48 kHz)."""
     resample_quality: Literal["QQ", "LQ", "MQ", "HQ", "VHQ"] = "LQ"

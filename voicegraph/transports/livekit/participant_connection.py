@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import time
 from collections import deque
@@ -14,6 +15,8 @@ import numpy as np
 
 from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames.audio import InputAudioFrame
+from voicegraph.framework.frames.call import CallActionFrame
+from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame
 from voicegraph.transports.livekit.room_event_frame import RoomEvent, RoomEventFrame
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voicegraph.transports.livekit")
 
+CALL_TOPIC = "voicegraph.call"
+"""Topic of the data message that tells a user the agent hung up or transfers them."""
 _PAUSE_NS = 100_000_000  # audio after this long without any starts a new stretch (a reply)
 
 
@@ -72,6 +77,9 @@ class ParticipantConnection(Connection):
     `output()`, a `LiveKitOutput` that takes bot audio at any rate and resamples it with
     soxr to the LiveKit rate; it goes to the user's `AgentTrack`, a barge-in clears the
     SDK's queue, and a `DataMessageFrame` made by the graph is published to the user.
+    A hang-up or transfer reaches the user as a data message on `CALL_TOPIC` (the JSON
+    `end_call`/`transfer_call` event) before the session ends; see
+    `LiveKitConfig.end_call_removes_user`.
 
     Args:
         room: the room's name.
@@ -211,6 +219,9 @@ class ParticipantConnection(Connection):
             self.track.clear()
 
     async def write_event(self, frame: Frame) -> None:
+        if isinstance(frame, CallActionFrame):  # the user's app learns why the agent left
+            payload = json.dumps(call_action_event(frame)).encode()
+            frame = DataMessageFrame(payload=payload, topic=CALL_TOPIC)
         if not isinstance(frame, DataMessageFrame) or frame.sender or self.track is None:
             return
         to = list(frame.destinations) or [self.identity]

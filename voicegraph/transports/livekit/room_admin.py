@@ -118,6 +118,17 @@ class RoomAdmin:
         resp = await self._call(f"list participants of {room!r}", lambda c: c.room.list_participants(req))
         return [_participant(p) for p in resp.participants]
 
+    async def remove_participant(self, room: str, identity: str) -> None:
+        """Disconnect `identity` from `room` (their client is told it was removed).
+
+        Raises:
+            VoiceError: (connection_failed) no such room or participant.
+        """
+        from livekit import api
+
+        req = api.RoomParticipantIdentity(room=room, identity=identity)
+        await self._call(f"remove {identity!r} from {room!r}", lambda c: c.room.remove_participant(req))
+
     async def aclose(self) -> None:
         """Close the HTTP session."""
         client, self._api = self._api, None

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames.call import CallActionFrame
 from voicegraph.framework.frames.llm import LLMTextFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
@@ -15,6 +16,7 @@ from voicegraph.framework.frames.system import (
     UserStoppedSpeakingFrame,
 )
 from voicegraph.framework.frames.text import SentenceFrame, TranscriptFrame
+from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientMessage, ClientText
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ class DataChannelCodec:
             return _dump({"type": "bot_text", "text": frame.text})
         if isinstance(frame, ErrorFrame):
             return self.encode_error(frame.error)
+        if isinstance(frame, CallActionFrame):
+            return _dump(call_action_event(frame))
         name = _EVENTS.get(type(frame))
         return _dump({"type": name}) if name else None
 

@@ -5,6 +5,7 @@
 const vg = (window.voicegraph = {
   state: "idle", // idle | connecting | connected | ended | failed
   sessionId: null,
+  callAction: null, // the end_call / transfer_call event that ended the call, if one did
   error: null, // {code, message} of the last error
   transcript: [], // {role: "user" | "bot", text}
   events: [], // every message from the server, in order
@@ -68,6 +69,12 @@ function onMessage(raw) {
   } else if (msg.type === "error") {
     vg.error = { code: msg.code, message: msg.message };
     addLine("error", `${msg.code}: ${msg.message}`);
+  } else if (msg.type === "end_call" || msg.type === "transfer_call") {
+    // the goodbye has played on the server; let the last of it leave our jitter buffer
+    const what = msg.type === "end_call" ? "The agent ended the call" : `Transferring you to ${msg.target}`;
+    addLine("system", msg.reason ? `${what} (${msg.reason}).` : `${what}.`);
+    vg.callAction = msg;
+    setTimeout(() => hangup(false), 300);
   }
 }
 
