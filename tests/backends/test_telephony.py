@@ -6,15 +6,21 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from websockets.protocol import State
 
 from tests.fakes.twilio_client import twilio_call
+from tests.fakes.twilio_rest import FakeTwilioRest
+from tests.transports.nodes import EnergyGate, ToneBot, silence, tone
 from voicegraph.framework import Graph
+from voicegraph.framework.formats import AudioFormat
+from voicegraph.framework.frames import EndCallFrame
 from voicegraph.framework.hooks import CallRoute, ConnectRequest, Hooks, TelephonyHook
 from voicegraph.graphs.backends import create_backend
 
 from .test_processor_slots import SpeechToSpeech
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
+PCM8K = AudioFormat(8000)
 
 
 class Switchboard(TelephonyHook):
@@ -68,3 +74,23 @@ async def test_a_call_the_hook_refuses_never_starts_a_session() -> None:
     assert call.ws.close_code == 4403
     assert "line closed" in str(call.ws.close_reason)
     assert len(board.calls) == 1
+
+
+def goodbye_graph(conn: object) -> Graph:
+    bot = ToneBot(reply_ms=300, after={1: EndCallFrame(reason="done")})
+    return Graph.chain(conn.input(), EnergyGate(), bot, conn.output())  # type: ignore[attr-defined]
+
+
+async def test_a_twilio_backend_with_credentials_hangs_up_through_the_rest_api() -> None:
+    async with FakeTwilioRest() as api:
+        options = {
+            "port": 0, "account_sid": api.account_sid, "auth_token": api.auth_token,
+            "api_base_url": api.base_url,
+        }  # fmt: skip
+        async with create_backend("twilio", goodbye_graph, options=options) as backend:
+            async with twilio_call(backend.transport.url + "/stream") as call:
+                api.live_calls.add(call.call_sid)
+                await call.say(tone(300, fmt=PCM8K) + silence(300, fmt=PCM8K))
+                await call.wait_for(lambda: call.ws.state is State.CLOSED, timeout=10)
+    assert api.updates == [(call.call_sid, {"Status": "completed"})]
+    assert call.played_s >= 0.3 - 0.02

@@ -16,6 +16,7 @@ from websockets.protocol import State
 
 from tests.fakes.openai_chat import FakeOpenAIChatServer, FakeReply, FakeToolCall
 from tests.fakes.twilio_client import twilio_call
+from tests.fakes.twilio_rest import FakeTwilioRest
 from voicegraph.framework import ErrorCode, Graph
 from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames import EndCallFrame, Frame, TransferCallFrame
@@ -24,6 +25,7 @@ from voicegraph.processors.context import AssistantAggregator, ConversationConte
 from voicegraph.processors.text import SentenceAggregator
 from voicegraph.processors.tts import EspeakTTS
 from voicegraph.transports.connection import Connection
+from voicegraph.transports.twilio_call_control import TwilioCallControl
 from voicegraph.transports.twilio_serializer import TwilioSerializer
 
 from .nodes import EnergyGate, ToneBot, silence, tone
@@ -164,6 +166,47 @@ async def test_a_twilio_transfer_without_call_control_is_refused_and_the_call_go
     (error,) = graphs.reports[0].errors
     assert error.error.code is ErrorCode.INVALID_CONFIG and "TwilioCallControl" in error.error.message
     assert len(graphs.reports[0].reports) == 2 and call.played_s >= 0.6 - 0.02
+
+
+@pytest.mark.parametrize("action", ["hang-up", "transfer"])
+async def test_a_twilio_call_is_hung_up_or_transferred_through_the_rest_api(action: str) -> None:
+    frame = EndCallFrame() if action == "hang-up" else TransferCallFrame(target="sip:desk@example.invalid")
+    graphs = Graphs(400, {1: frame})
+    async with FakeTwilioRest() as api:
+        control = TwilioCallControl(api.account_sid, api.auth_token, base_url=api.base_url)
+        async with (
+            serving(graphs, serializer=TwilioSerializer, call_control=control) as t,
+            twilio_call(t.url + "/stream") as call,
+        ):
+            api.live_calls.add(call.call_sid)
+            await call.say(tone(300, fmt=PCM8K) + silence(300, fmt=PCM8K))
+            await call.wait_for(lambda: call.ws.state is State.CLOSED, timeout=10)
+            played = call.played_s
+    ((sid, form),) = api.updates
+    assert sid == call.call_sid and played >= 0.4 - 0.02  # the goodbye played, then the REST call
+    if action == "hang-up":
+        assert form == {"Status": "completed"} and call.call_sid in api.ended_calls
+    else:
+        assert form == {"Twiml": "<Response><Dial><Sip>sip:desk@example.invalid</Sip></Dial></Response>"}
+
+
+async def test_a_twilio_transfer_the_api_refuses_is_reported_and_the_call_goes_on() -> None:
+    graphs = Graphs(300, {1: TransferCallFrame(target="+15551234567")})
+    async with FakeTwilioRest() as api:
+        control = TwilioCallControl(api.account_sid, "wrong-token", base_url=api.base_url)
+        async with (
+            serving(graphs, serializer=TwilioSerializer, call_control=control) as t,
+            twilio_call(t.url + "/stream") as call,
+        ):
+            api.live_calls.add(call.call_sid)
+            await call.say(tone(300, fmt=PCM8K) + silence(300, fmt=PCM8K))
+            await call.wait_for(lambda: bool(graphs.reports and graphs.reports[0].errors), timeout=10)
+            await call.say(tone(300, fmt=PCM8K) + silence(300, fmt=PCM8K))
+            await call.wait_for(lambda: len(graphs.reports[0].reports) == 2, timeout=10)
+            state = call.ws.state
+    (error,) = graphs.reports[0].errors
+    assert error.error.code is ErrorCode.AUTHENTICATION_FAILED and api.updates == []
+    assert state is State.OPEN  # the caller is still with the bot, who answered again
 
 
 def end_call(reason: str, ctx: ToolContext) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
@@ -14,7 +15,9 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.call import CallActionFrame
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
-_GONE = 20404  # Twilio's code for a resource that does not exist (the call has ended)
+_GONE = frozenset({20404, 21220})
+"""Twilio's codes for a call that is over: 20404 no such resource (404), 21220 the call is
+not in progress (400: completed calls stay resources but cannot be updated)."""
 
 
 def dial_twiml(target: str) -> str:
@@ -85,7 +88,8 @@ class TwilioCallControl:
             import httpx
         except ImportError:
             raise missing_dependency("agent", "httpx") from None
-        url = f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Calls/{call_sid}.json"
+        account, call = quote(self.account_sid, safe=""), quote(call_sid, safe="")
+        url = f"{self.base_url}/2010-04-01/Accounts/{account}/Calls/{call}.json"
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
                 resp = await client.post(url, data=form, auth=(self.account_sid, self._token))
@@ -96,7 +100,7 @@ class TwilioCallControl:
         if resp.status_code < 300:
             return
         code, message = _twilio_error(resp)
-        if resp.status_code == 404 and code == _GONE:
+        if resp.status_code in (400, 404) and code in _GONE:
             if gone_ok:
                 return  # hanging up a call that has ended: done
             raise VoiceError(ErrorCode.SESSION_NOT_FOUND, f"the call has ended: {message}")

@@ -174,11 +174,14 @@ class WebSocketTransport:
         if start.resume_token:
             await self._resume(ws, serializer, start)
             return
-        conn = WebSocketConnection(
+        await self._run(ws, self._connection(serializer, start))
+
+    def _connection(self, serializer: Serializer, start: ClientStart) -> WebSocketConnection:
+        """A new session's connection, with this transport's settings."""
+        return WebSocketConnection(
             serializer, start, resume_grace_s=self.resume_grace_s, max_bad_messages=self.max_bad_messages,
             call_control=self.call_control,
         )  # fmt: skip
-        await self._run(ws, conn)
 
     async def _read_start(self, ws: Any, serializer: Serializer) -> ClientStart:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -10,8 +11,8 @@ from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.hooks import ConnectRequest
 from voicegraph.transports.dtmf_frame import DTMFFrame
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
+from voicegraph.transports.twilio_call_control import DEFAULT_BASE_URL, TwilioCallControl
 from voicegraph.transports.twilio_serializer import TwilioSerializer
-from voicegraph.transports.websocket_connection import WebSocketConnection
 from voicegraph.transports.websocket_transport import WebSocketTransport
 
 if TYPE_CHECKING:
@@ -85,9 +86,7 @@ class SessionWebSocketTransport(WebSocketTransport):
             await self._reject(ws, serializer, err)
             return
         try:
-            conn = WebSocketConnection(
-                serializer, start, resume_grace_s=self.resume_grace_s, max_bad_messages=self.max_bad_messages
-            )
+            conn = self._connection(serializer, start)
             conn.session_id = adm.session_id
             if adm.resumed is not None and adm.resumed.resume_token and conn.resume_token:
                 conn.resume_token = adm.resumed.resume_token
@@ -119,7 +118,13 @@ class WebSocketProvider:
 
 class TwilioProvider(WebSocketProvider):
     """Backend provider `twilio`: Twilio Media Streams (G.711 mu-law 8 kHz) over WebSocket,
-    plus the TwiML webhook (`twiml_path`, default `/twiml`). DTMF reaches the telephony hook."""
+    plus the TwiML webhook (`twiml_path`, default `/twiml`). DTMF reaches the telephony hook.
+
+    Hang-ups and transfers go through Twilio's REST API when credentials are given:
+    options `account_sid` and `auth_token` (else the environment's `TWILIO_ACCOUNT_SID`
+    and `TWILIO_AUTH_TOKEN`), and `api_base_url` (a regional host). Without them a
+    hang-up closes the stream (the call ends) and a transfer is refused.
+    """
 
     name: ClassVar[str] = "twilio"
     capabilities: ClassVar[BackendCapabilities] = BackendCapabilities(min_latency_ms=20.0, codecs=("mulaw",))
@@ -127,4 +132,10 @@ class TwilioProvider(WebSocketProvider):
 
     def create(self, manager: SessionManager, options: dict[str, Any]) -> SessionWebSocketTransport:
         """A Twilio Media Streams server for `manager`'s sessions."""
+        options = dict(options)
+        sid = options.pop("account_sid", None) or os.environ.get("TWILIO_ACCOUNT_SID", "")
+        token = options.pop("auth_token", None) or os.environ.get("TWILIO_AUTH_TOKEN", "")
+        base_url = options.pop("api_base_url", None) or DEFAULT_BASE_URL
+        if sid and token and "call_control" not in options:
+            options["call_control"] = TwilioCallControl(sid, token, base_url=base_url)
         return super().create(manager, {"twiml_path": "/twiml", **options})
