@@ -1,4 +1,4 @@
-"""Backend bundles: transport providers (memory, websocket, twilio, webrtc), light graphs, slots.
+"""Backend bundles: transport providers (memory, websocket, twilio, webrtc, livekit), light graphs, slots.
 
 Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
 registers them (and the `echo_agent` processor) in code too, for installs whose entry
@@ -20,6 +20,7 @@ BUILTIN = {
     "websocket": "voicegraph.graphs.backends.websocket_provider:WebSocketProvider",
     "twilio": "voicegraph.graphs.backends.websocket_provider:TwilioProvider",
     "webrtc": "voicegraph.graphs.backends.webrtc_provider:WebRTCProvider",
+    "livekit": "voicegraph.graphs.backends.livekit_provider:LiveKitProvider",
 }
 PROCESSORS = {"echo_agent": "voicegraph.graphs.backends.echo_agent:EchoAgent"}
 
