@@ -20,12 +20,12 @@ dependency, and full control over the bytes and over cutting a connection.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
+
+from tests.fakes.loopback_http import LoopbackHttpServer
 
 __all__ = ["FakeOpenAIChatServer", "FakeReply", "FakeRequest", "FakeToolCall"]
 
@@ -81,7 +81,7 @@ class _Stats:
     requests: list[FakeRequest] = field(default_factory=list)
 
 
-class FakeOpenAIChatServer:
+class FakeOpenAIChatServer(LoopbackHttpServer):
     """Serves scripted chat completion streams on 127.0.0.1 (a free port).
 
     Args:
@@ -90,36 +90,17 @@ class FakeOpenAIChatServer:
     """
 
     def __init__(self, *, api_key: str | None = None, prefix: str = "/v1") -> None:
+        super().__init__()
         self.api_key = api_key
         self.prefix = prefix
         self.default = FakeReply()
         self._replies: deque[FakeReply] = deque()
         self._stats = _Stats()
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-        self.port = 0
-
-    # -- lifecycle ------------------------------------------------------------------------
-    async def __aenter__(self) -> FakeOpenAIChatServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(self._handlers, timeout=2.0)
-        await self._server.wait_closed()
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:<port><prefix>`."""
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        return f"{self.origin}{self.prefix}"
 
     def script(self, *replies: FakeReply) -> None:
         """Queue replies for the next requests, in order; then `default` answers."""
@@ -141,22 +122,11 @@ class FakeOpenAIChatServer:
         return self._stats.open_streams
 
     # -- HTTP -----------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            request = await _read_request(reader)
-            if request is not None:
-                self._stats.requests.append(request)
-                await self._answer(request, reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await _read_request(reader)
+        if request is not None:
+            self._stats.requests.append(request)
+            await self._answer(request, reader, writer)
 
     async def _answer(
         self, req: FakeRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -11,13 +11,13 @@ sort by `index`). `fail_next` scripts error statuses.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import zlib
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
+
+from tests.fakes.loopback_http import LoopbackHttpServer
 
 __all__ = ["FakeEmbeddingsServer", "hashed_vector"]
 
@@ -33,7 +33,7 @@ def hashed_vector(text: str, dim: int) -> list[float]:
 
 
 @dataclass
-class FakeEmbeddingsServer:
+class FakeEmbeddingsServer(LoopbackHttpServer):
     """Serves hashed-bag-of-words embeddings on a free port of 127.0.0.1."""
 
     dim: int = 256
@@ -42,48 +42,29 @@ class FakeEmbeddingsServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
     """HTTP statuses to answer the next requests with, in order."""
-    port: int = 0
-    _server: asyncio.Server | None = None
 
-    async def __aenter__(self) -> FakeEmbeddingsServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
+    def __post_init__(self) -> None:
+        LoopbackHttpServer.__init__(self)
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:<port><prefix>`."""
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        return f"{self.origin}{self.prefix}"
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:  # keep-alive: httpx reuses the connection
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                method, path, _ = lines[0].split(" ", 2)
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, v in (ln.split(":", 1) for ln in lines[1:] if ":" in ln)
-                }
-                raw = await reader.readexactly(int(headers.get("content-length", "0")))
-                status, body = self._answer(method, path, headers, raw)
-                data = json.dumps(body).encode()
-                head_out = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
-                writer.write(f"{head_out}Content-Length: {len(data)}\r\n\r\n".encode() + data)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # keep-alive: httpx reuses the connection
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {
+                k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:] if ":" in ln)
+            }
+            raw = await reader.readexactly(int(headers.get("content-length", "0")))
+            status, body = self._answer(method, path, headers, raw)
+            data = json.dumps(body).encode()
+            head_out = f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            writer.write(f"{head_out}Content-Length: {len(data)}\r\n\r\n".encode() + data)
+            await writer.drain()
 
     def _answer(
         self, method: str, path: str, headers: dict[str, str], raw: bytes

@@ -29,15 +29,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from http import HTTPStatus
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.loopback_http import LoopbackHttpServer
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "FakeTwilioRequest", "FakeTwilioRest"]
 
@@ -71,7 +71,7 @@ def _error(status: int, code: int, message: str) -> _TwilioError:
     return _TwilioError(status, body)
 
 
-class FakeTwilioRest:
+class FakeTwilioRest(LoopbackHttpServer):
     """Serves Twilio's call-update endpoint on 127.0.0.1 (a free port).
 
     Attributes:
@@ -84,43 +84,22 @@ class FakeTwilioRest:
     """
 
     def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = "secret-token") -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.port = 0
         self.delay_s = 0.0
         self.live_calls: set[str] = set()
         self.ended_calls: set[str] = set()
         self.requests: list[FakeTwilioRequest] = []
         self.updates: list[tuple[str, dict[str, str]]] = []
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
-
-    async def __aenter__(self) -> FakeTwilioRest:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(self._handlers, timeout=2.0)
-        await self._server.wait_closed()
 
     @property
     def base_url(self) -> str:
-        """`http://127.0.0.1:<port>` (the API's origin)."""
-        return f"http://127.0.0.1:{self.port}"
+        """The API's origin, `http://127.0.0.1:<port>`."""
+        return self.origin
 
     # -- HTTP -----------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await _read_head(reader)
             if head is None:
@@ -131,13 +110,8 @@ class FakeTwilioRest:
             if self.delay_s > 0:
                 await asyncio.sleep(self.delay_s)
             await _send_json(writer, status, body)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        except ValueError:
             pass
-        finally:
-            self._handlers.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
     def _handle(
         self, method: str, target: str, headers: dict[str, str], raw: bytes

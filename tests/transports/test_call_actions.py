@@ -88,13 +88,20 @@ class RawClient:
         return next(m for m in self.messages if m[2]["type"] == kind)
 
 
-async def test_a_raw_client_hears_the_whole_goodbye_then_gets_end_call_and_a_normal_close() -> None:
-    graphs = Graphs(600, {1: EndCallFrame(reason="goodbye said")})
+async def one_turn_call(graphs: Graphs, *, barge_in_after_bytes: int | None = None) -> RawClient:
+    """A raw client says one thing and reads until the server closes."""
     async with serving(graphs) as t, connect(t.url) as ws:
         client = RawClient(ws)
         await client.start()
         await client.say(tone(300) + silence(300))
-        await client.read_until_closed()
+        await client.read_until_closed(barge_in_after_bytes=barge_in_after_bytes)
+    return client
+
+
+async def test_a_raw_client_hears_the_whole_goodbye_then_gets_end_call_and_a_normal_close() -> None:
+    graphs = Graphs(600, {1: EndCallFrame(reason="goodbye said")})
+    client = await one_turn_call(graphs)
+    ws = client.ws
     before, at, event = client.message("end_call")
     assert event == {"type": "end_call", "reason": "goodbye said"}
     assert before == len(client.audio) == int(0.6 * BYTES_PER_S)  # all of it, none after
@@ -107,11 +114,8 @@ async def test_a_raw_client_hears_the_whole_goodbye_then_gets_end_call_and_a_nor
 
 async def test_a_transfer_reaches_a_raw_client_as_an_event_and_ends_the_session() -> None:
     graphs = Graphs(200, {1: TransferCallFrame(target="+15551234567", reason="wants a human")})
-    async with serving(graphs) as t, connect(t.url) as ws:
-        client = RawClient(ws)
-        await client.start()
-        await client.say(tone(300) + silence(300))
-        await client.read_until_closed()
+    client = await one_turn_call(graphs)
+    ws = client.ws
     _, _, event = client.message("transfer_call")
     assert event == {"type": "transfer_call", "target": "+15551234567", "reason": "wants a human"}
     assert (ws.close_code, ws.close_reason) == (1000, "call transferred")
@@ -122,11 +126,8 @@ async def test_a_barge_in_during_the_goodbye_cuts_it_and_still_hangs_up() -> Non
     # 6 frames of 0.5 s: the bot has sent the goodbye and the hang-up before it plays,
     # as an agent does (generation outruns playout); the interruption keeps control frames
     graphs = Graphs(3000, {1: EndCallFrame(reason="bye")}, frame_ms=500)
-    async with serving(graphs) as t, connect(t.url) as ws:
-        client = RawClient(ws)
-        await client.start()
-        await client.say(tone(300) + silence(300))
-        await client.read_until_closed(barge_in_after_bytes=int(0.4 * BYTES_PER_S))
+    client = await one_turn_call(graphs, barge_in_after_bytes=int(0.4 * BYTES_PER_S))
+    ws = client.ws
     # cut at the barge-in; then the reply to the barge-in's words started, and the
     # hang-up (which waited only for what was queued before it) stopped that too
     cut_at, end_at = client.message("clear")[0], client.message("end_call")[0]
