@@ -14,6 +14,7 @@ from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.live_session import LiveSession
 from voicegraph.framework.runtime import Runtime
 from voicegraph.framework.session import Session, SessionState
+from voicegraph.framework.session_end import end_with_connection
 from voicegraph.framework.session_guard import SessionGuard
 from voicegraph.framework.session_owner import SessionOwner, node_role
 from voicegraph.framework.turn_tracker import Turn, TurnTracker
@@ -137,7 +138,7 @@ class SessionLifecycle:
             if adm.resumed is not None:
                 live.restore_contexts(adm.resumed)
             self._request(op, adm.t0, None)
-            await self._wait(live)
+            await end_with_connection(live.runtime, live.conn)
         finally:
             await self._finish(live)
 
@@ -206,22 +207,6 @@ class SessionLifecycle:
                 await self.store.save(live.snapshot())
             except VoiceError as err:
                 log.warning("session %s: could not persist: %s", live.id, err)
-
-    @staticmethod
-    async def _wait(live: LiveSession) -> None:
-        rt, conn = live.runtime, live.conn
-        try:
-            await conn.wait_finished()
-        except asyncio.CancelledError:
-            await rt.cancel()
-            raise
-        if conn.lost:
-            await rt.cancel()
-            return
-        try:
-            await rt.end()
-        except VoiceError as err:
-            log.warning("session %s did not drain: %s", live.id, err)
 
     async def _finish(self, live: LiveSession) -> None:
         kept = live.snapshot() if live.keep_active else None  # where it was, a turn in flight included

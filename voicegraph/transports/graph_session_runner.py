@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.runtime import Runtime
+from voicegraph.framework.session_end import end_with_connection
 
 if TYPE_CHECKING:
     from voicegraph.framework.clock import Clock
@@ -67,15 +66,4 @@ class GraphSessionRunner:
 
         rt.on_output(on_output)
         await rt.start()
-        try:
-            await conn.wait_finished()
-        except asyncio.CancelledError:
-            await rt.cancel()
-            raise
-        if conn.lost:
-            await rt.cancel()
-            return
-        try:
-            await rt.end()
-        except VoiceError as err:
-            log.warning("session %s did not drain: %s", conn.session_id, err)
+        await end_with_connection(rt, conn)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,20 +12,15 @@ from voicegraph.framework.frames.base import Frame
 from voicegraph.framework.frames.call import CallActionFrame
 from voicegraph.framework.frames.control import ResponseEndFrame, ResponseStartFrame
 from voicegraph.framework.frames.system import (
-    BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
     ErrorFrame,
     InterruptFrame,
-    QoSFrame,
-    ReplyPlayedFrame,
 )
-from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
-from voicegraph.framework.processor import Processor, handles
-from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutMarker
-from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
-from voicegraph.transports.playout_stats import PlayoutStats
-from voicegraph.transports.reply_ledger import ReplyLedger
+from voicegraph.framework.processor import handles
+from voicegraph.transports.paced_playout import PacedPlayout
+from voicegraph.transports.playout_buffer import PlayoutMarker
+from voicegraph.transports.playout_chunker import PlayoutChunker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,19 +31,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voicegraph.transports")
 
-_SETTLE_ROUNDS = 4
-"""Event-loop rounds an empty tick waits for a producer due at the same instant."""
 
-
-class PlayoutOutput(Processor):
+class PlayoutOutput(PacedPlayout):
     """Base of every output transport node: plays bot audio in real time, in fixed chunks.
 
     Handles `OutputAudioFrame` (incl. `TTSAudioFrame`): converted to the output format,
     cut into `chunk_ms` chunks and queued in a small bounded buffer (`buffer_ms`; a full
     buffer backpressures the graph, so a long reply waits upstream instead of bursting).
-    A background loop writes one chunk per chunk period at absolute deadlines on the
-    graph clock (no drift); when it wakes later than `qos_threshold_ms` it sends a
-    `QoSFrame` upstream and re-anchors instead of bursting to catch up. Other audio
+    A background loop (`PacedPlayout`) writes one chunk per chunk period at absolute
+    deadlines on the graph clock (no drift); when it wakes later than `qos_threshold_ms`
+    it sends a `QoSFrame` upstream and re-anchors instead of bursting to catch up. Other audio
     frames pass through unplayed. `ResponseStartFrame`/`ResponseEndFrame` delimit
     replies; without them a reply ends when the bot stops speaking. A `CallActionFrame`
     (`EndCallFrame`, `TransferCallFrame`) is carried out once the audio queued before it
@@ -73,10 +63,6 @@ class PlayoutOutput(Processor):
     `write_mark` and `perform_call_action`.
     """
 
-    concurrent = True
-    interruptible = True
-    background_output = True  # speaking events and reports leave from the playout loop
-
     def __init__(
         self,
         *,
@@ -89,67 +75,13 @@ class PlayoutOutput(Processor):
         mark_timeout_s: float = 2.0,
         name: str | None = None,
     ) -> None:
-        super().__init__(name=name)
-        if chunk_ms <= 0 or buffer_ms < chunk_ms:
-            raise ValueError("need chunk_ms > 0 and buffer_ms >= chunk_ms")
-        self.audio_format = audio_format
-        if audio_format is not None:
-            self.accepts = (audio_format,)
-        self.chunk_ms = chunk_ms
-        self.latency = LatencySpec(chunk_ms, "one playout chunk")
-        self.stats = PlayoutStats()
-        self.replies = ReplyLedger()
-        self._buffer = PlayoutBuffer(int(buffer_ms // chunk_ms))
-        self._chunker: PlayoutChunker | None = None
-        self._converters: dict[AudioFormat, AudioConverter] = {}
-        self._qos_ns = int(qos_threshold_ms * 1_000_000)
-        self._hold_ns = int(stop_hold_ms * 1_000_000)
-        self._mark_every_ns = int(mark_every_ms * 1_000_000)
-        self._mark_timeout_s = mark_timeout_s
-        self._gen = 0  # bumped by every flush; the loop drops work from older generations
-        self._epoch_floor = 0
-        self._speaking = False
-        self._next = 0  # clock time the next chunk starts playing
-        self._last_end = 0
-        self._unqueued_ns = 0
-        self._settled = asyncio.Event()  # no reply awaits its end mark
-        self._waiters: list[asyncio.Future[None]] = []
-        self._cut: list[ReplyPlayedFrame] = []
-        self._cut_speaking = False
+        super().__init__(
+            audio_format=audio_format, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
+            qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms,
+            mark_every_ms=mark_every_ms, mark_timeout_s=mark_timeout_s, name=name,
+        )  # fmt: skip
         self._call_action: CallActionFrame | None = None
-        self.hung_up = False
-        self._acting = asyncio.Event()  # cleared while a call action is carried out
-        self._acting.set()
-        """A call action was carried out: later bot audio is dropped, not played."""
         self._spawn: Callable[..., object] | None = None
-
-    @property
-    def marks(self) -> bool:
-        """Whether the medium echoes marks (set by subclasses whose medium does)."""
-        return self.replies.marks
-
-    @marks.setter
-    def marks(self, value: bool) -> None:
-        self.replies.marks = value
-
-    @property
-    def speaking(self) -> bool:
-        """Whether bot audio is playing now."""
-        return self._speaking
-
-    # -- the medium ---------------------------------------------------------------------
-    async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
-        """Hand one chunk to the medium; it starts playing at clock time `at_ns`."""
-        raise NotImplementedError
-
-    async def write_event(self, frame: Frame) -> None:
-        """Offer a non-audio frame (transcript, speaking event...) to the medium."""
-
-    async def write_clear(self) -> None:
-        """Tell the medium to drop audio it has buffered (barge-in)."""
-
-    async def write_mark(self, name: str) -> None:
-        """Ask the medium to echo `name` once the audio written so far has played."""
 
     async def perform_call_action(self, frame: CallActionFrame) -> None:
         """Hang up or transfer, the audio before `frame` played; a medium with calls overrides it.
@@ -159,14 +91,6 @@ class PlayoutOutput(Processor):
                 `ErrorFrame` and a later call action may try again.
         """
         log.info("%s: %s has no call to act on", self.name, type(frame).__name__)
-
-    async def on_mark(self, name: str) -> None:
-        """The medium echoed mark `name`; a reply whose end mark it is gets reported."""
-        report = self.replies.echo(name)
-        if not self.replies.awaiting:
-            self._settled.set()
-        if report is not None:
-            await self.outbox.send_up(report)
 
     # -- graph side ---------------------------------------------------------------------
     async def on_start(self, ctx: StartContext) -> None:
@@ -245,11 +169,6 @@ class PlayoutOutput(Processor):
         await self.write_event(frame)
         await out.send(frame)
 
-    async def _put_rest(self) -> None:
-        rest = self._chunker.rest() if self._chunker is not None else None
-        if rest is not None:
-            await self._buffer.put(rest)
-
     async def on_flush(self) -> None:
         self._gen += 1
         dropped = self._buffer.drop()
@@ -287,130 +206,3 @@ class PlayoutOutput(Processor):
     async def on_drain(self, out: Outbox) -> None:
         await self._played()
         await self._settle_marks()
-
-    async def _played(self) -> None:
-        """Return once the audio queued so far has played (or an interruption dropped it)."""
-        await self._put_rest()
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        await self._buffer.put(PlayoutMarker("drain", waiter=waiter))
-        await waiter
-
-    async def _settle_marks(self) -> None:
-        """Report the replies still awaiting their end mark, after `mark_timeout_s` at most."""
-        if self.replies.awaiting:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._mark_timeout_s):
-                    await self._settled.wait()
-            for report in self.replies.settle():
-                await self.outbox.send_up(report)
-
-    # -- the playout loop -----------------------------------------------------------------
-    async def _run(self) -> None:
-        try:
-            while True:
-                if self._speaking:
-                    gen = self._gen
-                    await self.clock.sleep_until(self._next)
-                    if gen != self._gen:
-                        continue
-                else:
-                    await self._buffer.wait()
-                    self._next = self.clock.now_ns()
-                await self._tick(self._gen)
-        finally:
-            for w in self._waiters:
-                if not w.done():
-                    w.set_result(None)
-
-    async def _tick(self, gen: int) -> None:
-        if not self._acting.is_set():
-            await self._acting.wait()
-            return
-        now = self.clock.now_ns()
-        late = now - self._next
-        if late > self._qos_ns:
-            self.stats.late_ticks += 1
-            self._next = now  # re-anchor: never burst to catch up
-            await self.outbox.send_up(QoSFrame(lateness_ns=late))
-            if gen != self._gen:
-                return
-        while True:
-            if self._speaking and not len(self._buffer):
-                await self._buffer.settle(_SETTLE_ROUNDS)
-                if gen != self._gen:
-                    return
-            item = self._buffer.get_nowait()
-            if item is None:
-                await self._underrun(now, gen)
-                return
-            if isinstance(item, PlayoutChunk):
-                if item.epoch >= self._epoch_floor and not self.hung_up:
-                    await self._play(item, gen)
-                    return
-                self.stats.dropped_chunks += 1
-                continue
-            await self._on_marker(item)
-            if gen != self._gen:
-                return
-
-    async def _play(self, chunk: PlayoutChunk, gen: int) -> None:
-        reply = self.replies.current or self.replies.open()
-        at = self._next
-        reply.on_chunk(chunk, at)
-        self._next = self._last_end = at + chunk.duration_ns
-        self.stats.chunks += 1
-        if not self._speaking:
-            self._speaking = True
-            await self._announce(BotStartedSpeakingFrame())
-            if gen != self._gen:
-                return
-        assert self._chunker is not None
-        await self.write_audio(chunk.data, self._chunker.format, at)
-        mark = self.replies.mark_due(self._mark_every_ns) if gen == self._gen else None
-        if mark is not None:
-            await self.write_mark(mark)
-
-    async def _underrun(self, now: int, gen: int) -> None:
-        rest = self._chunker.rest() if self._chunker is not None else None
-        if rest is not None:
-            await self._play(rest, gen)
-            return
-        if not self._speaking or self._chunker is None:
-            return
-        if now - self._last_end >= self._hold_ns:
-            await self._stop_speaking()
-            reply = self.replies.current
-            if reply is not None and not reply.explicit and gen == self._gen:
-                await self._finish()
-            return
-        self.stats.empty_ticks += 1
-        self._next += self._chunker.chunk_ns  # keep the grid through the gap
-
-    async def _on_marker(self, marker: PlayoutMarker) -> None:
-        if self.replies.current is not None:
-            await self._finish()
-        if marker.kind == "start":
-            self.replies.open(marker.response_id, explicit=True)
-            return
-        if self._speaking:
-            await self._stop_speaking()
-        marker.release()
-
-    async def _finish(self) -> None:
-        self.stats.replies += 1
-        done = self.replies.finish()
-        if isinstance(done, str):
-            self._settled.clear()
-            await self.write_mark(done)
-        elif done is not None:
-            await self.outbox.send_up(done)
-
-    async def _stop_speaking(self) -> None:
-        self._speaking = False
-        await self._announce(BotStoppedSpeakingFrame())
-
-    async def _announce(self, frame: Frame) -> None:
-        await self.write_event(frame)
-        await self.outbox.send(frame)
-        await self.outbox.send_up(frame)

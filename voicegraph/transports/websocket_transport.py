@@ -171,6 +171,10 @@ class WebSocketTransport:
             return
         except ConnectionClosed:
             return
+        await self._open(ws, serializer, start)
+
+    async def _open(self, ws: Any, serializer: Serializer, start: ClientStart) -> None:
+        """Run the session a client's start message asks for: a resumed one or a new one."""
         if start.resume_token:
             await self._resume(ws, serializer, start)
             return

@@ -66,17 +66,7 @@ class SessionWebSocketTransport(WebSocketTransport):
         """Where it listens."""
         return {"kind": self._transport_name, "url": self.url, "connections": len(self.sessions)}
 
-    async def _handle(self, ws: Any) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        serializer = self._serializer()
-        try:
-            start = await self._read_start(ws, serializer)
-        except VoiceError as err:
-            await self._reject(ws, serializer, err)
-            return
-        except ConnectionClosed:
-            return
+    async def _open(self, ws: Any, serializer: Serializer, start: ClientStart) -> None:
         if start.resume_token and start.resume_token in self._by_token:
             await self._resume(ws, serializer, start)
             return
