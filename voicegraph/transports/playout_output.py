@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from voicegraph.framework.context import StartContext
-    from voicegraph.framework.formats import AudioFormat
 
 
 log = logging.getLogger("voicegraph.transports")
@@ -63,25 +62,8 @@ class PlayoutOutput(PacedPlayout):
     `write_mark` and `perform_call_action`.
     """
 
-    def __init__(
-        self,
-        *,
-        audio_format: AudioFormat | None = None,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
-        mark_every_ms: float = 100.0,
-        mark_timeout_s: float = 2.0,
-        name: str | None = None,
-    ) -> None:
-        super().__init__(
-            audio_format=audio_format, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
-            qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms,
-            mark_every_ms=mark_every_ms, mark_timeout_s=mark_timeout_s, name=name,
-        )  # fmt: skip
-        self._call_action: CallActionFrame | None = None
-        self._spawn: Callable[..., object] | None = None
+    _call_action: CallActionFrame | None = None  # the one being (or that was) carried out
+    _spawn: Callable[..., object] | None = None  # the graph's task spawner, from on_start
 
     async def perform_call_action(self, frame: CallActionFrame) -> None:
         """Hang up or transfer, the audio before `frame` played; a medium with calls overrides it.
