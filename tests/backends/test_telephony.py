@@ -4,7 +4,9 @@ custom parameters, and its key presses reach the hook (real protocol over 127.0.
 from __future__ import annotations
 
 import asyncio
+import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
 from websockets.protocol import State
 
@@ -94,3 +96,23 @@ async def test_a_twilio_backend_with_credentials_hangs_up_through_the_rest_api()
                 await call.wait_for(lambda: call.ws.state is State.CLOSED, timeout=10)
     assert api.updates == [(call.call_sid, {"Status": "completed"})]
     assert call.played_s >= 0.3 - 0.02
+
+
+async def test_the_callers_number_from_the_webhook_reaches_the_telephony_hook() -> None:
+    board = Switchboard()
+    options = {"port": 0, "twiml_port": 0}
+    backend = create_backend("twilio", call_graph, options=options, hooks=Hooks(telephony=board))
+    async with backend:
+        twiml = backend.transport.twiml_server
+        assert twiml is not None
+        webhook = {"CallSid": "CA" + "2" * 32, "From": "+15550003333", "To": "+15550004444"}
+        async with httpx.AsyncClient() as http:  # Twilio's default: POST with a form body
+            answer = await http.post(f"http://127.0.0.1:{twiml.port}/twiml", data=webhook)
+        stream = ET.fromstring(answer.text).find("./Connect/Stream")
+        assert stream is not None
+        params = {p.get("name", ""): p.get("value", "") for p in stream}
+        async with twilio_call(backend.transport.url + "/stream", params=params) as call:
+            await call.wait_for(lambda: len(backend.manager.live) == 1)
+            await call.hang_up()
+    (request,) = board.calls
+    assert (request.params["from"], request.params["to"]) == ("+15550003333", "+15550004444")

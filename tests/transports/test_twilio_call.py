@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
@@ -112,3 +113,32 @@ async def test_twiml_endpoint_connects_the_call_to_the_stream() -> None:
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/xml")
     assert f'<Connect><Stream url="wss://127.0.0.1:{t.port}/stream">' in resp.text
+
+
+WEBHOOK = {
+    "CallSid": "CA" + "1" * 32, "From": "+15550001111", "To": "+15550002222", "AccountSid": "AC" + "0" * 32,
+}  # fmt: skip
+
+
+def stream_parameters(twiml: str) -> tuple[str, dict[str, str]]:
+    """The stream URL and the parameters of a `<Connect><Stream>` answer."""
+    stream = ET.fromstring(twiml).find("./Connect/Stream")
+    assert stream is not None
+    return stream.get("url", ""), {p.get("name", ""): p.get("value", "") for p in stream}
+
+
+async def test_the_webhook_passes_the_callers_number_on_to_the_stream_by_get_and_by_post() -> None:
+    async with serving(serializer=TwilioSerializer, twiml_path="/twiml", twiml_port=0) as t:
+        assert t.twiml_server is not None
+        async with httpx.AsyncClient() as http:
+            by_get = await http.get(f"http://127.0.0.1:{t.port}/twiml", params=WEBHOOK)
+            hook = f"http://127.0.0.1:{t.twiml_server.port}/twiml"
+            by_post = await http.post(hook, data=WEBHOOK, headers={"Host": "bot.example"})
+            wrong_path = await http.post(hook + "x", data=WEBHOOK)
+            too_big = await http.post(hook, data={"From": "x" * 20_000})
+    expected = {"call_sid": WEBHOOK["CallSid"], "from": "+15550001111", "to": "+15550002222"}
+    assert by_get.status_code == by_post.status_code == 200
+    assert by_post.headers["content-type"].startswith("text/xml")
+    assert stream_parameters(by_get.text) == (f"wss://127.0.0.1:{t.port}/stream", expected)
+    assert stream_parameters(by_post.text) == ("wss://bot.example/stream", expected)
+    assert (wrong_path.status_code, too_big.status_code) == (404, 413)

@@ -8,6 +8,18 @@ from xml.sax.saxutils import quoteattr
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+WEBHOOK_FIELDS = {"CallSid": "call_sid", "From": "from", "To": "to", "Direction": "direction"}
+"""Fields of Twilio's voice webhook passed on to the stream, by the parameter name used."""
+
+
+def call_parameters(fields: Mapping[str, str]) -> dict[str, str]:
+    """The webhook's call fields (who calls, which number) as stream parameters.
+
+    They arrive in the stream's start message (customParameters), so session hooks can
+    route on them (`ConnectRequest.params["from"]`). Values over 200 characters are cut.
+    """
+    return {name: fields[key][:200] for key, name in WEBHOOK_FIELDS.items() if fields.get(key)}
+
 
 def render_twiml(stream_url: str, parameters: Mapping[str, str] | None = None) -> str:
     """The TwiML answer that streams a call, both ways, to `stream_url`.

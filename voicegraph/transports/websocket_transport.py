@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,8 @@ from voicegraph.transports.client_messages import ClientStart
 from voicegraph.transports.close_codes import close_code, close_reason
 from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
-from voicegraph.transports.twiml import render_twiml
+from voicegraph.transports.twiml import call_parameters, render_twiml
+from voicegraph.transports.twiml_server import TwimlServer
 from voicegraph.transports.websocket_connection import WebSocketConnection
 
 if TYPE_CHECKING:
@@ -38,7 +40,10 @@ class WebSocketTransport:
     limited to `max_size` bytes (larger: close 1009); a failing client or session never
     affects the others. A client that drops may come back within `resume_grace_s` with
     its resume token and continue the same session (protocols that support it).
-    A GET on `twiml_path` answers Twilio's voice webhook with `<Connect><Stream>`.
+    A GET on `twiml_path` answers Twilio's voice webhook with `<Connect><Stream>`;
+    with `twiml_port` the webhook is also served there by GET or POST (Twilio's
+    default method, which a WebSocket server cannot take) by a `TwimlServer`. The
+    call's From, To, CallSid and Direction become stream parameters either way.
 
     Args:
         graph_factory: builds a session's graph on `conn.input()` / `conn.output()`.
@@ -50,6 +55,8 @@ class WebSocketTransport:
         resume_grace_s: how long a dropped session waits for its client (0: no resume).
         max_bad_messages: bad messages tolerated per socket.
         twiml_path: HTTP GET path answering TwiML (None: no TwiML endpoint).
+        twiml_port: a port for the webhook by GET or POST too (0: any free port; None:
+            none); needs `twiml_path`. The running port is `twiml_server.port`.
         stream_url: `wss://` URL put in the TwiML (default: from the Host header and
             `stream_path`).
         stream_path: path of the stream used to build the default `stream_url`.
@@ -76,6 +83,7 @@ class WebSocketTransport:
         resume_grace_s: float = 0.0,
         max_bad_messages: int = 10,
         twiml_path: str | None = None,
+        twiml_port: int | None = None,
         stream_url: str | None = None,
         stream_path: str = "/stream",
         call_control: CallControl | None = None,
@@ -95,6 +103,13 @@ class WebSocketTransport:
         self.resume_grace_s = resume_grace_s
         self.max_bad_messages = max_bad_messages
         self.twiml_path, self.stream_url, self.stream_path = twiml_path, stream_url, stream_path
+        self.twiml_server: TwimlServer | None = None
+        if twiml_port is not None:
+            if twiml_path is None:
+                raise VoiceError(ErrorCode.INVALID_CONFIG, "twiml_port needs twiml_path")
+            self.twiml_server = TwimlServer(
+                stream_url, path=twiml_path, stream_path=stream_path, host=host, port=twiml_port
+            )
         self._server_options = server_options
         self.call_control = call_control
         self._server: Any = None
@@ -129,11 +144,19 @@ class WebSocketTransport:
         }  # fmt: skip
         self._server = await serve(self._handle, self.host, self._port, process_request=self._http, **options)
         self._port = int(self._server.sockets[0].getsockname()[1])
+        if self.twiml_server is not None:
+            try:
+                await self.twiml_server.start()
+            except BaseException:
+                await self.stop()
+                raise
 
     async def stop(self) -> None:
         """Stop accepting, cancel every live session and close every socket."""
         for conn in list(self.sessions.values()):
             conn.finish(lost=True)
+        if self.twiml_server is not None:
+            await self.twiml_server.stop()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -154,7 +177,8 @@ class WebSocketTransport:
         if self.twiml_path is None or path != self.twiml_path:
             return None
         url = self.stream_url or f"wss://{request.headers.get('Host', self.host)}{self.stream_path}"
-        response = ws.respond(200, render_twiml(url))
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query))
+        response = ws.respond(200, render_twiml(url, call_parameters(query)))
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = "text/xml; charset=utf-8"
         return response

@@ -108,7 +108,9 @@ class WebSocketProvider:
 
 class TwilioProvider(WebSocketProvider):
     """Backend provider `twilio`: Twilio Media Streams (G.711 mu-law 8 kHz) over WebSocket,
-    plus the TwiML webhook (`twiml_path`, default `/twiml`). DTMF reaches the telephony hook.
+    plus the TwiML webhook (`twiml_path`, default `/twiml`; by GET on the WebSocket port,
+    by GET or POST on `twiml_port` when set). DTMF reaches the telephony hook; the
+    caller's From/To reach hooks as `params["from"]`/`params["to"]`.
 
     Hang-ups and transfers go through Twilio's REST API when credentials are given:
     options `account_sid` and `auth_token` (else the environment's `TWILIO_ACCOUNT_SID`

@@ -1,0 +1,78 @@
+"""TwimlServer: Twilio's voice webhook on a plain HTTP port (GET or POST)."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import TYPE_CHECKING, Self
+
+from voicegraph.transports.twiml import call_parameters, render_twiml
+from voicegraph.transports.webrtc.http_message import HttpResponse
+from voicegraph.transports.webrtc.http_server import HttpServer
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from voicegraph.transports.webrtc.http_message import HttpRequest
+
+
+class TwimlServer:
+    """Answers Twilio's voice webhook with `<Connect><Stream>` TwiML, by GET or by POST.
+
+    Twilio calls the webhook with POST (form body) unless told otherwise, and a
+    WebSocket server cannot take request bodies: this serves the webhook on a port of
+    its own (`WebSocketTransport(twiml_port=...)`). The call's `CallSid`, `From`, `To`
+    and `Direction` (form or query) become stream parameters (`call_parameters`).
+    Every limit and error of `HttpServer` applies (413 for a body over 16 KiB, 405 for
+    another method, 404 for another path).
+
+    Args:
+        stream_url: the `wss://` URL of the stream; None: `wss://<Host header><stream_path>`.
+        path: the webhook's path.
+        stream_path: path of the stream, for the default URL.
+        host, port: where to listen (port 0: any free port, see `port`).
+    """
+
+    def __init__(
+        self,
+        stream_url: str | None = None,
+        *,
+        path: str = "/twiml",
+        stream_path: str = "/stream",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.stream_url, self.path, self.stream_path = stream_url, path, stream_path
+        self._http = HttpServer(host=host, port=port, max_body_bytes=16 * 1024)
+        for method in ("GET", "POST"):
+            self._http.route(method, path, self._answer)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the real one when started with port 0)."""
+        return self._http.port
+
+    async def start(self) -> None:
+        """Start listening."""
+        await self._http.start()
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        await self._http.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def _answer(self, request: HttpRequest) -> HttpResponse:
+        fields = dict(urllib.parse.parse_qsl(request.query))
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            fields.update(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
+        host = request.headers.get("host", "localhost")
+        url = self.stream_url or f"wss://{host}{self.stream_path}"
+        twiml = render_twiml(url, call_parameters(fields))
+        return HttpResponse(200, twiml.encode(), content_type="text/xml; charset=utf-8")
