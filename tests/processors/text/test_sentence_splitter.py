@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,9 +91,30 @@ def test_a_run_on_text_is_cut_at_the_word_limit() -> None:
 
 
 def test_only_the_first_piece_is_capped_by_first_max_words() -> None:
-    text = "The capital of France is Paris. It is a city of many bridges and museums. "
+    text = "Paris has many bridges and museums. It is a city of many bridges and museums. "
     pieces = split_streamed(text, first_max_words=3, first_clause_words=2)
-    assert pieces == ["The capital of", "France is Paris.", "It is a city of many bridges and museums."]
+    assert pieces == ["Paris has many", "bridges and museums.", "It is a city of many bridges and museums."]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("The capital of France is Paris. ", "The capital of France"),  # not "... of"
+        ("It will be sunny tomorrow. ", "It will be sunny"),
+        ("I think that the answer is four. ", "I think that the answer"),  # grows by 3 at most
+        ("I think that the a an of to the end. ", "I think that the a an"),  # then cut anyway
+    ],
+)
+def test_a_capped_first_piece_does_not_end_on_a_word_that_leads_on(text: str, first: str) -> None:
+    assert split_streamed(text, first_max_words=3, first_clause_words=2, first_stretch=3)[0] == first
+    assert len(split_streamed(text, first_max_words=3, first_clause_words=2)[0].split()) == 3  # off
+
+
+def test_a_capped_first_piece_waits_for_the_word_that_ends_its_phrase() -> None:
+    splitter = SentenceSplitter(first_max_words=3, first_stretch=3)
+    assert splitter.push("The capital of ") == []
+    assert splitter.push("France ") == []  # "France" may still be growing: "Frances..."
+    assert splitter.push("is ") == ["The capital of France"]
 
 
 def test_a_short_first_sentence_is_not_cut_by_first_max_words() -> None:

@@ -14,6 +14,15 @@ _TRAILING = frozenset("etc inc ltd co corp jr sr a.m p.m u.s u.k ph.d".split())
 _END = re.compile(r"[.!?\u2026]+[\"')\]\u201d\u2019]*(?=\s)")
 _CLAUSE = re.compile(r"[,;:\u2014][\"')\]\u201d\u2019]*(?=\s)")
 _WORD = re.compile(r"\S+")
+_LEADING = frozenset(
+    """a an the of to in on at for with from by about into over after before and or but so as
+    than if that this these those is are was were be been am will would can could should may
+    might must do does did have has had not very my your his her its our their i you he she
+    it we they there which who what""".split()
+)
+"""Words that lead into what follows: a first piece cut after one of them ends mid-phrase
+("The capital of"), and a TTS voice that sees one piece at a time may close it like a
+sentence."""
 
 
 class SentenceSplitter:
@@ -24,17 +33,29 @@ class SentenceSplitter:
     initials such as "J." do not end a sentence. The first piece after `reset()` may end
     early, at a clause mark (`,` `;` `:` `—`) once it has `first_clause_words` words, so
     speech can start sooner; with `first_max_words` it is cut after that many words even
-    without punctuation (the first audio then waits for a few words, not a sentence).
-    A piece with `max_words` words is cut at the last space.
+    without punctuation (the first audio then waits for a few words, not a sentence),
+    and with `first_stretch` it may grow by that many words so as not to end right after
+    a word that leads into the next ("The capital of France" / "is Paris.", not "The
+    capital of" / "France is Paris."). A piece with `max_words` words is cut at the last
+    space.
 
     Args:
         first_clause_words: minimum words before an early clause cut (0 disables it).
         max_words: longest piece before a forced cut at a word boundary.
         first_max_words: longest first piece of a response (0: `max_words`).
+        first_stretch: words a capped first piece may grow by to end its phrase.
     """
 
-    def __init__(self, *, first_clause_words: int = 4, max_words: int = 50, first_max_words: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        first_clause_words: int = 4,
+        max_words: int = 50,
+        first_max_words: int = 0,
+        first_stretch: int = 0,
+    ) -> None:
         self._clause_words = first_clause_words
+        self._stretch = first_stretch
         self._max_words = max_words
         self._first_max = first_max_words
         self._pending = ""
@@ -82,7 +103,10 @@ class SentenceSplitter:
                     cuts.append(m.end())
                     break
         words = list(_WORD.finditer(text))
-        limit = self._first_max if self._first and 0 < self._first_max < self._max_words else self._max_words
+        first_limit = self._first and 0 < self._first_max < self._max_words
+        limit = self._first_max if first_limit else self._max_words
+        if first_limit:
+            limit = _phrase_end(words, limit, self._stretch)
         if len(words) > limit:
             cuts.append(words[limit].start())
         return min(cuts) if cuts else None
@@ -99,3 +123,15 @@ class SentenceSplitter:
             nxt = text[end:].lstrip()
             return bool(nxt) and nxt[0].isupper()
         return True
+
+
+def _phrase_end(words: list[re.Match[str]], limit: int, stretch: int) -> int:
+    """The word count to cut a first piece at: `limit`, or a little more so that the
+    piece does not end on a word that leads on (a count past the words seen so far
+    means: wait for more text)."""
+    for count in range(limit, limit + stretch + 1):
+        if count > len(words):
+            return count  # that word has not arrived yet
+        if words[count - 1].group().strip("\"'()[],;:.!?\u201c\u201d\u2018\u2019").lower() not in _LEADING:
+            return count
+    return limit + stretch
