@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+
+if TYPE_CHECKING:
+    import httpx
 
 _STATUS_CODES: dict[int, tuple[ErrorCode, bool]] = {
     400: (ErrorCode.INVALID_INPUT, False),
@@ -82,6 +83,8 @@ def error_from_transport(
     A connection dropped before any response (`before_response`) is most often a pooled
     keep-alive connection the server had just closed: it is retried at once, no backoff.
     """
+    import httpx  # present: it raised `exc`
+
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return ChatServiceError(ErrorCode.CONNECTION_TIMEOUT, f"connect to {url} timed out", retriable=True)
     if isinstance(exc, httpx.TimeoutException):

