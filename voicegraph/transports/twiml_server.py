@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import urllib.parse
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from voicegraph.transports.twiml import call_parameters, render_twiml
 from voicegraph.transports.webrtc.http_message import HttpResponse
 from voicegraph.transports.webrtc.http_server import HttpServer
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from voicegraph.transports.webrtc.http_message import HttpRequest
 
 
@@ -58,15 +56,6 @@ class TwimlServer:
     async def stop(self) -> None:
         """Stop listening."""
         await self._http.stop()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def _answer(self, request: HttpRequest) -> HttpResponse:
         fields = dict(urllib.parse.parse_qsl(request.query))
