@@ -115,7 +115,9 @@ class WhisperEngine:
 
     def transcribe(self, pcm: NDArray[np.int16]) -> Recognition:
         """Transcribe 16 kHz mono s16 audio; drops segments Whisper marks as non-speech."""
-        if len(pcm) < 1600:  # under 100 ms: nothing Whisper can read
+        if len(pcm) < 1600 or _loudest_frame_rms(pcm) < SPEECH_RMS_FLOOR:
+            # under 100 ms, or no 30 ms frame above the floor (digital silence, line hiss):
+            # nothing to read, and Whisper would hallucinate "you" on it
             return Recognition(text="", confidence=0.0, language=self._language)
         audio = pcm.astype(np.float32) / 32768.0
         if self._short is not None and len(audio) < 29 * 16000:
@@ -140,3 +142,16 @@ class WhisperEngine:
         return Recognition(
             text=" ".join(t for t in texts if t), confidence=confidence, language=self._language
         )
+
+
+SPEECH_RMS_FLOOR = 120.0
+"""s16 RMS (~-49 dBFS) under which no 30 ms frame can hold speech a caller meant."""
+
+
+def _loudest_frame_rms(pcm: NDArray[np.int16]) -> float:
+    """RMS of the loudest 30 ms (480-sample) frame of 16 kHz s16 audio."""
+    frames = len(pcm) // 480
+    if frames == 0:
+        return 0.0
+    blocks = pcm[: frames * 480].astype(np.float64).reshape(frames, 480)
+    return float(np.sqrt((blocks * blocks).mean(axis=1)).max())
