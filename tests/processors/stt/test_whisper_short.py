@@ -55,3 +55,14 @@ def test_a_context_outside_whispers_window_is_refused() -> None:
     with pytest.raises(VoiceError) as info:
         WhisperEngine(context_s=45.0)
     assert info.value.code.value == "invalid_config"
+
+
+def test_quiet_speech_passes_the_energy_gate() -> None:
+    """Speech at -30 dBFS peak frame (a soft caller) is still read, not gated as silence."""
+    engine = WhisperEngine()
+    sentence = HELD_SENTENCES[0]
+    pcm = synthesize(sentence, engine="piper").astype(np.float64)
+    frames = pcm[: len(pcm) // 480 * 480].reshape(-1, 480)
+    loudest = float(np.sqrt((frames * frames).mean(axis=1)).max())
+    quiet = (pcm * (1000.0 / loudest)).astype(np.int16)
+    assert word_accuracy(sentence, engine.transcribe(quiet).text) >= 0.8
