@@ -23,6 +23,7 @@ from voicegraph.framework.frames.llm import LLMMessagesFrame as LLMMessagesFrame
 from voicegraph.framework.frames.llm import LLMResponseEndFrame as LLMResponseEndFrame
 from voicegraph.framework.frames.llm import LLMResponseStartFrame as LLMResponseStartFrame
 from voicegraph.framework.frames.llm import LLMTextFrame as LLMTextFrame
+from voicegraph.framework.frames.stream_time import StreamTimeFrame as StreamTimeFrame
 from voicegraph.framework.frames.system import BotStartedSpeakingFrame as BotStartedSpeakingFrame
 from voicegraph.framework.frames.system import BotStoppedSpeakingFrame as BotStoppedSpeakingFrame
 from voicegraph.framework.frames.system import CancelFrame as CancelFrame
@@ -72,6 +73,7 @@ __all__ = [
     "ReplyHoldFrame",
     "ReplyPlayedFrame",
     "SpeechOnsetFrame",
+    "StreamTimeFrame",
     "TurnConfirmedFrame",
     "ResponseEndFrame",
     "ResponseStartFrame",

@@ -10,6 +10,7 @@ from voicegraph.framework.frames import (
     InterruptFrame,
     LLMMessagesFrame,
     ReplyHoldFrame,
+    StreamTimeFrame,
     TranscriptFrame,
     TurnConfirmedFrame,
     TurnEndFrame,
@@ -23,6 +24,7 @@ from voicegraph.processors.context.conversation_context import ConversationConte
 from voicegraph.processors.context.input_audio import input_audio_part, user_content
 from voicegraph.processors.context.reply_gate import ReplyGate
 from voicegraph.processors.context.shared_contexts import shared_context
+from voicegraph.processors.turn.stream_stamps import StreamStamps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +83,9 @@ class UserAggregator(Processor):
             the speech that closed the last turn, that turn ended too early (a pause,
             not an end): its user message is taken back (unless already persisted), the
             barely started reply is cut, and the words are asked about again together
-            with what follows. 0 turns it off.
+            with what follows. 0 turns it off. Measured on the input stream's clock
+            when the VAD and turn detector stamp their frames (`StreamTimeFrame`), so
+            a burst of queued audio is judged as it was spoken.
     """
 
     interruptible = False
@@ -127,8 +131,12 @@ class UserAggregator(Processor):
         self._turns = 0
         self._held: TentativeUser | None = None  # the tentative turn a held reply answers
         self._rejoin_ns = round(rejoin_s * 1e9)
-        self._turn_end_ns = 0  # speech end of the turn being closed
-        self._last_turn: tuple[Message, str, int] | None = None  # message, text, speech end
+        self._stamps = StreamStamps()
+        self._turn_end: tuple[int, bool] = (
+            0,
+            False,
+        )  # speech end of the turn being closed, on the stream clock?
+        self._last_turn: tuple[Message, str, tuple[int, bool]] | None = None  # message, text, speech end
 
     @property
     def context(self) -> ConversationContext:
@@ -186,7 +194,8 @@ class UserAggregator(Processor):
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
         self._turn_events = True
-        self._turn_end_ns = frame.speech_end_ns
+        stamp = self._stamps.peek(frame)
+        self._turn_end = (frame.speech_end_ns, False) if stamp is None else (stamp.speech_ns, True)
         await out.send(frame)
         if self._held is not None:
             await self._confirm_turn(out)
@@ -205,19 +214,28 @@ class UserAggregator(Processor):
         if self._held is not None:  # the user went on: the prepared reply is wrong
             await out.request_interrupt("user_resumed")
             self._take_back()
-        elif (last := self._rejoinable(frame.speech_start_ns)) is not None:
+        elif (last := self._rejoinable(self._speech_start(frame))) is not None:
             self._last_turn = None
             message, text, _ = last
             if self.context.retract(message):  # the last turn was a pause: ask again, whole
                 self._texts.insert(0, text)
                 await out.request_interrupt("turn_rejoined")
 
-    def _rejoinable(self, speech_start_ns: int) -> tuple[Message, str, int] | None:
-        """The last turn, if speech resumed within `rejoin_s` of its end."""
+    @handles
+    async def on_stamp(self, frame: StreamTimeFrame, out: Outbox) -> None:
+        self._stamps.add(frame)
+        await out.send(frame)
+
+    def _speech_start(self, frame: UserStartedSpeakingFrame) -> tuple[int, bool]:
+        stamp = self._stamps.peek(frame)
+        return (frame.speech_start_ns, False) if stamp is None else (stamp.speech_ns, True)
+
+    def _rejoinable(self, start: tuple[int, bool]) -> tuple[Message, str, tuple[int, bool]] | None:
+        """The last turn, if speech resumed within `rejoin_s` of its end (on one clock)."""
         last = self._last_turn
-        if not self._rejoin_ns or last is None or not speech_start_ns or not last[2]:
+        if not self._rejoin_ns or last is None or not start[0] or not last[2][0] or start[1] != last[2][1]:
             return None
-        return last if speech_start_ns - last[2] <= self._rejoin_ns else None
+        return last if start[0] - last[2][0] <= self._rejoin_ns else None
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
@@ -249,7 +267,7 @@ class UserAggregator(Processor):
         self._empty_end_ns = None
         self._reset_audio()
         message = self.context.confirm(held)
-        self._last_turn = (message, str(held.content), self._turn_end_ns)
+        self._last_turn = (message, str(held.content), self._turn_end)
         await out.send(TurnConfirmedFrame(turn=self._turns))
         await self.context.sync()
 
@@ -290,7 +308,7 @@ class UserAggregator(Processor):
         self._reset_audio()
         context = self.context
         message = context.add_user(user_content(text, audio))
-        self._last_turn = (message, text, self._turn_end_ns)
+        self._last_turn = (message, text, self._turn_end)
         await out.send(LLMMessagesFrame(messages=context.messages()))
         await context.sync()
 

@@ -20,7 +20,9 @@ class TranscriptAwareTurnDetector(SilenceTurnDetector):
     a couple of unpunctuated words) and the silence rule (`min_delay`, or learned with
     `dynamic`) when unsure or when no final transcript has come yet. A final transcript
     arriving while a turn end is pending re-arms it from the same speech end, so a
-    "complete" transcript that arrives late ends the turn at once.
+    "complete" transcript that arrives late ends the turn at once. On the stream clock
+    (see SilenceTurnDetector), a burst of queued audio runs ahead of the STT: the delay
+    is then chosen from the transcripts that came before the stream reached it.
     Emits: TurnEndFrame. Latency: `complete_delay` to `max_delay` after speech ends.
     Not interruptible. Drain: a pending turn ends at once.
 
@@ -78,6 +80,7 @@ class TranscriptAwareTurnDetector(SilenceTurnDetector):
         self._words.append(frame.text.strip())
         if self.pending:
             self._arm()
+            await self._check_deadline(out)  # stream clock: a late transcript may end it now
 
     def _on_turn_resumed(self, was_pending: bool) -> None:
         self._turn_ended = False

@@ -11,6 +11,7 @@ from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
     InputAudioFrame,
     SpeechOnsetFrame,
+    StreamTimeFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -29,6 +30,7 @@ from voicegraph.processors.vad.vad_stream import VADStream
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
+    from voicegraph.framework.frames import Frame
     from voicegraph.processors.vad.vad_analyzer import VADEvent
 
 EngineFactory = Callable[[int], VADEngine]
@@ -51,6 +53,11 @@ class VoiceActivityDetector(Processor):
     and, if no start follows, SpeechOnsetFrame(heard=False) when it fades, so a turn
     detector need not end a turn the user is already resuming. With `interrupt_on_speech`,
     a start also requests a barge-in interruption (before the start frame goes out).
+    Stream clock: each of those frames is preceded by a `StreamTimeFrame` stamp with its
+    times in input-stream time (audio analyzed since the session started), and after a
+    stop, every analyzed chunk sends a `StreamTimeFrame` tick for `tick_horizon_s` of
+    stream time (until the next start), so turn detectors time their delay on the audio,
+    not on when it was delivered (bursts, stalls and jitter give the same turns).
     Latency: `stop_secs` plus one window before a stop is known (declared); starts are
     known `start_secs` plus up to one window after speech begins. Not interruptible:
     flush keeps the state (the user is still talking). Drain: open speech is closed
@@ -61,6 +68,7 @@ class VoiceActivityDetector(Processor):
         params: thresholds and timings of the state machine.
         engine_options: keyword options for a named engine (e.g. {"mode": 3} for webrtc).
         interrupt_on_speech: request an interruption when the user starts speaking.
+        tick_horizon_s: how long (stream time) after a stop ticks are sent; 0: none.
     """
 
     interruptible = False
@@ -73,6 +81,7 @@ class VoiceActivityDetector(Processor):
         params: VADParams | None = None,
         engine_options: Mapping[str, EngineOption] | None = None,
         interrupt_on_speech: bool = False,
+        tick_horizon_s: float = 10.0,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
@@ -80,6 +89,8 @@ class VoiceActivityDetector(Processor):
         self._engine = engine
         self._options = dict(engine_options or {})
         self._interrupt = interrupt_on_speech
+        self._tick_horizon_ns = round(tick_horizon_s * 1e9)
+        self._ticks_until: int | None = None  # stream time up to which ticks are sent
         self._stream: VADStream | None = None
         self._format: AudioFormat | None = None
         window_ms = 32.0
@@ -135,19 +146,35 @@ class VoiceActivityDetector(Processor):
         events = stream.push(frame.samples())  # type: ignore[arg-type]  # s16 checked above
         for event in events:
             await self._emit(event, stream.pushed_ns, out)
+        await self._tick(stream, out)
+
+    async def _tick(self, stream: VADStream, out: Outbox) -> None:
+        """After a stop, tell turn detectors how far the stream has been analyzed."""
+        until = self._ticks_until
+        if until is None or stream.analyzer.speaking:
+            return
+        now = stream.analyzer.now_ns
+        if now > until:
+            self._ticks_until = None
+        await out.send(StreamTimeFrame(stream_ns=now))
 
     async def _emit(self, event: VADEvent, pushed_ns: int, out: Outbox) -> None:
         # Stream time -> graph clock: the end of what was pushed is "now".
         at_ns = self.clock.now_ns() - (pushed_ns - event.speech_ns)
+        frame: Frame
         if event.tentative:
-            await out.send(SpeechOnsetFrame(heard=event.speaking, onset_ns=at_ns))
-            return
-        if event.speaking:
+            frame = SpeechOnsetFrame(heard=event.speaking, onset_ns=at_ns)
+        elif event.speaking:
+            self._ticks_until = None
             if self._interrupt:
                 await out.request_interrupt("user_started_speaking")
-            await out.send(UserStartedSpeakingFrame(speech_start_ns=at_ns))
-            return
-        await out.send(UserStoppedSpeakingFrame(speech_end_ns=at_ns))
+            frame = UserStartedSpeakingFrame(speech_start_ns=at_ns)
+        else:
+            if self._tick_horizon_ns > 0:
+                self._ticks_until = event.at_ns + self._tick_horizon_ns
+            frame = UserStoppedSpeakingFrame(speech_end_ns=at_ns)
+        await out.send(StreamTimeFrame(stream_ns=event.at_ns, marks=frame.id, speech_ns=event.speech_ns))
+        await out.send(frame)
 
     async def on_drain(self, out: Outbox) -> None:
         """End of stream: close open speech with a stop frame."""
