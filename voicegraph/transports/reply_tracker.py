@@ -41,6 +41,9 @@ class ReplyTracker:
         self._last_start = 0
         self._last_dur = 0
         self._segments: list[tuple[int, str, tuple[tuple[str, float], ...]]] = []
+        self._cursor = (0, 0)  # (segment, word) of the first word not yet handed out
+        self.words_out = 0
+        """Words handed out by `words_started` so far."""
 
     def on_chunk(self, chunk: PlayoutChunk, start_ns: int) -> None:
         """Record `chunk` as written, starting to play at clock time `start_ns`."""
@@ -49,6 +52,31 @@ class ReplyTracker:
         self._last_start = start_ns
         self._last_dur = chunk.duration_ns
         self.written_ns += chunk.duration_ns
+
+    def words_started(self, position_ns: int) -> list[str]:
+        """The words whose audio starts before `position_ns`, not handed out before.
+
+        Timed segments give their words one by one; a segment without timing gives all
+        its words once its audio starts. In reply order, each word once.
+        """
+        out: list[str] = []
+        seg, word = self._cursor
+        while seg < len(self._segments):
+            start, text, timed = self._segments[seg]
+            if timed:
+                while word < len(timed) and start + int(timed[word][1] * 1_000_000) < position_ns:
+                    out.append(timed[word][0])
+                    word += 1
+                if word < len(timed):
+                    break
+            elif start < position_ns:
+                out += text.split()
+            else:
+                break
+            seg, word = seg + 1, 0
+        self._cursor = (seg, word)
+        self.words_out += len(out)
+        return out
 
     def played_at(self, now_ns: int) -> int:
         """Reply audio played by clock time `now_ns` (the last chunk may be partly played)."""
