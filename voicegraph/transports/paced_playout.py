@@ -217,9 +217,8 @@ class PacedPlayout(Processor):
                 return
         assert self._chunker is not None
         await self.write_audio(chunk.data, self._chunker.format, at)
-        if spoken and gen == self._gen:
-            lead = " " if reply.words_out > len(spoken) else ""
-            await self._announce(BotTextFrame(text=lead + " ".join(spoken)))
+        if gen == self._gen:
+            await self._announce_words(reply.words_out, spoken)
         mark = self.replies.mark_due(self._mark_every_ns) if gen == self._gen else None
         if mark is not None:
             await self.write_mark(mark)
@@ -252,6 +251,10 @@ class PacedPlayout(Processor):
 
     async def _finish(self) -> None:
         self.stats.replies += 1
+        reply = self.replies.current
+        rest = reply.words_started(reply.written_ns + 1) if reply is not None else []
+        if reply is not None:  # the last chunk's words: played by the pacing clock
+            await self._announce_words(reply.words_out, rest)
         done = self.replies.finish()
         if isinstance(done, str):
             self._settled.clear()
@@ -262,6 +265,12 @@ class PacedPlayout(Processor):
     async def _stop_speaking(self) -> None:
         self._speaking = False
         await self._announce(BotStoppedSpeakingFrame())
+
+    async def _announce_words(self, words_out: int, words: list[str]) -> None:
+        """An interim bot text with `words`, the last `len(words)` of the `words_out` played."""
+        if words:
+            lead = " " if words_out > len(words) else ""  # deltas concatenate
+            await self._announce(BotTextFrame(text=lead + " ".join(words)))
 
     async def _announce(self, frame: Frame) -> None:
         await self.write_event(frame)
