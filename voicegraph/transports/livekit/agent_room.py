@@ -274,6 +274,7 @@ class AgentRoom:
         if conn is None or conn.finished or track.kind != rtc.TrackKind.KIND_AUDIO:
             return
         self._cancel(self._readers, p.identity)
+        conn.user_track_sid = track.sid
         self._readers[p.identity] = self._spawn(self._read(conn, track), f"read:{p.identity}:{track.sid}")
 
     def _on_untrack(self, track: Any, publication: Any, p: Any) -> None:
