@@ -176,6 +176,7 @@ class AgentRoom:
                 self._cancel(self._readers, conn.identity)
                 self._cancel(self._graces, conn.identity)
             if conn.track is not None:
+                await conn.close_transcripts()
                 await conn.track.aclose()
         if isinstance(conn.call_action, EndCallFrame) and self.config.end_call_removes_user:
             await self._remove(conn.identity)

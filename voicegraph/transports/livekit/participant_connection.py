@@ -230,7 +230,7 @@ class ParticipantConnection(Connection):
         track = self.track
         if isinstance(frame, BotTextFrame | TranscriptFrame):
             if track is not None and track.live and track.room is not None:
-                await self._write_text(track, frame)
+                self._write_text(track, frame)
             return
         if isinstance(frame, CallActionFrame):  # the user's app learns why the agent left
             payload = json.dumps(call_action_event(frame)).encode()
@@ -241,8 +241,12 @@ class ParticipantConnection(Connection):
         if await self.track.send_data(frame.payload, topic=frame.topic, to=to, reliable=frame.reliable):
             self.stats.data_sent += 1
 
-    async def _write_text(self, track: AgentTrack, frame: BotTextFrame | TranscriptFrame) -> None:
+    async def close_transcripts(self) -> None:
+        """Close the agent's reply stream if the session ended mid-reply (before unpublishing)."""
+        await self._transcripts.aclose()
+
+    def _write_text(self, track: AgentTrack, frame: BotTextFrame | TranscriptFrame) -> None:
         if isinstance(frame, BotTextFrame):
-            await self._transcripts.bot_text(track.room, frame, track.sid)
+            self._transcripts.submit_bot(track.room, frame, track.sid)
         elif frame.text.strip():
-            await self._transcripts.user_text(track.room, frame, self.user_track_sid)
+            self._transcripts.submit_user(track.room, frame, self.user_track_sid)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from voicegraph.framework.frames.bot_text import BotTextFrame
     from voicegraph.framework.frames.text import TranscriptFrame
 
@@ -20,6 +23,7 @@ ATTR_TRACK_ID = "lk.transcribed_track_id"
 ATTR_FINAL = "lk.transcription_final"
 ATTR_INTERRUPTED = "voicegraph.interrupted"
 """Ours (LiveKit has none): "true" on the close of a reply a barge-in cut."""
+_MAX_JOBS = 512  # texts waiting for the SDK; more means it stalled: later texts are dropped
 
 
 def _segment_id() -> str:
@@ -39,6 +43,10 @@ class TranscriptionWriter:
     stream from the user (`sender_identity`, their microphone track), final or not, one
     segment id per utterance. Failures are logged, never raised: text must not stop audio.
 
+    `submit_bot` / `submit_user` queue the work for a task of the writer's own, in order:
+    an SDK call takes up to ~30 ms, and the playout loop that emits the text must not
+    wait for it. `aclose` lets queued text go out (2 s at most), then stops the task.
+
     Args:
         to: the identity of the user who gets the streams.
     """
@@ -48,6 +56,35 @@ class TranscriptionWriter:
         self._bot: Any = None  # the open delta stream of the reply playing
         self._bot_text = ""
         self._user_segment = _segment_id()
+        self._jobs: asyncio.Queue[Callable[[], Awaitable[None]]] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    def submit_bot(self, room: Any, frame: BotTextFrame, track_sid: str) -> None:
+        """Queue `bot_text(room, frame, track_sid)`."""
+        self._submit(lambda: self.bot_text(room, frame, track_sid))
+
+    def submit_user(self, room: Any, frame: TranscriptFrame, user_track_sid: str) -> None:
+        """Queue `user_text(room, frame, user_track_sid)`."""
+        self._submit(lambda: self.user_text(room, frame, user_track_sid))
+
+    def _submit(self, job: Callable[[], Awaitable[None]]) -> None:
+        if self._jobs is None:
+            self._jobs = asyncio.Queue(maxsize=_MAX_JOBS)
+            loop = asyncio.get_running_loop()  # owned here, stopped by aclose
+            self._worker = loop.create_task(self._run(self._jobs), name=f"transcripts:{self._to}")
+        if self._jobs.full():
+            log.warning("transcriptions to %s: the SDK takes no more text; dropped", self._to)
+            return
+        self._jobs.put_nowait(job)
+
+    @staticmethod
+    async def _run(jobs: asyncio.Queue[Callable[[], Awaitable[None]]]) -> None:
+        while True:
+            job = await jobs.get()
+            try:
+                await job()
+            finally:
+                jobs.task_done()
 
     async def bot_text(self, room: Any, frame: BotTextFrame, track_sid: str) -> None:
         """Write one interim delta, or close the reply's stream on a final."""
@@ -102,8 +139,17 @@ class TranscriptionWriter:
         )
 
     async def aclose(self) -> None:
-        """Close a reply stream left open (the session ends mid-reply)."""
+        """Send what is queued (2 s at most), stop the task, close a reply left open."""
+        jobs, worker, self._jobs, self._worker = self._jobs, self._worker, None, None
+        if jobs is not None and worker is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await jobs.join()
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
         writer, self._bot = self._bot, None
         if writer is not None:
             with contextlib.suppress(Exception):
-                await writer.aclose(attributes={ATTR_FINAL: "true"})
+                async with asyncio.timeout(2.0):
+                    await writer.aclose(attributes={ATTR_FINAL: "true"})
