@@ -10,6 +10,7 @@ from voicegraph.framework import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames import (
     BotStartedSpeakingFrame,
+    BotTextFrame,
     EndCallFrame,
     InterimTranscriptFrame,
     LLMTextFrame,
@@ -71,7 +72,19 @@ def test_events_are_encoded_as_typed_json() -> None:
     assert (
         s.encode_event(InterimTranscriptFrame(text="he")) == '{"type":"transcript","text":"he","final":false}'
     )
-    assert s.encode_event(LLMTextFrame(text="Hi")) == '{"type":"bot_text","text":"Hi"}'
+    unspoken = '{"type":"bot_text","text":"Hi","final":false,"interrupted":false}'
+    assert s.encode_event(LLMTextFrame(text="Hi")) == unspoken
+
+
+def test_bot_text_as_played_goes_out_with_its_flags() -> None:
+    s = started()
+    cut = s.encode_event(BotTextFrame(text="The capital", final=True, interrupted=True))
+    assert json.loads(cut or "") == {
+        "type": "bot_text",
+        "text": "The capital",
+        "final": True,
+        "interrupted": True,
+    }
 
 
 def test_errors_carry_their_code() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from voicegraph.framework.frames.bot_text import BotTextFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -121,7 +122,14 @@ class PacedPlayout(Processor):
         if not self.replies.awaiting:
             self._settled.set()
         if report is not None:
-            await self.outbox.send_up(report)
+            await self._report(report)
+
+    async def _report(self, report: ReplyPlayedFrame) -> None:
+        """Send a reply's report upstream and announce its words as played (a final bot text)."""
+        await self.outbox.send_up(report)
+        if report.text_played:
+            final = BotTextFrame(text=report.text_played, final=True, interrupted=report.interrupted)
+            await self._announce(final)
 
     async def _put_rest(self) -> None:
         rest = self._chunker.rest() if self._chunker is not None else None
@@ -143,7 +151,7 @@ class PacedPlayout(Processor):
                 async with asyncio.timeout(self._mark_timeout_s):
                     await self._settled.wait()
             for report in self.replies.settle():
-                await self.outbox.send_up(report)
+                await self._report(report)
 
     # -- the playout loop -----------------------------------------------------------------
     async def _run(self) -> None:
@@ -197,6 +205,8 @@ class PacedPlayout(Processor):
     async def _play(self, chunk: PlayoutChunk, gen: int) -> None:
         reply = self.replies.current or self.replies.open()
         at = self._next
+        # words that started in the chunks before this one: heard by now (within a chunk)
+        spoken = reply.words_started(reply.written_ns)
         reply.on_chunk(chunk, at)
         self._next = self._last_end = at + chunk.duration_ns
         self.stats.chunks += 1
@@ -207,6 +217,8 @@ class PacedPlayout(Processor):
                 return
         assert self._chunker is not None
         await self.write_audio(chunk.data, self._chunker.format, at)
+        if gen == self._gen:
+            await self._announce_words(reply.words_out, spoken)
         mark = self.replies.mark_due(self._mark_every_ns) if gen == self._gen else None
         if mark is not None:
             await self.write_mark(mark)
@@ -239,16 +251,26 @@ class PacedPlayout(Processor):
 
     async def _finish(self) -> None:
         self.stats.replies += 1
+        reply = self.replies.current
+        rest = reply.words_started(reply.written_ns + 1) if reply is not None else []
+        if reply is not None:  # the last chunk's words: played by the pacing clock
+            await self._announce_words(reply.words_out, rest)
         done = self.replies.finish()
         if isinstance(done, str):
             self._settled.clear()
             await self.write_mark(done)
         elif done is not None:
-            await self.outbox.send_up(done)
+            await self._report(done)
 
     async def _stop_speaking(self) -> None:
         self._speaking = False
         await self._announce(BotStoppedSpeakingFrame())
+
+    async def _announce_words(self, words_out: int, words: list[str]) -> None:
+        """An interim bot text with `words`, the last `len(words)` of the `words_out` played."""
+        if words:
+            lead = " " if words_out > len(words) else ""  # deltas concatenate
+            await self._announce(BotTextFrame(text=lead + " ".join(words)))
 
     async def _announce(self, frame: Frame) -> None:
         await self.write_event(frame)

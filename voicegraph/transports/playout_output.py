@@ -181,7 +181,7 @@ class PlayoutOutput(PacedPlayout):
         if cut or was_speaking:
             await self.write_clear()
         for report in cut:
-            await self.outbox.send_up(report)
+            await self._report(report)
         if was_speaking:
             await self._announce(BotStoppedSpeakingFrame())
 

@@ -17,7 +17,11 @@ Server to client:
 - `{"type":"clear"}`: barge-in; drop any bot audio not yet played.
 - `{"type":"bot_started_speaking"}`, `{"type":"bot_stopped_speaking"}`,
   `{"type":"user_started_speaking"}`, `{"type":"user_stopped_speaking"}`.
-- `{"type":"transcript","text":..,"final":true|false}` and `{"type":"bot_text","text":..}`.
+- `{"type":"transcript","text":..,"final":true|false}`: the user's words.
+- `{"type":"bot_text","text":..,"final":false,"interrupted":false}`: the bot's words as
+  their audio plays (deltas: concatenate them), then one `"final":true` per reply with
+  the whole text played; `"interrupted":true` when a barge-in cut it (only the words
+  heard). A graph without TTS sends its text as interim bot_text as it reaches the output.
 - `{"type":"error","code":"protocol_error","message":..}`: a bad message (the session
   goes on; too many close it). Codes are `ErrorCode` values.
 - `{"type":"end"}`, then the server closes with 1000. Close codes for errors: 4400
@@ -40,7 +44,8 @@ from voicegraph.framework.frames.system import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
-from voicegraph.framework.frames.text import TextFrame, TranscriptFrame
+from voicegraph.framework.frames.text import TranscriptFrame
+from voicegraph.transports.bot_text_event import bot_text_of
 from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.client_messages import (
     DTMF_DIGITS,
@@ -171,8 +176,9 @@ class RawPCMSerializer(Serializer):
             return _dumps(call_action_event(frame))
         if isinstance(frame, TranscriptFrame):
             return _dumps({"type": "transcript", "text": frame.text, "final": frame.final})
-        if isinstance(frame, TextFrame):
-            return _dumps({"type": "bot_text", "text": frame.text})
+        bot_text = bot_text_of(frame)
+        if bot_text is not None:
+            return _dumps(bot_text)
         if isinstance(frame, ErrorFrame):
             return self.encode_error(frame.error)
         return None

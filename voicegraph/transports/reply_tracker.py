@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.frames.system import ReplyPlayedFrame
+from voicegraph.processors.tts.word_timing import TextWords
 
 if TYPE_CHECKING:
     from voicegraph.transports.playout_chunker import PlayoutChunk
@@ -18,7 +19,9 @@ class ReplyTracker:
     what it is given at once (the pacing guarantees no backlog). A medium that echoes
     marks confirms positions with `confirm`, a lower bound that does not trust the clock.
 
-    Text: a segment with word timings counts the words that started before the cut;
+    Text: a segment with word timings counts the words that started before the cut,
+    spelled as the text they came with spells them (`TextWords`: engines drop
+    punctuation or repeat pieces of numbers);
     a segment without them spans up to the next segment (or the reply's end) and counts
     its words in proportion to how much of that span was played.
 
@@ -41,14 +44,49 @@ class ReplyTracker:
         self._last_start = 0
         self._last_dur = 0
         self._segments: list[tuple[int, str, tuple[tuple[str, float], ...]]] = []
+        self._spelling: TextWords | None = None  # the text whose timed words come in now
+        self._cursor = (0, 0)  # (segment, word) of the first word not yet handed out
+        self.words_out = 0
+        """Words handed out by `words_started` so far."""
 
     def on_chunk(self, chunk: PlayoutChunk, start_ns: int) -> None:
         """Record `chunk` as written, starting to play at clock time `start_ns`."""
         for t in chunk.texts:
-            self._segments.append((self.written_ns + t.offset_ns, t.text, t.word_times_ms))
+            if t.text:
+                self._spelling = TextWords(t.text)
+            if t.word_times_ms:  # timed: the words count, spelled as the text spells them
+                words = self._spelling.spell(t.word_times_ms) if self._spelling else t.word_times_ms
+                self._segments.append((self.written_ns + t.offset_ns, "", words))
+            else:
+                self._segments.append((self.written_ns + t.offset_ns, t.text, ()))
         self._last_start = start_ns
         self._last_dur = chunk.duration_ns
         self.written_ns += chunk.duration_ns
+
+    def words_started(self, position_ns: int) -> list[str]:
+        """The words whose audio starts before `position_ns`, not handed out before.
+
+        Timed segments give their words one by one; a segment without timing gives all
+        its words once its audio starts. In reply order, each word once.
+        """
+        out: list[str] = []
+        seg, word = self._cursor
+        while seg < len(self._segments):
+            start, text, timed = self._segments[seg]
+            if timed:
+                while word < len(timed) and start + int(timed[word][1] * 1_000_000) < position_ns:
+                    out.append(timed[word][0])
+                    word += 1
+                if word < len(timed):
+                    break
+            elif start < position_ns:
+                out += text.split()
+            else:
+                break
+            seg, word = seg + 1, 0
+        self._cursor = (seg, word)
+        self.words_out += len(out)
+        return out
 
     def played_at(self, now_ns: int) -> int:
         """Reply audio played by clock time `now_ns` (the last chunk may be partly played)."""

@@ -3,7 +3,9 @@
 `python -m tests.transports.webrtc.browser_scenario` (in a loopback-only namespace, see
 netns.py) serves a graph of Silero VAD, Whisper tiny.en, a scripted agent and eSpeak NG;
 Chromium's fake microphone plays a WAV of Piper speech. Through DevTools the scenario
-presses Call, waits for the transcript on the page and for the reply's audio to play,
+presses Call, waits for the transcript on the page, for the reply's audio to play and
+for the reply's words as played (the server sends them as the audio plays, not a copy
+of the sentences),
 presses Hang up, and prints one JSON object of what the page and the server saw.
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from tests.speech import synthesize
 from voicegraph.framework import Graph, Outbox, Processor, handles
-from voicegraph.framework.frames import LLMMessagesFrame, LLMTextFrame, SentenceFrame, TranscriptFrame
+from voicegraph.framework.frames import LLMMessagesFrame, TranscriptFrame
 from voicegraph.processors.agent.scripted_agent import ScriptedAgent
 from voicegraph.processors.audio import Resampler
 from voicegraph.processors.stt import WhisperSTT
@@ -53,15 +55,6 @@ class TranscriptToMessages(Processor):
             await out.send(LLMMessagesFrame(messages=({"role": "user", "content": frame.text},)))
 
 
-class SentenceEcho(Processor):
-    """Sentences go on to TTS; a copy as bot text reaches the output (TTS passes it on) for the page."""
-
-    @handles
-    async def on_sentence(self, frame: SentenceFrame, out: Outbox) -> None:
-        await out.send(frame)
-        await out.send(LLMTextFrame(text=frame.text))
-
-
 def agent_graph(heard: list[str]) -> Any:
     def build(conn: Connection) -> Graph:
         return Graph.chain(
@@ -71,7 +64,6 @@ def agent_graph(heard: list[str]) -> Any:
             TranscriptToMessages(heard),
             ScriptedAgent(rules={"weather": REPLY}),
             SentenceAggregator(),
-            SentenceEcho(),
             EspeakTTS(),
             Resampler(to_rate=48000),
             conn.output(),
@@ -102,6 +94,7 @@ async def call(browser: Chromium, transport: WebRTCTransport, out: dict[str, Any
     await browser.wait_for(
         "voicegraph.audio.totalAudioEnergy > 0.01 && voicegraph.marks.bot_stopped_speaking", 30
     )
+    await browser.wait_for("voicegraph.transcript.some(t => t.role === 'bot' && t.final)", 10)
     page = await browser.evaluate(
         "({transcript: voicegraph.transcript, audio: voicegraph.audio, marks: voicegraph.marks,"
         " error: voicegraph.error, sessionId: voicegraph.sessionId, state: voicegraph.state,"

@@ -9,6 +9,7 @@ import pytest
 from voicegraph.framework import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     BotStartedSpeakingFrame,
+    BotTextFrame,
     EndCallFrame,
     InputAudioFrame,
     LLMTextFrame,
@@ -68,7 +69,20 @@ def test_a_transcript_goes_out_with_its_finality() -> None:
 def test_bot_sentences_and_tokens_go_out_as_bot_text() -> None:
     for frame in (SentenceFrame(text="Sure."), LLMTextFrame(text="Sure.")):
         out = codec.encode_event(frame)
-        assert out is not None and json.loads(out) == {"type": "bot_text", "text": "Sure."}
+        assert out is not None
+        assert json.loads(out) == {"type": "bot_text", "text": "Sure.", "final": False, "interrupted": False}
+
+
+def test_bot_text_as_played_goes_out_as_bot_text_with_its_flags() -> None:
+    out = codec.encode_event(BotTextFrame(text="Paris is", final=True, interrupted=True))
+    assert out is not None
+    assert json.loads(out) == {"type": "bot_text", "text": "Paris is", "final": True, "interrupted": True}
+
+
+def test_interim_bot_text_is_a_delta_not_final() -> None:
+    out = codec.encode_event(BotTextFrame(text=" is Paris"))
+    assert out is not None
+    assert json.loads(out) == {"type": "bot_text", "text": " is Paris", "final": False, "interrupted": False}
 
 
 def test_speaking_events_go_out_by_name() -> None:

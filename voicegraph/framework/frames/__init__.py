@@ -11,6 +11,7 @@ from voicegraph.framework.frames.base import Direction as Direction
 from voicegraph.framework.frames.base import Frame as Frame
 from voicegraph.framework.frames.base import Lane as Lane
 from voicegraph.framework.frames.base import SystemFrame as SystemFrame
+from voicegraph.framework.frames.bot_text import BotTextFrame as BotTextFrame
 from voicegraph.framework.frames.call import CallActionFrame as CallActionFrame
 from voicegraph.framework.frames.call import EndCallFrame as EndCallFrame
 from voicegraph.framework.frames.call import TransferCallFrame as TransferCallFrame
@@ -48,6 +49,7 @@ __all__ = [
     "AudioFrame",
     "BotStartedSpeakingFrame",
     "BotStoppedSpeakingFrame",
+    "BotTextFrame",
     "CallActionFrame",
     "CancelFrame",
     "ControlFrame",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
+from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame, TTSAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.negotiation import set_converter_factory
@@ -25,7 +25,10 @@ class FormatConverter(Processor):
 
     Handles AudioFrame (any format; the converter is rebuilt when the input format
     changes, after emitting the old one's tail). Emits the same frame class in `to`,
-    one frame per input frame (none while the resampler warms up). Latency: none
+    one frame per input frame (none while the resampler warms up). The text and word
+    timings of `TTSAudioFrame`s move to the output frame holding their audio (never
+    dropped when the resampler holds a frame back, never repeated on the tail).
+    Latency: none
     without a rate change; with one, soxr's block buffering held in a FIFO so output
     chunk lengths are steady: about 37 ms (16/24/48 kHz), 40 ms (44.1 kHz), 115 ms
     (8 kHz) at HQ. Flush forgets held audio, except on the user's input path (frames
@@ -63,6 +66,7 @@ class FormatConverter(Processor):
         self._steady = steady
         self._core: PcmConverter | None = None
         self._template: AudioFrame | None = None
+        self._text = _TextCarry()
 
     def target(self, src: AudioFormat) -> AudioFormat:
         """The output format for input in `src`."""
@@ -87,12 +91,16 @@ class FormatConverter(Processor):
             )
         self._template = frame
         data = core.convert(frame.data)
+        if isinstance(frame, TTSAudioFrame):
+            self._text.hold(frame.text, frame.word_times_ms)
+        self._text.advance_in(frame.duration_ns)
         if data:
-            await out.send(dataclasses.replace(frame, data=data, format=core.dst))
+            await out.send(self._text.attach(dataclasses.replace(frame, data=data, format=core.dst)))
 
     async def on_flush(self) -> None:
         if self._core is not None and not isinstance(self._template, InputAudioFrame):
             self._core.reset()
+            self._text = _TextCarry()
 
     async def on_drain(self, out: Outbox) -> None:
         await self._emit_tail(out)
@@ -105,7 +113,44 @@ class FormatConverter(Processor):
         if data:
             # a new frame for the tail: stamped now, not with the template's epoch
             tail = dataclasses.replace(template, data=data, format=core.dst, pts=UNSTAMPED, epoch=UNSTAMPED)
-            await out.send(tail)
+            await out.send(self._text.attach(tail, last=True))
+        self._text = _TextCarry()
+
+
+class _TextCarry:
+    """Moves TTS text from input frames to the output frames that hold their audio.
+
+    Positions are stream times: a word at input time t (ns of input before it) plays at
+    output time t, since the resampler delays audio but keeps its timeline.
+    """
+
+    def __init__(self) -> None:
+        self._in_ns = 0
+        self._out_ns = 0
+        self._texts: list[tuple[int, str]] = []
+        self._words: list[tuple[str, int]] = []
+
+    def hold(self, text: str, words: tuple[tuple[str, float], ...]) -> None:
+        """Text and word offsets (ms) of an input frame starting at the current input time."""
+        if text:
+            self._texts.append((self._in_ns, text))
+        self._words += [(w, self._in_ns + int(ms * 1_000_000)) for w, ms in words]
+
+    def advance_in(self, ns: int) -> None:
+        """An input frame of `ns` was taken."""
+        self._in_ns += ns
+
+    def attach(self, frame: AudioFrame, *, last: bool = False) -> AudioFrame:
+        """`frame` (the next output) with the held text that starts within it."""
+        start, end = self._out_ns, self._out_ns + frame.duration_ns
+        self._out_ns = end
+        if not isinstance(frame, TTSAudioFrame):
+            return frame
+        texts = [t for at, t in self._texts if last or at < end]
+        words = [(w, max(0, at - start) / 1e6) for w, at in self._words if last or at < end]
+        self._texts = [] if last else [(at, t) for at, t in self._texts if at >= end]
+        self._words = [] if last else [(w, at) for w, at in self._words if at >= end]
+        return dataclasses.replace(frame, text=" ".join(texts), word_times_ms=tuple(words))
 
 
 def create_converter(src: AudioFormat, dst: AudioFormat) -> Processor:

@@ -62,3 +62,42 @@ def word_starts(
         out.append((word, speech_start + span * done // total))
         done += n
     return out
+
+
+def _norm(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalnum())
+
+
+class TextWords:
+    """Spells an engine's timed words as the text spells them, in the text's order.
+
+    Engines name words their own way: eSpeak drops punctuation ("today" for "today,",
+    "Smith" for "Smith's") and reports pieces of numbers again (".5" after "3.5"). Each
+    engine word takes the next text word that starts with it (looking a few words ahead:
+    the text words skipped take the same start); a piece that matches no text word ahead
+    is dropped, as it belongs to a word already given. So the words shown to the user
+    are the text's own, each once.
+
+    Args:
+        text: the text being spoken.
+        lookahead: how many text words ahead an engine word may match.
+    """
+
+    def __init__(self, text: str, *, lookahead: int = 3) -> None:
+        self._words = text.split()
+        self._keys = [_norm(w) for w in self._words]
+        self._next = 0
+        self._lookahead = lookahead
+
+    def spell(self, timed: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+        """The text's words for one chunk's engine words (same start offsets)."""
+        out: list[tuple[str, float]] = []
+        for word, ms in timed:
+            key = _norm(word)
+            end = min(len(self._words), self._next + self._lookahead)
+            hit = next((j for j in range(self._next, end) if key and self._keys[j].startswith(key)), None)
+            if hit is None:
+                continue
+            out += [(w, ms) for w in self._words[self._next : hit + 1]]
+            self._next = hit + 1
+        return tuple(out)

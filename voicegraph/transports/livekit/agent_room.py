@@ -176,6 +176,7 @@ class AgentRoom:
                 self._cancel(self._readers, conn.identity)
                 self._cancel(self._graces, conn.identity)
             if conn.track is not None:
+                await conn.close_transcripts()
                 await conn.track.aclose()
         if isinstance(conn.call_action, EndCallFrame) and self.config.end_call_removes_user:
             await self._remove(conn.identity)
@@ -274,6 +275,7 @@ class AgentRoom:
         if conn is None or conn.finished or track.kind != rtc.TrackKind.KIND_AUDIO:
             return
         self._cancel(self._readers, p.identity)
+        conn.user_track_sid = track.sid
         self._readers[p.identity] = self._spawn(self._read(conn, track), f"read:{p.identity}:{track.sid}")
 
     def _on_untrack(self, track: Any, publication: Any, p: Any) -> None:

@@ -15,11 +15,14 @@ import numpy as np
 
 from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames.audio import InputAudioFrame
+from voicegraph.framework.frames.bot_text import BotTextFrame
 from voicegraph.framework.frames.call import CallActionFrame
+from voicegraph.framework.frames.text import TranscriptFrame
 from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame
 from voicegraph.transports.livekit.room_event_frame import RoomEvent, RoomEventFrame
+from voicegraph.transports.livekit.transcription_writer import TranscriptionWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,6 +80,8 @@ class ParticipantConnection(Connection):
     `output()`, a `LiveKitOutput` that takes bot audio at any rate and resamples it with
     soxr to the LiveKit rate; it goes to the user's `AgentTrack`, a barge-in clears the
     SDK's queue, and a `DataMessageFrame` made by the graph is published to the user.
+    The agent's words as played (`BotTextFrame`) and the user's transcripts reach the
+    user as LiveKit transcriptions (`TranscriptionWriter`, topic `lk.transcription`).
     A hang-up or transfer reaches the user as a data message on `CALL_TOPIC` (the JSON
     `end_call`/`transfer_call` event) before the session ends; see
     `LiveKitConfig.end_call_removes_user`.
@@ -113,6 +118,9 @@ class ParticipantConnection(Connection):
         self.stats = LinkStats()
         self.track: AgentTrack | None = None
         """Where the agent's audio for this user goes (set by the room)."""
+        self.user_track_sid = ""
+        """The user's microphone track being read (set by the room; names their transcripts)."""
+        self._transcripts = TranscriptionWriter(identity)
         self._in: deque[Frame] = deque()
         self._capacity = capacity
         self._ready = asyncio.Event()
@@ -219,6 +227,11 @@ class ParticipantConnection(Connection):
             self.track.clear()
 
     async def write_event(self, frame: Frame) -> None:
+        track = self.track
+        if isinstance(frame, BotTextFrame | TranscriptFrame):
+            if track is not None and track.live and track.room is not None:
+                self._write_text(track, frame)
+            return
         if isinstance(frame, CallActionFrame):  # the user's app learns why the agent left
             payload = json.dumps(call_action_event(frame)).encode()
             frame = DataMessageFrame(payload=payload, topic=CALL_TOPIC)
@@ -227,3 +240,13 @@ class ParticipantConnection(Connection):
         to = list(frame.destinations) or [self.identity]
         if await self.track.send_data(frame.payload, topic=frame.topic, to=to, reliable=frame.reliable):
             self.stats.data_sent += 1
+
+    async def close_transcripts(self) -> None:
+        """Close the agent's reply stream if the session ended mid-reply (before unpublishing)."""
+        await self._transcripts.aclose()
+
+    def _write_text(self, track: AgentTrack, frame: BotTextFrame | TranscriptFrame) -> None:
+        if isinstance(frame, BotTextFrame):
+            self._transcripts.submit_bot(track.room, frame, track.sid)
+        elif frame.text.strip():
+            self._transcripts.submit_user(track.room, frame, self.user_track_sid)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.call import CallActionFrame
-from voicegraph.framework.frames.llm import LLMTextFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -15,7 +14,8 @@ from voicegraph.framework.frames.system import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
-from voicegraph.framework.frames.text import SentenceFrame, TranscriptFrame
+from voicegraph.framework.frames.text import TranscriptFrame
+from voicegraph.transports.bot_text_event import bot_text_of
 from voicegraph.transports.call_action_event import call_action_event
 from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientMessage, ClientText
 
@@ -41,7 +41,9 @@ class DataChannelCodec:
     I/O-free. Client to server: `{"type": "text", "text": "..."}` (typed input, taken as
     a final transcript), `{"type": "interrupt"}` (barge-in) and `{"type": "hangup"}` (the
     session ends without draining). Server to client: `session` (id), `transcript`
-    (`text`, `final`; the user's words), `bot_text` (the bot's sentences or tokens),
+    (`text`, `final`; the user's words), `bot_text` (`text`, `final`, `interrupted`: the
+    bot's words as their audio plays, as deltas, then one final per reply with the
+    whole text played; text of a graph without TTS goes out as interim deltas),
     the four speaking events, `clear` (drop buffered bot audio) and `error` (`code`,
     `message`). `parse` raises only `VoiceError` (protocol_error or invalid_input).
     """
@@ -79,8 +81,9 @@ class DataChannelCodec:
         """The message for a frame that reached the session's output, if the page shows it."""
         if isinstance(frame, TranscriptFrame):
             return _dump({"type": "transcript", "text": frame.text, "final": frame.final})
-        if isinstance(frame, SentenceFrame | LLMTextFrame):
-            return _dump({"type": "bot_text", "text": frame.text})
+        bot_text = bot_text_of(frame)
+        if bot_text is not None:
+            return _dump(bot_text)
         if isinstance(frame, ErrorFrame):
             return self.encode_error(frame.error)
         if isinstance(frame, CallActionFrame):

@@ -7,7 +7,10 @@ const vg = (window.voicegraph = {
   sessionId: null,
   callAction: null, // the end_call / transfer_call event that ended the call, if one did
   error: null, // {code, message} of the last error
-  transcript: [], // {role: "user" | "bot", text}
+  // both sides of the conversation: {role: "user" | "bot", text, final, interrupted}; the user's
+  // words as recognized (partial, then final), the bot's as their audio plays (then the final
+  // text of the reply, interrupted: true when a barge-in cut it: only the words heard)
+  transcript: [],
   events: [], // every message from the server, in order
   audio: { bytesReceived: 0, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesReceived: 0, maxLevel: 0, playing: false },
   marks: {}, // first time (ms since page load) of: call, connected, audio, and each event type
@@ -41,6 +44,43 @@ function addLine(role, text) {
   li.textContent = text; // never innerHTML: the text comes from speech recognition and the agent
   $("log").appendChild(li);
   li.scrollIntoView({ block: "end" });
+  return li;
+}
+
+const writing = { user: null, bot: null }; // the entry of each side still being written: {entry, li}
+
+function show(line) {
+  const { entry, li } = line;
+  li.textContent = entry.text;
+  li.classList.toggle("partial", !entry.final);
+  li.classList.toggle("interrupted", entry.interrupted);
+  li.scrollIntoView({ block: "end" });
+}
+
+function write(role, text, { append = false, final = false, interrupted = false } = {}) {
+  let line = writing[role];
+  if (!line) {
+    const entry = { role, text: "", final: false, interrupted: false };
+    vg.transcript.push(entry);
+    line = writing[role] = { entry, li: addLine(role, "") };
+  }
+  const entry = line.entry;
+  entry.text = append ? entry.text + text : text;
+  entry.final = final;
+  entry.interrupted = interrupted;
+  show(line);
+  if (final) writing[role] = null;
+}
+
+function onTranscript(msg) {
+  const final = msg.final !== false;
+  if (final && writing.bot) writing.bot = null; // a graph without TTS sends no final bot text
+  write("user", msg.text, { final });
+}
+
+function onBotText(msg) {
+  if (msg.final) write("bot", msg.text, { final: true, interrupted: !!msg.interrupted });
+  else write("bot", msg.text, { append: true });
 }
 
 function fail(code, message) {
@@ -60,13 +100,9 @@ function onMessage(raw) {
   vg.events.push(msg);
   mark(msg.type);
   if (msg.type === "session") vg.sessionId = msg.session_id;
-  else if (msg.type === "transcript" && msg.final !== false) {
-    vg.transcript.push({ role: "user", text: msg.text });
-    addLine("user", msg.text);
-  } else if (msg.type === "bot_text") {
-    vg.transcript.push({ role: "bot", text: msg.text });
-    addLine("bot", msg.text);
-  } else if (msg.type === "error") {
+  else if (msg.type === "transcript") onTranscript(msg);
+  else if (msg.type === "bot_text") onBotText(msg);
+  else if (msg.type === "error") {
     vg.error = { code: msg.code, message: msg.message };
     addLine("error", `${msg.code}: ${msg.message}`);
   } else if (msg.type === "end_call" || msg.type === "transfer_call") {
@@ -110,6 +146,7 @@ async function pollStats() {
 async function start() {
   if (vg.state === "connecting" || vg.state === "connected") return;
   vg.error = null;
+  writing.user = writing.bot = null;
   mark("call");
   setState("connecting", "Connecting…");
   try {
