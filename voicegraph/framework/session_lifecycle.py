@@ -133,6 +133,7 @@ class SessionLifecycle:
         try:
             live = self._create(conn, adm)
         except VoiceError as err:
+            log.warning("session %s: [%s] %s", adm.session_id, err.code, err.message)
             self._request(op, adm.t0, err)
             raise
         self.live[live.id] = live
@@ -141,7 +142,11 @@ class SessionLifecycle:
         try:
             await self.store.save(live.snapshot())
             self.notify("session_started", live)
-            await live.runtime.start()
+            try:
+                await live.runtime.start()
+            except VoiceError as err:
+                log.warning("session %s: [%s] %s", live.id, err.code, err.message)
+                raise
             if adm.resumed is not None:
                 live.restore_contexts(adm.resumed)
             self._request(op, adm.t0, None)

@@ -45,8 +45,9 @@ class WebSocketConnection(Connection):
     Reads client messages through the serializer into an inbox as they arrive (`pump`),
     whether or not the session reads yet: audio sent while the session starts is kept
     (up to `max_backlog_s`) and answered once it runs. Bad messages get a coded error and
-    are counted (after `max_bad_messages` the socket is closed with the error's close code). Writes bot audio, events, clears and marks through it. When the socket drops, the
-    session waits `resume_grace_s` for the client to come back with its resume token
+    are counted (after `max_bad_messages` the socket is closed with the error's close
+    code). Writes bot audio, events, clears and marks through it. When the socket drops,
+    the session waits `resume_grace_s` for the client to come back with its resume token
     (bot output meanwhile is dropped and counted); otherwise the client is lost. A send
     that blocks longer than `send_timeout_s` (a client that stopped reading) closes the
     socket.

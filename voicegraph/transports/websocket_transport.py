@@ -115,7 +115,11 @@ class WebSocketTransport:
             if twiml_path is None:
                 raise VoiceError(ErrorCode.INVALID_CONFIG, "twiml_port needs twiml_path")
             self.twiml_server = TwimlServer(
-                stream_url, path=twiml_path, stream_path=stream_path, host=host, port=twiml_port,
+                stream_url,
+                path=twiml_path,
+                stream_path=stream_path,
+                host=host,
+                port=twiml_port,
                 public_url=public_url,
             )
         self._server_options = server_options
