@@ -90,10 +90,14 @@ def option_fields(provider: str) -> dict[str, tuple[Any, Any]] | None:
     return None
 
 
+def _is_port(key: str) -> bool:
+    return key == "port" or (key.endswith("_port") and key != "reuse_port")
+
+
 def _port_problems(options: dict[str, Any]) -> list[str]:
     out = []
     for key, value in options.items():
-        if key == "port" or key.endswith("_port"):
+        if _is_port(key):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
                 out.append(f"backend.options.{key}: {value!r} is not a port (0-65535)")
     return out
@@ -110,7 +114,7 @@ def check_options(provider: str, options: dict[str, Any]) -> list[str]:
             close = difflib.get_close_matches(key, list(fields), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(fields))})"
             problems.append(f"backend.options.{key}: unknown option for provider {provider!r}{hint}")
-    known = {k: v for k, v in options.items() if k in fields and not (k == "port" or k.endswith("_port"))}
+    known = {k: v for k, v in options.items() if k in fields and not _is_port(k)}
     model = create_model(
         f"{provider}Options",
         __config__=ConfigDict(arbitrary_types_allowed=True),
