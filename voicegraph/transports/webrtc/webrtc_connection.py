@@ -41,8 +41,9 @@ class WebRTCConnection(Connection):
     (120 s: what the user says while the session waits for the engines is answered, not
     lost); past it the oldest audio is dropped and counted (`dropped_frames`). Graph to
     client: each playout chunk goes to a write-driven `PcmAudioTrack` (Opus-encoded by
-    aiortc); events, clears and errors go out as JSON on the data channel (dropped and counted when the channel's
-    buffer is over `max_channel_buffer` bytes: a peer that stopped reading).
+    aiortc); events, clears and errors go out as JSON on the data channel (dropped and
+    counted when the channel's buffer is over `max_channel_buffer` bytes: a peer that
+    stopped reading).
 
     The session ends, without draining, on a hang-up message, when the peer connection
     fails or closes, when the peer's track ends, or when ICE has not connected within
