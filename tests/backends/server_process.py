@@ -40,11 +40,18 @@ class ServerProcess:
     """One `voicegraph serve` process (or a parent of workers)."""
 
     def __init__(
-        self, config: dict[str, Any], tmp: Path, *, workers: int = 1, env: dict[str, str] | None = None
+        self,
+        config: dict[str, Any],
+        tmp: Path,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
     ):
         path = tmp / "serve.yaml"
         path.write_text(yaml.safe_dump(config))
         cmd = [sys.executable, "-m", "voicegraph.cli", "serve", str(path), "--workers", str(workers)]
+        cmd += extra_args or []
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, cwd=tmp

@@ -127,6 +127,8 @@ class Backend(Generic[TransportT]):
         self.ready_s: float | None = None
         """Seconds from `start` to accepting connections."""
         self._stopping = False
+        self.health_checks: list[Callable[[], ComponentHealth]] = []
+        """More components of `health` (`voicegraph serve` adds its engines and load)."""
 
     async def start(self) -> None:
         """Open the store (recover), then accept connections.
@@ -192,7 +194,7 @@ class Backend(Generic[TransportT]):
             HealthStatus.HEALTHY if lag < 100 else HealthStatus.DEGRADED,
             {"lag_ms": round(lag, 2)},
         )
-        return HealthReport.of([accept, sessions, store, loop])
+        return HealthReport.of([accept, sessions, store, loop, *(c() for c in self.health_checks)])
 
     async def __aenter__(self) -> Backend[TransportT]:
         await self.start()

@@ -99,6 +99,38 @@ class LimitsConfig(_Model):
     shutdown_timeout_s: float = Field(default=10.0, ge=0)
     resume_window_s: float = Field(default=300.0, ge=0)
     end_timeout_s: float = Field(default=30.0, gt=0)
+    graph_start_timeout_s: float = Field(default=60.0, gt=0)
+    """Deadline for one session's graph to start (its nodes' `on_start`); past it the client
+    is closed with 4408. Engines are preloaded, so this only bounds per-session setup."""
+    graph_stop_timeout_s: float = Field(default=2.0, gt=0)
+    """Deadline for one session's graph to stop."""
+    preload_timeout_s: float = Field(default=300.0, gt=0)
+    """Deadline for loading and warming the engines at start (then serve exits with 2)."""
+
+
+class EnginesConfig(_Model):
+    """Engines at start: `preload` loads the graph's engines before the server says ready
+    (sessions that connect meanwhile wait, their audio kept); `warm` also runs each once."""
+
+    preload: bool = True
+    warm: bool = True
+
+
+class LoggingConfig(_Model):
+    """Human-readable log lines on stderr (JSON events stay on stdout)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    tracebacks: bool = False
+    """Print tracebacks of failures (always at level debug)."""
+
+
+class HealthThresholds(_Model):
+    """When `/health` says `degraded` (still 200: the process serves, but worse)."""
+
+    loop_lag_ms: float = Field(default=100.0, gt=0)
+    """Event-loop lag (sleep overshoot, worst of the last monitor window) above this."""
+    playout_late_ratio: float = Field(default=0.2, gt=0, le=1)
+    """Share of late playout ticks (over the last window) above this."""
 
 
 class ObservabilityConfig(_Model):
@@ -117,11 +149,13 @@ class HealthConfig(_Model):
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
     path: str = "/health"
+    degraded: HealthThresholds = Field(default_factory=lambda: HealthThresholds())
 
 
 class ServeConfig(_Model):
     """Everything `voicegraph serve` needs. `graph` is an inline spec, a spec file path
-    (relative to the config file), or `module:function` of a Python graph factory."""
+    (relative to the config file), `module:function` of a Python graph factory, or
+    `voice-agent` (the stock voice agent spec)."""
 
     backend: BackendSection = Field(default_factory=lambda: BackendSection())
     graph: GraphSpec | str
@@ -131,6 +165,8 @@ class ServeConfig(_Model):
     persistence: PersistenceConfig = Field(default_factory=lambda: PersistenceConfig())
     observability: ObservabilityConfig = Field(default_factory=lambda: ObservabilityConfig())
     health: HealthConfig = Field(default_factory=lambda: HealthConfig())
+    engines: EnginesConfig = Field(default_factory=lambda: EnginesConfig())
+    logging: LoggingConfig = Field(default_factory=lambda: LoggingConfig())
     base_dir: str = Field(default="", exclude=True)
     """Directory of the config file (relative paths resolve against it)."""
 

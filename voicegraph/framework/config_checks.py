@@ -12,6 +12,15 @@ from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.registry import registry
 
 _STORE_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
+GRAPH_SHORT_FORMS = {"voice-agent": "voicegraph.graphs.voice_agent:STOCK_SPEC"}
+"""`graph:` names standing for a shipped spec file (`module:attribute` of its path)."""
+
+
+def short_form_spec(graph: Any) -> str | None:
+    """The spec file path a short `graph:` name stands for (None: not a short form)."""
+    if not isinstance(graph, str) or graph not in GRAPH_SHORT_FORMS:
+        return None
+    return str(import_object(GRAPH_SHORT_FORMS[graph]))
 
 
 def import_object(path: str) -> Any:
@@ -43,6 +52,7 @@ def _check_graph(data: dict[str, Any], base_dir: str) -> list[str]:
     graph = data.get("graph")
     if graph is None:
         return []  # reported by the model (missing field)
+    graph = short_form_spec(graph) or graph
     if isinstance(graph, str) and ":" in graph and not graph.endswith((".yaml", ".yml")):
         try:
             import_object(graph)
@@ -109,6 +119,11 @@ def check_references(data: dict[str, Any], base_dir: str = "") -> list[str]:
     if isinstance(provider, str) and provider not in registry.names("backends"):
         known = ", ".join(registry.names("backends")) or "none"
         problems.append(f"backend.provider: unknown provider {provider!r} (known: {known})")
+    if isinstance(provider, str):
+        from voicegraph.graphs.backends.provider_options import check_options
+
+        options = _section(data, "backend").get("options")
+        problems += check_options(provider, options if isinstance(options, dict) else {})
     problems += _check_graph(data, base_dir)
     problems += _check_hooks(data)
     url = _section(data, "persistence").get("url")

@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from voicegraph.framework.registry import Registry
 
 
+TRANSPORT_TYPES = frozenset({"transport_input", "transport_output"})
+"""Node types standing for the session's transport (see `ConnectionRegistry`)."""
+
+
+def session_registry(conn: Any) -> Registry:
+    """The process registry plus `transport_input`/`transport_output` bound to `conn` (a
+    placeholder connection when None: enough to check types and params) and the stock
+    graphs' types (`resumed_turn_filter`...), as `voicegraph run --spec` resolves them."""
+    from voicegraph.graphs.connection_registry import ConnectionRegistry
+    from voicegraph.transports.memory_transport import MemoryTransport
+
+    return ConnectionRegistry(conn if conn is not None else MemoryTransport())
+
+
 class GraphConnection(Protocol):
     """What a graph factory needs of a connection: its head and sink nodes."""
 
@@ -34,9 +48,7 @@ class GraphConnection(Protocol):
 def validate_spec(spec: GraphSpec, *, reg: Registry | None = None) -> list[str]:
     """Every mistake in `spec`'s node types and params, without creating any node (so no
     model loads); one line per node and field, empty when the spec is sound."""
-    from voicegraph.framework.registry import registry
-
-    reg = reg or registry
+    reg = reg or session_registry(None)
     problems: list[str] = []
     for i, node in enumerate(spec.nodes):
         where = f"nodes[{i}] (id={node.id}, type={node.type}): "
@@ -105,7 +117,12 @@ class SpecGraphFactory:
         self.spec = parsed
 
     def __call__(self, conn: GraphConnection) -> Graph:
-        graph = build_graph(self.spec)
+        types = {n.type for n in self.spec.nodes}
+        if types & TRANSPORT_TYPES:  # the spec places the transport itself (voice_agent.yaml)
+            from voicegraph.processors.audio import create_converter
+
+            return build_graph(self.spec, reg=session_registry(conn), converter_factory=create_converter)
+        graph = build_graph(self.spec, reg=session_registry(conn))
         heads, sinks = graph.heads(), graph.sinks()
         src = graph.add(conn.input(), name="input")
         dst = graph.add(conn.output(), name="output")

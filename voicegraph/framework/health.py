@@ -22,9 +22,17 @@ class HealthStatus(enum.StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
     UNHEALTHY = "unhealthy"
+    STARTING = "starting"
+    """Not serving yet (engines loading): 503, like unhealthy, but expected to clear."""
 
 
-_RANK = {HealthStatus.HEALTHY: 0, HealthStatus.DEGRADED: 1, HealthStatus.UNHEALTHY: 2}
+_RANK = {
+    HealthStatus.HEALTHY: 0,
+    HealthStatus.DEGRADED: 1,
+    HealthStatus.UNHEALTHY: 2,
+    HealthStatus.STARTING: 3,
+}
+_UNAVAILABLE = (HealthStatus.UNHEALTHY, HealthStatus.STARTING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,7 @@ class HealthReport:
         worst = HealthStatus.HEALTHY
         for c in components:
             status = c.status
-            if not c.critical and status is HealthStatus.UNHEALTHY:
+            if not c.critical and status in _UNAVAILABLE:
                 status = HealthStatus.DEGRADED
             if _RANK[status] > _RANK[worst]:
                 worst = status
@@ -79,9 +87,10 @@ async def loop_lag_ms(probe_s: float = 0.01) -> float:
 class HealthServer:
     """A tiny HTTP/1.1 server for `GET <path>`: the JSON health report.
 
-    Status 200 when healthy or degraded, 503 when unhealthy (load balancers stop sending
-    traffic), 404 for other paths, 405 for other methods. One request per connection,
-    requests over 8 KiB or slower than 5 s are dropped. Runs on the backend's event loop.
+    Status 200 when healthy or degraded (still serving, worse: see the components), 503
+    when unhealthy or starting (load balancers stop or do not yet send traffic), 404 for
+    other paths, 405 for other methods. One request per connection, requests over 8 KiB
+    or slower than 5 s are dropped. Runs on the backend's event loop.
 
     Args:
         check: returns the current report.
@@ -156,4 +165,4 @@ class HealthServer:
         except Exception as exc:
             log.exception("health check failed")
             return 503, {"status": "unhealthy", "error": type(exc).__name__}
-        return (503 if report.status is HealthStatus.UNHEALTHY else 200), report.as_dict()
+        return (503 if report.status in _UNAVAILABLE else 200), report.as_dict()

@@ -56,6 +56,10 @@ class SessionLifecycle:
         self._empty = asyncio.Event()
         self._empty.set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self.engines_ready = asyncio.Event()
+        """Cleared while the server preloads its engines: sessions admitted meanwhile wait
+        (their transport keeps their audio) and start once it is set."""
+        self.engines_ready.set()
 
     # -- hooks the manager provides -------------------------------------------------------
     def _request(self, op: str, t0: float, err: VoiceError | None) -> None:
@@ -123,9 +127,13 @@ class SessionLifecycle:
             VoiceError: the graph could not be built or started.
         """
         op = "session.resume" if adm.resumed else "session.create"
+        if not self.engines_ready.is_set():
+            log.info("session %s: waiting for the engines to load", adm.session_id)
+            await self.engines_ready.wait()
         try:
             live = self._create(conn, adm)
         except VoiceError as err:
+            log.warning("session %s: [%s] %s", adm.session_id, err.code, err.message)
             self._request(op, adm.t0, err)
             raise
         self.live[live.id] = live
@@ -134,7 +142,11 @@ class SessionLifecycle:
         try:
             await self.store.save(live.snapshot())
             self.notify("session_started", live)
-            await live.runtime.start()
+            try:
+                await live.runtime.start()
+            except VoiceError as err:
+                log.warning("session %s: [%s] %s", live.id, err.code, err.message)
+                raise
             if adm.resumed is not None:
                 live.restore_contexts(adm.resumed)
             self._request(op, adm.t0, None)

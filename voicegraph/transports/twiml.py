@@ -12,6 +12,30 @@ WEBHOOK_FIELDS = {"CallSid": "call_sid", "From": "from", "To": "to", "Direction"
 """Fields of Twilio's voice webhook passed on to the stream, by the parameter name used."""
 
 
+def stream_url_for(
+    host: str,
+    stream_path: str,
+    *,
+    public_url: str | None = None,
+    tls: bool = False,
+    forwarded_proto: str | None = None,
+) -> str:
+    """The stream URL Twilio should connect to, with the scheme the server really speaks.
+
+    `public_url` (the server's public base, `https://voice.example.com`) wins: `wss://`
+    for https or wss, `ws://` for http or ws, its host and path prefix. Otherwise the
+    request's host with `wss://` when the server terminates TLS or a proxy says the
+    request came over https (`X-Forwarded-Proto`), else `ws://` (plain ws, e.g. a local
+    test or a tunnel that forwards ws). Twilio itself only connects to `wss://` URLs.
+    """
+    if public_url:
+        scheme, _, rest = public_url.partition("://")
+        ws_scheme = "wss" if scheme.lower() in ("https", "wss") else "ws"
+        return f"{ws_scheme}://{rest.rstrip('/')}{stream_path}"
+    secure = tls or (forwarded_proto or "").split(",")[0].strip().lower() in ("https", "wss")
+    return f"{'wss' if secure else 'ws'}://{host}{stream_path}"
+
+
 def call_parameters(fields: Mapping[str, str]) -> dict[str, str]:
     """The webhook's call fields (who calls, which number) as stream parameters.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import TYPE_CHECKING
 
-from voicegraph.transports.twiml import call_parameters, render_twiml
+from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.webrtc.http_message import HttpResponse
 from voicegraph.transports.webrtc.http_server import HttpServer
 
@@ -24,10 +24,12 @@ class TwimlServer:
     another method, 404 for another path).
 
     Args:
-        stream_url: the `wss://` URL of the stream; None: `wss://<Host header><stream_path>`.
+        stream_url: the URL of the stream; None: built by `stream_url_for` from the Host
+            header (or `public_url`) and `stream_path`, `ws://` or `wss://` as served.
         path: the webhook's path.
         stream_path: path of the stream, for the default URL.
         host, port: where to listen (port 0: any free port, see `port`).
+        public_url: the server's public base URL (https -> `wss://` stream URL).
     """
 
     def __init__(
@@ -38,8 +40,10 @@ class TwimlServer:
         stream_path: str = "/stream",
         host: str = "127.0.0.1",
         port: int = 0,
+        public_url: str | None = None,
     ) -> None:
         self.stream_url, self.path, self.stream_path = stream_url, path, stream_path
+        self.public_url = public_url
         self._http = HttpServer(host=host, port=port, max_body_bytes=16 * 1024)
         for method in ("GET", "POST"):
             self._http.route(method, path, self._answer)
@@ -62,6 +66,9 @@ class TwimlServer:
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             fields.update(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
         host = request.headers.get("host", "localhost")
-        url = self.stream_url or f"wss://{host}{self.stream_path}"
+        url = self.stream_url or stream_url_for(
+            host, self.stream_path, public_url=self.public_url,
+            forwarded_proto=request.headers.get("x-forwarded-proto"),
+        )  # fmt: skip
         twiml = render_twiml(url, call_parameters(fields))
         return HttpResponse(200, twiml.encode(), content_type="text/xml; charset=utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -41,10 +42,12 @@ log = logging.getLogger("voicegraph.transports.websocket")
 class WebSocketConnection(Connection):
     """A session's link to a WebSocket client; the socket may change (resume), the session not.
 
-    Reads client messages through the serializer (bad ones get a coded error and are
-    counted; after `max_bad_messages` the socket is closed with the error's close code).
-    Writes bot audio, events, clears and marks through it. When the socket drops, the
-    session waits `resume_grace_s` for the client to come back with its resume token
+    Reads client messages through the serializer into an inbox as they arrive (`pump`),
+    whether or not the session reads yet: audio sent while the session starts is kept
+    (up to `max_backlog_s`) and answered once it runs. Bad messages get a coded error and
+    are counted (after `max_bad_messages` the socket is closed with the error's close
+    code). Writes bot audio, events, clears and marks through it. When the socket drops,
+    the session waits `resume_grace_s` for the client to come back with its resume token
     (bot output meanwhile is dropped and counted); otherwise the client is lost. A send
     that blocks longer than `send_timeout_s` (a client that stopped reading) closes the
     socket.
@@ -57,6 +60,8 @@ class WebSocketConnection(Connection):
         send_timeout_s: deadline of one send.
         call_control: the provider's API for hang-ups and transfers of phone calls
             (telephony serializers only; see `perform_call_action`).
+        max_backlog_s: most client audio kept while the session is not reading it (it
+            starts, or waits for the engines' preload); past it the oldest is dropped.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class WebSocketConnection(Connection):
         max_bad_messages: int = 10,
         send_timeout_s: float = 5.0,
         call_control: CallControl | None = None,
+        max_backlog_s: float = 120.0,
     ) -> None:
         super().__init__(input_format=start.input_format, output_format=start.output_format)
         self.serializer = serializer
@@ -84,6 +90,12 @@ class WebSocketConnection(Connection):
         self._call_control = call_control
         self._ws: Any = None  # websockets ServerConnection; Any keeps websockets optional
         self._attached = asyncio.Event()
+        self._inbox: deque[ClientMessage] = deque()  # bounded by audio duration, see _enqueue
+        self._backlog_ns = 0
+        self._max_backlog_ns = int(max_backlog_s * 1e9)
+        self._wake = asyncio.Event()
+        self.dropped_audio_ns = 0
+        """Client audio dropped because more than `max_backlog_s` was queued."""
 
     # -- sockets --------------------------------------------------------------------------
     def attach(self, ws: Any) -> Any:
@@ -96,6 +108,7 @@ class WebSocketConnection(Connection):
         if self._ws is ws:
             self._ws = None
             self._attached.clear()
+            self._wake.set()
 
     @property
     def attached(self) -> bool:
@@ -120,30 +133,70 @@ class WebSocketConnection(Connection):
         self._detach(ws)
 
     # -- client to graph ------------------------------------------------------------------
-    async def receive(self) -> Frame | None:
+    async def pump(self, ws: Any) -> None:
+        """Read socket `ws` into the inbox until it closes (the transport runs this beside the
+        session, from the start message on, so audio sent while the session starts is
+        kept, and the socket's keepalive pings are answered meanwhile)."""
         from websockets.exceptions import ConnectionClosed
 
         while True:
-            ws = self._ws
-            if ws is None:
-                if not await self._await_resume():
-                    return None
-                continue
             try:
                 message = await ws.recv()
             except ConnectionClosed:
                 self._detach(ws)
-                continue
+                return
             try:
                 msg = self.serializer.parse(message)
             except VoiceError as err:
                 await self._bad_message(ws, err)
                 continue
-            if isinstance(msg, ClientEnd):
-                return EndFrame(reason="client_end") if msg.drain else None
-            frame = await self._to_frame(msg)
-            if frame is not None:
-                return frame
+            if isinstance(msg, ClientMark):
+                await self.deliver_mark(msg.name)  # playout bookkeeping, not graph input
+            elif msg is not None:
+                self._enqueue(msg)
+
+    def _enqueue(self, msg: ClientMessage) -> None:
+        self._inbox.append(msg)
+        if isinstance(msg, ClientAudio):
+            self._backlog_ns += self.input_format.duration_ns(len(msg.data))
+            while self._backlog_ns > self._max_backlog_ns:
+                self._drop_oldest_audio()
+        self._wake.set()
+
+    def _drop_oldest_audio(self) -> None:
+        for i, queued in enumerate(self._inbox):
+            if isinstance(queued, ClientAudio):
+                del self._inbox[i]
+                gone = self.input_format.duration_ns(len(queued.data))
+                self._backlog_ns -= gone
+                self.dropped_audio_ns += gone
+                if self.dropped_audio_ns == gone:
+                    log.warning("session %s: over %.0f s of audio queued; dropping the oldest",
+                                self.session_id, self._max_backlog_ns / 1e9)  # fmt: skip
+                return
+
+    @property
+    def backlog_s(self) -> float:
+        """Seconds of client audio received and not yet taken by the session."""
+        return self._backlog_ns / 1e9
+
+    async def receive(self) -> Frame | None:
+        while True:
+            if self._inbox:
+                msg = self._inbox.popleft()
+                if isinstance(msg, ClientAudio):
+                    self._backlog_ns -= self.input_format.duration_ns(len(msg.data))
+                if isinstance(msg, ClientEnd):
+                    return EndFrame(reason="client_end") if msg.drain else None
+                frame = await self._to_frame(msg)
+                if frame is not None:
+                    return frame
+            elif self._ws is None:
+                if not await self._await_resume():
+                    return None
+            else:
+                self._wake.clear()
+                await self._wake.wait()
 
     async def _to_frame(self, msg: ClientMessage | None) -> Frame | None:
         if isinstance(msg, ClientAudio):

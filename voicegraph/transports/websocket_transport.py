@@ -13,7 +13,7 @@ from voicegraph.transports.client_messages import ClientStart
 from voicegraph.transports.close_codes import close_code, close_reason
 from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
-from voicegraph.transports.twiml import call_parameters, render_twiml
+from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.twiml_server import TwimlServer
 from voicegraph.transports.websocket_connection import WebSocketConnection
 
@@ -57,12 +57,17 @@ class WebSocketTransport:
         twiml_path: HTTP GET path answering TwiML (None: no TwiML endpoint).
         twiml_port: a port for the webhook by GET or POST too (0: any free port; None:
             none); needs `twiml_path`. The running port is `twiml_server.port`.
-        stream_url: `wss://` URL put in the TwiML (default: from the Host header and
-            `stream_path`).
+        stream_url: URL put in the TwiML (default: `stream_url_for` the Host header,
+            `public_url` and `stream_path`: `ws://` when serving plain ws, `wss://` with TLS).
         stream_path: path of the stream used to build the default `stream_url`.
         call_control: the telephony provider's API (e.g. `TwilioCallControl`) through
             which phone sessions hang up and transfer; without it a hang-up closes the
             stream and a transfer is refused.
+        max_backlog_s: most client audio a session keeps while it is not reading (it
+            starts, or waits for the engines): see `WebSocketConnection`.
+        public_url: the server's public base URL (`https://voice.example.com`) when it
+            runs behind a proxy or TLS terminator: the TwiML stream URL is built from it
+            (`wss://` for https, `ws://` for http).
         server_options: more keyword arguments for `websockets.asyncio.server.serve`.
 
     Raises:
@@ -87,6 +92,8 @@ class WebSocketTransport:
         stream_url: str | None = None,
         stream_path: str = "/stream",
         call_control: CallControl | None = None,
+        max_backlog_s: float = 120.0,
+        public_url: str | None = None,
         **server_options: Any,
     ) -> None:
         if session_runner is None:
@@ -108,10 +115,17 @@ class WebSocketTransport:
             if twiml_path is None:
                 raise VoiceError(ErrorCode.INVALID_CONFIG, "twiml_port needs twiml_path")
             self.twiml_server = TwimlServer(
-                stream_url, path=twiml_path, stream_path=stream_path, host=host, port=twiml_port
+                stream_url,
+                path=twiml_path,
+                stream_path=stream_path,
+                host=host,
+                port=twiml_port,
+                public_url=public_url,
             )
         self._server_options = server_options
         self.call_control = call_control
+        self.max_backlog_s = max_backlog_s
+        self.public_url = public_url.rstrip("/") if public_url else None
         self._server: Any = None
         self.sessions: dict[str, WebSocketConnection] = {}
         """Live sessions by session id."""
@@ -176,7 +190,11 @@ class WebSocketTransport:
         path = request.path.split("?", 1)[0]
         if self.twiml_path is None or path != self.twiml_path:
             return None
-        url = self.stream_url or f"wss://{request.headers.get('Host', self.host)}{self.stream_path}"
+        url = self.stream_url or stream_url_for(
+            request.headers.get("Host", f"{self.host}:{self.port}"), self.stream_path,
+            public_url=self.public_url, tls=self._server_options.get("ssl") is not None,
+            forwarded_proto=request.headers.get("X-Forwarded-Proto"),
+        )  # fmt: skip
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query))
         response = ws.respond(200, render_twiml(url, call_parameters(query)))
         del response.headers["Content-Type"]
@@ -208,7 +226,7 @@ class WebSocketTransport:
         """A new session's connection, with this transport's settings."""
         return WebSocketConnection(
             serializer, start, resume_grace_s=self.resume_grace_s, max_bad_messages=self.max_bad_messages,
-            call_control=self.call_control,
+            call_control=self.call_control, max_backlog_s=self.max_backlog_s,
         )  # fmt: skip
 
     async def _read_start(self, ws: Any, serializer: Serializer) -> ClientStart:
@@ -228,20 +246,30 @@ class WebSocketTransport:
         if conn.resume_token:
             self._by_token[conn.resume_token] = conn
         conn.attach(ws)
-        error: VoiceError | None = None
         try:
-            await conn.send_started(resumed=False)
-            await self._runner(conn)
-        except VoiceError as err:
-            error = err
-        except Exception as exc:
-            log.exception("session %s failed", conn.session_id)
-            error = VoiceError(ErrorCode.PIPELINE_ERROR, f"session failed: {type(exc).__name__}")
+            async with asyncio.TaskGroup() as tg:
+                reader = tg.create_task(conn.pump(ws), name=f"ws-read:{conn.session_id[:6]}")
+                error = await self._session(conn)
+                reader.cancel()
         finally:
             self.sessions.pop(conn.session_id, None)
             self._by_token.pop(conn.resume_token, None)
             conn.finish(lost=True)
         await conn.close(error)
+
+    async def _session(self, conn: WebSocketConnection) -> VoiceError | None:
+        """Run one session to its end; its failure as the error the client gets."""
+        try:
+            await conn.send_started(resumed=False)
+            await self._runner(conn)
+        except VoiceError as err:
+            return err
+        except Exception as exc:
+            log.exception("session %s failed", conn.session_id)
+            return VoiceError(ErrorCode.PIPELINE_ERROR, f"session failed: {type(exc).__name__}")
+        finally:
+            conn.finish(lost=True)
+        return None
 
     async def _resume(self, ws: Any, serializer: Serializer, start: ClientStart) -> None:
         conn = self._by_token.get(start.resume_token)
@@ -258,7 +286,7 @@ class WebSocketTransport:
         if old is not None:
             await old.close(1000, "resumed on another connection")
         await conn.send_started(resumed=True)
-        await ws.wait_closed()
+        await conn.pump(ws)
 
     async def _reject(self, ws: Any, serializer: Serializer, err: VoiceError) -> None:
         from websockets.exceptions import ConnectionClosed

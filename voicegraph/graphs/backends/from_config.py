@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.backend import Backend
-from voicegraph.framework.config_checks import import_object
+from voicegraph.framework.config_checks import import_object, short_form_spec
 from voicegraph.framework.graph_factory import SpecGraphFactory
 from voicegraph.framework.health import HealthServer
 from voicegraph.framework.hooks import DataRetentionHook, Hooks, TokenAuthHook
@@ -58,7 +58,7 @@ class Served:
 
 def graph_source(config: ServeConfig) -> Callable[[Any], Graph]:
     """The per-session graph factory the config names (spec, spec file, or `module:function`)."""
-    graph = config.graph
+    graph = short_form_spec(config.graph) or config.graph
     if isinstance(graph, str) and ":" in graph and not graph.endswith((".yaml", ".yml")):
         factory: Callable[[Any], Graph] = import_object(graph)
         return factory
@@ -103,6 +103,7 @@ def build_served(config: ServeConfig, env: Mapping[str, str] | None = None) -> S
         provider(config.backend.provider), factory, options=dict(config.backend.options),
         hooks=build_hooks(config.hooks), store=store, max_sessions=limits.max_sessions,
         listeners=[obs] if obs is not None else None, end_timeout=limits.end_timeout_s,
+        start_timeout=limits.graph_start_timeout_s, stop_timeout=limits.graph_stop_timeout_s,
     )  # fmt: skip
     backend.manager.resume_window_s = limits.resume_window_s
     health = None

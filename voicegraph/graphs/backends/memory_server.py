@@ -120,7 +120,8 @@ class MemoryServer:
 class MemoryProvider:
     """Backend provider `memory`: sessions with in-process clients (apps, tests, benchmarks).
 
-    Options: `input_format`, `output_format` (AudioFormat), `capacity` (frames per direction).
+    Options: `input_format`, `output_format` (AudioFormat), `capacity` (frames per direction);
+    `host`, `port` and `reuse_port` are accepted and ignored (no socket).
     """
 
     name: ClassVar[str] = "memory"
@@ -130,5 +131,8 @@ class MemoryProvider:
     operations: ClassVar[dict[type[Frame], str]] = {DTMFFrame: "message.dtmf"}
 
     def create(self, manager: SessionManager, options: dict[str, Any]) -> MemoryServer:
-        """A `MemoryServer` for `manager`."""
-        return MemoryServer(manager, **options)
+        """A `MemoryServer` for `manager`; network options (host, port, reuse_port) are
+        ignored, so a config moves between `memory` and a network provider unchanged."""
+        from voicegraph.graphs.backends.provider_options import NETWORK_OPTIONS
+
+        return MemoryServer(manager, **{k: v for k, v in options.items() if k not in NETWORK_OPTIONS})

@@ -92,7 +92,8 @@ class ParticipantConnection(Connection):
         input_rate: rate of the audio the graph receives.
         media_rate: rate exchanged with LiveKit (both directions).
         quality: soxr recipe both ways ("LQ" holds back 6 ms at 48->16 kHz).
-        capacity: most frames queued towards the graph.
+        capacity: most frames queued towards the graph (12,000: about 120 s of the SDK's 10 ms
+            frames, so speech sent while the session waits for the engines is kept).
         session_id: id of the session (default: random).
     """
 
@@ -104,7 +105,7 @@ class ParticipantConnection(Connection):
         input_rate: int = 16000,
         media_rate: int = 48000,
         quality: Quality = "LQ",
-        capacity: int = 1000,
+        capacity: int = 12_000,
         session_id: str | None = None,
     ) -> None:
         super().__init__(

@@ -37,12 +37,13 @@ class WebRTCConnection(Connection):
     and converted to `input_format` with soxr, arrives as `InputAudioFrame`s (0-30 ms
     each, 20 ms on average: see `InboundAudioConverter`);
     typed text arrives as a final `TranscriptFrame`, an interrupt message as an
-    interruption request (see `DataChannelCodec`). The inbox holds `inbox_ms` of audio;
-    when the graph falls behind, the oldest audio is dropped and counted
-    (`dropped_frames`), as live audio should be. Graph to client: each playout chunk
-    goes to a write-driven `PcmAudioTrack` (Opus-encoded by aiortc); events, clears and
-    errors go out as JSON on the data channel (dropped and counted when the channel's
-    buffer is over `max_channel_buffer` bytes: a peer that stopped reading).
+    interruption request (see `DataChannelCodec`). The inbox holds `inbox_ms` of audio
+    (120 s: what the user says while the session waits for the engines is answered, not
+    lost); past it the oldest audio is dropped and counted (`dropped_frames`). Graph to
+    client: each playout chunk goes to a write-driven `PcmAudioTrack` (Opus-encoded by
+    aiortc); events, clears and errors go out as JSON on the data channel (dropped and
+    counted when the channel's buffer is over `max_channel_buffer` bytes: a peer that
+    stopped reading).
 
     The session ends, without draining, on a hang-up message, when the peer connection
     fails or closes, when the peer's track ends, or when ICE has not connected within
@@ -53,7 +54,7 @@ class WebRTCConnection(Connection):
         input_format: format of the audio given to the graph.
         output_format: format of the bot audio the graph plays (s16 mono or stereo).
         connect_timeout_s: time ICE and DTLS have to connect after the answer.
-        inbox_ms: audio the inbox holds before it drops the oldest.
+        inbox_ms: audio the inbox holds before it drops the oldest (default 120 s).
         max_channel_buffer: data channel bytes buffered before events are dropped.
         jitter_packets: packets aiortc holds back before decoding, 20 ms each (see
             `set_jitter_prefetch`; aiortc's own default is 4).
@@ -70,7 +71,7 @@ class WebRTCConnection(Connection):
         input_format: AudioFormat = PCM16K,
         output_format: AudioFormat = PCM48K,
         connect_timeout_s: float = 20.0,
-        inbox_ms: float = 1000.0,
+        inbox_ms: float = 120_000.0,
         max_channel_buffer: int = 256 * 1024,
         jitter_packets: int = 1,
         session_id: str | None = None,
