@@ -124,7 +124,10 @@ class ServeProcess:
         events = [f"{t:.2f}s {e}" for t, e in self.events]
         return (
             f"--- voicegraph serve {self.config.name} (pid {self.proc.pid if self.proc else '-'},"
-            f" exit {code}) events:\n" + "\n".join(events) + "\n--- stderr tail:\n" + "".join(self.stderr[-lines:])
+            f" exit {code}) events:\n"
+            + "\n".join(events)
+            + "\n--- stderr tail:\n"
+            + "".join(self.stderr[-lines:])
         )
 
     def event(self, *names: str, timeout: float) -> dict[str, Any]:
@@ -178,18 +181,22 @@ class ServeProcess:
         raise AssertionError(f"port {self.port} not accepting within {timeout}s\n{self.tail()}")
 
     def stop(self, grace: float = 5.0) -> int | None:
-        """End the process by pid: SIGTERM, then SIGKILL after `grace`; its exit code."""
+        """End the process by pid: SIGTERM (graceful), again after `grace` (forced), then
+        SIGKILL; its exit code. How it went is noted in `stderr` (shown by `tail`)."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
+        steps = ((signal.SIGTERM, grace), (signal.SIGTERM, 3.0), (signal.SIGKILL, 10.0))
+        for attempt, (sig, wait_s) in enumerate(steps):
+            if self.proc.poll() is not None:
+                break
+            if attempt:
+                self.stderr.append(
+                    f"[test] still running after SIGTERM: sending {sig.name} (attempt {attempt})\n"
+                )
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+                os.kill(self.proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=wait_s)
         for t in self._threads:
             t.join(timeout=5)
         for pipe in (self.proc.stdout, self.proc.stderr):

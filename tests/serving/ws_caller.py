@@ -53,13 +53,16 @@ class Plan:
         return cls((Step(pcm, paced=False),))
 
     @classmethod
-    def stall(cls, pcm: NDArray[np.int16], at: float, gap_s: float) -> Plan:
-        """Paced up to fraction `at`, then nothing for `gap_s`, then the rest at once (a network stall)."""
-        cut = round(len(pcm) * at) // CHUNK * CHUNK
-        return cls((Step(pcm[:cut], paced=True, pause_s=gap_s), Step(pcm[cut:], paced=False)))
+    def stall(cls, pcm: NDArray[np.int16], at_s: float, gap_s: float) -> Plan:
+        """A network stall: real time up to `at_s`, then nothing for `gap_s`, then the `gap_s`
+        of audio the client buffered meanwhile (the rest, padded with silence) at once."""
+        cut = round(at_s * RATE) // CHUNK * CHUNK
+        buffered = max(len(pcm) - cut, round(gap_s * RATE))
+        rest = np.pad(pcm[cut:], (0, buffered - (len(pcm) - cut)))
+        return cls((Step(pcm[:cut], paced=True, pause_s=gap_s), Step(rest, paced=False)))
 
 
-@dataclass
+@dataclass(repr=False)
 class CallRecord:
     """What one caller saw, times in seconds since it connected."""
 
@@ -98,6 +101,9 @@ class CallRecord:
     @property
     def heard_question(self) -> bool:
         return heard_the_question(self.user_text)
+
+    def __repr__(self) -> str:
+        return f"CallRecord({self.summary()})"
 
     def summary(self) -> str:
         kinds = [m.get("type") for _, m in self.messages]
