@@ -1,0 +1,30 @@
+"""Fixtures for the serving tests: cold `voicegraph serve` processes, stopped by pid at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from .serve_process import ServeProcess, config_path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Until pyproject.toml registers it (filterwarnings=error makes an unknown marker fail).
+    config.addinivalue_line("markers", "serving: `voicegraph serve` started cold in a subprocess")
+
+
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
+    """Start `voicegraph serve configs/<name>.yaml` cold; every process is stopped at module end."""
+    started: list[ServeProcess] = []
+
+    def start(name: str, **options: Any) -> ServeProcess:
+        server = ServeProcess(config_path(name), tmp_path_factory.mktemp(f"serve-{name}"), **options)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
