@@ -10,11 +10,6 @@ import pytest
 from .serve_process import ServeProcess, config_path
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Until pyproject.toml registers it (filterwarnings=error makes an unknown marker fail).
-    config.addinivalue_line("markers", "serving: `voicegraph serve` started cold in a subprocess")
-
-
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
     """Start `voicegraph serve configs/<name>.yaml` cold; every process is stopped at module end."""
