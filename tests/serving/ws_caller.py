@@ -160,13 +160,21 @@ async def _send(ws: ClientConnection, plan: Plan, record: CallRecord, t0: float,
         await ws.send(silence)
 
 
-async def ws_call(url: str, plan: Plan, *, listen_s: float, connect_timeout: float = 30.0) -> CallRecord:
+async def ws_call(
+    url: str,
+    plan: Plan,
+    *,
+    listen_s: float,
+    connect_timeout: float = 30.0,
+    record: CallRecord | None = None,
+) -> CallRecord:
     """Call the server at `url`: start, send `plan`, then `listen_s` of silence; what came back.
 
     Ends early once the bot has answered and gone quiet for 1.5 s. Never raises for
-    a server-side failure: it is in the record (`close`, `error`).
+    a server-side failure: it is in the record (`close`, `error`). Pass `record` to watch
+    the call while it runs (cancelling the call hangs up at once).
     """
-    record = CallRecord()
+    record = CallRecord() if record is None else record
     try:
         ws = await _open(url, record, connect_timeout)
     except (OSError, TimeoutError) as exc:

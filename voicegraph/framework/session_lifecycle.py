@@ -223,6 +223,7 @@ class SessionLifecycle:
     async def _finish(self, live: LiveSession) -> None:
         kept = live.snapshot() if live.keep_active else None  # where it was, a turn in flight included
         live.tracker.end(live.runtime.clock.now_ns(), "ended")
+        live.turn_idle.set()  # its turn ended with it: a shutdown waiting on that turn goes on
         self.live.pop(live.id, None)
         if not self.live:
             self._empty.set()
