@@ -53,6 +53,8 @@ class TwilioRecord:
     media: int = 0
     marks: int = 0
     played_s: float = 0.0
+    session_id: str = ""
+    """The session the server filed for this call ("" if none was filed)."""
     messages: list[dict[str, Any]] = field(default_factory=list)
     """The session record's conversation messages (role, content)."""
     error: str = ""
@@ -73,7 +75,7 @@ class TwilioRecord:
         return (
             f"first loud bot media {first} after the question, {self.media} media, {self.marks} marks,"
             f" played {self.played_s:.2f}s, user said {self.said('user')!r},"
-            f" bot said {self.said('assistant')!r}, error {self.error!r}"
+            f" bot said {self.said('assistant')!r}, session {self.session_id!r}, error {self.error!r}"
         )
 
 
@@ -115,26 +117,32 @@ async def _converse(url: str, record: TwilioRecord, listen_s: float) -> None:
                 await call.hang_up()
 
 
-def _filed_messages(db: Path, timeout: float = 10.0) -> list[dict[str, Any]]:
-    """The completed session's conversation messages, once the server has filed them."""
+def _filed(db: Path, known: set[str], timeout: float = 10.0) -> tuple[str, list[dict[str, Any]]]:
+    """The id and conversation messages of a completed session not in `known`, once filed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if db.exists():
             with contextlib.closing(sqlite3.connect(db)) as conn:
-                rows = conn.execute("SELECT record FROM sessions WHERE state = 'completed'").fetchall()
-            for (raw,) in rows:
-                messages = json.loads(raw).get("conversation", {}).get("messages", [])
-                return [m for m in messages if isinstance(m, dict)]
+                rows = conn.execute("SELECT id, record FROM sessions WHERE state = 'completed'").fetchall()
+            for sid, raw in rows:
+                if sid not in known:
+                    messages = json.loads(raw).get("conversation", {}).get("messages", [])
+                    return sid, [m for m in messages if isinstance(m, dict)]
         time.sleep(0.1)
-    return []
+    return "", []
 
 
-def twilio_conversation(url: str, db: Path, *, listen_s: float) -> TwilioRecord:
-    """One call to the Twilio stream at `url` (ws://host:port/stream); never raises for the server."""
+def twilio_conversation(
+    url: str, db: Path, *, listen_s: float, known: set[str] | None = None
+) -> TwilioRecord:
+    """One call to the Twilio stream at `url` (ws://host:port/stream); never raises for the server.
+
+    `known`: ids of sessions filed before this call (their records are not this call's).
+    """
     record = TwilioRecord()
     try:
         asyncio.run(_converse(url, record, listen_s))
     except (OSError, TimeoutError, ConnectionClosed) as exc:
         record.error = repr(exc)
-    record.messages = _filed_messages(db)
+    record.session_id, record.messages = _filed(db, known or set())
     return record
