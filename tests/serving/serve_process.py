@@ -72,6 +72,8 @@ class ServeProcess:
         self.events: list[tuple[float, dict[str, Any]]] = []
         """Every JSON line of stdout, with seconds since spawn."""
         self.stderr: list[str] = []
+        self.signals_sent: list[str] = []
+        """The signals `stop` had to send (more than one SIGTERM: the graceful stop hung)."""
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
         self._threads: list[threading.Thread] = []
 
@@ -180,6 +182,11 @@ class ServeProcess:
             time.sleep(0.01)
         raise AssertionError(f"port {self.port} not accepting within {timeout}s\n{self.tail()}")
 
+    @property
+    def exited_cleanly(self) -> bool:
+        """Exit status 0 after at most one signal from `stop` (call after `stop`)."""
+        return self.proc is not None and self.proc.returncode == 0 and len(self.signals_sent) <= 1
+
     def stop(self, grace: float = 5.0) -> int | None:
         """End the process by pid: SIGTERM (graceful), again after `grace` (forced), then
         SIGKILL; its exit code. How it went is noted in `stderr` (shown by `tail`)."""
@@ -193,6 +200,7 @@ class ServeProcess:
                 self.stderr.append(
                     f"[test] still running after SIGTERM: sending {sig.name} (attempt {attempt})\n"
                 )
+            self.signals_sent.append(sig.name)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.proc.pid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
