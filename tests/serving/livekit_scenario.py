@@ -85,7 +85,8 @@ async def converse(config: LiveKitConfig, out: dict[str, Any]) -> None:
 
 
 def stop(server: ServeProcess, out: dict[str, Any]) -> None:
-    """SIGTERM by pid once the user's session has ended; how long the exit took."""
+    """SIGTERM by pid 1 s after the user left; how long the exit took. (Their session is
+    still kept then, for `rejoin_grace_s`: the stop ends it.)"""
     time.sleep(1.0)
     t0 = time.monotonic()
     os.kill(server.pid, signal.SIGTERM)
