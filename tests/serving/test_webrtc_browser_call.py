@@ -3,7 +3,8 @@
 Headless Chromium opens the page the server bundles, its fake microphone saying "What
 is the capital of France?" (a WAV of Piper speech), and presses Call once the cold
 server says `ready`. The page must show both sides' words (`window.voicegraph.transcript`)
-and play the reply; after Hang up, SIGTERM stops the server promptly. Server and browser
+and play the reply; after Hang up, SIGTERM stops the server promptly. The same holds
+when the page calls while the server still loads its engines. Server and browser
 run in a loopback-only network namespace (tests/transports/webrtc/netns.py): see
 webrtc_scenario.py.
 """
@@ -22,9 +23,11 @@ from .question import heard_the_question
 pytestmark = [pytest.mark.serving, pytest.mark.slow, pytest.mark.timeout(200)]
 
 
-@pytest.fixture(scope="module")
-def call() -> dict[str, Any]:
-    return run_in_loopback_netns("tests.serving.webrtc_scenario", timeout=180)
+@pytest.fixture(scope="module", params=["after-ready", "during-preload"])
+def call(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The call placed once the server says `ready`, or as soon as it listens (engines loading)."""
+    early = ["--early"] if request.param == "during-preload" else []
+    return run_in_loopback_netns("tests.serving.webrtc_scenario", *early, timeout=180)
 
 
 def why(call: dict[str, Any]) -> str:

@@ -1,13 +1,14 @@
 """Scenario: a browser calls a cold `voicegraph serve` (WebRTC provider, stock voice agent).
 
-`python -m tests.serving.webrtc_scenario` (run in a loopback-only network namespace by
-tests/transports/webrtc/netns.py) starts `voicegraph serve tests/serving/configs/webrtc.yaml`
-as a subprocess, waits for its `ready` event, then starts headless Chromium whose fake
-microphone plays a WAV of the question (1 s silence, the question, 6 s silence). Through
-DevTools it opens the page the server bundles, presses Call, waits for the user's words
-and the bot's words on the page (`window.voicegraph.transcript`) and for the reply to
-play, presses Hang up, stops the server with SIGTERM and prints one JSON object: what
-the page showed, how the server exited, and the server's events and stderr tail.
+`python -m tests.serving.webrtc_scenario [--early]` (run in a loopback-only network
+namespace by tests/transports/webrtc/netns.py) starts `voicegraph serve
+tests/serving/configs/webrtc.yaml` as a subprocess and waits for its `ready` event (with
+`--early`: only for `listening`). Headless Chromium's fake microphone then plays a WAV of
+the question (1 s silence, the question, 6 s silence). Through DevTools it opens the page
+the server bundles, presses Call, waits for the user's words and the bot's words on the
+page (`window.voicegraph.transcript`) and for the reply to play, presses Hang up, stops
+the server with SIGTERM and prints one JSON object: what the page showed, how the server
+exited, and the server's events and stderr tail.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -78,15 +80,20 @@ def stop(server: ServeProcess, out: dict[str, Any]) -> None:
     server.stop()
 
 
-def main() -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def main(early: bool) -> dict[str, Any]:
+    """With `early`, the page is opened and Call pressed as soon as the server listens
+    (its engines still loading), not once it says `ready`."""
+    out: dict[str, Any] = {"early": early}
     with tempfile.TemporaryDirectory(prefix="vg-serve-webrtc-") as tmp:
         wav = Path(tmp) / "question.wav"
         out["speech_ends_s"] = write_wav(wav, lead_s=1.0, tail_s=6.0)
         server = ServeProcess(config_path("webrtc"), Path(tmp), port=free_port()).start()
         try:
-            out["ready"] = server.ready(READY_S)
-            asyncio.run(in_browser(wav, server.url(), out))
+            url = server.url(READY_S)
+            if not early:
+                out["ready"] = server.ready(READY_S)
+            asyncio.run(in_browser(wav, url, out))
+            out["ready_s"] = next((t for t, e in server.events if e.get("event") == "ready"), None)
             stop(server, out)
         except AssertionError as exc:
             out["error"] = str(exc)[:4000]
@@ -97,4 +104,4 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    print(json.dumps(main(early="--early" in sys.argv[1:])))
