@@ -54,11 +54,6 @@ async def _answer(ws: Any, timeout: float) -> tuple[list[str], int]:
                 return transcripts, audio
 
 
-@pytest.mark.xfail(
-    reason="issue 12 cause 2: the queued audio arrives as one burst and the turn end is dropped "
-    "by the resumed-turn rule (fixed on the turn-clock branch); strict, so it flags the merge",
-    strict=True,
-)
 async def test_call_during_preload_is_answered_once_ready(tmp_path: Path) -> None:
     from websockets.asyncio.client import connect
 
