@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tests.processors.vad.barge_in_set import RATE, Clip, barge_words, scene
+from tests.processors.vad.barge_in_set import RATE, Clip, barge_words, noise_clips, scene
 from voicegraph.framework import Graph, InterruptEvent, Outbox, Processor, Runtime, VirtualClock, handles
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
     BotStartedSpeakingFrame,
+    Frame,
     InputAudioFrame,
     TextFrame,
 )
@@ -79,3 +80,24 @@ async def test_short_first_word_cuts_the_bot_at_every_window_offset(
             misses.append(offset)
     print(f"{label} over rms {background_rms}: missed at offsets {misses} ms")
     assert misses == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("background_rms", [0.0, 100.0])
+async def test_noises_while_the_bot_speaks_do_not_cut_it(background_rms: float) -> None:
+    cutters = []
+    for clip in noise_clips():
+        pcm, _, _ = scene(clip.pcm, offset_ms=0, background_rms=background_rms)
+        if await first_cut_s(pcm, VoiceActivityDetector(interrupt_on_speech=True)) is not None:
+            cutters.append(clip.label)
+    assert cutters == []
+
+
+@pytest.mark.anyio
+async def test_bot_speaking_frames_pass_the_vad_on_their_way_upstream() -> None:
+    left: list[Frame] = []
+    graph = Graph.chain(VoiceActivityDetector(engine="energy"), Playout(), input_format=PCM16)
+    async with Runtime(graph) as rt:
+        rt.on_upstream(lambda f, _: left.append(f))
+        await rt.push(TextFrame(text="The bot is answering."))
+    assert [type(f) for f in left] == [BotStartedSpeakingFrame]
