@@ -186,3 +186,18 @@ def scene(
         pcm += np.random.default_rng(seed).normal(0.0, background_rms, pcm.size)
     out = np.clip(np.round(pcm), -32768, 32767).astype(np.int16)
     return out, lead / RATE, (lead + clip.size) / RATE
+
+
+def followed_by(
+    first: Clip, second: Clip, *, offset_ms: float, gap_s: float, background_rms: float = 0.0
+) -> tuple[NDArray[np.int16], float, float]:
+    """`scene(first)`, then `second` `gap_s` after `first` ends ("Wait, stop...").
+
+    Returns (pcm, start of `first` s, start of `second` s).
+    """
+    pcm, start, end = scene(first.pcm, offset_ms=offset_ms, background_rms=background_rms)
+    at = round((end + gap_s) * RATE)
+    out = np.zeros(max(pcm.size, at + second.pcm.size + _secs(TAIL_S)), np.int32)
+    out[: pcm.size] = pcm
+    out[at : at + second.pcm.size] += second.pcm
+    return np.clip(out, -32768, 32767).astype(np.int16), start, at / RATE

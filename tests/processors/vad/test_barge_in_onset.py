@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tests.processors.vad.barge_in_set import RATE, Clip, barge_words, noise_clips, scene
+from tests.processors.vad.barge_in_set import RATE, Clip, barge_words, followed_by, noise_clips, scene
 from voicegraph.framework import Graph, InterruptEvent, Outbox, Processor, Runtime, VirtualClock, handles
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -42,17 +42,6 @@ def word(label: str) -> Clip:
     return next(w for w in barge_words() if w.label == label)
 
 
-def wait_then_stop(first: Clip, offset_ms: int, background_rms: float) -> tuple[NDArray[np.int16], float]:
-    """`first`, a pause, then "stop" (Piper); returns (pcm, start of "stop" in s)."""
-    pcm, _, end = scene(first.pcm, offset_ms=offset_ms, background_rms=background_rms)
-    stop = word("piper/1.0/Stop").pcm
-    cut = round((end + GAP_S) * RATE)
-    tail = np.zeros(cut + stop.size + RATE // 2, np.int16)
-    tail[: pcm.size] = pcm[: tail.size]
-    tail[cut : cut + stop.size] = np.clip(tail[cut : cut + stop.size].astype(np.int32) + stop, -32768, 32767)
-    return tail, cut / RATE
-
-
 async def first_cut_s(pcm: NDArray[np.int16], vad: VoiceActivityDetector) -> float | None:
     """Stream time (s) of the first barge-in interruption while the bot speaks, or None."""
     clock = VirtualClock()
@@ -74,7 +63,10 @@ async def test_short_first_word_cuts_the_bot_at_every_window_offset(
 ) -> None:
     misses = []
     for offset in OFFSETS_MS:
-        pcm, next_word_s = wait_then_stop(word(label), offset, background_rms)
+        stop = word("piper/1.0/Stop")
+        pcm, _, next_word_s = followed_by(
+            word(label), stop, offset_ms=offset, gap_s=GAP_S, background_rms=background_rms
+        )
         cut = await first_cut_s(pcm, VoiceActivityDetector(interrupt_on_speech=True))
         if cut is None or cut >= next_word_s:
             misses.append(offset)

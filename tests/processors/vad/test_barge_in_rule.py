@@ -20,9 +20,9 @@ def feed(vad: VADAnalyzer, windows: list[tuple[float, float]]) -> list[VADEvent]
     return [e for e in events if e is not None and not e.tentative]
 
 
-def word(n: int, volume: float) -> list[tuple[float, float]]:
+def word(n: int, volume: float, confidence: float = 0.9) -> list[tuple[float, float]]:
     """Half a second of background at the floor, then `n` speech windows at `volume`, then quiet."""
-    return [(0.0, FLOOR)] * 16 + [(0.9, volume)] * n + [(0.0, FLOOR)] * 8
+    return [(0.0, FLOOR)] * 16 + [(confidence, volume)] * n + [(0.0, FLOOR)] * 8
 
 
 def test_while_the_bot_speaks_three_loud_speech_windows_start_the_user() -> None:
@@ -49,6 +49,12 @@ def test_speech_barely_above_the_noise_floor_waits_for_the_stock_rule() -> None:
     assert [e.at_ns for e in feed(vad, word(7, FLOOR + 8.0))] == [(30 + 16 + 7) * WIN]
 
 
+def test_unsure_speech_windows_wait_for_the_stock_rule() -> None:
+    vad = VADAnalyzer(STOCK)
+    vad.bot_speaking = True
+    assert feed(vad, word(6, -25.0, confidence=0.7)) == []
+
+
 def test_fewer_speech_windows_than_the_fast_start_do_not_start() -> None:
     vad = VADAnalyzer(STOCK)
     vad.bot_speaking = True
@@ -70,7 +76,14 @@ def test_noise_floor_is_the_quietest_window_of_its_span() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"rule": "faster"}, {"start_secs": -0.1}, {"min_rise_db": -1.0}, {"floor_secs": 0.0}]
+    "kwargs",
+    [
+        {"rule": "faster"},
+        {"start_secs": -0.1},
+        {"min_rise_db": -1.0},
+        {"floor_secs": 0.0},
+        {"confidence": 1.5},
+    ],
 )
 def test_bad_barge_in_params_are_invalid_config(kwargs: dict[str, object]) -> None:
     with pytest.raises(VoiceError) as err:

@@ -83,9 +83,9 @@ class VADAnalyzer:
     starting state without a start are reported too (tentative events), so a turn
     detector can wait while the user may be speaking again. While `bot_speaking` is set
     and `barge.rule` is "fast", starting also ends in a start as soon as the speech
-    windows add up to `barge.start_secs` and the loudest of them rises `barge.min_rise_db`
-    over the noise floor (a barge-in's short first word; issue 12, cause 5). I/O-free:
-    time is the audio analyzed, not the wall clock.
+    windows of at least `barge.confidence` add up to `barge.start_secs` and the loudest
+    of them rises `barge.min_rise_db` over the noise floor (a barge-in's short first
+    word; issue 12, cause 5). I/O-free: time is the audio analyzed, not the wall clock.
     """
 
     def __init__(
@@ -99,7 +99,8 @@ class VADAnalyzer:
         self._fast = self.barge.rule == "fast"
         self._fast_ns = round(self.barge.start_secs * 1e9)
         self._floor = NoiseFloor(round(self.barge.floor_secs * 1e9))
-        self._peak = 0.0  # loudest speech window (dBFS) of the current starting run
+        self._peak = 0.0  # loudest sure speech window (dBFS) of the current starting run
+        self._sure = 0  # time of the run's windows at `barge.confidence` or above
         self._start_ns = round(self.params.start_secs * 1e9)
         self._stop_ns = round(self.params.stop_secs * 1e9)
         self._gap_ns = round(self.params.start_gap_secs * 1e9)
@@ -134,7 +135,7 @@ class VADAnalyzer:
         state = self._state
         if state is VADState.QUIET or state is VADState.STARTING:
             voiced = loud and confidence >= self.params.confidence
-            return self._step_quiet(begin, end, voiced, volume_dbfs)
+            return self._step_quiet(begin, end, voiced, (confidence, volume_dbfs))
         if loud and confidence >= self.params.release_confidence:
             self._state = VADState.SPEAKING
             return None
@@ -145,7 +146,7 @@ class VADAnalyzer:
             return VADEvent(speaking=False, at_ns=end, speech_ns=self._mark)
         return None
 
-    def _step_quiet(self, begin: int, end: int, voiced: bool, volume_dbfs: float) -> VADEvent | None:
+    def _step_quiet(self, begin: int, end: int, voiced: bool, window: tuple[float, float]) -> VADEvent | None:
         if not voiced:
             if self._state is VADState.STARTING and end - self._last_voiced >= self._gap_ns:
                 self._state = VADState.QUIET
@@ -155,10 +156,12 @@ class VADAnalyzer:
         onset = self._state is VADState.QUIET
         if onset:
             self._state, self._mark, self._voiced = VADState.STARTING, begin, 0
-            self._peak = volume_dbfs
+            self._sure, self._peak = 0, window[1]
         self._voiced += end - begin
         self._last_voiced = end
-        self._peak = max(self._peak, volume_dbfs)
+        if window[0] >= self.barge.confidence:
+            self._sure += end - begin
+            self._peak = max(self._peak, window[1])
         if self._voiced >= self._start_ns or self._barge_start():
             self._state = VADState.SPEAKING
             return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
@@ -168,7 +171,7 @@ class VADAnalyzer:
 
     def _barge_start(self) -> bool:
         """The fast rule: enough speech, clearly above the floor, while the bot speaks."""
-        if not (self._fast and self.bot_speaking) or self._voiced < self._fast_ns:
+        if not (self._fast and self.bot_speaking) or self._sure < self._fast_ns:
             return False
         floor = self._floor.level_dbfs
         return floor is not None and self._peak - floor >= self.barge.min_rise_db
