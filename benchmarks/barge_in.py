@@ -13,7 +13,9 @@ the same way. Both rules run in one process on the same audio:
 Figures: `caught_ratio` (first word starts the user before the next word begins),
 `first_word_cut_ms` (word onset to the start decision, caught words only),
 `cut_ms` (word onset to the first start, whichever word caused it: a miss shows up as
-a cut on the next word), and `false_starts` on the noise clips. Times are stream time
+a cut on the next word), and `false_starts` on the noise clips. `backchannels` ("Mm-hmm",
+"Uh-huh", "Yeah", "Okay" alone) counts the starts they cause, for information: they are
+speech, and neither rule tells them from a barge-in. Times are stream time
 (audio analyzed), so they do not depend on the machine's load; add up to one 20 ms
 transport chunk and the output's one 20 ms playout chunk for what a caller hears.
 
@@ -36,7 +38,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.stats import percentile
-from tests.processors.vad.barge_in_set import RATE, Clip, barge_words, followed_by, noise_clips, scene
+from tests.processors.vad.barge_in_set import (
+    BACKCHANNELS,
+    RATE,
+    Clip,
+    barge_words,
+    followed_by,
+    noise_clips,
+    scene,
+)
 from voicegraph.processors.vad.barge_in_onset import BargeInParams, BargeInRule
 from voicegraph.processors.vad.vad_analyzer import VADParams
 from voicegraph.processors.vad.vad_engine import create_vad_engine
@@ -113,19 +123,20 @@ def word_trials(rule: BargeInRule, offsets: list[int]) -> dict[str, Any]:
     }
 
 
-def noise_trials(rule: BargeInRule, offsets: list[int]) -> dict[str, Any]:
-    """Every noise clip, offset and background: did it start the user (a false barge-in)?"""
+def noise_trials(
+    rule: BargeInRule, offsets: list[int], clips: tuple[Clip, ...], key: str = "false_starts"
+) -> dict[str, Any]:
+    """Every clip, offset and background: did it start the user (a barge-in)?"""
     false: Counter[str] = Counter()
     trials = 0
-    clip: Clip
-    for clip in noise_clips():
+    for clip in clips:
         for rms in BACKGROUNDS.values():
             for offset in offsets:
                 pcm, _, _ = scene(clip.pcm, offset_ms=offset, background_rms=rms)
                 trials += 1
                 if start_times(pcm, rule):
                     false[clip.label] += 1
-    return {"trials": trials, "false_starts": sum(false.values()), "by_clip": dict(sorted(false.items()))}
+    return {"trials": trials, key: sum(false.values()), "by_clip": dict(sorted(false.items()))}
 
 
 def run(offsets: list[int]) -> dict[str, Any]:
@@ -135,11 +146,13 @@ def run(offsets: list[int]) -> dict[str, Any]:
         print(f"barge_in: rule {rule} ...", file=sys.stderr)
         cpu = time.process_time()
         words = word_trials(rule, offsets)
-        noise = noise_trials(rule, offsets)
+        noise = noise_trials(rule, offsets, noise_clips())
+        backchannels = noise_trials(rule, offsets, barge_words(BACKCHANNELS), "starts")
         report[name] = {
             "rule": rule,
             "words": words,
             "noise": noise,
+            "backchannels": backchannels,
             "cpu_s": round(time.process_time() - cpu, 2),
         }
     return report
@@ -152,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(OUT), help="JSON file to write ('' for none)")
     args = ap.parse_args(argv)
     offsets = list(range(0, 32, 8 if args.quick else 2))
-    barge_words(), noise_clips()  # synthesize before timing
+    barge_words(), barge_words(BACKCHANNELS), noise_clips()  # synthesize before timing
     meta: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),

@@ -27,6 +27,8 @@ from voicegraph.processors.tts.piper_engine import default_voice
 RATE = 16000
 WORDS = ("Wait", "Stop", "No", "Hey", "Hold on", "Sorry")
 """First words of a barge-in, each short (150-450 ms once trimmed)."""
+BACKCHANNELS = ("Mm-hmm", "Uh-huh", "Yeah", "Okay")
+"""What a listener says without meaning to take the turn (a VAD cannot tell these apart)."""
 PIPER_SPEEDS = (0.75, 1.0)
 """Piper `length_scale` values: 0.75 is a hurried "Wait!"."""
 ESPEAK_WPM = (175, 260)
@@ -82,10 +84,10 @@ def _trimmed(label: str, pcm: NDArray[np.int16]) -> Clip:
 
 
 @functools.cache
-def barge_words() -> tuple[Clip, ...]:
-    """Every word of `WORDS` by Piper and eSpeak at two speeds each, trimmed."""
+def barge_words(words: tuple[str, ...] = WORDS) -> tuple[Clip, ...]:
+    """Every word of `words` by Piper and eSpeak at two speeds each, trimmed."""
     clips: list[Clip] = []
-    for word in WORDS:
+    for word in words:
         for scale in PIPER_SPEEDS:
             clips.append(_trimmed(f"piper/{scale}/{word}", _piper_word(word, scale)))
         for wpm in ESPEAK_WPM:
