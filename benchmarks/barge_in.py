@@ -15,7 +15,9 @@ Figures: `caught_ratio` (first word starts the user before the next word begins)
 `cut_ms` (word onset to the first start, whichever word caused it: a miss shows up as
 a cut on the next word), and `false_starts` on the noise clips. `backchannels` ("Mm-hmm",
 "Uh-huh", "Yeah", "Okay" alone) counts the starts they cause, for information: they are
-speech, and neither rule tells them from a barge-in. Times are stream time
+speech, and neither rule tells them from a barge-in. `other_engines` repeats words and
+noises with the webrtc and energy engines at 4 offsets: they take noise for speech, so
+the VAD node keeps the stock rule for them by default. Times are stream time
 (audio analyzed), so they do not depend on the machine's load; add up to one 20 ms
 transport chunk and the output's one 20 ms playout chunk for what a caller hears.
 
@@ -64,12 +66,13 @@ BACKGROUNDS = {"silence": 0.0, "noise_-50dBFS": 100.0}
 GAP_S = 0.3
 """Pause between the first word and "stop"."""
 STEP = RATE // 50
+OTHER_ENGINES = ("webrtc", "energy")
 OUT = Path(__file__).with_name("results") / "barge-in.json"
 
 
-def start_times(pcm: NDArray[np.int16], rule: BargeInRule) -> list[float]:
+def start_times(pcm: NDArray[np.int16], rule: BargeInRule, engine: str) -> list[float]:
     """Stream times (s) of the user starts while the bot speaks, pushed in 20 ms chunks."""
-    stream = VADStream(create_vad_engine("silero", RATE), VAD, barge=BargeInParams(rule=rule))
+    stream = VADStream(create_vad_engine(engine, RATE), VAD, barge=BargeInParams(rule=rule))
     stream.analyzer.bot_speaking = True
     out: list[float] = []
     for i in range(0, pcm.size, STEP):
@@ -88,7 +91,7 @@ def _ms(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def word_trials(rule: BargeInRule, offsets: list[int]) -> dict[str, Any]:
+def word_trials(rule: BargeInRule, offsets: list[int], engine: str = "silero") -> dict[str, Any]:
     """Every word, offset and background: caught or not, and when the cut came."""
     stop = next(w for w in barge_words() if w.label == "piper/1.0/Stop")
     caught_ms: list[float] = []
@@ -102,7 +105,7 @@ def word_trials(rule: BargeInRule, offsets: list[int]) -> dict[str, Any]:
                 pcm, onset, next_word = followed_by(
                     word, stop, offset_ms=offset, gap_s=GAP_S, background_rms=rms
                 )
-                starts = start_times(pcm, rule)
+                starts = start_times(pcm, rule, engine)
                 trials += 1
                 if starts:
                     cut_ms.append((starts[0] - onset) * 1000)
@@ -124,7 +127,11 @@ def word_trials(rule: BargeInRule, offsets: list[int]) -> dict[str, Any]:
 
 
 def noise_trials(
-    rule: BargeInRule, offsets: list[int], clips: tuple[Clip, ...], key: str = "false_starts"
+    rule: BargeInRule,
+    offsets: list[int],
+    clips: tuple[Clip, ...],
+    key: str = "false_starts",
+    engine: str = "silero",
 ) -> dict[str, Any]:
     """Every clip, offset and background: did it start the user (a barge-in)?"""
     false: Counter[str] = Counter()
@@ -134,7 +141,7 @@ def noise_trials(
             for offset in offsets:
                 pcm, _, _ = scene(clip.pcm, offset_ms=offset, background_rms=rms)
                 trials += 1
-                if start_times(pcm, rule):
+                if start_times(pcm, rule, engine):
                     false[clip.label] += 1
     return {"trials": trials, key: sum(false.values()), "by_clip": dict(sorted(false.items()))}
 
@@ -156,6 +163,24 @@ def run(offsets: list[int]) -> dict[str, Any]:
             "cpu_s": round(time.process_time() - cpu, 2),
         }
     return report
+
+
+def other_engines(offsets: list[int]) -> dict[str, Any]:
+    """The same words and noises with the webrtc and energy engines (why they keep `stock`)."""
+    out: dict[str, Any] = {"offsets_ms": offsets}
+    for engine in OTHER_ENGINES:
+        for name, rule in RULES.items():
+            print(f"barge_in: {engine} rule {rule} ...", file=sys.stderr)
+            words = word_trials(rule, offsets, engine)
+            noise = noise_trials(rule, offsets, noise_clips(), engine=engine)
+            out[f"{engine}_{name}"] = {
+                "rule": rule,
+                "caught_ratio": words["caught_ratio"],
+                "first_word_cut_ms": words["first_word_cut_ms"],
+                "false_starts": noise["false_starts"],
+                "noise_trials": noise["trials"],
+            }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     t0 = time.perf_counter()
     report = run(offsets)
+    report["other_engines"] = other_engines(offsets[::4])
     meta["wall_s"] = round(time.perf_counter() - t0, 1)
     meta["loadavg_end"] = os.getloadavg()
     text = json.dumps({"meta": meta, **report}, indent=2)

@@ -31,6 +31,11 @@ def test_the_stock_rule_can_be_chosen_for_a_b() -> None:
     assert vad_of(voice_agent_spec(VoiceAgentOptions(barge_in_rule="stock"))).barge_in.rule == "stock"
 
 
+@pytest.mark.parametrize(("engine", "rule"), [("silero", "fast"), ("webrtc", "stock"), ("energy", "stock")])
+def test_the_fast_rule_is_the_default_only_with_silero(engine: str, rule: str) -> None:
+    assert VoiceActivityDetector(engine=engine).barge_in.rule == rule
+
+
 @pytest.mark.parametrize("barge_in", [{"rule": "faster"}, {"start_secs": -1.0}])
 def test_bad_barge_in_params_in_a_spec_are_invalid_config(barge_in: dict[str, Any]) -> None:
     params = {"engine": "energy", "barge_in": barge_in}

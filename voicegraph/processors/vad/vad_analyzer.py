@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -99,7 +100,7 @@ class VADAnalyzer:
         self._fast = self.barge.rule == "fast"
         self._fast_ns = round(self.barge.start_secs * 1e9)
         self._floor = NoiseFloor(round(self.barge.floor_secs * 1e9))
-        self._peak = 0.0  # loudest sure speech window (dBFS) of the current starting run
+        self._peak = -math.inf  # loudest sure speech window (dBFS) of the current starting run
         self._sure = 0  # time of the run's windows at `barge.confidence` or above
         self._start_ns = round(self.params.start_secs * 1e9)
         self._stop_ns = round(self.params.stop_secs * 1e9)
@@ -156,7 +157,7 @@ class VADAnalyzer:
         onset = self._state is VADState.QUIET
         if onset:
             self._state, self._mark, self._voiced = VADState.STARTING, begin, 0
-            self._sure, self._peak = 0, window[1]
+            self._sure, self._peak = 0, -math.inf
         self._voiced += end - begin
         self._last_voiced = end
         if window[0] >= self.barge.confidence:

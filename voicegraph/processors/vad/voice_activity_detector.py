@@ -58,9 +58,10 @@ class VoiceActivityDetector(Processor):
     a start also requests a barge-in interruption (before the start frame goes out).
     Barge-in onset: between BotStartedSpeakingFrame and BotStoppedSpeakingFrame (sent
     upstream by the output transport; forwarded unchanged) the `barge_in` rule applies:
-    "fast" (default) starts after `barge_in.start_secs` (0.09 s) of speech windows that
-    rise `min_rise_db` over the noise floor, so a short first word ("Wait, stop...") cuts
-    the bot wherever it falls against the windows; "stock" keeps `params.start_secs`.
+    "fast" (default with Silero) starts after `barge_in.start_secs` (0.09 s) of speech windows of
+    confidence >= 0.8 that rise `min_rise_db` over the noise floor, so a short first word
+    ("Wait, stop...") cuts the bot wherever it falls against the windows; "stock" keeps
+    `params.start_secs`. The defaults were measured with Silero (benchmarks/barge_in.py).
     Stream clock: each of those frames is preceded by a `StreamTimeFrame` stamp with its
     times in input-stream time (audio analyzed since the session started), and after a
     stop, every analyzed chunk sends a `StreamTimeFrame` tick for `tick_horizon_s` of
@@ -77,7 +78,8 @@ class VoiceActivityDetector(Processor):
         engine_options: keyword options for a named engine (e.g. {"mode": 3} for webrtc).
         interrupt_on_speech: request an interruption when the user starts speaking.
         tick_horizon_s: how long (stream time) after a stop ticks are sent; 0: none.
-        barge_in: the start rule while the bot speaks (default: the fast rule).
+        barge_in: the start rule while the bot speaks (default: "fast" with Silero,
+            "stock" with the other engines, which take noise for speech more often).
     """
 
     interruptible = False
@@ -96,7 +98,9 @@ class VoiceActivityDetector(Processor):
     ) -> None:
         super().__init__(name=name)
         self.params = params or VADParams()
-        self.barge_in = barge_in or BargeInParams()
+        # The fast rule trusts the engine to tell speech from noise: Silero does, the
+        # webrtc and energy engines fire on breath and noise bursts (benchmarks/barge_in.py).
+        self.barge_in = barge_in or BargeInParams(rule="fast" if engine == "silero" else "stock")
         self._bot_speaking = False
         self._engine = engine
         self._options = dict(engine_options or {})
