@@ -178,7 +178,9 @@ def scene(
 ) -> tuple[NDArray[np.int16], float, float]:
     """`clip` after `LEAD_S` plus `offset_ms` of background, then `TAIL_S` of it.
 
-    The offset moves the clip against the VAD's windows (32 ms for Silero at 16 kHz).
+    The offset moves the clip against the VAD's windows (32 ms for Silero at 16 kHz; the
+    0.5 s lead is 15.625 windows, so the phase is (offset + 20 ms) mod 32 ms and offsets
+    0-31 ms cover every phase).
     `background_rms` (int16 units; 0 is digital silence) adds seeded white noise
     everywhere. Returns (pcm, clip start s, clip end s).
     """
