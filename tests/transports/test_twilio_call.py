@@ -112,7 +112,8 @@ async def test_twiml_endpoint_connects_the_call_to_the_stream() -> None:
             resp = await http.get(f"http://127.0.0.1:{t.port}/twiml")
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/xml")
-    assert f'<Connect><Stream url="wss://127.0.0.1:{t.port}/stream">' in resp.text
+    # Served as plain ws:// here, so the stream URL says ws:// (wss:// behind TLS: see below).
+    assert f'<Connect><Stream url="ws://127.0.0.1:{t.port}/stream">' in resp.text
 
 
 WEBHOOK = {
@@ -133,12 +134,13 @@ async def test_the_webhook_passes_the_callers_number_on_to_the_stream_by_get_and
         async with httpx.AsyncClient() as http:
             by_get = await http.get(f"http://127.0.0.1:{t.port}/twiml", params=WEBHOOK)
             hook = f"http://127.0.0.1:{t.twiml_server.port}/twiml"
-            by_post = await http.post(hook, data=WEBHOOK, headers={"Host": "bot.example"})
+            behind_tls = {"Host": "bot.example", "X-Forwarded-Proto": "https"}
+            by_post = await http.post(hook, data=WEBHOOK, headers=behind_tls)
             wrong_path = await http.post(hook + "x", data=WEBHOOK)
             too_big = await http.post(hook, data={"From": "x" * 20_000})
     expected = {"call_sid": WEBHOOK["CallSid"], "from": "+15550001111", "to": "+15550002222"}
     assert by_get.status_code == by_post.status_code == 200
     assert by_post.headers["content-type"].startswith("text/xml")
-    assert stream_parameters(by_get.text) == (f"wss://127.0.0.1:{t.port}/stream", expected)
+    assert stream_parameters(by_get.text) == (f"ws://127.0.0.1:{t.port}/stream", expected)
     assert stream_parameters(by_post.text) == ("wss://bot.example/stream", expected)
     assert (wrong_path.status_code, too_big.status_code) == (404, 413)

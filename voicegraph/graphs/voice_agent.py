@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.graph import Graph
     from voicegraph.framework.registry import Registry
+    from voicegraph.processors.vad.barge_in_onset import BargeInRule
     from voicegraph.transports.connection import Connection
 
 STOCK_SPEC = Path(__file__).with_name("voice_agent.yaml")
@@ -79,6 +80,8 @@ class VoiceAgentOptions:
     """Put RNNoise in front of the VAD."""
     barge_in: bool | None = None
     """Whether the VAD interrupts the bot when the user starts speaking (stock: yes)."""
+    barge_in_rule: BargeInRule | None = None
+    """The VAD's start rule while the bot speaks: "fast" (stock) or "stock" (0.2 s, for A/B)."""
     preemptive: bool | None = None
     """Start the reply on the final transcript, held until the turn end (stock: yes)."""
     system_prompt: str | None = None
@@ -113,6 +116,8 @@ def voice_agent_spec(options: VoiceAgentOptions | None = None, spec: GraphSpec |
         out.nodes.insert(at, NodeSpec(id="noise", type="rnnoise_filter"))
     if options.barge_in is not None:
         _node(nodes, "vad").params["interrupt_on_speech"] = options.barge_in
+    if options.barge_in_rule is not None:
+        _merge(_node(nodes, "vad").params, {"barge_in": {"rule": options.barge_in_rule}})
     if options.preemptive is not None:
         _node(nodes, "user_context").params["preemptive"] = options.preemptive
     if options.system_prompt is not None:

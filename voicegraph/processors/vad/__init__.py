@@ -1,5 +1,7 @@
 """Voice activity detection: engines (Silero, WebRTC, energy), the state machine and the node."""
 
+from voicegraph.processors.vad.barge_in_onset import BargeInParams as BargeInParams
+from voicegraph.processors.vad.barge_in_onset import BargeInRule as BargeInRule
 from voicegraph.processors.vad.energy_vad_engine import EnergyVADEngine as EnergyVADEngine
 from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine as SileroVADEngine
 from voicegraph.processors.vad.vad_analyzer import VADAnalyzer as VADAnalyzer
@@ -13,6 +15,8 @@ from voicegraph.processors.vad.voice_activity_detector import VoiceActivityDetec
 from voicegraph.processors.vad.webrtc_vad_engine import WebRTCVADEngine as WebRTCVADEngine
 
 __all__ = [
+    "BargeInParams",
+    "BargeInRule",
     "EnergyVADEngine",
     "SileroVADEngine",
     "VADAnalyzer",

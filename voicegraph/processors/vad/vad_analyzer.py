@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.processors.vad.barge_in_onset import BargeInParams, NoiseFloor
 
 
 class VADState(enum.Enum):
@@ -80,13 +82,26 @@ class VADAnalyzer:
     began). Silence of `start_gap_secs` while starting falls back to quiet; a speech
     window while stopping goes back to speaking. With `onsets`, entering and leaving the
     starting state without a start are reported too (tentative events), so a turn
-    detector can wait while the user may be speaking again. I/O-free: time is the audio
-    analyzed, not the wall clock.
+    detector can wait while the user may be speaking again. While `bot_speaking` is set
+    and `barge.rule` is "fast", starting also ends in a start as soon as the speech
+    windows of at least `barge.confidence` add up to `barge.start_secs` and the loudest
+    of them rises `barge.min_rise_db` over the noise floor (a barge-in's short first
+    word; issue 12, cause 5). I/O-free: time is the audio analyzed, not the wall clock.
     """
 
-    def __init__(self, params: VADParams | None = None, *, onsets: bool = False) -> None:
+    def __init__(
+        self, params: VADParams | None = None, *, onsets: bool = False, barge: BargeInParams | None = None
+    ) -> None:
         self.params = params or VADParams()
+        self.barge = barge or BargeInParams()
+        self.bot_speaking = False
+        """Set by the owner while the bot's audio plays: the barge-in rule applies."""
         self._onsets = onsets
+        self._fast = self.barge.rule == "fast"
+        self._fast_ns = round(self.barge.start_secs * 1e9)
+        self._floor = NoiseFloor(round(self.barge.floor_secs * 1e9))
+        self._peak = -math.inf  # loudest sure speech window (dBFS) of the current starting run
+        self._sure = 0  # time of the run's windows at `barge.confidence` or above
         self._start_ns = round(self.params.start_secs * 1e9)
         self._stop_ns = round(self.params.stop_secs * 1e9)
         self._gap_ns = round(self.params.start_gap_secs * 1e9)
@@ -116,9 +131,12 @@ class VADAnalyzer:
         begin = self._now
         self._now = end = begin + duration_ns
         loud = volume_dbfs >= self.params.min_volume
+        if self._fast:
+            self._floor.add(end, volume_dbfs)
         state = self._state
         if state is VADState.QUIET or state is VADState.STARTING:
-            return self._step_quiet(begin, end, loud and confidence >= self.params.confidence)
+            voiced = loud and confidence >= self.params.confidence
+            return self._step_quiet(begin, end, voiced, (confidence, volume_dbfs))
         if loud and confidence >= self.params.release_confidence:
             self._state = VADState.SPEAKING
             return None
@@ -129,7 +147,7 @@ class VADAnalyzer:
             return VADEvent(speaking=False, at_ns=end, speech_ns=self._mark)
         return None
 
-    def _step_quiet(self, begin: int, end: int, voiced: bool) -> VADEvent | None:
+    def _step_quiet(self, begin: int, end: int, voiced: bool, window: tuple[float, float]) -> VADEvent | None:
         if not voiced:
             if self._state is VADState.STARTING and end - self._last_voiced >= self._gap_ns:
                 self._state = VADState.QUIET
@@ -139,14 +157,25 @@ class VADAnalyzer:
         onset = self._state is VADState.QUIET
         if onset:
             self._state, self._mark, self._voiced = VADState.STARTING, begin, 0
+            self._sure, self._peak = 0, -math.inf
         self._voiced += end - begin
         self._last_voiced = end
-        if self._voiced >= self._start_ns:
+        if window[0] >= self.barge.confidence:
+            self._sure += end - begin
+            self._peak = max(self._peak, window[1])
+        if self._voiced >= self._start_ns or self._barge_start():
             self._state = VADState.SPEAKING
             return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark)
         if onset and self._onsets:
             return VADEvent(speaking=True, at_ns=end, speech_ns=self._mark, tentative=True)
         return None
+
+    def _barge_start(self) -> bool:
+        """The fast rule: enough speech, clearly above the floor, while the bot speaks."""
+        if not (self._fast and self.bot_speaking) or self._sure < self._fast_ns:
+            return False
+        floor = self._floor.level_dbfs
+        return floor is not None and self._peak - floor >= self.barge.min_rise_db
 
     def finish(self) -> VADEvent | None:
         """End of stream: a stop event if speech is still open, then back to quiet."""
@@ -163,3 +192,4 @@ class VADAnalyzer:
         """Back to quiet at stream time zero."""
         self._state = VADState.QUIET
         self._now = self._mark = self._voiced = self._last_voiced = 0
+        self._floor.reset()

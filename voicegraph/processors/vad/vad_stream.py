@@ -12,6 +12,7 @@ from voicegraph.processors.vad.vad_analyzer import VADAnalyzer, VADEvent, VADPar
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from voicegraph.processors.vad.barge_in_onset import BargeInParams
     from voicegraph.processors.vad.vad_engine import VADEngine
 
 
@@ -20,12 +21,20 @@ class VADStream:
 
     `push` takes chunks of any length, keeps the remainder short of a window, and returns
     the events the whole windows caused. Event times are stream time: ns of audio pushed
-    (in whole windows) since the start. Adds up to one window of buffering latency.
+    (in whole windows) since the start. Adds up to one window of buffering latency. Set
+    `analyzer.bot_speaking` while the bot's audio plays for the barge-in rule (`barge`).
     """
 
-    def __init__(self, engine: VADEngine, params: VADParams | None = None, *, onsets: bool = False) -> None:
+    def __init__(
+        self,
+        engine: VADEngine,
+        params: VADParams | None = None,
+        *,
+        onsets: bool = False,
+        barge: BargeInParams | None = None,
+    ) -> None:
         self.engine = engine
-        self.analyzer = VADAnalyzer(params, onsets=onsets)
+        self.analyzer = VADAnalyzer(params, onsets=onsets, barge=barge)
         self._window = engine.window_samples
         self._rate = engine.sample_rate
         self._pending = np.zeros(0, dtype=np.int16)

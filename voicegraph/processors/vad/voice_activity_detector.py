@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
     InputAudioFrame,
     SpeechOnsetFrame,
     StreamTimeFrame,
@@ -18,6 +21,7 @@ from voicegraph.framework.frames import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.vad.barge_in_onset import BargeInParams
 from voicegraph.processors.vad.vad_analyzer import VADParams
 from voicegraph.processors.vad.vad_engine import (
     EngineOption,
@@ -30,7 +34,6 @@ from voicegraph.processors.vad.vad_stream import VADStream
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
-    from voicegraph.framework.frames import Frame
     from voicegraph.processors.vad.vad_analyzer import VADEvent
 
 EngineFactory = Callable[[int], VADEngine]
@@ -53,6 +56,12 @@ class VoiceActivityDetector(Processor):
     and, if no start follows, SpeechOnsetFrame(heard=False) when it fades, so a turn
     detector need not end a turn the user is already resuming. With `interrupt_on_speech`,
     a start also requests a barge-in interruption (before the start frame goes out).
+    Barge-in onset: between BotStartedSpeakingFrame and BotStoppedSpeakingFrame (sent
+    upstream by the output transport; forwarded unchanged) the `barge_in` rule applies:
+    "fast" (default with Silero) starts after `barge_in.start_secs` (0.09 s) of speech windows of
+    confidence >= 0.8 that rise `min_rise_db` over the noise floor, so a short first word
+    ("Wait, stop...") cuts the bot wherever it falls against the windows; "stock" keeps
+    `params.start_secs`. The defaults were measured with Silero (benchmarks/barge_in.py).
     Stream clock: each of those frames is preceded by a `StreamTimeFrame` stamp with its
     times in input-stream time (audio analyzed since the session started), and after a
     stop, every analyzed chunk sends a `StreamTimeFrame` tick for `tick_horizon_s` of
@@ -69,6 +78,8 @@ class VoiceActivityDetector(Processor):
         engine_options: keyword options for a named engine (e.g. {"mode": 3} for webrtc).
         interrupt_on_speech: request an interruption when the user starts speaking.
         tick_horizon_s: how long (stream time) after a stop ticks are sent; 0: none.
+        barge_in: the start rule while the bot speaks (default: "fast" with Silero,
+            "stock" with the other engines, which take noise for speech more often).
     """
 
     interruptible = False
@@ -82,10 +93,15 @@ class VoiceActivityDetector(Processor):
         engine_options: Mapping[str, EngineOption] | None = None,
         interrupt_on_speech: bool = False,
         tick_horizon_s: float = 10.0,
+        barge_in: BargeInParams | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
         self.params = params or VADParams()
+        # The fast rule trusts the engine to tell speech from noise: Silero does, the
+        # webrtc and energy engines fire on breath and noise bursts (benchmarks/barge_in.py).
+        self.barge_in = barge_in or BargeInParams(rule="fast" if engine == "silero" else "stock")
+        self._bot_speaking = False
         self._engine = engine
         self._options = dict(engine_options or {})
         self._interrupt = interrupt_on_speech
@@ -131,7 +147,17 @@ class VoiceActivityDetector(Processor):
             engine = create_vad_engine(self._engine, fmt.rate, self._options)
         else:
             engine = self._engine(fmt.rate)
-        return VADStream(engine, self.params, onsets=True)
+        stream = VADStream(engine, self.params, onsets=True, barge=self.barge_in)
+        stream.analyzer.bot_speaking = self._bot_speaking
+        return stream
+
+    @handles(BotStartedSpeakingFrame, BotStoppedSpeakingFrame)
+    async def on_bot_speaking(self, frame: Frame, out: Outbox) -> None:
+        """Switch the barge-in rule on or off, then pass the frame on its way."""
+        self._bot_speaking = isinstance(frame, BotStartedSpeakingFrame)
+        if self._stream is not None:
+            self._stream.analyzer.bot_speaking = self._bot_speaking
+        await out.forward(frame)
 
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
