@@ -1,13 +1,14 @@
 """Scenario: a LiveKit user calls a cold `voicegraph serve` (LiveKit provider, stock voice agent).
 
-`python -m tests.serving.livekit_scenario` runs inside the test livekit-server's network
-namespace (`ip netns exec`, see tests/livekit_server.py) with `LIVEKIT_URL`,
-`LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET` set. It starts `voicegraph serve
-tests/serving/configs/livekit.yaml` as a subprocess (its agent joins room
-`serving-test`), waits for `ready`, then joins the room as user `caller` with the livekit
-Python SDK (tests/transports/livekit/sim_user.py), publishes the question as a
-microphone track in real time, records the agent's audio and every `lk.transcription`
-text stream, leaves, stops the server with SIGTERM and prints one JSON object.
+`python -m tests.serving.livekit_scenario [--early]` runs inside the test
+livekit-server's network namespace (`ip netns exec`, see tests/livekit_server.py) with
+`LIVEKIT_URL`, `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET` set. It starts `voicegraph
+serve tests/serving/configs/livekit.yaml` as a subprocess (its agent joins room
+`serving-test`) and waits for `ready` (with `--early`: only for `listening`). Then it
+joins the room as user `caller` with the livekit Python SDK
+(tests/transports/livekit/sim_user.py), publishes the question as a microphone track in
+real time, records the agent's audio and every `lk.transcription` text stream, leaves,
+stops the server with SIGTERM and prints one JSON object.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -98,8 +100,10 @@ def stop(server: ServeProcess, out: dict[str, Any]) -> None:
     out["exit_s"] = round(time.monotonic() - t0, 2)
 
 
-def main() -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def main(early: bool) -> dict[str, Any]:
+    """With `early`, the user joins as soon as the server listens (its agent is in the
+    room, its engines still loading), not once it says `ready`."""
+    out: dict[str, Any] = {"early": early}
     question()  # synthesized before the server starts, not while it loads
     config = LiveKitConfig.create(
         url=os.environ["LIVEKIT_URL"], api_key=os.environ["LIVEKIT_API_KEY"],
@@ -108,8 +112,11 @@ def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="vg-serve-livekit-") as tmp:
         server = ServeProcess(config_path("livekit"), Path(tmp)).start()
         try:
-            out["ready"] = server.ready(READY_S)
+            server.event("listening", timeout=READY_S)
+            if not early:
+                out["ready"] = server.ready(READY_S)
             asyncio.run(converse(config, out))
+            out["ready_s"] = next((t for t, e in server.events if e.get("event") == "ready"), None)
             stop(server, out)
         except (AssertionError, TimeoutError) as exc:
             out["error"] = f"{type(exc).__name__}: {str(exc)[:4000]}"
@@ -120,4 +127,4 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    print(json.dumps(main(early="--early" in sys.argv[1:])))

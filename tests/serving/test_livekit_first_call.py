@@ -5,7 +5,8 @@ namespace where the machine allows one). The cold server's agent joins room
 `serving-test`; a user joins with the livekit Python SDK, publishes the question as a
 microphone track in real time, and must hear the reply and receive both sides' words as
 `lk.transcription` text streams. The scenario runs as a subprocess in the server's
-namespace (livekit_scenario.py) and the server is stopped by SIGTERM.
+namespace (livekit_scenario.py) and the server is stopped by SIGTERM. The same holds
+when the user joins while the server still loads its engines.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from .serve_process import ROOT
 pytestmark = [pytest.mark.serving, pytest.mark.slow, pytest.mark.timeout(200)]
 
 
-@pytest.fixture(scope="module")
-def call(livekit_server: LiveKitServer) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "tests.serving.livekit_scenario"]
+@pytest.fixture(scope="module", params=["after-ready", "during-preload"])
+def call(livekit_server: LiveKitServer, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The user joins once the server says `ready`, or as soon as it listens (engines loading)."""
+    early = ["--early"] if request.param == "during-preload" else []
+    cmd = [sys.executable, "-m", "tests.serving.livekit_scenario", *early]
     if livekit_server.netns is not None:
         cmd = livekit_server.netns.wrap(cmd)
     env = {
