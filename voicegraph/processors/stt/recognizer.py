@@ -33,3 +33,6 @@ class Recognizer(Protocol):
 
     def end(self) -> Recognition:
         """End the utterance; returns the final result."""
+
+    def close(self) -> None:
+        """The session ended: drop an unfinished utterance, give back shared resources."""
