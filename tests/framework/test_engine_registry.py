@@ -39,7 +39,9 @@ def test_different_params_load_different_engines() -> None:
 def test_threads_asking_at_once_share_one_load() -> None:
     reg = EngineRegistry()
     got: list[Model] = []
-    threads = [threading.Thread(target=lambda: got.append(reg.get("tts", "v", lambda: Model("v")))) for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: got.append(reg.get("tts", "v", lambda: Model("v")))) for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:
