@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import statistics
@@ -75,9 +76,11 @@ def _percentile(values: list[float], q: int) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
-async def _caller(index: int, lines: list[CallerLine], voice: CallerVoice) -> dict[str, Any]:
+async def _caller(
+    index: int, lines: list[CallerLine], voice: CallerVoice, options: VoiceAgentOptions
+) -> dict[str, Any]:
     """One session: speak every line, wait for the replies; the per-turn outcomes."""
-    spec = voice_agent_spec(OPTIONS)
+    spec = voice_agent_spec(options)
     conn = MemoryTransport(output_format=spoken_format(spec) or PCM16K, session_id=f"caller-{index}")
     graph = build_voice_agent(conn, spec=spec)
     rt = Runtime(graph, start_timeout=120.0, metadata={"session_id": f"caller-{index}"})
@@ -115,9 +118,12 @@ async def _rss_peak(stop: asyncio.Event, peak: list[int]) -> None:
                 await stop.wait()
 
 
-async def run_n(n: int, lines_per_caller: int, voice: CallerVoice) -> dict[str, Any]:
+async def run_n(
+    n: int, lines_per_caller: int, voice: CallerVoice, options: VoiceAgentOptions
+) -> dict[str, Any]:
     """N callers at once; the figures for this N."""
-    loads, created = (ENGINES.loads(), shared_pool().created) if SHARED else ({}, 0)
+    cap = options.params.get("stt", {}).get("max_decoders")
+    loads, created = (ENGINES.loads(), shared_pool(max_decoders=cap).created) if SHARED else ({}, 0)
     rss0 = int(psutil.Process().memory_info().rss)
     peak, stop = [rss0], asyncio.Event()
     scripts = [
@@ -127,7 +133,7 @@ async def run_n(n: int, lines_per_caller: int, voice: CallerVoice) -> dict[str, 
     async with asyncio.TaskGroup() as tg:
         sampler = tg.create_task(_rss_peak(stop, peak))
         try:
-            results = await asyncio.gather(*(_caller(i, scripts[i], voice) for i in range(n)))
+            results = await asyncio.gather(*(_caller(i, scripts[i], voice, options) for i in range(n)))
         finally:
             stop.set()
     await sampler
@@ -149,18 +155,21 @@ async def run_n(n: int, lines_per_caller: int, voice: CallerVoice) -> dict[str, 
         },
         "rss_mb": {"before": round(rss0 / 1e6, 1), "peak": round(peak[0] / 1e6, 1)},
         "engine_loads_during_run": new_loads,
-        "pocketsphinx_decoders_created": shared_pool().created - created if SHARED else None,
+        "pocketsphinx_decoders_created": shared_pool(max_decoders=cap).created - created if SHARED else None,
         "wall_s": round(time.perf_counter() - t0, 1),
     }
 
 
-async def main(callers: list[int], lines: int) -> dict[str, Any]:
+async def main(callers: list[int], lines: int, max_decoders: int | None = None) -> dict[str, Any]:
+    options = OPTIONS
+    if max_decoders is not None:
+        options = dataclasses.replace(OPTIONS, params={"stt": {"max_decoders": max_decoders}})
     voice = CallerVoice()
     await asyncio.to_thread(lambda: [voice.speak(q) for q in QUESTIONS])
     t0 = time.perf_counter()
     preload: dict[str, float] = {}
     if SHARED:
-        graph = dry_run_graph(lambda conn: build_voice_agent(conn, OPTIONS))
+        graph = dry_run_graph(lambda conn: build_voice_agent(conn, options))
         preload = await preload_engines(graph, warm=True)
     out: dict[str, Any] = {
         "engines": "shared per process, preloaded" if SHARED else "per session (baseline)",
@@ -168,12 +177,13 @@ async def main(callers: list[int], lines: int) -> dict[str, Any]:
         "preload_ms": {k: round(v, 1) for k, v in preload.items()},
         "preload_s": round(time.perf_counter() - t0, 2),
         "lines_per_caller": lines,
+        "max_decoders": max_decoders if max_decoders is not None else "default",
         "loadavg_start": os.getloadavg(),
         "runs": [],
     }
     for n in callers:
         print(f"{n} callers...", file=sys.stderr)
-        out["runs"].append(await run_n(n, lines, voice))
+        out["runs"].append(await run_n(n, lines, voice, options))
     out["loadavg_end"] = os.getloadavg()
     out["cpus"] = os.cpu_count()
     return out
@@ -183,9 +193,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callers", default="1,3,10", help="comma-separated caller counts")
     parser.add_argument("--lines", type=int, default=3, help="questions per caller")
+    parser.add_argument("--max-decoders", type=int, default=None, help="PocketSphinx decoders kept")
     parser.add_argument("--no-save", action="store_true", help="print only")
     args = parser.parse_args()
-    result = asyncio.run(main([int(x) for x in args.callers.split(",")], args.lines))
+    result = asyncio.run(main([int(x) for x in args.callers.split(",")], args.lines, args.max_decoders))
     text = json.dumps(result, indent=2)
     print(text)
     if not args.no_save:

@@ -33,6 +33,44 @@ def test_two_utterances_decoded_at_once_each_get_their_own_words() -> None:
     assert pool.created == 2 and pool.leased == 0
 
 
+def speak_at_once(pool: DecoderPool) -> tuple[PocketSphinxEngine, PocketSphinxEngine]:
+    """Two sessions' utterances, begun and fed at the same time, not yet ended."""
+    a, b = PocketSphinxEngine(pool=pool), PocketSphinxEngine(pool=pool)
+    pa, pb = synthesize(FIRST, engine="piper"), synthesize(SECOND, engine="piper")
+    a.begin(np.zeros(0, np.int16))
+    b.begin(np.zeros(0, np.int16))
+    for i in range(0, max(len(pa), len(pb)), 320):
+        a.feed(pa[i : i + 320])
+        b.feed(pb[i : i + 320])
+    return a, b
+
+
+def test_past_the_limit_an_utterance_waits_and_is_decoded_in_one_burst() -> None:
+    pool = DecoderPool(max_decoders=1)
+    a, b = speak_at_once(pool)
+    assert not b.ready()  # the only decoder is a's
+    ta = a.end().text
+    assert b.ready()
+    tb = b.end().text
+    assert word_accuracy(FIRST, ta) >= 0.7, ta
+    assert word_accuracy(SECOND, tb) >= 0.7, tb
+    assert pool.created == 1 and pool.leased == 0
+
+
+def test_an_utterance_that_cannot_wait_gets_an_extra_decoder_which_is_then_dropped() -> None:
+    pool = DecoderPool(max_decoders=1)
+    a, b = speak_at_once(pool)
+    tb = b.end().text  # a still holds the only decoder
+    ta = a.end().text
+    assert word_accuracy(FIRST, ta) >= 0.7 and word_accuracy(SECOND, tb) >= 0.7
+    assert pool.created == 2 and pool.leased == 0
+    c = PocketSphinxEngine(pool=pool)
+    c.begin(np.zeros(0, np.int16))
+    c.feed(synthesize(FIRST, engine="piper"))
+    c.end()
+    assert pool.created == 2  # the kept one served it
+
+
 def test_decoders_are_reused_by_later_utterances_of_any_session() -> None:
     pool = DecoderPool()
     for text in (FIRST, SECOND, FIRST):
@@ -79,3 +117,18 @@ async def test_two_concurrent_sessions_transcribe_their_own_utterances() -> None
     assert word_accuracy(FIRST, fa.text) >= 0.7, fa.text
     assert word_accuracy(SECOND, fb.text) >= 0.7, fb.text
     assert shared_pool().leased == 0
+
+
+@pytest.mark.anyio
+async def test_sessions_past_the_decoder_limit_still_transcribe_their_own_utterances() -> None:
+    a_pcm, a_seg = with_pauses([0.3, FIRST, 0.5], engine="piper")
+    b_pcm, b_seg = with_pauses([0.5, SECOND, 0.5], engine="piper")
+    out_a, out_b = await asyncio.gather(
+        run_speech(PocketSphinxSTT(max_decoders=1), a_pcm, a_seg, pace=0.01),
+        run_speech(PocketSphinxSTT(max_decoders=1), b_pcm, b_seg, pace=0.01),
+    )
+    (fa,), (fb,) = finals(out_a), finals(out_b)
+    assert word_accuracy(FIRST, fa.text) >= 0.7, fa.text
+    assert word_accuracy(SECOND, fb.text) >= 0.7, fb.text
+    pool = shared_pool(max_decoders=1)
+    assert pool.created == 1 and pool.leased == 0

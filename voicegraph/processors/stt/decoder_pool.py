@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -16,16 +17,22 @@ class DecoderPool:
     """PocketSphinx decoders with the same model, grammar and words, leased per utterance.
 
     A decoder holds one utterance's search state and is not thread-safe, so an utterance
-    has one to itself from `lease` to `give_back`; nothing of it is seen by another
-    session (each session keeps its own cepstral mean, see `PocketSphinxEngine`). A
-    decoder is created only when every one is leased, so the pool grows to the peak
-    number of utterances decoded at once, not to the number of sessions (one decoder is
-    ~95 MB and ~0.3 s to create); at most `max_idle` are kept idle.
+    has one to itself while it is decoded; nothing of it is seen by another session (each
+    session keeps its own cepstral mean, see `PocketSphinxEngine`). One decoder is ~95 MB
+    and ~0.3 s to create, so the pool holds at most `max_decoders` (created as needed,
+    then kept). An utterance that starts while all are leased is buffered and decoded in
+    one burst when one comes back (decoding runs ~10x faster than speech on one core),
+    so memory stays bounded however many callers talk at once; `lease(extra=True)`
+    creates one beyond the limit for an utterance that waited too long, dropped when
+    given back.
 
     Args:
         grammar: JSGF grammar text (None: the bundled general English model).
         words: extra pronunciations, word -> CMU phones.
-        max_idle: idle decoders kept for later utterances.
+        max_decoders: decoders kept (default: four per CPU core, at least 4). Fewer
+            save memory and cost latency when more callers talk at once: 10 callers
+            talking together on 2 cores, 4 decoders: 0.7 GB, reply p50 1.8 s; 8: 1.1 GB,
+            0.8 s (benchmarks/concurrent_callers.py).
 
     Raises:
         VoiceError: `missing_dependency` without pocketsphinx; `invalid_config` for a
@@ -34,13 +41,19 @@ class DecoderPool:
     """
 
     def __init__(
-        self, *, grammar: str | None = None, words: dict[str, str] | None = None, max_idle: int = 4
+        self,
+        *,
+        grammar: str | None = None,
+        words: dict[str, str] | None = None,
+        max_decoders: int | None = None,
     ) -> None:
         self._grammar = grammar
         self._words = dict(words or {})
-        self._max_idle = max_idle
+        self.max_decoders = max_decoders or max(4, 4 * (os.cpu_count() or 1))
+        """Decoders the pool keeps (more only for utterances that waited too long)."""
         self._lock = threading.Lock()
         self._idle: list[Any] = []
+        self._live = 1  # decoders that exist (idle, leased or being created)
         self.created = 0
         """Decoders created so far."""
         self.leased = 0
@@ -50,24 +63,37 @@ class DecoderPool:
         """A fresh decoder's cepstral mean: where a session's first utterance starts."""
         self._idle.append(first)
 
-    def lease(self) -> Any:
-        """A decoder for one utterance, idle or new (creating one blocks ~0.3 s)."""
+    def can_lease(self) -> bool:
+        """Whether `lease()` would get a decoder without going over the limit (no blocking)."""
         with self._lock:
-            self.leased += 1
+            return bool(self._idle) or self._live < self.max_decoders
+
+    def lease(self, *, extra: bool = False) -> Any | None:
+        """An idle decoder, or a new one while under the limit (creating blocks ~0.3 s);
+        None when all are leased, unless `extra` (then one is created beyond the limit)."""
+        with self._lock:
             if self._idle:
+                self.leased += 1
                 return self._idle.pop()
+            if self._live >= self.max_decoders and not extra:
+                return None
+            self._live += 1
+            self.leased += 1
         try:
             return self._new()
         except BaseException:
             with self._lock:
+                self._live -= 1
                 self.leased -= 1
             raise
 
     def give_back(self, decoder: Any) -> None:
-        """Return a leased decoder (its utterance ended)."""
+        """Return a leased decoder (its utterance ended); one beyond the limit is dropped."""
         with self._lock:
             self.leased -= 1
-            if len(self._idle) < self._max_idle:
+            if self._live > self.max_decoders:
+                self._live -= 1
+            else:
                 self._idle.append(decoder)
 
     def _new(self) -> Any:
@@ -89,11 +115,15 @@ class DecoderPool:
         return decoder
 
 
-def shared_pool(grammar: str | None = None, words: dict[str, str] | None = None) -> DecoderPool:
-    """The process's pool for this grammar and words (`ENGINES` kind "pocketsphinx").
+def shared_pool(
+    grammar: str | None = None, words: dict[str, str] | None = None, max_decoders: int | None = None
+) -> DecoderPool:
+    """The process's pool for this grammar, words and size (`ENGINES` kind "pocketsphinx").
 
     Raises:
         VoiceError: as `DecoderPool`.
     """
-    key = (grammar, tuple(sorted((words or {}).items())))
-    return ENGINES.get("pocketsphinx", key, lambda: DecoderPool(grammar=grammar, words=words))
+    key = (grammar, tuple(sorted((words or {}).items())), max_decoders)
+    return ENGINES.get(
+        "pocketsphinx", key, lambda: DecoderPool(grammar=grammar, words=words, max_decoders=max_decoders)
+    )

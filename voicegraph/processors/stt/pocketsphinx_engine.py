@@ -18,8 +18,10 @@ class PocketSphinxEngine:
     """Decodes audio as it arrives; a `Recognizer` with interim hypotheses.
 
     Each utterance leases a decoder from a `DecoderPool` at `begin` and gives it back at
-    `end`, so sessions share the loaded decoders (one per utterance in progress, not per
-    session). The session's cepstral mean (PocketSphinx adapts it to the caller's line
+    `end`, so sessions share a bounded set of loaded decoders instead of loading one
+    each. When all are leased, the utterance's audio is kept and decoded in one burst
+    as soon as one comes back (at a later `feed`, or at `end`; no interim hypotheses
+    until then). The session's cepstral mean (PocketSphinx adapts it to the caller's line
     utterance by utterance) is carried by this engine from one decoder to the next, so
     sharing changes no result.
 
@@ -46,41 +48,62 @@ class PocketSphinxEngine:
         self._pool = pool or shared_pool(grammar, words)
         self._cmn = self._pool.initial_cmn
         self._decoder: Any = None
-        self._open = False
+        self._open = False  # an utterance is in progress (decoded or buffered)
+        self._pending: list[bytes] = []  # its audio while no decoder is free
         self._lock = threading.Lock()  # `close` may come from another thread than the decoding
 
+    def ready(self) -> bool:
+        """Whether `end` can run without going over the pool's limit (no blocking)."""
+        return not self._open or self._decoder is not None or self._pool.can_lease()
+
     def begin(self, preroll: NDArray[np.int16]) -> None:
-        """Start an utterance (leasing a decoder) and decode its pre-roll."""
+        """Start an utterance (leasing a decoder if one is free) and decode its pre-roll."""
         with self._lock:
-            if self._decoder is None:
-                self._decoder = self._pool.lease()
-            elif self._open:
-                self._decoder.end_utt()
-            self._decoder.set_cmn(self._cmn)
-            self._decoder.start_utt()
-            self._open = True
+            held: Any = self._decoder
+            if held is not None and self._open:
+                held.end_utt()  # the previous utterance was never ended: drop it
+            self._decoder, self._open, self._pending = None, True, []
+            decoder: Any = held if held is not None else self._pool.lease()
+            if decoder is None:
+                if len(preroll):
+                    self._pending.append(preroll.tobytes())
+                return
+            self._start(decoder)
             if len(preroll):
-                self._decoder.process_raw(preroll.tobytes(), False, False)
+                decoder.process_raw(preroll.tobytes(), False, False)
 
     def feed(self, pcm: NDArray[np.int16]) -> str | None:
         """Decode more audio; returns the current best hypothesis ('' or None if none)."""
         with self._lock:
-            if not self._open:
+            if not self._open or len(pcm) == 0:  # PocketSphinx raises on an empty buffer
                 return None
-            if len(pcm) == 0:  # PocketSphinx raises on an empty buffer
-                return None
-            self._decoder.process_raw(np.ascontiguousarray(pcm, dtype=np.int16).tobytes(), False, False)
-            hyp = self._decoder.hyp()
+            data = np.ascontiguousarray(pcm, dtype=np.int16).tobytes()
+            decoder: Any = self._decoder
+            if decoder is None:
+                self._pending.append(data)
+                decoder = self._pool.lease()
+                if decoder is None:
+                    return None
+                self._start(decoder)
+                data, self._pending = b"".join(self._pending), []
+            decoder.process_raw(data, False, False)
+            hyp = decoder.hyp()
             return hyp.hypstr if hyp is not None else None
 
     def end(self) -> Recognition:
         """End the utterance (giving the decoder back); the final hypothesis, confidence =
-        mean word posterior."""
+        mean word posterior. Without a decoder yet, takes one (beyond the pool's limit if
+        none is free) and decodes the kept audio in one burst."""
         with self._lock:
             if not self._open:
                 return Recognition(text="", confidence=0.0, language="en")
-            decoder = self._decoder
+            decoder: Any = self._decoder
             try:
+                if decoder is None:
+                    decoder = self._pool.lease() or self._pool.lease(extra=True)
+                    self._start(decoder)
+                    if self._pending:
+                        decoder.process_raw(b"".join(self._pending), False, False)
                 decoder.end_utt()
                 self._cmn = decoder.get_cmn(False)
                 hyp = decoder.hyp()
@@ -90,20 +113,26 @@ class PocketSphinxEngine:
                 confidence = sum(probs) / len(probs) if probs else 0.0
                 return Recognition(text=hyp.hypstr, confidence=confidence, language="en")
             finally:
-                self._open = False
-                self._decoder = None
-                self._pool.give_back(decoder)
+                self._open, self._pending, self._decoder = False, [], None
+                if decoder is not None:
+                    self._pool.give_back(decoder)
 
     def close(self) -> None:
         """Drop an unfinished utterance and give its decoder back (the session ended)."""
         with self._lock:
             decoder, self._decoder = self._decoder, None
+            was_open, self._open, self._pending = self._open, False, []
             if decoder is None:
                 return
-            if self._open:
+            if was_open:
                 decoder.end_utt()
-                self._open = False
             self._pool.give_back(decoder)
+
+    def _start(self, decoder: Any) -> None:
+        """Hold `decoder` and start the utterance on it with this session's cepstral mean."""
+        self._decoder = decoder
+        decoder.set_cmn(self._cmn)
+        decoder.start_utt()
 
 
 def _is_filler(word: str) -> bool:

@@ -36,6 +36,12 @@ PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
 log = logging.getLogger(__name__)
 
 
+ENGINE_WAIT_S = 1.5
+"""Longest wait for a shared engine (a PocketSphinx decoder) at the end of an utterance.
+
+Waiting happens on the event loop: threads blocked in a wait could take every worker
+thread from the sessions holding the decoders, which need one to give them back."""
+
 _Job = Action | TurnEndFrame | None
 """Engine work in order; None ends the worker."""
 
@@ -190,6 +196,7 @@ class UtteranceSTT(Processor):
         # From the moment the utterance ended: the engine may still be decoding the last
         # audio queued before the stop (streaming engines), which is engine time too.
         t0 = self._ends.popleft() if self._ends else time.perf_counter()
+        await self._wait_ready(rec)
         result = await asyncio.to_thread(rec.end)
         self._metric("stt_final_ms", (time.perf_counter() - t0) * 1000)
         if result.text.strip():
@@ -201,6 +208,15 @@ class UtteranceSTT(Processor):
                     language=result.language,
                 )
             )
+
+    async def _wait_ready(self, rec: Recognizer) -> None:
+        """Wait (on the loop, not in a worker thread) until a shared engine can take the
+        end of this utterance, at most `ENGINE_WAIT_S`; past it `end` goes ahead anyway."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ENGINE_WAIT_S
+        # A poll, not an Event: the pool is shared by threads and by sessions on any loop.
+        while not rec.ready() and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
     def _report(self, exc: Exception) -> None:
         err = (

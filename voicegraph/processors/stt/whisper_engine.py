@@ -127,6 +127,10 @@ class WhisperEngine:
         self._parts = []
         return self.transcribe(pcm)
 
+    def ready(self) -> bool:
+        """Always: the shared model queues concurrent calls itself."""
+        return True
+
     def close(self) -> None:
         """Drop buffered audio (the model is shared and stays loaded)."""
         self._parts = []
