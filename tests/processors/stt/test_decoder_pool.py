@@ -95,6 +95,15 @@ def test_a_session_closed_mid_utterance_gives_its_decoder_back() -> None:
     assert word_accuracy(SECOND, again.end().text) >= 0.7 and pool.created == 1
 
 
+def test_a_begin_that_arrives_after_close_leases_nothing() -> None:
+    pool = DecoderPool()
+    engine = PocketSphinxEngine(pool=pool)
+    engine.close()  # the session stopped while its worker thread was still queued
+    engine.begin(np.zeros(0, np.int16))
+    engine.feed(synthesize(FIRST, engine="piper")[:8000])
+    assert pool.leased == 0 and engine.end().text == ""
+
+
 @pytest.mark.anyio
 async def test_a_second_session_start_loads_no_model() -> None:
     shared_pool()  # the process's pool, as a preload leaves it

@@ -50,6 +50,7 @@ class PocketSphinxEngine:
         self._decoder: Any = None
         self._open = False  # an utterance is in progress (decoded or buffered)
         self._pending: list[bytes] = []  # its audio while no decoder is free
+        self._closed = False  # a call still in flight after `close` must not lease again
         self._lock = threading.Lock()  # `close` may come from another thread than the decoding
 
     def ready(self) -> bool:
@@ -59,6 +60,8 @@ class PocketSphinxEngine:
     def begin(self, preroll: NDArray[np.int16]) -> None:
         """Start an utterance (leasing a decoder if one is free) and decode its pre-roll."""
         with self._lock:
+            if self._closed:
+                return
             held: Any = self._decoder
             if held is not None and self._open:
                 held.end_utt()  # the previous utterance was never ended: drop it
@@ -120,7 +123,7 @@ class PocketSphinxEngine:
     def close(self) -> None:
         """Drop an unfinished utterance and give its decoder back (the session ended)."""
         with self._lock:
-            decoder, self._decoder = self._decoder, None
+            decoder, self._decoder, self._closed = self._decoder, None, True
             was_open, self._open, self._pending = self._open, False, []
             if decoder is None:
                 return
