@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from voicegraph.framework import Graph, Runtime
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     LLMMessagesFrame,
@@ -16,6 +17,7 @@ from voicegraph.framework.frames import (
     LLMTextFrame,
     MetricsFrame,
 )
+from voicegraph.graphs.engine_preload import close_engines
 from voicegraph.processors.agent import LLMNode, LocalLLMNode, LocalLLMServer
 
 pytestmark = pytest.mark.slow
@@ -56,7 +58,7 @@ async def test_llm_node_streams_real_tokens_from_the_local_server(server: LocalL
 
 
 @pytest.mark.anyio
-async def test_local_llm_node_shares_one_server_and_stops_it_when_released() -> None:
+async def test_local_llm_node_shares_one_server_that_outlives_its_sessions() -> None:
     first, second = LocalLLMNode(params={"max_tokens": 8}), LocalLLMNode(params={"max_tokens": 8})
     async with Runtime(Graph.chain(first)) as rt1, Runtime(Graph.chain(second)) as rt2:
         out = rt2.collect()
@@ -65,6 +67,21 @@ async def test_local_llm_node_shares_one_server_and_stops_it_when_released() -> 
         url = first.endpoints[0].base_url
         assert not rt1.bus.errors
     assert sum(isinstance(f, LLMTextFrame) for f in out) > 1
+    loads = ENGINES.loads()
+    async with httpx.AsyncClient(timeout=2) as http:  # both sessions ended: still serving
+        assert (await http.get(url + "/models")).status_code == 200
+    third = LocalLLMNode(params={"max_tokens": 8})
+    async with Runtime(Graph.chain(third)):
+        assert third.endpoints[0].base_url == url
+    assert ENGINES.loads() == loads
+
+
+@pytest.mark.anyio
+async def test_close_engines_stops_the_shared_server() -> None:
+    node = LocalLLMNode(params={"max_tokens": 8})
+    async with Runtime(Graph.chain(node)):
+        url = node.endpoints[0].base_url
+    await close_engines()
     async with httpx.AsyncClient(timeout=2) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get(url + "/models")

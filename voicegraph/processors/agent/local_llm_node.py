@@ -27,9 +27,11 @@ class LocalLLMNode(LLMNode):
     """The embedded default agent: `LLMNode` against a `LocalLLMServer` on loopback.
 
     Handles and emits exactly what `LLMNode` does. On start it acquires the process-wide
-    server for its configuration (loading SmolLM2-135M-Instruct once, ~0.5 s, off the
-    event loop) unless `server` is given; on stop it releases it. Latency: local time to
-    first token (tens of ms for a short prompt on 2 cores). Flush and drain as `LLMNode`.
+    server for its configuration (loading SmolLM2-135M-Instruct once per process, ~0.5 s,
+    off the event loop; nothing when preloaded) unless `server` is given. The shared
+    server outlives the session: it runs until the process exits or `close_engines()`.
+    Latency: local time to first token (tens of ms for a short prompt on 2 cores).
+    Flush and drain as `LLMNode`.
 
     Args:
         server: a started server to use instead of the shared one.
@@ -65,32 +67,32 @@ class LocalLLMNode(LLMNode):
             tool_timeout_s=tool_timeout_s, name=name,
         )  # fmt: skip
         self._given = server
-        self._server: LocalLLMServer | None = None
         self._shared_config = (model_path, n_ctx, threads, batch_threads, nice)
 
-    async def on_start(self, ctx: StartContext) -> None:
-        """Get the server running and point the chat client at it."""
+    def load_engines(self) -> None:
+        """Start the server this node will use (blocking; for preloading before a session)."""
+        self.shared_server()
+
+    def warm_engines(self) -> None:
+        """Nothing more: a server answers one request as it starts (see `LocalLLMServer`)."""
+
+    def shared_server(self) -> LocalLLMServer:
+        """The server this node uses, started if needed (blocking: a load takes ~0.5 s).
+
+        Raises:
+            VoiceError: as `LocalLLMServer.start`.
+        """
         if self._given is not None:
-            server = self._given
-            if not server.running:
-                await asyncio.to_thread(server.start)
-        else:
-            model_path, n_ctx, threads, batch_threads, nice = self._shared_config
-            server = await asyncio.to_thread(
-                LocalLLMServer.acquire,
-                model_path=model_path,
-                n_ctx=n_ctx,
-                threads=threads,
-                batch_threads=batch_threads,
-                nice=nice,
-            )
-            self._server = server
+            if not self._given.running:
+                self._given.start()
+            return self._given
+        model_path, n_ctx, threads, batch_threads, nice = self._shared_config
+        return LocalLLMServer.acquire(
+            model_path=model_path, n_ctx=n_ctx, threads=threads, batch_threads=batch_threads, nice=nice
+        )
+
+    async def on_start(self, ctx: StartContext) -> None:
+        """Get the server running (or find it running) and point the chat client at it."""
+        server = await asyncio.to_thread(self.shared_server)
         self.endpoints = (Endpoint(base_url=server.base_url, model=server.model),)
         await super().on_start(ctx)
-
-    async def on_stop(self) -> None:
-        """Close the client; release the shared server."""
-        await super().on_stop()
-        if self._server is not None:
-            server, self._server = self._server, None
-            await asyncio.to_thread(LocalLLMServer.release, server)

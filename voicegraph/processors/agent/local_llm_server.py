@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK, lower_priority, native_thread_ids
 
@@ -49,9 +49,6 @@ class LocalLLMServer:
             (invalid_config) the model file is missing; (agent_error) it fails to load;
             (timeout) the server is not healthy in time.
     """
-
-    _shared: ClassVar[dict[tuple[str, int, int, int, int], tuple[LocalLLMServer, int]]] = {}
-    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -188,31 +185,24 @@ class LocalLLMServer:
         batch_threads: int | None = None,
         nice: int = 0,
     ) -> LocalLLMServer:
-        """The shared server for this configuration, started on first use. Blocking."""
+        """The shared server for this configuration, started on first use. Blocking.
+
+        It is kept in `ENGINES` (kind "local_llm") and runs for the life of the process:
+        a session that ends does not stop it, so the next call to an idle server finds it
+        loaded and warm (stopping it cost every such call a 1-8 s restart, issue 12).
+        `ENGINES.close_all()` (at process exit, or `close_engines()`) stops it.
+        """
         path = Path(model_path) if model_path is not None else default_model_path()
         key = (str(path), n_ctx, threads, batch_threads or threads, nice)
-        with cls._shared_lock:
-            server, refs = cls._shared.get(key, (None, 0))
-            if server is None:
-                server = cls(
-                    model_path=path, n_ctx=n_ctx, threads=threads, batch_threads=batch_threads, nice=nice
-                )
-                server.start()
-            cls._shared[key] = (server, refs + 1)
+
+        def load() -> LocalLLMServer:
+            server = cls(
+                model_path=path, n_ctx=n_ctx, threads=threads, batch_threads=batch_threads, nice=nice
+            )
+            server.start()
             return server
 
-    @classmethod
-    def release(cls, server: LocalLLMServer) -> None:
-        """Drop one reference to a shared server; the last one stops it."""
-        with cls._shared_lock:
-            for key, (shared, refs) in list(cls._shared.items()):
-                if shared is server:
-                    if refs <= 1:
-                        del cls._shared[key]
-                        server.stop()
-                    else:
-                        cls._shared[key] = (server, refs - 1)
-                    return
+        return ENGINES.get("local_llm", key, load, close=LocalLLMServer.stop)
 
 
 def default_model_path() -> Path:

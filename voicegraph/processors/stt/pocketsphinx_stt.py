@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import missing_dependency
 from voicegraph.framework.latency import LatencySpec
+from voicegraph.processors.stt.decoder_pool import shared_pool
 from voicegraph.processors.stt.pocketsphinx_engine import PocketSphinxEngine
 from voicegraph.processors.stt.utterance_stt import UtteranceSTT
 
@@ -22,7 +23,10 @@ class PocketSphinxSTT(UtteranceSTT):
     changes during the utterance, then one TranscriptFrame(final=True) with
     `speech_end_ns` from the stop event. Latency: the final result needs only the end
     of decoding, a few ms after the utterance ends (plus up to `catch_up_ms`). With a
-    JSGF `grammar` only the sentences it accepts are recognised. Not interruptible
+    JSGF `grammar` only the sentences it accepts are recognised. Sessions share the
+    process's decoders, one per utterance in progress up to `max_decoders`; past that an
+    utterance is decoded in one burst when a decoder comes back (its final result then
+    takes ~0.1 s per second of speech, plus the wait). Not interruptible
     (user input path). Drain: finishes the open utterance before the end frame.
 
     Args:
@@ -32,6 +36,8 @@ class PocketSphinxSTT(UtteranceSTT):
         catch_up_ms: longest wait for audio queued before a stop event.
         max_utterance_s: an utterance this long is finished and a new one begun.
         forward_audio: also pass the input audio downstream.
+        max_decoders: decoders the process keeps for this grammar and words, shared by
+            every session (None: four per CPU core); see `DecoderPool`.
 
     Raises:
         VoiceError: `missing_dependency` without pocketsphinx; `invalid_config` for a
@@ -49,6 +55,7 @@ class PocketSphinxSTT(UtteranceSTT):
         catch_up_ms: float = 150.0,
         max_utterance_s: float = 30.0,
         forward_audio: bool = False,
+        max_decoders: int | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(
@@ -64,6 +71,8 @@ class PocketSphinxSTT(UtteranceSTT):
             raise missing_dependency("local", "pocketsphinx") from exc
         self._grammar = grammar
         self._words = dict(words or {})
+        self._max_decoders = max_decoders
 
     def _load(self) -> Recognizer:
-        return PocketSphinxEngine(grammar=self._grammar, words=self._words)
+        pool = shared_pool(self._grammar, self._words, self._max_decoders)
+        return PocketSphinxEngine(pool=pool)

@@ -33,3 +33,9 @@ class Recognizer(Protocol):
 
     def end(self) -> Recognition:
         """End the utterance; returns the final result."""
+
+    def ready(self) -> bool:
+        """Whether `end` can run now without waiting for a shared resource (never blocks)."""
+
+    def close(self) -> None:
+        """The session ended: drop an unfinished utterance, give back shared resources."""

@@ -36,6 +36,12 @@ PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
 log = logging.getLogger(__name__)
 
 
+ENGINE_WAIT_S = 1.5
+"""Longest wait for a shared engine (a PocketSphinx decoder) at the end of an utterance.
+
+Waiting happens on the event loop: threads blocked in a wait could take every worker
+thread from the sessions holding the decoders, which need one to give them back."""
+
 _Job = Action | TurnEndFrame | None
 """Engine work in order; None ends the worker."""
 
@@ -49,7 +55,9 @@ class UtteranceSTT(Processor):
     first. Engine calls run in worker threads, in order, off the data path, so audio
     keeps flowing while an utterance is transcribed.
 
-    Subclasses build their `Recognizer` in `_load` (run off the loop in `on_start`).
+    Subclasses build their `Recognizer` in `_load` (run off the loop in `on_start`); its
+    engine comes from the process's `ENGINES`, so `load_engines` before a session makes
+    the session's start cheap.
     """
 
     concurrent: ClassVar[bool] = True
@@ -87,6 +95,20 @@ class UtteranceSTT(Processor):
     def _load(self) -> Recognizer:
         """Build the recognizer (blocking; runs in a worker thread)."""
         raise NotImplementedError
+
+    def load_engines(self) -> None:
+        """Load the engine into the process's registry (blocking; for preloading)."""
+        self._load().close()
+
+    def warm_engines(self) -> None:
+        """Run one utterance of noise through the engine: pays its first-run costs (blocking)."""
+        rec = self._load()
+        try:
+            rec.begin(np.zeros(0, np.int16))
+            rec.feed(_warm_audio())
+            rec.end()
+        finally:
+            rec.close()
 
     async def on_start(self, ctx: StartContext) -> None:
         t0 = time.perf_counter()
@@ -174,6 +196,7 @@ class UtteranceSTT(Processor):
         # From the moment the utterance ended: the engine may still be decoding the last
         # audio queued before the stop (streaming engines), which is engine time too.
         t0 = self._ends.popleft() if self._ends else time.perf_counter()
+        await self._wait_ready(rec)
         result = await asyncio.to_thread(rec.end)
         self._metric("stt_final_ms", (time.perf_counter() - t0) * 1000)
         if result.text.strip():
@@ -185,6 +208,15 @@ class UtteranceSTT(Processor):
                     language=result.language,
                 )
             )
+
+    async def _wait_ready(self, rec: Recognizer) -> None:
+        """Wait (on the loop, not in a worker thread) until a shared engine can take the
+        end of this utterance, at most `ENGINE_WAIT_S`; past it `end` goes ahead anyway."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ENGINE_WAIT_S
+        # A poll, not an Event: the pool is shared by threads and by sessions on any loop.
+        while not rec.ready() and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
     def _report(self, exc: Exception) -> None:
         err = (
@@ -203,4 +235,13 @@ class UtteranceSTT(Processor):
             bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
 
     async def on_stop(self) -> None:
-        self._recognizer = None
+        rec, self._recognizer = self._recognizer, None
+        if rec is not None:  # gives a shared decoder back, even mid-utterance
+            await asyncio.to_thread(rec.close)
+
+
+def _warm_audio() -> NDArray[np.int16]:
+    """0.5 s of loud noise: above every speech gate, so the engine really runs."""
+    noise = np.random.default_rng(12).normal(0.0, 3000.0, 8000)
+    out: NDArray[np.int16] = np.clip(noise, -32767, 32767).astype(np.int16)
+    return out

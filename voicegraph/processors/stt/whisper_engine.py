@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import threading
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 from voicegraph.processors.stt.recognizer import Recognition
@@ -17,9 +17,6 @@ from voicegraph.processors.stt.whisper_short import ShortWindowDecoder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-_models: dict[tuple[str, str, int], Any] = {}
-_models_lock = threading.Lock()
 
 
 def default_model_dir() -> Path:
@@ -35,16 +32,20 @@ def default_model_dir() -> Path:
 
 
 def _shared_model(path: Path, compute_type: str, threads: int) -> Any:
-    """One loaded model per (path, compute type, threads) per process; it is thread-safe."""
+    """One loaded model per (path, compute type, threads) per process; it is thread-safe.
+
+    Kept in `ENGINES` as kind "whisper": concurrent transcriptions from several sessions
+    queue inside CTranslate2 (one model replica), none loads a second copy.
+    """
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
         raise missing_dependency("local", "faster-whisper") from exc
-    key = (str(path), compute_type, threads)
-    with _models_lock, ENGINE_LOAD_LOCK:
-        if key not in _models:
+
+    def load() -> Any:
+        with ENGINE_LOAD_LOCK:
             try:
-                _models[key] = WhisperModel(
+                return WhisperModel(
                     str(path),
                     device="cpu",
                     compute_type=compute_type,
@@ -55,7 +56,19 @@ def _shared_model(path: Path, compute_type: str, threads: int) -> Any:
                 raise VoiceError(
                     ErrorCode.INVALID_CONFIG, f"cannot load Whisper model {path}: {exc}"
                 ) from exc
-        return _models[key]
+
+    return ENGINES.get("whisper", (str(path), compute_type, threads), load)
+
+
+def _shared_window(
+    model_key: tuple[str, str, int], model: Any, context_s: float, language: str, prompt: str | None
+) -> ShortWindowDecoder:
+    """The short-window decoder for a model and settings (stateless between calls, so shared)."""
+    return ENGINES.get(
+        "whisper_window",
+        (*model_key, context_s, language, prompt),
+        lambda: ShortWindowDecoder(model, context_s=context_s, language=language, prompt=prompt),
+    )
 
 
 class WhisperEngine:
@@ -87,9 +100,10 @@ class WhisperEngine:
     ) -> None:
         if context_s is not None and not 0.0 < context_s <= 30.0:
             raise VoiceError(ErrorCode.INVALID_CONFIG, "Whisper context_s must be in (0, 30] or None")
-        self._model = _shared_model(model_dir or default_model_dir(), compute_type, threads)
+        path = model_dir or default_model_dir()
+        self._model = _shared_model(path, compute_type, threads)
         self._short = (
-            ShortWindowDecoder(self._model, context_s=context_s, language=language, prompt=prompt)
+            _shared_window((str(path), compute_type, threads), self._model, context_s, language, prompt)
             if context_s is not None and beam_size == 1
             else None
         )
@@ -112,6 +126,14 @@ class WhisperEngine:
         pcm = np.concatenate(self._parts) if self._parts else np.zeros(0, np.int16)
         self._parts = []
         return self.transcribe(pcm)
+
+    def ready(self) -> bool:
+        """Always: the shared model queues concurrent calls itself."""
+        return True
+
+    def close(self) -> None:
+        """Drop buffered audio (the model is shared and stays loaded)."""
+        self._parts = []
 
     def transcribe(self, pcm: NDArray[np.int16]) -> Recognition:
         """Transcribe 16 kHz mono s16 audio; drops segments Whisper marks as non-speech."""

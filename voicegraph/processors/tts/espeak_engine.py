@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -141,7 +142,9 @@ class EspeakEngine:
     def __init__(
         self, *, voice: str = "en-us", words_per_minute: int = 175, pitch: int | None = None
     ) -> None:
-        self._lib = _Library.get()
+        # One synthesizer per process (`ENGINES` kind "espeak"); the library cannot be
+        # unloaded, so a load after `close_all` finds the same initialised instance.
+        self._lib = ENGINES.get("espeak", "libespeak-ng", _Library.get)
         self.voice = voice
         self.words_per_minute = words_per_minute
         self.pitch = pitch

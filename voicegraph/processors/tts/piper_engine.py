@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 from voicegraph.processors.tts.word_timing import share_words, word_starts
@@ -129,25 +130,23 @@ class PiperEngine:
         return tuple((w, min(s, len(pcm)) * 1000 / self.sample_rate) for w, s in timed)
 
 
-_shared: dict[tuple[str, str, int, float | None], PiperEngine] = {}
-_shared_lock = threading.Lock()
-
-
 def shared_engine(
     model_path: Path, config_path: Path, *, threads: int = 1, length_scale: float | None = None
 ) -> PiperEngine:
-    """One engine per voice and settings per process, so later sessions start at once.
+    """One engine per voice and settings per process (`ENGINES` kind "piper"), so later
+    sessions start at once; sessions' sentences queue on its lock, one model run at a time.
 
     Raises:
         VoiceError: as `PiperEngine`.
     """
     key = (str(model_path), str(config_path), threads, length_scale)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = PiperEngine(
-                model_path=model_path, config_path=config_path, threads=threads, length_scale=length_scale
-            )
-        return _shared[key]
+    return ENGINES.get(
+        "piper",
+        key,
+        lambda: PiperEngine(
+            model_path=model_path, config_path=config_path, threads=threads, length_scale=length_scale
+        ),
+    )
 
 
 def _model_bytes(model_path: Path, alignments: bool) -> tuple[str | bytes, bool]:

@@ -80,6 +80,14 @@ class StreamingTTS(Processor):
         """Build the engine (blocking; runs in a worker thread)."""
         raise NotImplementedError
 
+    def load_engines(self) -> None:
+        """Load the engine (shared per process by the subclasses; blocking, for preloading)."""
+        self._load_engine()
+
+    def warm_engines(self) -> None:
+        """Speak one short sentence into nothing: pays the first run's costs (blocking)."""
+        self._load_engine().speak("Hello there.", lambda _pcm, _words: True)
+
     async def on_start(self, ctx: StartContext) -> None:
         t0 = time.perf_counter()
         self._engine = await asyncio.to_thread(self._load_engine)

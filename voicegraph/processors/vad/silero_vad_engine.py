@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.native_threads import ENGINE_LOAD_LOCK
 
@@ -39,12 +39,16 @@ def silero_model_path() -> Path:
     raise missing_dependency("local", "silero-vad")
 
 
-@functools.cache
-def _session(path: str) -> Any:
-    """One inference session per process, shared by every stream (`run` is thread-safe).
+def shared_session(path: str) -> Any:
+    """One inference session per process (`ENGINES` kind "silero"), shared by every
+    stream: `run` is thread-safe and each stream keeps its own recurrent state.
 
     Limited to one thread: many sessions share few cores, and a 32 ms window is tiny.
     """
+    return ENGINES.get("silero", path, lambda: _load_session(path))
+
+
+def _load_session(path: str) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -74,7 +78,7 @@ class SileroVADEngine:
         self._step = sample_rate // model_rate
         self._model_window = 256 if model_rate == 8000 else 512
         self._context_size = 32 if model_rate == 8000 else 64
-        self._session = _session(str(silero_model_path()))
+        self._session = shared_session(str(silero_model_path()))
         self._bind_names()
         self._sr = np.array(model_rate, dtype=np.int64)
         self._input = np.zeros((1, self._context_size + self._model_window), dtype=np.float32)
