@@ -78,3 +78,23 @@ async def test_a_second_signal_forces_the_stop_without_waiting_for_the_turn(tmp_
         assert kept.position == {"turns": 0, "in_flight": True, "last_stage": "stt"}
     finally:
         server.stop()
+
+
+async def test_a_caller_who_hangs_up_mid_turn_does_not_hold_the_stop(tmp_path: Path) -> None:
+    config = serve_config(tmp_path, reply_delay_s=20.0, limits={"shutdown_timeout_s": 30})
+    server = ServerProcess(config, tmp_path)
+    try:
+        ready = await server.next_event("ready")
+        client = await WSClient.open(ready["transport"]["url"])
+        await client.say("hanging up before the answer")
+        await _until_transcript(client)
+        server.signal(signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        t0 = time.monotonic()
+        await client.close()  # the session ends with its turn: nothing is left to wait for
+        stopped = await server.next_event("stopped")
+        assert stopped["forced"] is False
+        assert await server.exit_code() == 0
+        assert time.monotonic() - t0 < 10.0, "the stop waited for a turn whose session had ended"
+    finally:
+        server.stop()
