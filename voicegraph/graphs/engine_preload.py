@@ -13,12 +13,9 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from voicegraph.framework.engine_registry import ENGINES, EngineHolder
 from voicegraph.framework.formats import SampleFormat
 from voicegraph.processors.agent.local_llm_node import LocalLLMNode
-from voicegraph.processors.vad.vad_engine import create_vad_engine
 from voicegraph.processors.vad.voice_activity_detector import VoiceActivityDetector
 
 if TYPE_CHECKING:
@@ -72,13 +69,8 @@ def _load(proc: Processor, graph: Graph, name: str, warm: bool) -> bool:
 
 
 def _load_vad(proc: VoiceActivityDetector, graph: Graph, name: str, warm: bool) -> bool:
-    # The VAD node has no `load_engines` of its own yet: build one stream's engine at the
-    # negotiated rate as its `on_start` will (Silero's session is then in `ENGINES`).
-    engine_name = getattr(proc, "_engine", None)
     fmt = graph.input_formats.get(name)
-    if not isinstance(engine_name, str) or fmt is None or fmt.sample_format is not SampleFormat.S16:
+    if fmt is None or fmt.sample_format is not SampleFormat.S16:
         return False
-    engine = create_vad_engine(engine_name, fmt.rate, getattr(proc, "_options", None))
-    if warm:
-        engine.confidence(np.zeros(engine.window_samples, np.int16))
+    proc.preload_engine(fmt, warm=warm)
     return True

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -139,14 +141,24 @@ class VoiceActivityDetector(Processor):
         if ctx.input_format is not None and ctx.input_format.sample_format is SampleFormat.S16:
             self._stream = await asyncio.to_thread(self._new_stream, ctx.input_format)
 
-    def _new_stream(self, fmt: AudioFormat) -> VADStream:
+    def preload_engine(self, fmt: AudioFormat, *, warm: bool = True) -> None:
+        """Build one stream's engine at `fmt` as `on_start` will, before any session (Silero's
+        model then sits in the process's `ENGINES`); run it once on silence when `warm`.
+        Blocking. Used by `voicegraph.graphs.engine_preload`; the node keeps no state."""
+        engine = self._build_engine(fmt)
+        if warm:
+            engine.confidence(np.zeros(engine.window_samples, np.int16))
+
+    def _build_engine(self, fmt: AudioFormat) -> VADEngine:
         if not self.accepts_format(fmt):
             raise VoiceError(ErrorCode.INVALID_INPUT, f"VAD cannot analyze {fmt}", node=self.name)
-        self._format = fmt
         if isinstance(self._engine, str):
-            engine = create_vad_engine(self._engine, fmt.rate, self._options)
-        else:
-            engine = self._engine(fmt.rate)
+            return create_vad_engine(self._engine, fmt.rate, self._options)
+        return self._engine(fmt.rate)
+
+    def _new_stream(self, fmt: AudioFormat) -> VADStream:
+        engine = self._build_engine(fmt)
+        self._format = fmt
         stream = VADStream(engine, self.params, onsets=True, barge=self.barge_in)
         stream.analyzer.bot_speaking = self._bot_speaking
         return stream
