@@ -35,12 +35,12 @@ import psutil  # noqa: E402
 import yaml  # noqa: E402
 
 from benchmarks.stats import percentile  # noqa: E402
+from voicegraph.backends.backend import Backend  # noqa: E402
+from voicegraph.backends.live_session import SessionListener  # noqa: E402
+from voicegraph.backends.providers import provider, register_builtin  # noqa: E402
+from voicegraph.backends.stores.store_factory import create_store  # noqa: E402
 from voicegraph.framework import Graph  # noqa: E402
-from voicegraph.framework.backend import Backend  # noqa: E402
-from voicegraph.framework.live_session import SessionListener  # noqa: E402
-from voicegraph.framework.session_store import create_store  # noqa: E402
-from voicegraph.graphs.backends import provider, register_builtin  # noqa: E402
-from voicegraph.graphs.backends.echo_agent import EchoAgent  # noqa: E402
+from voicegraph.processors.agent.echo_agent import EchoAgent  # noqa: E402
 
 TARGETS = {"ready_s": 2.0, "session_create_p99_ms": 50.0}
 

@@ -33,12 +33,12 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from voicegraph.backends.graph_check import dry_run_graph
+from voicegraph.demo.caller_line import CallerLine
+from voicegraph.demo.caller_voice import CallerVoice
+from voicegraph.demo.scripted_caller import ScriptedCaller
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.runtime import Runtime
-from voicegraph.graphs.backends.graph_check import dry_run_graph
-from voicegraph.graphs.caller_line import CallerLine
-from voicegraph.graphs.caller_voice import CallerVoice
-from voicegraph.graphs.scripted_caller import ScriptedCaller
 from voicegraph.graphs.voice_agent import (
     VoiceAgentOptions,
     build_voice_agent,
@@ -49,7 +49,7 @@ from voicegraph.transports.memory_transport import MemoryTransport
 
 try:  # absent before issue 12's engine registry: then the run is the per-session baseline
     from voicegraph.framework.engine_registry import ENGINES
-    from voicegraph.graphs.engine_preload import preload_engines
+    from voicegraph.processors.engines.engine_preload import preload_engines
     from voicegraph.processors.stt.decoder_pool import shared_pool
 
     SHARED = True

@@ -24,13 +24,13 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from voicegraph.graphs.caller_line import CallerLine
-from voicegraph.graphs.latency_table import percentile
-from voicegraph.graphs.offline_conversation import OfflineConversation
+from voicegraph.demo.caller_line import CallerLine
+from voicegraph.demo.latency_table import percentile
+from voicegraph.demo.offline_conversation import OfflineConversation
 from voicegraph.graphs.voice_agent import SttChoice, TtsChoice, VoiceAgentOptions
 
 if TYPE_CHECKING:
-    from voicegraph.graphs.turn_timing import TurnTiming
+    from voicegraph.demo.turn_timing import TurnTiming
 
 QUESTIONS = (
     "What is the capital of France?", "How far away is the moon?", "Why is the sky blue?",

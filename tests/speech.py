@@ -19,7 +19,7 @@ import numpy as np
 import soxr
 from numpy.typing import NDArray
 
-from voicegraph.graphs.caller_voice import speech_bounds as speech_bounds
+from voicegraph.demo.caller_voice import speech_bounds as speech_bounds
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
 from voicegraph.processors.tts.piper_engine import default_voice
 

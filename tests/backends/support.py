@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from voicegraph.backends.backend import Backend
+from voicegraph.backends.providers import register_builtin
+from voicegraph.backends.providers.memory import MemoryProvider, MemoryServer
 from voicegraph.framework import Graph
-from voicegraph.framework.backend import Backend
 from voicegraph.framework.frames import LLMResponseEndFrame, LLMTextFrame
 from voicegraph.framework.frames.base import Frame
-from voicegraph.graphs.backends import register_builtin
-from voicegraph.graphs.backends.echo_agent import EchoAgent
-from voicegraph.graphs.backends.memory_server import MemoryProvider, MemoryServer
+from voicegraph.processors.agent.echo_agent import EchoAgent
 from voicegraph.transports.memory_transport import MemoryTransport
 
 register_builtin()

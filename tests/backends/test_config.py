@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voicegraph.framework.config import load_config
+from voicegraph.backends.config import load_config
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 from .support import ECHO_SPEC
@@ -99,7 +99,7 @@ def test_a_graph_spec_file_is_resolved_next_to_the_config(tmp_path: Path) -> Non
 
 
 def test_the_shipped_example_config_is_valid() -> None:
-    example = Path(__file__).resolve().parents[2] / "voicegraph/graphs/backends/serve_example.yaml"
+    example = Path(__file__).resolve().parents[2] / "voicegraph/backends/serve_example.yaml"
     config = load_config(example, env={})
     assert config.backend.provider == "websocket"
     assert config.hooks.rate_limit is not None and config.hooks.rate_limit.burst == 20

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from voicegraph.framework.session import SessionState
-from voicegraph.framework.session_store import create_store
+from voicegraph.backends.session import SessionState
+from voicegraph.backends.stores.store_factory import create_store
 
 from .server_process import ServerProcess, serve_config
 from .support import WSClient

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from voicegraph.framework.health import HealthServer, HealthStatus
-from voicegraph.framework.session_store import create_store
+from voicegraph.backends.health import HealthServer, HealthStatus
+from voicegraph.backends.stores.store_factory import create_store
 
 from .support import memory_backend
 

@@ -10,9 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames import ErrorFrame, TranscriptFrame
-from voicegraph.framework.hooks import (
+from voicegraph.backends.hooks import (
     CallRoute,
     ConnectRequest,
     DataRetentionHook,
@@ -21,10 +19,12 @@ from voicegraph.framework.hooks import (
     TelephonyHook,
     TokenAuthHook,
 )
-from voicegraph.framework.rate_limiter import RateLimiter
-from voicegraph.framework.session import SessionState
-from voicegraph.framework.session_store import MemorySessionStore
-from voicegraph.graphs.backends import create_backend
+from voicegraph.backends.providers import create_backend
+from voicegraph.backends.rate_limiter import RateLimiter
+from voicegraph.backends.session import SessionState
+from voicegraph.backends.stores.memory_store import MemorySessionStore
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames import ErrorFrame, TranscriptFrame
 from voicegraph.transports.dtmf_frame import DTMFFrame
 
 from .support import echo_graph, memory_backend, read_reply

@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from voicegraph.backends.observability import METRICS, Observability, install_log_correlation
 from voicegraph.framework import Graph, Outbox, Processor, handles
 from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames import TranscriptFrame
-from voicegraph.framework.observability import METRICS, Observability, install_log_correlation
-from voicegraph.graphs.backends.echo_agent import EchoAgent
+from voicegraph.processors.agent.echo_agent import EchoAgent
 
 from .server_process import ROOT
 from .support import memory_backend, read_reply
@@ -149,8 +149,8 @@ def test_without_observability_opentelemetry_is_never_imported() -> None:
 
 
 def test_standard_otel_variables_switch_telemetry_on_and_off() -> None:
-    from voicegraph.framework.config import ObservabilityConfig
-    from voicegraph.framework.observability import from_config
+    from voicegraph.backends.config import ObservabilityConfig
+    from voicegraph.backends.observability import from_config
 
     off = ObservabilityConfig()
     assert from_config(off, {}) is None

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from voicegraph.backends.processor_slots import ProcessorSlot, insert_processors, spec_slot
 from voicegraph.framework import Graph, Outbox, Processor, handles
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import AudioFrame, OutputAudioFrame
-from voicegraph.graphs.backends.echo_agent import EchoAgent
-from voicegraph.graphs.backends.processor_slots import ProcessorSlot, insert_processors, spec_slot
+from voicegraph.processors.agent.echo_agent import EchoAgent
 from voicegraph.processors.audio import Gain
 from voicegraph.processors.stt import PocketSphinxSTT
 from voicegraph.processors.text import SentenceAggregator
@@ -96,7 +96,7 @@ def loopback(conn: Any) -> Graph:
 
 
 async def test_a_processor_after_the_input_runs_on_each_sessions_audio() -> None:
-    from voicegraph.graphs.backends.processor_slots import with_processors
+    from voicegraph.backends.processor_slots import with_processors
 
     factory = with_processors(loopback, [spec_slot("after_input", "gain", {"gain": 0.5})])
     tone = (np.sin(np.arange(3200) * 2 * np.pi * 440 / 16000) * 8000).astype("<i2")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from voicegraph.framework.config import load_config
+from voicegraph.backends.config import load_config
+from voicegraph.backends.from_config import build_served
 from voicegraph.framework.frames import TranscriptFrame
-from voicegraph.graphs.backends.from_config import build_served
 
 from .server_process import serve_config
 from .support import WSClient, read_reply
@@ -49,7 +49,7 @@ async def test_the_same_spec_answers_alike_in_memory_and_over_websocket(tmp_path
 
 
 def test_each_provider_declares_its_capabilities() -> None:
-    from voicegraph.graphs.backends import provider
+    from voicegraph.backends.providers import provider
 
     caps = {name: provider(name).capabilities for name in ("memory", "websocket", "twilio")}
     assert caps["twilio"].codecs == ("mulaw",)

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from voicegraph.backends.hooks import Hooks, Principal, TokenAuthHook
+from voicegraph.backends.session import Session, new_session_id
+from voicegraph.backends.session_owner import SessionOwner
+from voicegraph.backends.stores.base import SessionStore
+from voicegraph.backends.stores.store_factory import create_store
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import TranscriptFrame
-from voicegraph.framework.hooks import Hooks, Principal, TokenAuthHook
-from voicegraph.framework.session import Session, new_session_id
-from voicegraph.framework.session_owner import SessionOwner
-from voicegraph.framework.session_store import SessionStore, create_store
 
 from .support import memory_backend, read_reply
 

@@ -18,7 +18,7 @@ from .support import WSClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
-EXAMPLES = ROOT / "voicegraph" / "graphs" / "backends"
+EXAMPLES = ROOT / "voicegraph" / "backends"
 LIVEKIT_ENV = {
     "LIVEKIT_URL": "ws://127.0.0.1:7880",
     "LIVEKIT_API_KEY": "devkey",

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from voicegraph.backends.backend import Backend
+from voicegraph.backends.config import HealthThresholds
+from voicegraph.backends.providers import provider
+from voicegraph.backends.serve_monitor import ServeMonitor
 from voicegraph.framework import Graph, Outbox, Processor, handles
-from voicegraph.framework.backend import Backend
-from voicegraph.framework.config import HealthThresholds
 from voicegraph.framework.formats import PCM16K, AudioFormat
 from voicegraph.framework.frames import ResponseEndFrame, ResponseStartFrame, TranscriptFrame, TTSAudioFrame
-from voicegraph.graphs.backends import provider
-from voicegraph.graphs.backends.serve_monitor import ServeMonitor
 
 from ..transports.nodes import tone
 from .support import WSClient

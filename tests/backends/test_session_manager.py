@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from voicegraph.backends.session import SessionState
+from voicegraph.backends.stores.memory_store import MemorySessionStore
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import TranscriptFrame
-from voicegraph.framework.session import SessionState
-from voicegraph.framework.session_store import MemorySessionStore
 
 from .support import memory_backend, read_reply
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from voicegraph.framework.session import Session, SessionState
-from voicegraph.framework.session_store import create_store
+from voicegraph.backends.session import Session, SessionState
+from voicegraph.backends.stores.store_factory import create_store
 
 from .server_process import ServerProcess, serve_config
 from .support import WSClient

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
+from voicegraph.demo.caller_voice import CallerVoice
 from voicegraph.framework import Runtime
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames import BotTextFrame, Frame, OutputAudioFrame, ReplyPlayedFrame
-from voicegraph.graphs.caller_voice import CallerVoice
 from voicegraph.graphs.voice_agent import (
     VoiceAgentOptions,
     build_voice_agent,

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicegraph.graphs.runtime_demo import run_demo
+    from voicegraph.demo.runtime_demo import run_demo
 
     asyncio.run(run_demo())
     return 0

@@ -80,8 +80,8 @@ def check_kind(kind: str, deep: bool) -> dict[str, dict[str, Any]]:
 
 def diagnose(deep: bool = False) -> dict[str, Any]:
     """The whole report."""
+    from voicegraph.backends.providers import register_builtin
     from voicegraph.framework.registry import GROUPS
-    from voicegraph.graphs.backends import register_builtin
 
     register_builtin()
     return {

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
-    from voicegraph.graphs.offline_conversation import ConversationResult
+    from voicegraph.demo.offline_conversation import ConversationResult
 
 _HELP = """Runs the stock voice agent (VAD, turn detection, STT, LLM, TTS, barge-in) offline.
 The user is a scripted caller whose lines are synthesized with Piper and played in real
@@ -67,11 +67,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _conversation(args: argparse.Namespace) -> ConversationResult:
+    from voicegraph.demo.caller_line import read_script
+    from voicegraph.demo.caller_recording import read_caller_recording
+    from voicegraph.demo.demo_conversation import DEMO_DEFAULT_REPLY, DEMO_RULES, DEMO_SCRIPT
+    from voicegraph.demo.offline_conversation import OfflineConversation
     from voicegraph.framework.spec import load_spec
-    from voicegraph.graphs.caller_line import read_script
-    from voicegraph.graphs.caller_recording import read_caller_recording
-    from voicegraph.graphs.demo_conversation import DEMO_DEFAULT_REPLY, DEMO_RULES, DEMO_SCRIPT
-    from voicegraph.graphs.offline_conversation import OfflineConversation
     from voicegraph.graphs.voice_agent import VoiceAgentOptions
 
     agent_params: dict[str, Any] = {}
@@ -94,7 +94,7 @@ async def _conversation(args: argparse.Namespace) -> ConversationResult:
 
 
 def _report(args: argparse.Namespace, result: ConversationResult) -> None:
-    from voicegraph.graphs.latency_table import format_latency_table, format_transcript
+    from voicegraph.demo.latency_table import format_latency_table, format_transcript
 
     print(f"engines ready in {result.start_ms / 1000:.1f} s\n")
     print(format_transcript(result.turns))

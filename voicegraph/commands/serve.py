@@ -18,11 +18,11 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 if TYPE_CHECKING:
     import argparse
 
-    from voicegraph.framework.config import ServeConfig
+    from voicegraph.backends.config import ServeConfig
+    from voicegraph.backends.from_config import Served
+    from voicegraph.backends.preload import EnginePreload
+    from voicegraph.backends.serve_monitor import ServeMonitor
     from voicegraph.framework.graph import Graph
-    from voicegraph.graphs.backends.from_config import Served
-    from voicegraph.graphs.backends.preload import EnginePreload
-    from voicegraph.graphs.backends.serve_monitor import ServeMonitor
 
 
 _T0 = time.monotonic()  # process start, near enough: the CLI imports this module first
@@ -34,7 +34,7 @@ def _print(event: dict[str, Any]) -> None:
 
 def _fail(err: VoiceError) -> int:
     """One `voicegraph serve: [code] problem` line per mistake on stderr; exit status 2."""
-    from voicegraph.graphs.backends.graph_check import problem_lines
+    from voicegraph.backends.graph_check import problem_lines
 
     for line in problem_lines(err):
         print(f"voicegraph serve: {line}", file=sys.stderr, flush=True)
@@ -48,9 +48,9 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
     their sessions wait for the engines, their audio kept), `ready` once the engines are
     loaded, `stopped` at the end. With `check`, stops after the checks (exit 0, or 2).
     """
+    from voicegraph.backends.from_config import build_served
+    from voicegraph.backends.graph_check import dry_run_graph
     from voicegraph.framework.errors import VoiceError
-    from voicegraph.graphs.backends.from_config import build_served
-    from voicegraph.graphs.backends.graph_check import dry_run_graph
 
     try:
         served = build_served(config)
@@ -64,10 +64,10 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
 
 
 async def _serve(config: ServeConfig, served: Served, graph: Graph) -> int:
+    from voicegraph.backends.preload import EnginePreload
+    from voicegraph.backends.serve_log import SessionLog
+    from voicegraph.backends.serve_monitor import ServeMonitor
     from voicegraph.framework.errors import VoiceError
-    from voicegraph.graphs.backends.preload import EnginePreload
-    from voicegraph.graphs.backends.serve_log import SessionLog
-    from voicegraph.graphs.backends.serve_monitor import ServeMonitor
 
     backend = served.backend
     monitor = ServeMonitor(backend.manager, config.health.degraded)
@@ -91,7 +91,7 @@ async def _serve(config: ServeConfig, served: Served, graph: Graph) -> int:
 async def _run_server(
     config: ServeConfig, served: Served, graph: Graph, monitor: ServeMonitor, preload: EnginePreload
 ) -> int:
-    from voicegraph.framework.shutdown import GracefulShutdown
+    from voicegraph.backends.shutdown import GracefulShutdown
 
     backend = served.backend
     t_listen = time.monotonic()
@@ -209,10 +209,10 @@ def run_workers(args: argparse.Namespace, config: ServeConfig) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from voicegraph.framework.config import load_config
+    from voicegraph.backends.config import load_config
+    from voicegraph.backends.providers import register_builtin
+    from voicegraph.backends.serve_log import setup_logging
     from voicegraph.framework.errors import VoiceError
-    from voicegraph.graphs.backends import register_builtin
-    from voicegraph.graphs.backends.serve_log import setup_logging
 
     setup_logging(args.log_level or "info")
     register_builtin()
@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
 def add_parser(sub: Any) -> None:
     """Register `serve`."""
     p = sub.add_parser("serve", help="serve a graph over a transport from a YAML config")
-    p.add_argument("config", help="YAML config file (see voicegraph.framework.config.ServeConfig)")
+    p.add_argument("config", help="YAML config file (see voicegraph.backends.config.ServeConfig)")
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the port")
     p.add_argument(
         "--check", action="store_true", help="check the config and build the graph once; exit 0 or 2"

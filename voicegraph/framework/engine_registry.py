@@ -27,7 +27,7 @@ EngineKey = tuple[str, Hashable]
 @runtime_checkable
 class EngineHolder(Protocol):
     """A node whose engines live in `ENGINES`: they can be loaded and warmed before any
-    session starts (`voicegraph.graphs.engine_preload`); the node's `on_start` then finds
+    session starts (`voicegraph.processors.engines.engine_preload`); the node's `on_start` then finds
     them loaded."""
 
     def load_engines(self) -> None:

@@ -19,7 +19,7 @@ TRANSPORT_OUTPUT = "transport_output"
 _FALLBACKS: dict[str, tuple[str, str]] = {
     "user_aggregator": ("voicegraph.processors.context.user_aggregator", "UserAggregator"),
     "assistant_aggregator": ("voicegraph.processors.context.assistant_aggregator", "AssistantAggregator"),
-    "resumed_turn_filter": ("voicegraph.graphs.resumed_turn_filter", "ResumedTurnFilter"),
+    "resumed_turn_filter": ("voicegraph.processors.turn.resumed_turn_filter", "ResumedTurnFilter"),
     "reply_gate": ("voicegraph.processors.context.reply_gate", "ReplyGate"),
 }
 """Types the stock graphs need that may not be installed as entry points yet."""

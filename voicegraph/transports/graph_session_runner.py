@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.runtime import Runtime
-from voicegraph.framework.session_end import end_with_connection
+from voicegraph.transports.session_end import end_with_connection
 
 if TYPE_CHECKING:
     from voicegraph.framework.clock import Clock

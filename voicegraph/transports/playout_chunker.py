@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from voicegraph.processors.audio.chunk_buffer import ChunkBuffer
+from voicegraph.audio.chunk_buffer import ChunkBuffer
 
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat

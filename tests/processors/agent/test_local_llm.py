@@ -17,8 +17,8 @@ from voicegraph.framework.frames import (
     LLMTextFrame,
     MetricsFrame,
 )
-from voicegraph.graphs.engine_preload import close_engines
 from voicegraph.processors.agent import LLMNode, LocalLLMNode, LocalLLMServer
+from voicegraph.processors.engines.engine_preload import close_engines
 
 pytestmark = pytest.mark.slow
 

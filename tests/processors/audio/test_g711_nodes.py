@@ -10,10 +10,11 @@ from numpy.typing import NDArray
 
 from tests.processors.audio.graph_run import audio_frames, audio_out, run_graph
 from tests.speech import synthesize
+from voicegraph.audio import g711
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import InputAudioFrame
-from voicegraph.processors.audio import G711Decoder, G711Encoder, g711
+from voicegraph.processors.audio import G711Decoder, G711Encoder
 from voicegraph.processors.audio.g711_encoder import Law
 
 PCM8K = AudioFormat(8000, 1, SampleFormat.S16)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.processors.audio.graph_run import audio_out, run_graph
+from voicegraph.audio import g711
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import AudioFrame, InputAudioFrame
-from voicegraph.processors.audio import g711
 from voicegraph.processors.audio.gain import Gain
 
 S16 = AudioFormat(16000, 1, SampleFormat.S16)

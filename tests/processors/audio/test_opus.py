@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.audio.signals import aligned_snr_db, best_lag
 from tests.processors.audio.graph_run import audio_frames, audio_out
-from tests.processors.audio.signals import aligned_snr_db, best_lag
 from tests.speech import synthesize
+from voicegraph.audio.opus_stream_decoder import OpusStreamDecoder
+from voicegraph.audio.opus_stream_encoder import OpusStreamEncoder
 from voicegraph.framework import ErrorEvent, Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
@@ -15,8 +17,6 @@ from voicegraph.framework.frames import Frame, OutputAudioFrame
 from voicegraph.processors.audio.encoded_audio_frame import EncodedAudioFrame
 from voicegraph.processors.audio.opus_decoder import OpusDecoder
 from voicegraph.processors.audio.opus_encoder import OpusEncoder
-from voicegraph.processors.audio.opus_stream_decoder import OpusStreamDecoder
-from voicegraph.processors.audio.opus_stream_encoder import OpusStreamEncoder
 
 TEXT = "The quick brown fox jumps over the lazy dog. Please call me back tomorrow."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.audio.signals import snr_db, tones
 from tests.processors.audio.graph_run import audio_frames, audio_out, run_graph
-from tests.processors.audio.signals import snr_db, tones
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.audio.signals import best_lag, snr_db
 from tests.processors.audio.graph_run import audio_frames, audio_out, run_graph
-from tests.processors.audio.signals import best_lag, snr_db
 from tests.speech import with_pauses
+from voicegraph.audio.rnnoise_denoiser import LAG, RNNoiseDenoiser
 from voicegraph.framework import Graph
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.processors.audio.format_converter import FormatConverter
-from voicegraph.processors.audio.rnnoise_denoiser import LAG, RNNoiseDenoiser
 from voicegraph.processors.audio.rnnoise_filter import RNNoiseFilter
 
 RATE = 48000

@@ -9,8 +9,8 @@ import pytest
 
 from tests.livekit_server import LiveKitServer
 from tests.transports.nodes import EnergyGate, ToneBot, silence, tone
+from voicegraph.backends.providers import create_backend
 from voicegraph.framework import ErrorCode, Graph, VoiceError
-from voicegraph.graphs.backends import create_backend
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.livekit.participant_connection import CALL_TOPIC
 

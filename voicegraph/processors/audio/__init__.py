@@ -1,5 +1,6 @@
 """Audio processors: resampling and format conversion (soxr), G.711, Opus, gain,
-re-framing, WAV recording and RNNoise noise suppression.
+re-framing, WAV recording and RNNoise noise suppression. Each node wraps an I/O-free
+core from `voicegraph.audio`.
 
 Engines (extra `audio`): soxr, opuslib (+ the system libopus0), pyrnnoise. They are
 imported lazily, when a node that needs them is built.
@@ -19,14 +20,9 @@ from voicegraph.processors.audio.g711_encoder import G711Encoder as G711Encoder
 from voicegraph.processors.audio.gain import Gain as Gain
 from voicegraph.processors.audio.opus_decoder import OpusDecoder as OpusDecoder
 from voicegraph.processors.audio.opus_encoder import OpusEncoder as OpusEncoder
-from voicegraph.processors.audio.opus_stream_decoder import OpusStreamDecoder as OpusStreamDecoder
-from voicegraph.processors.audio.opus_stream_encoder import OpusStreamEncoder as OpusStreamEncoder
-from voicegraph.processors.audio.pcm_converter import PcmConverter as PcmConverter
 from voicegraph.processors.audio.rechunker import Rechunker as Rechunker
 from voicegraph.processors.audio.resampler import Resampler as Resampler
-from voicegraph.processors.audio.rnnoise_denoiser import RNNoiseDenoiser as RNNoiseDenoiser
 from voicegraph.processors.audio.rnnoise_filter import RNNoiseFilter as RNNoiseFilter
-from voicegraph.processors.audio.stream_resampler import StreamResampler as StreamResampler
 from voicegraph.processors.audio.wav_recorder import WavRecorder as WavRecorder
 
 __all__ = [
@@ -37,14 +33,9 @@ __all__ = [
     "Gain",
     "OpusDecoder",
     "OpusEncoder",
-    "OpusStreamDecoder",
-    "OpusStreamEncoder",
-    "PcmConverter",
-    "RNNoiseDenoiser",
     "RNNoiseFilter",
     "Rechunker",
     "Resampler",
-    "StreamResampler",
     "WavRecorder",
     "create_converter",
     "register_converter",

@@ -5,19 +5,19 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from voicegraph.audio.engine_imports import import_soxr
+from voicegraph.audio.pcm_converter import PcmConverter
+from voicegraph.audio.stream_resampler import StreamResampler
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame, TTSAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.negotiation import set_converter_factory
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.audio.engine_imports import import_soxr
-from voicegraph.processors.audio.pcm_converter import PcmConverter
-from voicegraph.processors.audio.stream_resampler import StreamResampler
 
 if TYPE_CHECKING:
+    from voicegraph.audio.stream_resampler import Quality
     from voicegraph.framework.formats import AudioFormat
-    from voicegraph.processors.audio.stream_resampler import Quality
 
 
 class FormatConverter(Processor):

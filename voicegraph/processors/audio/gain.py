@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 
+from voicegraph.audio import sample_codec
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.audio import sample_codec
 
 
 class Gain(Processor):

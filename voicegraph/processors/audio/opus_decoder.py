@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from voicegraph.audio.opus_stream_decoder import OpusStreamDecoder
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.audio.encoded_audio_frame import EncodedAudioFrame
-from voicegraph.processors.audio.opus_stream_decoder import OpusStreamDecoder
 
 
 class OpusDecoder(Processor):

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from voicegraph.audio.engine_imports import import_opuslib
+from voicegraph.audio.opus_stream_encoder import (
+    FRAME_MS,
+    OPUS_RATES,
+    Application,
+    OpusStreamEncoder,
+)
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
@@ -9,13 +16,6 @@ from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.audio.encoded_audio_frame import EncodedAudioFrame
-from voicegraph.processors.audio.engine_imports import import_opuslib
-from voicegraph.processors.audio.opus_stream_encoder import (
-    FRAME_MS,
-    OPUS_RATES,
-    Application,
-    OpusStreamEncoder,
-)
 
 
 class OpusEncoder(Processor):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from voicegraph.audio import sample_codec
+from voicegraph.audio.chunk_buffer import ChunkBuffer
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.audio import sample_codec
-from voicegraph.processors.audio.chunk_buffer import ChunkBuffer
 
 
 class Rechunker(Processor):

@@ -10,7 +10,7 @@ from voicegraph.framework.formats import AudioFormat
 from voicegraph.processors.audio.format_converter import FormatConverter
 
 if TYPE_CHECKING:
-    from voicegraph.processors.audio.stream_resampler import Quality
+    from voicegraph.audio.stream_resampler import Quality
 
 
 class Resampler(FormatConverter):

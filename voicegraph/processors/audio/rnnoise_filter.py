@@ -7,14 +7,14 @@ import dataclasses
 
 import numpy as np
 
+from voicegraph.audio import sample_codec
+from voicegraph.audio.rnnoise_denoiser import RATE, RNNoiseDenoiser
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.audio import sample_codec
-from voicegraph.processors.audio.rnnoise_denoiser import RATE, RNNoiseDenoiser
 
 
 class RNNoiseFilter(Processor):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voicegraph.audio import sample_codec
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.audio import sample_codec
 
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat

@@ -144,7 +144,7 @@ class VoiceActivityDetector(Processor):
     def preload_engine(self, fmt: AudioFormat, *, warm: bool = True) -> None:
         """Build one stream's engine at `fmt` as `on_start` will, before any session (Silero's
         model then sits in the process's `ENGINES`); run it once on silence when `warm`.
-        Blocking. Used by `voicegraph.graphs.engine_preload`; the node keeps no state."""
+        Blocking. Used by `voicegraph.processors.engines.engine_preload`; the node keeps no state."""
         engine = self._build_engine(fmt)
         if warm:
             engine.confidence(np.zeros(engine.window_samples, np.int16))

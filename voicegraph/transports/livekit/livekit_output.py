@@ -14,7 +14,7 @@ from voicegraph.framework.processor import handles
 from voicegraph.transports.connection_output import ConnectionOutput
 
 if TYPE_CHECKING:
-    from voicegraph.processors.audio.stream_resampler import Quality, StreamResampler
+    from voicegraph.audio.stream_resampler import Quality, StreamResampler
     from voicegraph.transports.connection import Connection
 
 
@@ -71,7 +71,7 @@ class LiveKitOutput(ConnectionOutput):
     def _resample(self, rate: int, data: bytes) -> bytes:
         rs = self._resamplers.get(rate)
         if rs is None:
-            from voicegraph.processors.audio.stream_resampler import StreamResampler
+            from voicegraph.audio.stream_resampler import StreamResampler
 
             rs = self._resamplers[rate] = StreamResampler(
                 rate, self._target.rate, quality=self._quality, steady=False

@@ -27,8 +27,8 @@ from voicegraph.transports.livekit.transcription_writer import TranscriptionWrit
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from voicegraph.audio.stream_resampler import Quality, StreamResampler
     from voicegraph.framework.frames.base import Frame
-    from voicegraph.processors.audio.stream_resampler import Quality, StreamResampler
     from voicegraph.transports.livekit.agent_track import AgentTrack
     from voicegraph.transports.livekit.livekit_output import LiveKitOutput
 
@@ -183,7 +183,7 @@ class ParticipantConnection(Connection):
         if self.input_format.rate == self.media_rate:
             return pcm
         if self._resampler is None:
-            from voicegraph.processors.audio.stream_resampler import StreamResampler
+            from voicegraph.audio.stream_resampler import StreamResampler
 
             self._resampler = StreamResampler(
                 self.media_rate, self.input_format.rate, quality=self.quality, steady=False

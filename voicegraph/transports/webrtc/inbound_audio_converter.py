@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voicegraph.audio.pcm_converter import PcmConverter
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.processors.audio.pcm_converter import PcmConverter
 
 if TYPE_CHECKING:
     from av import AudioFrame

@@ -1,0 +1,254 @@
+"""ServeConfig: one YAML file for a backend, validated by pydantic, overridden by the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.spec import GraphSpec
+
+ENV_PREFIX = "VOICEGRAPH_"
+_SECRET_KEYS = re.compile(
+    r"^(password|passwd|secret|token|api_?key|access_token|auth_token|client_secret|private_key|credentials?)$"
+    r"|_(password|secret|api_?key|token)$"
+)
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*:[^/@]+@", re.IGNORECASE)
+SLOT_POSITIONS = Literal[
+    "after_input",
+    "before_stt",
+    "after_stt",
+    "before_tts",
+    "after_tts",
+    "before_s2s",
+    "after_s2s",
+    "before_output",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BackendSection(_Model):
+    """Which transport provider serves the sessions, and its options (host, port...)."""
+
+    provider: str = "websocket"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class PersistenceConfig(_Model):
+    """Where session records live: `memory://`, `sqlite:///file.db`, `redis://host:port/0`.
+
+    `url_env` names an environment variable holding the URL (use it when the URL has a
+    password); it wins over `url`.
+    """
+
+    url: str = "sqlite:///voicegraph-sessions.db"
+    url_env: str | None = None
+
+
+class AuthConfig(_Model):
+    """`none`, `token` (bearer tokens from `tokens_env`), or `module:Class` of an AuthHook."""
+
+    type: str = "none"
+    tokens_env: str = "VOICEGRAPH_AUTH_TOKENS"
+
+
+class RateLimitConfig(_Model):
+    """Token bucket per client and per session."""
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class RetentionConfig(_Model):
+    """How long a completed session's record is kept (0: deleted at once)."""
+
+    keep_completed_s: float = Field(default=0.0, ge=0)
+
+
+class SlotConfig(_Model):
+    """A custom processor (registry `type` and `params`) at a named position of every graph."""
+
+    position: SLOT_POSITIONS
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    order: int = 0
+
+
+class HooksConfig(_Model):
+    """Hooks: auth, rate limits, retention, telephony (`module:Class`), custom processors."""
+
+    auth: AuthConfig = Field(default_factory=lambda: AuthConfig())
+    rate_limit: RateLimitConfig | None = None
+    retention: RetentionConfig = Field(default_factory=lambda: RetentionConfig())
+    telephony: str | None = None
+    processors: list[SlotConfig] = Field(default_factory=list)
+
+
+class LimitsConfig(_Model):
+    """Capacity and deadlines."""
+
+    max_sessions: int = Field(default=100, ge=1, le=1_000_000)
+    shutdown_timeout_s: float = Field(default=10.0, ge=0)
+    resume_window_s: float = Field(default=300.0, ge=0)
+    end_timeout_s: float = Field(default=30.0, gt=0)
+    graph_start_timeout_s: float = Field(default=60.0, gt=0)
+    """Deadline for one session's graph to start (its nodes' `on_start`); past it the client
+    is closed with 4408. Engines are preloaded, so this only bounds per-session setup."""
+    graph_stop_timeout_s: float = Field(default=2.0, gt=0)
+    """Deadline for one session's graph to stop."""
+    preload_timeout_s: float = Field(default=300.0, gt=0)
+    """Deadline for loading and warming the engines at start (then serve exits with 2)."""
+
+
+class EnginesConfig(_Model):
+    """Engines at start: `preload` loads the graph's engines before the server says ready
+    (sessions that connect meanwhile wait, their audio kept); `warm` also runs each once."""
+
+    preload: bool = True
+    warm: bool = True
+
+
+class LoggingConfig(_Model):
+    """Human-readable log lines on stderr (JSON events stay on stdout)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    tracebacks: bool = False
+    """Print tracebacks of failures (always at level debug)."""
+
+
+class HealthThresholds(_Model):
+    """When `/health` says `degraded` (still 200: the process serves, but worse)."""
+
+    loop_lag_ms: float = Field(default=100.0, gt=0)
+    """Event-loop lag (sleep overshoot, worst of the last monitor window) above this."""
+    playout_late_ratio: float = Field(default=0.2, gt=0, le=1)
+    """Share of late playout ticks (over the last window) above this."""
+
+
+class ObservabilityConfig(_Model):
+    """OpenTelemetry: off by default; `exporter` console | otlp | none (standard OTEL_* env
+    variables also switch it on: see `voicegraph.backends.observability`)."""
+
+    enabled: bool = False
+    service_name: str = "voicegraph"
+    exporter: Literal["none", "console", "otlp"] = "otlp"
+
+
+class HealthConfig(_Model):
+    """The HTTP health endpoint."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+    path: str = "/health"
+    degraded: HealthThresholds = Field(default_factory=lambda: HealthThresholds())
+
+
+class ServeConfig(_Model):
+    """Everything `voicegraph serve` needs. `graph` is an inline spec, a spec file path
+    (relative to the config file), `module:function` of a Python graph factory, or
+    `voice-agent` (the stock voice agent spec)."""
+
+    backend: BackendSection = Field(default_factory=lambda: BackendSection())
+    graph: GraphSpec | str
+    nodes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    hooks: HooksConfig = Field(default_factory=lambda: HooksConfig())
+    limits: LimitsConfig = Field(default_factory=lambda: LimitsConfig())
+    persistence: PersistenceConfig = Field(default_factory=lambda: PersistenceConfig())
+    observability: ObservabilityConfig = Field(default_factory=lambda: ObservabilityConfig())
+    health: HealthConfig = Field(default_factory=lambda: HealthConfig())
+    engines: EnginesConfig = Field(default_factory=lambda: EnginesConfig())
+    logging: LoggingConfig = Field(default_factory=lambda: LoggingConfig())
+    base_dir: str = Field(default="", exclude=True)
+    """Directory of the config file (relative paths resolve against it)."""
+
+
+def find_secrets(data: Any, where: str = "") -> list[str]:
+    """Config keys that hold secrets literally (they must come from the environment)."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(value, str) and value and _SECRET_KEYS.search(str(key).lower()):
+                found.append(f"{path}: secrets must come from the environment, not the config file")
+            elif isinstance(value, str) and _URL_PASSWORD.match(value):
+                found.append(f"{path}: a URL with a password must come from the environment (e.g. url_env)")
+            else:
+                found.extend(find_secrets(value, path))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            found.extend(find_secrets(item, f"{where}[{i}]"))
+    return found
+
+
+def apply_env(data: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Overrides from `VOICEGRAPH_SECTION__KEY[__SUBKEY...]=value` (values parsed as YAML)."""
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        node = data
+        for key in path[:-1]:
+            nxt = node.get(key)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[key] = nxt
+            node = nxt
+        try:
+            node[path[-1]] = yaml.safe_load(env[name])
+        except yaml.YAMLError:
+            node[path[-1]] = env[name]
+    return data
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    out = []
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        out.append(f"{loc}: {e['msg']}")
+    return out
+
+
+def load_config(source: str | Path | dict[str, Any], *, env: dict[str, str] | None = None) -> ServeConfig:
+    """Read, override from the environment and validate a serve configuration.
+
+    Raises:
+        VoiceError: (invalid_config) every mistake, one detail line each (field path: problem).
+    """
+    base = ""
+    if isinstance(source, dict):
+        data: Any = source
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"cannot read config {path}: {exc.strerror}") from exc
+        base = str(path.resolve().parent)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"config {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "a config is a YAML mapping")
+    from voicegraph.backends.config_checks import check_references
+
+    problems = find_secrets(data)
+    data = apply_env(dict(data), dict(os.environ if env is None else env))
+    problems += check_references(data, base)
+    try:
+        config = ServeConfig.model_validate({**data, "base_dir": base})
+    except ValidationError as exc:
+        problems.extend(_errors(exc))
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "invalid config", details=tuple(problems)) from exc
+    if problems:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "invalid config", details=tuple(problems))
+    return config

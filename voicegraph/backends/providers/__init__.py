@@ -1,0 +1,61 @@
+"""Backend bundles: transport providers (memory, websocket, twilio, webrtc, livekit), light graphs, slots.
+
+Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
+registers them (and the `echo_agent` processor) in code too, for installs whose entry
+points are not yet refreshed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.backends.backend import Backend
+from voicegraph.framework.registry import Registry, registry
+
+if TYPE_CHECKING:
+    from voicegraph.backends.backend import BackendProvider
+
+BUILTIN = {
+    "memory": "voicegraph.backends.providers.memory:MemoryProvider",
+    "websocket": "voicegraph.backends.providers.websocket:WebSocketProvider",
+    "twilio": "voicegraph.backends.providers.twilio:TwilioProvider",
+    "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
+    "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
+}
+PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
+
+
+def _load(path: str) -> Any:
+    import importlib
+
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def register_builtin(reg: Registry | None = None) -> None:
+    """Register the built-in backend providers and the `echo_agent` processor (idempotent)."""
+    reg = reg or registry
+    for kind, table in (("backends", BUILTIN), ("processors", PROCESSORS)):
+        known = set(reg.names(kind))
+        for name, path in table.items():
+            if name not in known:
+                reg.register(kind, name, _load(path))
+
+
+def provider(name: str, reg: Registry | None = None) -> BackendProvider[Any]:
+    """The backend provider registered as `name`.
+
+    Raises:
+        VoiceError: (provider_not_found) no such provider; the message lists the known ones.
+    """
+    register_builtin(reg)
+    result: BackendProvider[Any] = (reg or registry).get("backends", name)()
+    return result
+
+
+def create_backend(name: str, graph: Any, **kwargs: Any) -> Backend[Any]:
+    """A `Backend` of provider `name` serving `graph` (factory or spec); see `Backend`."""
+    return Backend(provider(name), graph, **kwargs)
+
+
+__all__ = ["BUILTIN", "PROCESSORS", "create_backend", "provider", "register_builtin"]
