@@ -1,4 +1,4 @@
-"""Backend bundles: transport providers (memory, websocket, twilio, webrtc, livekit), light graphs, slots.
+"""Backend providers, one module each: memory, websocket, twilio, webrtc, livekit.
 
 Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
 registers them (and the `echo_agent` processor) in code too, for installs whose entry
