@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.processors.audio import g711_reference as ref
+from tests.audio import g711_reference as ref
 from tests.speech import synthesize
 from voicegraph.audio import g711
 

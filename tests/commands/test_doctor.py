@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
+from tests.backends.server_process import ROOT
 from voicegraph.commands.doctor import diagnose
-
-from .server_process import ROOT
 
 
 def test_the_report_lists_packages_processors_and_providers() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.processors.audio import g711_reference as ref
+from tests.audio import g711_reference as ref
 from voicegraph.framework import AudioFormat, SampleFormat, pcm
 
 ALL = np.arange(-32768, 32768, dtype=np.int32).astype(np.int16)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.protocol import State
 
+from tests.backends.test_processor_slots import SpeechToSpeech
 from tests.fakes.twilio_client import twilio_call
 from tests.fakes.twilio_rest import FakeTwilioRest
 from tests.transports.nodes import EnergyGate, ToneBot, silence, tone
@@ -18,8 +19,6 @@ from voicegraph.backends.providers import create_backend
 from voicegraph.framework import Graph
 from voicegraph.framework.formats import AudioFormat
 from voicegraph.framework.frames import EndCallFrame
-
-from .test_processor_slots import SpeechToSpeech
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
 PCM8K = AudioFormat(8000)

@@ -10,12 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.backends.support import WSClient
 from voicegraph.backends.backend import Backend
 from voicegraph.backends.providers import provider
 from voicegraph.framework import Graph, Outbox, Processor, StartContext, handles
 from voicegraph.framework.frames import InputAudioFrame
-
-from .support import WSClient
 
 pytestmark = pytest.mark.anyio
 
