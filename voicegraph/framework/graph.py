@@ -11,7 +11,7 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.negotiation import ConverterFactory
@@ -60,11 +60,29 @@ class Graph:
 
     # -- construction -------------------------------------------------------------------
     def add(self, proc: Processor, *, name: str | None = None, edge: EdgeConfig | None = None) -> str:
-        """Add a node; returns its (unique) name."""
+        """Add a node; returns its name in the graph.
+
+        A node is named `name`, else the processor's own name. A chosen name (given
+        here or to the processor) must be free in the graph. A processor left with its
+        default name, its class name, is numbered when that name is taken: the second
+        `PassThrough()` becomes `PassThrough_2`, the third `PassThrough_3`.
+
+        Args:
+            proc: the processor (one graph per instance).
+            name: the node's name (default: `proc.name`).
+            edge: the edge in front of the node (default: `EdgeConfig()`).
+
+        Raises:
+            VoiceError: (invalid_config) the processor is already in a graph, or a chosen
+                name is already taken.
+        """
         if proc._graph is not None:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"processor {proc.name!r} is already in a graph")
         base = name or proc.name
         unique, n = base, 2
+        if base in self.processors and (name is not None or base != type(proc).__name__):
+            msg = f"duplicate node name {base!r} in graph {self.name!r}: give each node its own name"
+            raise VoiceError(ErrorCode.INVALID_CONFIG, msg)
         while unique in self.processors:
             unique, n = f"{base}_{n}", n + 1
         proc.name = unique
@@ -90,16 +108,33 @@ class Graph:
 
     @classmethod
     def chain(
-        cls, *items: Processor | Parallel, name: str = "graph", input_format: AudioFormat | None = None
+        cls,
+        *items: Processor | Parallel,
+        name: str = "graph",
+        input_format: AudioFormat | None = None,
+        edge: EdgeConfig | None = None,
+        edges: Mapping[str, EdgeConfig] | None = None,
     ) -> Graph:
-        """A chain of processors, where a `Parallel` item fans out and back in."""
+        """A chain of processors, where a `Parallel` item fans out and back in.
+
+        Args:
+            items: processors and `Parallel` groups, in order.
+            name: graph name.
+            input_format: audio format pushed into the head nodes, if any.
+            edge: the edge in front of every node (default: `EdgeConfig()`).
+            edges: the edge in front of some nodes, by node name (as `add` names them).
+
+        Raises:
+            VoiceError: (invalid_config) a name in `edges` is no node of the chain, or a
+                chosen node name is taken twice.
+        """
         graph = cls(name, input_format=input_format)
         tails: list[str] = []
         for item in items:
             if isinstance(item, Parallel):
                 new_tails = []
                 for branch in item.branches:
-                    names = [graph.add(p) for p in branch]
+                    names = [graph.add(p, edge=edge) for p in branch]
                     for t in tails:
                         graph.link(t, names[0])
                     for a, b in itertools.pairwise(names):
@@ -107,11 +142,21 @@ class Graph:
                     new_tails.append(names[-1])
                 tails = new_tails
             else:
-                n = graph.add(item)
+                n = graph.add(item, edge=edge)
                 for t in tails:
                     graph.link(t, n)
                 tails = [n]
+        for node, cfg in (edges or {}).items():
+            graph.set_edge(node, cfg)
         return graph
+
+    def set_edge(self, node: str | Processor, edge: EdgeConfig) -> None:
+        """Set the edge in front of `node` (before the graph runs).
+
+        Raises:
+            VoiceError: (invalid_config) no such node.
+        """
+        self.edges[self._name(node)] = edge
 
     def insert_before(self, src: str | None, dst: str, proc: Processor, name: str) -> str:
         """Put `proc` on the link src->dst (or in front of head `dst` when src is None)."""

@@ -222,7 +222,17 @@ class Runtime:
 
     # -- frames in and out ----------------------------------------------------------------
     async def push(self, frame: Frame, to: str | None = None) -> None:
-        """Push `frame` into the head nodes (or the node `to`) from outside the graph."""
+        """Push `frame` into the head nodes (or the node `to`) from outside the graph.
+
+        Runs in the caller's task: a fused head runs its handler (and every fused node
+        after it) before `push` returns; a queued head (its own edge, e.g.
+        `EdgeConfig(queued=True)`) only takes the frame into its lane, waiting while the
+        lane is full under the `block` policy. System frames are delivered at once.
+        See docs/runtime_api.md.
+
+        Raises:
+            VoiceError: (pipeline_error) the runtime is not running.
+        """
         if self.state is not State.RUNNING:
             raise VoiceError(ErrorCode.PIPELINE_ERROR, f"graph {self.name} is not running")
         if frame.epoch == UNSTAMPED:
@@ -358,6 +368,17 @@ class Runtime:
                 "flushed": s.flushed, "high_water": s.high_water, "blocked": s.blocked,
             }  # fmt: skip
         return out
+
+    def queue_depth(self, node: str) -> int:
+        """Frames waiting in the data lane in front of `node` now (0 for a fused node).
+
+        Raises:
+            VoiceError: (invalid_config) no node of that name.
+        """
+        found = self.nodes.get(node)
+        if found is None:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"graph {self.name} has no node {node!r}")
+        return len(found.edge) if found.edge is not None else 0
 
     @property
     def tasks(self) -> frozenset[asyncio.Task[Any]]:
