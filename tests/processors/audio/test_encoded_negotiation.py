@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -13,7 +16,15 @@ from voicegraph.framework.errors import ErrorCode, NotNegotiatedError
 from voicegraph.framework.formats import MULAW8K, PCM16K, AudioFormat, SampleFormat
 from voicegraph.framework.frames import OutputAudioFrame
 from voicegraph.framework.processor import Processor
-from voicegraph.processors.audio import G711Decoder, G711Encoder, OpusDecoder, OpusEncoder
+from voicegraph.processors.audio import (
+    G711Decoder,
+    G711Encoder,
+    Gain,
+    OpusDecoder,
+    OpusEncoder,
+    Rechunker,
+    WavRecorder,
+)
 from voicegraph.processors.audio.format_converter import FormatConverter
 
 PCM8K = AudioFormat(8000, 1, SampleFormat.S16)
@@ -60,6 +71,16 @@ def test_opus_packets_into_a_pcm_node_fail_at_build() -> None:
 
 def test_opus_packets_into_a_resampler_fail_at_build() -> None:
     refused(OpusEncoder(), FormatConverter(to=PCM8K), input_format=PCM16K)
+
+
+@pytest.mark.parametrize("make", [Gain, Rechunker, lambda: WavRecorder(path=os.devnull)])
+def test_opus_packets_into_a_sample_node_fail_at_build(make: Callable[[], Processor]) -> None:
+    refused(OpusEncoder(), make(), input_format=PCM16K)
+
+
+def test_mulaw_still_reaches_a_gain_unconverted() -> None:
+    graph = Graph.chain(Gain(gain_db=-6.0), input_format=MULAW8K).build()
+    assert list(graph.processors) == ["Gain"]
 
 
 def test_encoded_mulaw_is_not_decoded_behind_the_encoders_back() -> None:
