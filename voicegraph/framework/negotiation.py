@@ -1,4 +1,9 @@
-"""Format negotiation at build time: insert converters or fail with `not_negotiated`."""
+"""Format negotiation at build time: insert converters or fail with `not_negotiated`.
+
+Every link is negotiated, encoded formats included: Opus packets are never converted,
+and G.711 is never encoded or decoded beside a codec node (docs/architecture.md,
+"Encoded formats in negotiation").
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ def set_converter_factory(factory: ConverterFactory | None) -> None:
     _factory = factory or _builtin_converter
 
 
-def crosses_encoding(proc: Processor | None) -> bool:
+def is_codec_node(proc: Processor | None) -> bool:
     """Whether `proc` is a codec node (it encodes or decodes itself: class flag `crosses_encoding`).
 
     Negotiation never changes a format's encoding on a codec node's input or output: a
@@ -98,7 +103,7 @@ def _target(
     why = (
         "it accepts none of the formats a converter makes"
         if target is None
-        else _refusal(have, target, codec_link=crosses_encoding(proc) or crosses_encoding(producer))
+        else _refusal(have, target, codec_link=is_codec_node(proc) or is_codec_node(producer))
     )
     if target is None or why is not None:
         takes = f" (it takes {_describe(proc.accepts)})" if proc.accepts else ""
