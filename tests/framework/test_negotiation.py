@@ -111,3 +111,25 @@ def test_the_refusal_is_one_line_with_both_nodes_and_formats() -> None:
     assert "\n" not in line
     for part in ("MakesPackets -> TakesPcm", str(OPUS16K), "s16 at 16000 Hz"):
         assert part in line
+
+
+class PlaysMulaw(Processor):
+    """A plain telephony sink taking 8 kHz mu-law."""
+
+    accepts = (MULAW8K,)
+
+
+def test_a_plain_mulaw_sink_still_gets_pcm_encoded() -> None:
+    graph = build(AnyFormat(), PlaysMulaw(), input_format=PCM16K)
+    conv = next(p for p in graph.processors.values() if isinstance(p, AudioConverter))
+    assert (conv.src, conv.dst) == (PCM16K, MULAW8K)
+
+
+def test_a_codec_nodes_pcm_output_is_not_encoded_for_a_mulaw_sink() -> None:
+    class DecodesToPcm(EncodesFromPcm):
+        def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
+            return PCM16K
+
+    with pytest.raises(NotNegotiatedError) as info:
+        build(DecodesToPcm(), PlaysMulaw(), input_format=PCM16K)
+    assert info.value.node == "PlaysMulaw"
