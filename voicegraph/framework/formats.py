@@ -6,26 +6,61 @@ import enum
 from dataclasses import dataclass
 
 
+class Encoding(enum.StrEnum):
+    """Family of a sample format: what it takes to turn one into another.
+
+    Negotiation converts freely within a family (rate, channels, s16/f32). Between linear
+    PCM and G.711 it converts only where no codec node is on the link (a telephony input
+    meeting a PCM node); Opus packets it never converts: only Opus nodes cross that line.
+    """
+
+    LINEAR = "linear"
+    G711 = "g711"
+    OPUS = "opus"
+
+
 class SampleFormat(enum.StrEnum):
-    """Encoding of one sample. G.711 laws are formats too, so negotiation can convert them."""
+    """Encoding of the audio on a link: linear PCM, G.711 samples or Opus packets."""
 
     S16 = "s16"  # signed 16-bit little-endian
     F32 = "f32"  # 32-bit float little-endian, [-1, 1]
     MULAW = "mulaw"  # G.711 mu-law, 8 bit
     ALAW = "alaw"  # G.711 A-law, 8 bit
+    OPUS = "opus"  # Opus packets (EncodedAudioFrame): no fixed sample width
+
+    @property
+    def encoding(self) -> Encoding:
+        """The family this format belongs to."""
+        return _ENCODING[self]
 
     @property
     def width(self) -> int:
-        """Bytes per sample."""
+        """Bytes per sample.
+
+        Raises:
+            ValueError: a packet format (Opus) has no sample width.
+        """
+        if self not in _WIDTH:
+            raise ValueError(f"{self} is a packet format: it has no sample width")
         return _WIDTH[self]
 
 
 _WIDTH = {SampleFormat.S16: 2, SampleFormat.F32: 4, SampleFormat.MULAW: 1, SampleFormat.ALAW: 1}
+_ENCODING = {
+    SampleFormat.S16: Encoding.LINEAR,
+    SampleFormat.F32: Encoding.LINEAR,
+    SampleFormat.MULAW: Encoding.G711,
+    SampleFormat.ALAW: Encoding.G711,
+    SampleFormat.OPUS: Encoding.OPUS,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class AudioFormat:
-    """Sample rate, channel count and sample format of interleaved PCM."""
+    """Sample rate, channel count and sample format of the audio on a link.
+
+    For Opus (`SampleFormat.OPUS`) rate and channels are those the packets were made at.
+    """
 
     rate: int = 16000
     """Samples per second per channel."""
@@ -59,3 +94,4 @@ PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
 PCM24K = AudioFormat(24000, 1, SampleFormat.S16)
 PCM48K = AudioFormat(48000, 1, SampleFormat.S16)
 MULAW8K = AudioFormat(8000, 1, SampleFormat.MULAW)
+ALAW8K = AudioFormat(8000, 1, SampleFormat.ALAW)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from voicegraph.audio.engine_imports import import_soxr
 from voicegraph.audio.pcm_converter import PcmConverter
 from voicegraph.audio.stream_resampler import StreamResampler
+from voicegraph.framework.formats import AudioFormat, Encoding
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame, TTSAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
@@ -17,13 +18,13 @@ from voicegraph.framework.processor import Processor, handles
 
 if TYPE_CHECKING:
     from voicegraph.audio.stream_resampler import Quality
-    from voicegraph.framework.formats import AudioFormat
 
 
 class FormatConverter(Processor):
     """Converts audio frames to the format `to`: rate (soxr), channels, sample format.
 
-    Handles AudioFrame (any format; the converter is rebuilt when the input format
+    Handles AudioFrame (any sample format, linear or G.711; Opus packets are refused at
+    build time with not_negotiated; the converter is rebuilt when the input format
     changes, after emitting the old one's tail). Emits the same frame class in `to`,
     one frame per input frame (none while the resampler warms up). The text and word
     timings of `TTSAudioFrame`s move to the output frame holding their audio (never
@@ -75,6 +76,10 @@ class FormatConverter(Processor):
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
         """`target(input_format)`; None when the input carries no audio."""
         return self.target(input_format) if input_format is not None else None
+
+    def accepts_format(self, fmt: AudioFormat) -> bool:
+        """Sample audio (linear PCM or G.711) as declared in `accepts`; never Opus packets."""
+        return fmt.sample_format.encoding is not Encoding.OPUS and super().accepts_format(fmt)
 
     @property
     def latency_ms(self) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 
 from voicegraph.audio import sample_codec
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.formats import AudioFormat, Encoding
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
@@ -32,6 +33,10 @@ class Gain(Processor):
     """
 
     latency = LatencySpec(0.0, "per-sample multiply")
+
+    def accepts_format(self, fmt: AudioFormat) -> bool:
+        """Sample audio (linear PCM or G.711); Opus packets fail at build with not_negotiated."""
+        return fmt.sample_format.encoding is not Encoding.OPUS
 
     def __init__(self, *, gain: float = 1.0, gain_db: float | None = None, name: str | None = None) -> None:
         super().__init__(name=name)

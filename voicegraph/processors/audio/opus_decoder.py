@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from voicegraph.audio.opus_stream_decoder import OpusStreamDecoder
+from voicegraph.audio.opus_stream_encoder import OPUS_RATES
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
 from voicegraph.framework.latency import LatencySpec
@@ -18,7 +21,9 @@ class OpusDecoder(Processor):
     `frame_type` frame per packet, carrying the packet's `created_ns`. Adds no latency
     of its own (the encoder's lookahead is in the stream). Flush resets the decoder
     state (not when it emits InputAudioFrame); drain has nothing held. A corrupt packet
-    is reported as `invalid_input` and skipped.
+    is reported as `invalid_input` and skipped. At build time it takes only Opus packets
+    (`SampleFormat.OPUS`, as an OpusEncoder declares them): PCM or G.711 on its input
+    fail with not_negotiated.
 
     Args:
         rate: output rate, 8000/12000/16000/24000/48000.
@@ -31,6 +36,9 @@ class OpusDecoder(Processor):
     """
 
     latency = LatencySpec(0.0, "decode only")
+    accepts = tuple(AudioFormat(r, c, SampleFormat.OPUS) for r in OPUS_RATES for c in (1, 2))
+    crosses_encoding: ClassVar[bool] = True
+    """A codec node: only Opus packets reach it, never PCM through a hidden encoder."""
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from voicegraph.audio.engine_imports import import_opuslib
 from voicegraph.audio.opus_stream_encoder import (
     FRAME_MS,
@@ -25,7 +27,9 @@ class OpusEncoder(Processor):
     format, `created_ns` of the input frame that completed the packet). Latency: up to
     one frame (`frame_ms`) of buffering plus the codec's 6.5 ms lookahead. Flush drops
     the buffered partial frame and codec state (not on the user's input path); drain
-    encodes the last partial frame padded with silence.
+    encodes the last partial frame padded with silence. At build time its input is s16
+    (a converter resamples other PCM); G.711 on its input fails with not_negotiated,
+    and its output format is `SampleFormat.OPUS`, which only an OpusDecoder takes.
 
     Args:
         frame_ms: packet duration, 10, 20 (default), 40 or 60 ms.
@@ -40,6 +44,8 @@ class OpusEncoder(Processor):
 
     latency = LatencySpec(26.5, "20 ms frame buffering + 6.5 ms codec lookahead")
     accepts = tuple(AudioFormat(r, c, SampleFormat.S16) for r in OPUS_RATES for c in (1, 2))
+    crosses_encoding: ClassVar[bool] = True
+    """A codec node: negotiation resamples its input but never decodes G.711 into it."""
 
     def __init__(
         self,
@@ -58,8 +64,10 @@ class OpusEncoder(Processor):
         self._last: AudioFrame | None = None
 
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
-        """None: what leaves is packets, not PCM."""
-        return None
+        """Opus packets at the input's rate and channels (None without audio)."""
+        if input_format is None:
+            return None
+        return AudioFormat(input_format.rate, input_format.channels, SampleFormat.OPUS)
 
     @handles
     async def on_audio(self, frame: AudioFrame, out: Outbox) -> None:

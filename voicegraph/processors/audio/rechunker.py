@@ -7,6 +7,7 @@ import dataclasses
 from voicegraph.audio import sample_codec
 from voicegraph.audio.chunk_buffer import ChunkBuffer
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.formats import AudioFormat, Encoding
 from voicegraph.framework.frames.audio import AudioFrame, InputAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
@@ -35,6 +36,10 @@ class Rechunker(Processor):
     """
 
     latency = LatencySpec(20.0, "up to one chunk of buffering (20 ms default)")
+
+    def accepts_format(self, fmt: AudioFormat) -> bool:
+        """Sample audio (linear PCM or G.711); Opus packets fail at build with not_negotiated."""
+        return fmt.sample_format.encoding is not Encoding.OPUS
 
     def __init__(self, *, chunk_ms: float = 20.0, pad_last: bool = False, name: str | None = None) -> None:
         super().__init__(name=name)

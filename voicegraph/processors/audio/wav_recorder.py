@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import wave
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voicegraph.audio import sample_codec
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.formats import AudioFormat, Encoding
 from voicegraph.framework.frames.audio import AudioFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-
-if TYPE_CHECKING:
-    from voicegraph.framework.formats import AudioFormat
 
 
 class WavRecorder(Processor):
@@ -37,6 +34,10 @@ class WavRecorder(Processor):
     """
 
     latency = LatencySpec(0.0, "file write")
+
+    def accepts_format(self, fmt: AudioFormat) -> bool:
+        """Sample audio (linear PCM or G.711); Opus packets fail at build with not_negotiated."""
+        return fmt.sample_format.encoding is not Encoding.OPUS
 
     def __init__(
         self, *, path: str | os.PathLike[str], record: type[AudioFrame] = AudioFrame, name: str | None = None
