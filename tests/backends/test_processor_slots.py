@@ -56,6 +56,25 @@ def test_slots_go_before_stt_and_after_tts_in_their_order() -> None:
     assert path[tts + 1] == "after_tts_quiet"
 
 
+def test_slots_at_a_position_with_two_targets_and_two_of_one_name_get_distinct_names() -> None:
+    graph = Graph("two_stt")
+    graph.add(VoiceActivityDetector(engine="energy", name="vad"))
+    for name in ("stt_a", "stt_b"):
+        graph.add(PocketSphinxSTT(name=name))
+        graph.link("vad", name)
+    insert_processors(
+        graph,
+        [
+            ProcessorSlot("before_stt", lambda: Gain(gain=2.0, name="boost")),
+            ProcessorSlot("before_stt", lambda: Gain(gain=0.5, name="boost"), order=1),
+        ],
+    )
+    assert graph.upstream("stt_a") == ["before_stt_stt_a_boost_2"]
+    assert graph.upstream("before_stt_stt_a_boost_2") == ["before_stt_stt_a_boost"]
+    assert graph.upstream("stt_b") == ["before_stt_stt_b_boost_2"]
+    assert graph.upstream("before_stt_stt_b_boost") == ["vad"]
+
+
 class SpeechToSpeech(Processor):
     """Stands in for a speech-to-speech model: answers audio with the same audio."""
 

@@ -45,6 +45,20 @@ async def test_drop_oldest_never_drops_control_frames() -> None:
 
 
 @pytest.mark.anyio
+async def test_drop_oldest_lets_the_end_frame_wait_instead_of_dropping_data() -> None:
+    edge = Edge(2, Overflow.DROP_OLDEST)
+    for i in range(5):
+        await edge.put(TextFrame(text=str(i)))
+    end = asyncio.ensure_future(edge.put(EndFrame()))
+    await asyncio.sleep(0)
+    assert not end.done() and edge.stats.dropped_overflow == 3
+    got = [await edge.get(), await edge.get()]
+    await asyncio.wait_for(end, 1)
+    assert [f.text for f in got if isinstance(f, TextFrame)] == ["3", "4"]
+    assert isinstance(await edge.get(), EndFrame)
+
+
+@pytest.mark.anyio
 async def test_flush_empties_data_but_keeps_control_frames_in_order() -> None:
     edge = Edge(8)
     await edge.put(TextFrame(text="a"))

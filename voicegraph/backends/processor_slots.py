@@ -55,8 +55,8 @@ def _targets(graph: Graph, position: str) -> tuple[str, list[str]]:
     return where, nodes
 
 
-def _insert_chain(graph: Graph, side: str, node: str, chain: list[Processor], position: str) -> None:
-    names = [graph.add(p, name=f"{position}_{p.name}") for p in chain]
+def _insert_chain(graph: Graph, side: str, node: str, chain: list[Processor], prefix: str) -> None:
+    names = [graph.add(p, name=_free_name(graph, f"{prefix}_{p.name}")) for p in chain]
     for a, b in itertools.pairwise(names):
         graph.link(a, b)
     if side == "after":
@@ -86,8 +86,18 @@ def insert_processors(graph: Graph, slots: Sequence[ProcessorSlot]) -> Graph:
             continue
         side, nodes = _targets(graph, position)
         for node in nodes:
-            _insert_chain(graph, side, node, [s.create() for s in chosen], position)
+            prefix = position if len(nodes) == 1 else f"{position}_{node}"
+            _insert_chain(graph, side, node, [s.create() for s in chosen], prefix)
     return graph
+
+
+def _free_name(graph: Graph, name: str) -> str:
+    """`name`, numbered when the graph has it already (two slots of one type at a position)."""
+    k, free = 1, name
+    while free in graph.processors:
+        k += 1
+        free = f"{name}_{k}"
+    return free
 
 
 def with_processors(

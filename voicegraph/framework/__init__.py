@@ -18,6 +18,7 @@ from voicegraph.framework.errors import ErrorCode as ErrorCode
 from voicegraph.framework.errors import NotNegotiatedError as NotNegotiatedError
 from voicegraph.framework.errors import VoiceError as VoiceError
 from voicegraph.framework.formats import AudioFormat as AudioFormat
+from voicegraph.framework.formats import Encoding as Encoding
 from voicegraph.framework.formats import SampleFormat as SampleFormat
 from voicegraph.framework.graph import EdgeConfig as EdgeConfig
 from voicegraph.framework.graph import Graph as Graph
@@ -52,6 +53,7 @@ __all__ = [
     "Parallel",
     "Processor",
     "Runtime",
+    "Encoding",
     "SampleFormat",
     "StartContext",
     "VirtualClock",

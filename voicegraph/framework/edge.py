@@ -71,7 +71,8 @@ class Edge:
         return len(self._q)
 
     async def put(self, frame: Frame) -> None:
-        """Append `frame`, waiting for room (block) or dropping the oldest data frame.
+        """Append `frame`, waiting for room (block) or dropping the oldest data frame (a data
+        frame under `DROP_OLDEST`; a control frame always waits for room).
 
         Raises:
             EndOfStream: (end_of_stream) the edge already carried its end frame.
@@ -80,7 +81,9 @@ class Edge:
             raise EndOfStream()
         q = self._q
         while len(q) >= self.capacity:
-            if self.overflow is Overflow.DROP_OLDEST and self._drop_oldest():
+            # Only data makes room for data: a control frame (the end of the stream) waits
+            # instead of pushing out the last queued data, like under `BLOCK`.
+            if self.overflow is Overflow.DROP_OLDEST and frame.droppable and self._drop_oldest():
                 break
             self.stats.blocked += 1
             fut = asyncio.get_running_loop().create_future()

@@ -43,7 +43,7 @@ def is_codec_node(proc: Processor | None) -> bool:
     G711Decoder fed s16, or mu-law from a G711Encoder into an s16 node, is a wiring
     mistake, not something to paper over with a hidden encoder or decoder.
     """
-    return proc is not None and bool(getattr(proc, "crosses_encoding", False))
+    return proc is not None and proc.crosses_encoding
 
 
 _CODEC_NODE = {

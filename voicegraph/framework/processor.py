@@ -78,11 +78,14 @@ class Processor:
         background_output: the node sends frames from background tasks (timers,
             readers) as well as from handlers; its downstream neighbours then get an
             edge, so no fused node is ever entered from two tasks at once.
+        crosses_encoding: a codec node (it encodes or decodes audio itself: G.711,
+            Opus); negotiation never puts a hidden encode or decode beside it.
     """
 
     concurrent: ClassVar[bool] = False
     interruptible: bool = True
     background_output: ClassVar[bool] = False
+    crosses_encoding: ClassVar[bool] = False
     latency: LatencySpec = LatencySpec()
     """Declared added latency; a class default that an instance may override."""
     accepts: tuple[AudioFormat, ...] | None = None
