@@ -14,9 +14,9 @@ from voicegraph.transports.livekit import (
     HealthStatus,
     LiveKitConfig,
     LiveKitTransport,
+    ParticipantState,
     RoomEvent,
     RoomState,
-    SessionState,
 )
 
 from .conftest import join_user, make_config
@@ -49,7 +49,7 @@ async def test_the_conversation_continues_after_the_server_restarts(
                 await asyncio.to_thread(livekit.restart)
                 await wait_for(lambda: room.state is RoomState.RECONNECTING, 10)
                 await wait_for(
-                    lambda: conn is not None and conn.state is SessionState.ACTIVE
+                    lambda: conn is not None and conn.state is ParticipantState.ACTIVE
                     and user.room.connection_state == rtc.ConnectionState.CONN_CONNECTED,
                     30,
                 )  # fmt: skip

@@ -21,7 +21,7 @@ from voicegraph.transports.livekit.participant_connection import LinkStats as Li
 from voicegraph.transports.livekit.participant_connection import (
     ParticipantConnection as ParticipantConnection,
 )
-from voicegraph.transports.livekit.participant_connection import SessionState as SessionState
+from voicegraph.transports.livekit.participant_connection import ParticipantState as ParticipantState
 from voicegraph.transports.livekit.room_admin import ParticipantSummary as ParticipantSummary
 from voicegraph.transports.livekit.room_admin import RoomAdmin as RoomAdmin
 from voicegraph.transports.livekit.room_admin import RoomSummary as RoomSummary
@@ -48,6 +48,7 @@ __all__ = [
     "LiveKitOutput",
     "LiveKitTransport",
     "ParticipantConnection",
+    "ParticipantState",
     "ParticipantSummary",
     "RoomAdmin",
     "RoomEvent",
@@ -57,7 +58,6 @@ __all__ = [
     "RoomState",
     "RoomSummary",
     "SessionRunner",
-    "SessionState",
     "TokenIssuer",
     "TokenRequest",
     "VerifiedToken",

@@ -39,8 +39,8 @@ CALL_TOPIC = "voicegraph.call"
 _PAUSE_NS = 100_000_000  # audio after this long without any starts a new stretch (a reply)
 
 
-class SessionState(enum.StrEnum):
-    """Where a user's session stands."""
+class ParticipantState(enum.StrEnum):
+    """Where one participant's live connection stands (a backend's stored record: `SessionState`)."""
 
     ACTIVE = "active"
     """The user is in the room and the agent is connected."""
@@ -115,7 +115,7 @@ class ParticipantConnection(Connection):
         self.identity = identity
         self.media_rate = media_rate
         self.quality: Quality = quality
-        self.state = SessionState.ACTIVE
+        self.state = ParticipantState.ACTIVE
         self.stats = LinkStats()
         self.track: AgentTrack | None = None
         """Where the agent's audio for this user goes (set by the room)."""
@@ -126,7 +126,7 @@ class ParticipantConnection(Connection):
         self._capacity = capacity
         self._ready = asyncio.Event()
         self._resampler: StreamResampler | None = None
-        self._listeners: list[Callable[[ParticipantConnection, SessionState], None]] = []
+        self._listeners: list[Callable[[ParticipantConnection, ParticipantState], None]] = []
         self._last_write_ns = 0
 
     def output(
@@ -165,7 +165,7 @@ class ParticipantConnection(Connection):
             self.stats.data_received += 1
         self._put(frame)
 
-    def set_state(self, state: SessionState, event: RoomEvent | None = None, detail: str = "") -> None:
+    def set_state(self, state: ParticipantState, event: RoomEvent | None = None, detail: str = "") -> None:
         """Record the session's state; tell the graph `event` (if any) and the listeners."""
         changed = state is not self.state
         self.state = state
@@ -175,7 +175,7 @@ class ParticipantConnection(Connection):
             for fn in tuple(self._listeners):
                 fn(self, state)
 
-    def on_state(self, fn: Callable[[ParticipantConnection, SessionState], None]) -> None:
+    def on_state(self, fn: Callable[[ParticipantConnection, ParticipantState], None]) -> None:
         """Call `fn(connection, state)` on every state change (for session managers)."""
         self._listeners.append(fn)
 
@@ -204,7 +204,7 @@ class ParticipantConnection(Connection):
     def finish(self, *, lost: bool = False) -> None:
         if not self.finished:
             super().finish(lost=lost)
-            self.set_state(SessionState.ENDED)
+            self.set_state(ParticipantState.ENDED)
 
     # -- graph side -----------------------------------------------------------------------
     async def receive(self) -> Frame | None:
