@@ -13,6 +13,7 @@ from voicegraph.transports.dtmf_frame import DTMFFrame as DTMFFrame
 from voicegraph.transports.graph_session_runner import GraphFactory as GraphFactory
 from voicegraph.transports.graph_session_runner import GraphSessionRunner as GraphSessionRunner
 from voicegraph.transports.memory_transport import MemoryTransport as MemoryTransport
+from voicegraph.transports.playout_options import PlayoutOptions as PlayoutOptions
 from voicegraph.transports.playout_output import PlayoutOutput as PlayoutOutput
 from voicegraph.transports.playout_stats import PlayoutStats as PlayoutStats
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer as RawPCMSerializer
@@ -35,6 +36,7 @@ __all__ = [
     "GraphFactory",
     "GraphSessionRunner",
     "MemoryTransport",
+    "PlayoutOptions",
     "PlayoutOutput",
     "PlayoutStats",
     "RawPCMSerializer",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
     from voicegraph.transports.livekit.agent_track import AgentTrack
     from voicegraph.transports.livekit.livekit_output import LiveKitOutput
+    from voicegraph.transports.playout_options import PlayoutOptions
 
 log = logging.getLogger("voicegraph.transports.livekit")
 
@@ -132,20 +133,14 @@ class ParticipantConnection(Connection):
     def output(
         self,
         *,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> LiveKitOutput:
         """The sink node: paced playout to the user, resampled to the LiveKit rate here."""
         from voicegraph.transports.livekit.livekit_output import LiveKitOutput
 
         if self._output is None:
-            self._output = LiveKitOutput(
-                self, quality=self.quality, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
-                qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms, name=name,
-            )  # fmt: skip
+            self._output = LiveKitOutput(self, quality=self.quality, playout=playout, name=name)
         assert isinstance(self._output, LiveKitOutput)
         return self._output
 
