@@ -9,8 +9,8 @@ import time
 import pytest
 
 from tests.livekit_server import LiveKitServer
+from voicegraph.transports import HealthStatus
 from voicegraph.transports.livekit import (
-    HealthStatus,
     LiveKitConfig,
     LiveKitTransport,
     ParticipantState,
@@ -140,6 +140,8 @@ async def test_deleting_the_room_ends_its_sessions_and_degrades_health(
             after = await lk.health()
         finally:
             await user.leave()
-    assert before.status is HealthStatus.HEALTHY and before.details["rooms"] == {room_name: "connected"}
-    assert after.status is HealthStatus.DEGRADED and after.problems == (f"room {room_name}: closed",)
+    assert before.status is HealthStatus.HEALTHY
+    assert before.component("rooms").details["rooms"] == {room_name: "connected"}
+    assert after.status is HealthStatus.DEGRADED and after.component("server").status is HealthStatus.HEALTHY
+    assert after.component("rooms").details["rooms"] == {room_name: "closed"}
     assert events(logs["hal"])[-1] is RoomEvent.DISCONNECTED

@@ -12,8 +12,6 @@ from voicegraph.transports.livekit.agent_room import SessionRunner as SessionRun
 from voicegraph.transports.livekit.agent_track import AgentTrack as AgentTrack
 from voicegraph.transports.livekit.backoff import Backoff as Backoff
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame as DataMessageFrame
-from voicegraph.transports.livekit.health_report import HealthReport as HealthReport
-from voicegraph.transports.livekit.health_report import HealthStatus as HealthStatus
 from voicegraph.transports.livekit.livekit_config import LiveKitConfig as LiveKitConfig
 from voicegraph.transports.livekit.livekit_output import LiveKitOutput as LiveKitOutput
 from voicegraph.transports.livekit.livekit_transport import LiveKitTransport as LiveKitTransport
@@ -41,8 +39,6 @@ __all__ = [
     "AuthHook",
     "Backoff",
     "DataMessageFrame",
-    "HealthReport",
-    "HealthStatus",
     "LinkStats",
     "LiveKitConfig",
     "LiveKitOutput",
