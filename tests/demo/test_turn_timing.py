@@ -35,8 +35,8 @@ def test_each_llm_request_makes_one_turn_with_both_sides_text() -> None:
 def test_stages_are_measured_from_the_end_of_the_users_speech() -> None:
     first = assemble_turns(conversation())[0]
     assert first.stages() == {
-        "vad_stop": 130.0, "turn_end": 300.0, "stt_final": 580.0, "llm_first_token": 641.0,
-        "tts_first_audio": 731.0, "audio_out": 733.0,
+        "vad": 130.0, "turn_end": 300.0, "stt": 580.0, "agent_request": 581.0,
+        "agent_first_token": 641.0, "tts_first_byte": 731.0, "first_audio_out": 733.0,
     }  # fmt: skip
     assert first.voice_to_voice_ms == 733.0
 

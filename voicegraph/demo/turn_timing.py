@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from voicegraph.backends.turn_tracker import STAGES
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-STAGES = ("vad_stop", "turn_end", "stt_final", "llm_first_token", "tts_first_audio", "audio_out")
-"""Stage times reported from the end of the user's speech, in pipeline order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +60,14 @@ class TurnTiming:
         return (t_ns - self.speech_end_ns) / 1e6
 
     def stages(self) -> dict[str, float | None]:
-        """Each of `STAGES`, in ms after the end of the user's speech."""
+        """Each stage of `STAGES` (the live `TurnTracker`'s names), in ms after the end of the
+        user's speech."""
         times = {
-            "vad_stop": self.vad_stop_ns, "turn_end": self.turn_end_ns, "stt_final": self.transcript_ns,
-            "llm_first_token": self.first_token_ns, "tts_first_audio": self.tts_audio_ns,
-            "audio_out": self.audio_out_ns,
+            "vad": self.vad_stop_ns, "turn_end": self.turn_end_ns, "stt": self.transcript_ns,
+            "agent_request": self.request_ns, "agent_first_token": self.first_token_ns,
+            "tts_first_byte": self.tts_audio_ns, "first_audio_out": self.audio_out_ns,
         }  # fmt: skip
-        return {k: self.since_speech_end(v) for k, v in times.items()}
+        return {k: self.since_speech_end(times[k]) for k in STAGES}
 
     @property
     def voice_to_voice_ms(self) -> float | None:
