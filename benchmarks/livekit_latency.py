@@ -50,8 +50,8 @@ from voicegraph.transports.graph_session_runner import GraphSessionRunner
 from voicegraph.transports.livekit import (
     LiveKitConfig,
     LiveKitTransport,
+    ParticipantState,
     RoomState,
-    SessionState,
     TokenIssuer,
 )
 from voicegraph.transports.memory_transport import MemoryTransport
@@ -239,7 +239,7 @@ async def reconnects(config: LiveKitConfig, server: LiveKitServer, tries: int) -
             await converse(user, synthesize(QUESTIONS[0]))
 
             def recovered() -> bool:
-                active = conn is not None and conn.state is SessionState.ACTIVE
+                active = conn is not None and conn.state is ParticipantState.ACTIVE
                 return room.state is RoomState.CONNECTED and active and user.room.isconnected()
 
             for i in range(tries):

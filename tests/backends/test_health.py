@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from voicegraph.backends.health import HealthServer, HealthStatus
+from voicegraph.backends.health_server import HealthServer
 from voicegraph.backends.stores.store_factory import create_store
+from voicegraph.transports.health_report import HealthStatus
 
 from .support import memory_backend
 

@@ -11,15 +11,17 @@ def conversation() -> list[TimedEvent]:
     """Two turns; all times in ms. The second reply is cut off by the user."""
     e = TimedEvent
     return [
-        e(1000 * MS, "speech_end"), e(1130 * MS, "vad_stop", value=1000.0 * MS), e(1300 * MS, "turn_end"),
-        e(1579 * MS, "stt_compute", value=448.0), e(1580 * MS, "transcript", "What is your name?"),
-        e(1581 * MS, "llm_request"), e(1640 * MS, "llm_ttft", value=58.0), e(1641 * MS, "first_token"),
-        e(1680 * MS, "first_sentence"), e(1730 * MS, "tts_ttfb", value=49.0), e(1731 * MS, "tts_audio"),
-        e(1733 * MS, "audio_out"), e(1800 * MS, "llm_end", "My name is Vee."),
+        e(1000 * MS, "speech_end"), e(1130 * MS, "vad", value=1000.0 * MS), e(1300 * MS, "turn_end"),
+        e(1579 * MS, "stt_compute", value=448.0), e(1580 * MS, "stt", "What is your name?"),
+        e(1581 * MS, "agent_request"), e(1640 * MS, "llm_ttft", value=58.0),
+        e(1641 * MS, "agent_first_token"),
+        e(1680 * MS, "first_sentence"), e(1730 * MS, "tts_ttfb", value=49.0), e(1731 * MS, "tts_first_byte"),
+        e(1733 * MS, "first_audio_out"), e(1800 * MS, "llm_end", "My name is Vee."),
         e(3000 * MS, "reply_played", "My name is Vee.", 0.0),
-        e(5000 * MS, "speech_end"), e(5120 * MS, "vad_stop", value=5000.0 * MS), e(5300 * MS, "turn_end"),
-        e(5400 * MS, "transcript", "Tell me more."), e(5401 * MS, "llm_request"), e(5500 * MS, "first_token"),
-        e(5600 * MS, "audio_out"), e(6000 * MS, "llm_end", "Well, I am made of nodes."),
+        e(5000 * MS, "speech_end"), e(5120 * MS, "vad", value=5000.0 * MS), e(5300 * MS, "turn_end"),
+        e(5400 * MS, "stt", "Tell me more."), e(5401 * MS, "agent_request"),
+        e(5500 * MS, "agent_first_token"),
+        e(5600 * MS, "first_audio_out"), e(6000 * MS, "llm_end", "Well, I am made of nodes."),
         e(6500 * MS, "interrupt"), e(6501 * MS, "reply_played", "Well, I", 1.0),
     ]  # fmt: skip
 
@@ -35,8 +37,8 @@ def test_each_llm_request_makes_one_turn_with_both_sides_text() -> None:
 def test_stages_are_measured_from_the_end_of_the_users_speech() -> None:
     first = assemble_turns(conversation())[0]
     assert first.stages() == {
-        "vad_stop": 130.0, "turn_end": 300.0, "stt_final": 580.0, "llm_first_token": 641.0,
-        "tts_first_audio": 731.0, "audio_out": 733.0,
+        "vad": 130.0, "turn_end": 300.0, "stt": 580.0, "agent_request": 581.0,
+        "agent_first_token": 641.0, "tts_first_byte": 731.0, "first_audio_out": 733.0,
     }  # fmt: skip
     assert first.voice_to_voice_ms == 733.0
 
@@ -52,11 +54,12 @@ def test_overhead_is_voice_to_voice_minus_engine_compute_and_endpointing() -> No
 def test_a_preemptive_reply_waits_for_the_turn_end_that_follows_its_request() -> None:
     e = TimedEvent
     (turn,) = assemble_turns([
-        e(1000 * MS, "speech_end"), e(1130 * MS, "vad_stop", value=1000.0 * MS),
-        e(1189 * MS, "stt_compute", value=58.0), e(1190 * MS, "transcript", "Hi."),
-        e(1191 * MS, "llm_request"), e(1250 * MS, "llm_ttft", value=58.0), e(1251 * MS, "first_token"),
-        e(1290 * MS, "first_sentence"), e(1294 * MS, "tts_ttfb", value=3.0), e(1295 * MS, "tts_audio"),
-        e(1300 * MS, "turn_end"), e(1302 * MS, "audio_out"), e(1400 * MS, "llm_end", "Hello."),
+        e(1000 * MS, "speech_end"), e(1130 * MS, "vad", value=1000.0 * MS),
+        e(1189 * MS, "stt_compute", value=58.0), e(1190 * MS, "stt", "Hi."),
+        e(1191 * MS, "agent_request"), e(1250 * MS, "llm_ttft", value=58.0),
+        e(1251 * MS, "agent_first_token"),
+        e(1290 * MS, "first_sentence"), e(1294 * MS, "tts_ttfb", value=3.0), e(1295 * MS, "tts_first_byte"),
+        e(1300 * MS, "turn_end"), e(1302 * MS, "first_audio_out"), e(1400 * MS, "llm_end", "Hello."),
     ])  # fmt: skip
     assert turn.stages()["turn_end"] == 300.0
     # Audio is ready at 130 + 58 + 58 + 39 + 3 = 288 ms, but the turn ends at 300.

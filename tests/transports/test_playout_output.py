@@ -26,6 +26,7 @@ from voicegraph.framework.frames import (
     TTSAudioFrame,
 )
 from voicegraph.transports.memory_transport import MemoryTransport
+from voicegraph.transports.playout_options import PlayoutOptions
 from voicegraph.transports.playout_output import PlayoutOutput
 
 from .nodes import tone
@@ -54,7 +55,7 @@ class Session:
 async def session(output_format: AudioFormat | None = None, **playout: Any) -> AsyncIterator[Session]:
     clock = VirtualClock()
     client = MemoryTransport(output_format=output_format)
-    graph = Graph.chain(client.input(), client.output(**playout))
+    graph = Graph.chain(client.input(), client.output(playout=PlayoutOptions(**playout)))
     async with clock.autojump(), Runtime(graph, clock=clock) as rt:
         s = Session(clock, rt, client)
         rt.on_upstream(lambda f, _: s.up.append(f))

@@ -16,10 +16,7 @@ from voicegraph.backends.config import ServeConfig as ServeConfig
 from voicegraph.backends.config import load_config as load_config
 from voicegraph.backends.from_config import Served as Served
 from voicegraph.backends.from_config import build_served as build_served
-from voicegraph.backends.health import ComponentHealth as ComponentHealth
-from voicegraph.backends.health import HealthReport as HealthReport
-from voicegraph.backends.health import HealthServer as HealthServer
-from voicegraph.backends.health import HealthStatus as HealthStatus
+from voicegraph.backends.health_server import HealthServer as HealthServer
 from voicegraph.backends.hooks import AuthHook as AuthHook
 from voicegraph.backends.hooks import CallRoute as CallRoute
 from voicegraph.backends.hooks import ConnectRequest as ConnectRequest
@@ -41,6 +38,9 @@ from voicegraph.backends.shutdown import GracefulShutdown as GracefulShutdown
 from voicegraph.backends.stores import MemorySessionStore as MemorySessionStore
 from voicegraph.backends.stores import SessionStore as SessionStore
 from voicegraph.backends.stores import create_store as create_store
+from voicegraph.transports.health_report import ComponentHealth as ComponentHealth
+from voicegraph.transports.health_report import HealthReport as HealthReport
+from voicegraph.transports.health_report import HealthStatus as HealthStatus
 
 __all__ = [
     "AuthHook",

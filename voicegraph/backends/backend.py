@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from voicegraph.backends.graph_factory import graph_factory
-from voicegraph.backends.health import ComponentHealth, HealthReport, HealthStatus, loop_lag_ms
+from voicegraph.backends.health_server import loop_lag_ms
 from voicegraph.backends.session_manager import SessionManager
 from voicegraph.framework.errors import VoiceError
+from voicegraph.transports.health_report import ComponentHealth, HealthReport, HealthStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.backends.backend import Backend
 from voicegraph.backends.config_checks import import_object, short_form_spec
 from voicegraph.backends.graph_factory import SpecGraphFactory
-from voicegraph.backends.health import HealthServer
+from voicegraph.backends.health_server import HealthServer
 from voicegraph.backends.hooks import DataRetentionHook, Hooks, TokenAuthHook
 from voicegraph.backends.processor_slots import spec_slot, with_processors
 from voicegraph.backends.providers import provider, register_builtin

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from voicegraph.backends.health import ComponentHealth, HealthStatus
+from voicegraph.transports.health_report import ComponentHealth, HealthStatus
 from voicegraph.transports.playout_stats import PlayoutStats
 
 if TYPE_CHECKING:

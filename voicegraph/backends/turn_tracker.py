@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
 
 STAGES = ("vad", "turn_end", "stt", "agent_request", "agent_first_token", "tts_first_byte", "first_audio_out")
-"""Stages of a turn, in the order they normally happen."""
+"""Stages of a turn, in the order they normally happen: the one stage vocabulary (the live
+tracker's turns, the OTEL histogram's `stage` label, the serve log, and the demo's
+`TurnTiming.stages()`)."""
 
 _START: dict[type[Frame], str] = {
     UserStoppedSpeakingFrame: "vad",

@@ -11,14 +11,15 @@ if TYPE_CHECKING:
     from voicegraph.demo.turn_timing import TurnTiming
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("vad_stop", "VAD stop"),
+    ("vad", "VAD stop"),
     ("turn_end", "turn end"),
-    ("stt_final", "STT final"),
-    ("llm_first_token", "LLM 1st token"),
-    ("tts_first_audio", "TTS 1st audio"),
-    ("audio_out", "audio out"),
+    ("stt", "STT final"),
+    ("agent_first_token", "LLM 1st token"),
+    ("tts_first_byte", "TTS 1st audio"),
+    ("first_audio_out", "audio out"),
 )
-"""Stage key and heading, in pipeline order (ms after the end of the user's speech)."""
+"""Stage (`backends.turn_tracker.STAGES`) and heading, in pipeline order (ms after the end
+of the user's speech)."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:

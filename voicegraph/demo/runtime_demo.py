@@ -39,7 +39,7 @@ REPLIES = {
 }
 
 
-class ScriptedCaller(Processor):
+class ScriptedTranscripts(Processor):
     """Emits the caller's lines as final transcripts at scripted times (graph clock)."""
 
     async def on_start(self, ctx: StartContext) -> None:
@@ -97,7 +97,7 @@ def _printer(t0: float) -> tuple[list[str], object]:
 
 async def run_demo() -> dict[str, float]:
     """Run the demo on the real clock; returns the figures it printed."""
-    graph = Graph.chain(ScriptedCaller(), BargeInPolicy(), WordBot(), name="runtime-demo")
+    graph = Graph.chain(ScriptedTranscripts(), BargeInPolicy(), WordBot(), name="runtime-demo")
     t0 = time.monotonic()
     flush: list[float] = []
     async with Runtime(graph) as rt:

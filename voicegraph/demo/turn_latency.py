@@ -73,7 +73,7 @@ class TurnLatency:
         self._probe(self.nodes.user, self._on_user)
         self._probe(self.nodes.agent, self._on_agent)
         self._probe(self.nodes.sentences, self._first_after_start("first_sentence", SentenceFrame))
-        self._probe(self.nodes.tts, self._first_after_start("tts_audio", TTSAudioFrame))
+        self._probe(self.nodes.tts, self._first_after_start("tts_first_byte", TTSAudioFrame))
         rt.bus.subscribe(self._on_metrics, MetricsEvent)
         rt.on_output(self._on_output)
         rt.on_upstream(self._on_upstream)
@@ -87,7 +87,7 @@ class TurnLatency:
         """A frame the transport delivered: bot audio starting after a gap marks an answer."""
         if isinstance(frame, OutputAudioFrame):
             if frame.pts > self._audio_end + 1_000_000:
-                self._note(frame.pts, "audio_out")
+                self._note(frame.pts, "first_audio_out")
             self._audio_end = frame.pts + frame.duration_ns
 
     def turns(self) -> list[TurnTiming]:
@@ -114,7 +114,7 @@ class TurnLatency:
 
     def _on_vad(self, frame: Frame) -> None:
         if isinstance(frame, UserStoppedSpeakingFrame):
-            self._note(self._now(), "vad_stop", value=float(frame.speech_end_ns))
+            self._note(self._now(), "vad", value=float(frame.speech_end_ns))
         elif isinstance(frame, UserStartedSpeakingFrame):
             self._note(self._now(), "vad_start")
 
@@ -124,22 +124,22 @@ class TurnLatency:
 
     def _on_stt(self, frame: Frame) -> None:
         if isinstance(frame, TranscriptFrame) and frame.final and frame.text.strip():
-            self._note(self._now(), "transcript", frame.text.strip())
+            self._note(self._now(), "stt", frame.text.strip())
 
     def _on_user(self, frame: Frame) -> None:
         if isinstance(frame, LLMMessagesFrame):
             users = [m.get("content") for m in frame.messages if m.get("role") == "user"]
             asked = users[-1] if users and isinstance(users[-1], str) else ""
-            self._note(self._now(), "llm_request", asked)
+            self._note(self._now(), "agent_request", asked)
 
     def _on_agent(self, frame: Frame) -> None:
         if isinstance(frame, LLMResponseStartFrame):
-            self._armed["first_token"] = True
+            self._armed["agent_first_token"] = True
             self._reply = []
         elif isinstance(frame, LLMTextFrame):
             self._reply.append(frame.text)
-            if self._armed.pop("first_token", False):
-                self._note(self._now(), "first_token")
+            if self._armed.pop("agent_first_token", False):
+                self._note(self._now(), "agent_first_token")
         elif isinstance(frame, MetricsFrame) and "ttft_ms" in frame.values:
             self._note(self._now(), "llm_ttft", value=frame.values["ttft_ms"])
         elif isinstance(frame, LLMResponseEndFrame):

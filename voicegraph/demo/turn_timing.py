@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from voicegraph.backends.turn_tracker import STAGES
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-STAGES = ("vad_stop", "turn_end", "stt_final", "llm_first_token", "tts_first_audio", "audio_out")
-"""Stage times reported from the end of the user's speech, in pipeline order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +17,9 @@ class TimedEvent:
 
     t_ns: int
     kind: str
+    """A stage of `STAGES` when the event marks one (e.g. "stt", "first_audio_out"), else what
+    was seen: "speech_end", "vad_start", "stt_compute", "llm_ttft", "first_sentence",
+    "tts_ttfb", "llm_end", "interrupt", "reply_played"."""
     text: str = ""
     value: float = 0.0
 
@@ -61,13 +63,14 @@ class TurnTiming:
         return (t_ns - self.speech_end_ns) / 1e6
 
     def stages(self) -> dict[str, float | None]:
-        """Each of `STAGES`, in ms after the end of the user's speech."""
+        """Each stage of `STAGES` (the live `TurnTracker`'s names), in ms after the end of the
+        user's speech."""
         times = {
-            "vad_stop": self.vad_stop_ns, "turn_end": self.turn_end_ns, "stt_final": self.transcript_ns,
-            "llm_first_token": self.first_token_ns, "tts_first_audio": self.tts_audio_ns,
-            "audio_out": self.audio_out_ns,
+            "vad": self.vad_stop_ns, "turn_end": self.turn_end_ns, "stt": self.transcript_ns,
+            "agent_request": self.request_ns, "agent_first_token": self.first_token_ns,
+            "tts_first_byte": self.tts_audio_ns, "first_audio_out": self.audio_out_ns,
         }  # fmt: skip
-        return {k: self.since_speech_end(v) for k, v in times.items()}
+        return {k: self.since_speech_end(times[k]) for k in STAGES}
 
     @property
     def voice_to_voice_ms(self) -> float | None:
@@ -111,7 +114,7 @@ def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
     it; events after it (and before the next) the bot's answer.
     """
     ordered = sorted(events, key=lambda e: e.t_ns)
-    asked = [e for e in ordered if e.kind == "llm_request"]
+    asked = [e for e in ordered if e.kind == "agent_request"]
     requests = [e.t_ns for e in asked]
     turns: list[TurnTiming] = []
     for i, r in enumerate(requests):
@@ -136,13 +139,13 @@ def _first(events: Sequence[TimedEvent], kind: str, after_ns: int = 0) -> TimedE
 
 
 def _user_side(turn: TurnTiming, before: Sequence[TimedEvent], after: Sequence[TimedEvent]) -> None:
-    caller, vad = _last(before, "speech_end"), _last(before, "vad_stop")
+    caller, vad = _last(before, "speech_end"), _last(before, "vad")
     if caller is not None:
         turn.speech_end_ns, turn.speech_end_source = caller.t_ns, "caller"
     elif vad is not None and vad.value:
         turn.speech_end_ns, turn.speech_end_source = int(vad.value), "vad"
     turn.vad_stop_ns = vad.t_ns if vad is not None else 0
-    texts = [e for e in before if e.kind == "transcript"]
+    texts = [e for e in before if e.kind == "stt"]
     # This turn's end follows its speech; a preemptive request goes out before it.
     since = turn.vad_stop_ns or turn.speech_end_ns
     end = _first([*before, *after], "turn_end", since) if since else _last(before, "turn_end")
@@ -156,16 +159,16 @@ def _user_side(turn: TurnTiming, before: Sequence[TimedEvent], after: Sequence[T
 
 
 def _bot_side(turn: TurnTiming, after: Sequence[TimedEvent]) -> None:
-    token, ttft = _first(after, "first_token"), _first(after, "llm_ttft")
+    token, ttft = _first(after, "agent_first_token"), _first(after, "llm_ttft")
     turn.first_token_ns = token.t_ns if token is not None else 0
     turn.llm_ttft_ms = ttft.value if ttft is not None else None
     sentence = _first(after, "first_sentence")
     turn.first_sentence_ns = sentence.t_ns if sentence is not None else 0
-    audio = _first(after, "tts_audio")
+    audio = _first(after, "tts_first_byte")
     turn.tts_audio_ns = audio.t_ns if audio is not None else 0
     ttfb = _first(after, "tts_ttfb", turn.first_sentence_ns)
     turn.tts_ttfb_ms = ttfb.value if ttfb is not None else None
-    out = _first(after, "audio_out")
+    out = _first(after, "first_audio_out")
     turn.audio_out_ns = out.t_ns if out is not None else 0
     end = _first(after, "llm_end")
     turn.bot_text = end.text if end is not None else ""

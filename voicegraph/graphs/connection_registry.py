@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, create_model
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.registry import Registry, registry
+from voicegraph.transports.playout_options import PlayoutOptions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,18 +79,26 @@ def _input_factory(conn: Connection) -> Callable[..., Processor]:
     return transport_input
 
 
-def _output_factory(conn: Connection) -> Callable[..., Processor]:
-    def transport_output(
-        *,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
-        name: str | None = None,
-    ) -> Processor:
-        return conn.output(
-            chunk_ms=chunk_ms, buffer_ms=buffer_ms, qos_threshold_ms=qos_threshold_ms,
-            stop_hold_ms=stop_hold_ms, name=name,
-        )  # fmt: skip
+_PLAYOUT_FIELDS: dict[str, Any] = {k: (float, v) for k, v in dataclasses.asdict(PlayoutOptions()).items()}
+_PLAYOUT_PARAMS: type[BaseModel] = create_model(
+    "transport_outputParams",
+    __config__=ConfigDict(extra="forbid"),
+    **_PLAYOUT_FIELDS,
+)
+"""A spec's `transport_output` params: the `PlayoutOptions` fields, flat."""
 
-    return transport_output
+
+class _TransportOutput:
+    """`transport_output` for one connection: its output node, paced by the spec's params."""
+
+    Params = _PLAYOUT_PARAMS
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __call__(self, *, name: str | None = None, **playout: float) -> Processor:
+        return self._conn.output(playout=PlayoutOptions(**playout), name=name)
+
+
+def _output_factory(conn: Connection) -> Callable[..., Processor]:
+    return _TransportOutput(conn)

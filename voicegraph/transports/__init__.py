@@ -12,7 +12,11 @@ from voicegraph.transports.connection_output import ConnectionOutput as Connecti
 from voicegraph.transports.dtmf_frame import DTMFFrame as DTMFFrame
 from voicegraph.transports.graph_session_runner import GraphFactory as GraphFactory
 from voicegraph.transports.graph_session_runner import GraphSessionRunner as GraphSessionRunner
+from voicegraph.transports.health_report import ComponentHealth as ComponentHealth
+from voicegraph.transports.health_report import HealthReport as HealthReport
+from voicegraph.transports.health_report import HealthStatus as HealthStatus
 from voicegraph.transports.memory_transport import MemoryTransport as MemoryTransport
+from voicegraph.transports.playout_options import PlayoutOptions as PlayoutOptions
 from voicegraph.transports.playout_output import PlayoutOutput as PlayoutOutput
 from voicegraph.transports.playout_stats import PlayoutStats as PlayoutStats
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer as RawPCMSerializer
@@ -28,13 +32,17 @@ from voicegraph.transports.websocket_transport import WebSocketTransport as WebS
 
 __all__ = [
     "CallControl",
+    "ComponentHealth",
     "Connection",
     "ConnectionInput",
     "ConnectionOutput",
     "DTMFFrame",
     "GraphFactory",
     "GraphSessionRunner",
+    "HealthReport",
+    "HealthStatus",
     "MemoryTransport",
+    "PlayoutOptions",
     "PlayoutOutput",
     "PlayoutStats",
     "RawPCMSerializer",

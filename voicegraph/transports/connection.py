@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.call import CallActionFrame
     from voicegraph.transports.connection_input import ConnectionInput
     from voicegraph.transports.connection_output import ConnectionOutput
+    from voicegraph.transports.playout_options import PlayoutOptions
 
 
 class Connection:
@@ -64,20 +65,14 @@ class Connection:
     def output(
         self,
         *,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> ConnectionOutput:
         """The sink node that plays bot audio to the client (see `PlayoutOutput`)."""
         from voicegraph.transports.connection_output import ConnectionOutput
 
         if self._output is None:
-            self._output = ConnectionOutput(
-                self, chunk_ms=chunk_ms, buffer_ms=buffer_ms, qos_threshold_ms=qos_threshold_ms,
-                stop_hold_ms=stop_hold_ms, name=name,
-            )  # fmt: skip
+            self._output = ConnectionOutput(self, playout=playout, name=name)
         return self._output
 
     # -- client to graph ------------------------------------------------------------------

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.frames.call import CallActionFrame
     from voicegraph.transports.connection import Connection
+    from voicegraph.transports.playout_options import PlayoutOptions
 
 
 class ConnectionOutput(PlayoutOutput):
@@ -25,23 +26,17 @@ class ConnectionOutput(PlayoutOutput):
 
     Args:
         conn: the client's connection; its `output_format` is this node's format.
-        chunk_ms, buffer_ms, qos_threshold_ms, stop_hold_ms: see `PlayoutOutput`.
+        playout: pacing settings (`PlayoutOptions`).
     """
 
     def __init__(
         self,
         conn: Connection,
         *,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> None:
-        super().__init__(
-            audio_format=conn.output_format, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
-            qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms, name=name,
-        )  # fmt: skip
+        super().__init__(audio_format=conn.output_format, playout=playout, name=name)
         self._conn = conn
         self.marks = conn.supports_marks
 

@@ -17,6 +17,7 @@ from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.processor import Processor
 from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutMarker
 from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
+from voicegraph.transports.playout_options import PlayoutOptions
 from voicegraph.transports.playout_stats import PlayoutStats
 from voicegraph.transports.reply_ledger import ReplyLedger
 
@@ -38,6 +39,10 @@ class PacedPlayout(Processor):
     stopping to speak, closes replies in the `ReplyLedger` (marks when the medium echoes
     them) and releases drain markers. The medium is the subclass's: `write_audio`,
     `write_event`, `write_clear`, `write_mark`. `PlayoutOutput` adds the graph side.
+
+    Args:
+        audio_format: the medium's format (None: the negotiated input format).
+        playout: chunk, buffer, QoS, hold and mark settings (`PlayoutOptions()` if None).
     """
 
     concurrent = True
@@ -48,17 +53,13 @@ class PacedPlayout(Processor):
         self,
         *,
         audio_format: AudioFormat | None = None,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
-        mark_every_ms: float = 100.0,
-        mark_timeout_s: float = 2.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        if chunk_ms <= 0 or buffer_ms < chunk_ms:
-            raise ValueError("need chunk_ms > 0 and buffer_ms >= chunk_ms")
+        opts = playout or PlayoutOptions()
+        self.playout = opts
+        chunk_ms = opts.chunk_ms
         self.audio_format = audio_format
         if audio_format is not None:
             self.accepts = (audio_format,)
@@ -66,13 +67,13 @@ class PacedPlayout(Processor):
         self.latency = LatencySpec(chunk_ms, "one playout chunk")
         self.stats = PlayoutStats()
         self.replies = ReplyLedger()
-        self._buffer = PlayoutBuffer(int(buffer_ms // chunk_ms))
+        self._buffer = PlayoutBuffer(int(opts.buffer_ms // chunk_ms))
         self._chunker: PlayoutChunker | None = None
         self._converters: dict[AudioFormat, AudioConverter] = {}
-        self._qos_ns = int(qos_threshold_ms * 1_000_000)
-        self._hold_ns = int(stop_hold_ms * 1_000_000)
-        self._mark_every_ns = int(mark_every_ms * 1_000_000)
-        self._mark_timeout_s = mark_timeout_s
+        self._qos_ns = int(opts.qos_threshold_ms * 1_000_000)
+        self._hold_ns = int(opts.stop_hold_ms * 1_000_000)
+        self._mark_every_ns = int(opts.mark_every_ms * 1_000_000)
+        self._mark_timeout_s = opts.mark_timeout_s
         self._gen = 0  # bumped by every flush; the loop drops work from older generations
         self._epoch_floor = 0
         self._speaking = False

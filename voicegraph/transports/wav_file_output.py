@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import PCM16K, AudioFormat, SampleFormat
+from voicegraph.transports.playout_options import PlayoutOptions
 from voicegraph.transports.playout_output import PlayoutOutput
 
 if TYPE_CHECKING:
@@ -34,12 +35,12 @@ class WavFileOutput(PlayoutOutput):
         *,
         audio_format: AudioFormat = PCM16K,
         timeline: bool = True,
-        chunk_ms: float = 20.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> None:
         if audio_format.sample_format is not SampleFormat.S16:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"WAV output needs 16-bit PCM, not {audio_format}")
-        super().__init__(audio_format=audio_format, chunk_ms=chunk_ms, name=name)
+        super().__init__(audio_format=audio_format, playout=playout or PlayoutOptions(), name=name)
         self.path = Path(path)
         self.timeline = timeline
         self._wav: wave.Wave_write | None = None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import PCM16K, AudioFormat
+from voicegraph.transports.playout_options import PlayoutOptions
 from voicegraph.transports.wav_file_input import WavFileInput
 from voicegraph.transports.wav_file_output import WavFileOutput
 
@@ -79,6 +80,6 @@ class WavFileTransport:
                 self.output_path,
                 audio_format=self._output_format,
                 timeline=self._timeline,
-                chunk_ms=self._chunk_ms,
+                playout=PlayoutOptions(chunk_ms=self._chunk_ms),
             )
         return self._output

@@ -13,9 +13,9 @@ from voicegraph.processors.s2s.realtime_server_events import (
     AudioDelta,
     FunctionCall,
     OtherEvent,
+    RealtimeTextDelta,
     ResponseDone,
     ServerError,
-    TextDelta,
 )
 
 
@@ -35,7 +35,7 @@ def test_beta_transcript_delta_decodes_as_a_transcript_text_delta() -> None:
     event = decode_server_event(
         json.dumps({"type": "response.audio_transcript.delta", "response_id": "r", "delta": "Hi"})
     )
-    assert isinstance(event, TextDelta)
+    assert isinstance(event, RealtimeTextDelta)
     assert (event.type, event.text, event.transcript) == (
         "response.output_audio_transcript.delta",
         "Hi",

@@ -54,7 +54,7 @@ def test_health_reports_a_reachable_server_as_healthy(
 ) -> None:
     assert main([*server_args(livekit), "health"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["status"] == "healthy" and report["details"]["server"].startswith("ok")
+    assert report["status"] == "healthy" and report["components"]["server"]["probe"].startswith("ok")
 
 
 def test_a_bad_secret_exits_with_a_coded_error(

@@ -9,9 +9,9 @@ from voicegraph.framework.frames import InputAudioFrame
 from voicegraph.transports.livekit import (
     DataMessageFrame,
     ParticipantConnection,
+    ParticipantState,
     RoomEvent,
     RoomEventFrame,
-    SessionState,
 )
 
 pytestmark = pytest.mark.anyio
@@ -52,21 +52,21 @@ async def test_a_full_queue_drops_the_oldest_audio_and_keeps_events() -> None:
 
 async def test_state_changes_reach_listeners_and_the_graph() -> None:
     conn = ParticipantConnection("r", "u")
-    seen: list[SessionState] = []
+    seen: list[ParticipantState] = []
     conn.on_state(lambda c, s: seen.append(s))
-    conn.set_state(SessionState.RECONNECTING, RoomEvent.RECONNECTING)
-    conn.set_state(SessionState.ACTIVE, RoomEvent.RECONNECTED)
+    conn.set_state(ParticipantState.RECONNECTING, RoomEvent.RECONNECTING)
+    conn.set_state(ParticipantState.ACTIVE, RoomEvent.RECONNECTED)
     (first, second) = await drain(conn, 2)
     assert isinstance(first, RoomEventFrame) and isinstance(second, RoomEventFrame)
     assert (first.event, second.event, first.identity, first.room) == (
         RoomEvent.RECONNECTING, RoomEvent.RECONNECTED, "u", "r",
     )  # fmt: skip
-    assert seen == [SessionState.RECONNECTING, SessionState.ACTIVE]
+    assert seen == [ParticipantState.RECONNECTING, ParticipantState.ACTIVE]
 
 
 async def test_a_finished_connection_takes_nothing_more() -> None:
     conn = ParticipantConnection("r", "u")
     conn.finish(lost=True)
     conn.feed_audio(tone48k(10))
-    assert conn.state is SessionState.ENDED and conn.lost
+    assert conn.state is ParticipantState.ENDED and conn.lost
     assert conn.stats.frames_in == 0

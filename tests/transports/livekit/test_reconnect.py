@@ -10,13 +10,13 @@ from livekit import rtc
 from tests.livekit_server import LiveKitServer
 from tests.speech import synthesize
 from voicegraph.framework.errors import ErrorCode
+from voicegraph.transports import HealthStatus
 from voicegraph.transports.livekit import (
-    HealthStatus,
     LiveKitConfig,
     LiveKitTransport,
+    ParticipantState,
     RoomEvent,
     RoomState,
-    SessionState,
 )
 
 from .conftest import join_user, make_config
@@ -49,7 +49,7 @@ async def test_the_conversation_continues_after_the_server_restarts(
                 await asyncio.to_thread(livekit.restart)
                 await wait_for(lambda: room.state is RoomState.RECONNECTING, 10)
                 await wait_for(
-                    lambda: conn is not None and conn.state is SessionState.ACTIVE
+                    lambda: conn is not None and conn.state is ParticipantState.ACTIVE
                     and user.room.connection_state == rtc.ConnectionState.CONN_CONNECTED,
                     30,
                 )  # fmt: skip
@@ -78,8 +78,10 @@ async def test_health_is_unhealthy_while_the_server_is_down_and_healthy_once_rec
         await wait_for(lambda: room.state is RoomState.CONNECTED, 30)
         up = await lk.health()
     assert down.status is HealthStatus.UNHEALTHY
-    assert down.details["rooms"] == {room_name: "reconnecting"} and len(down.problems) == 2
-    assert up.status is HealthStatus.HEALTHY and up.details["reconnects"] == 1
+    assert down.component("server").status is HealthStatus.UNHEALTHY
+    assert down.component("rooms").status is HealthStatus.DEGRADED
+    assert down.component("rooms").details["rooms"] == {room_name: "reconnecting"}
+    assert up.status is HealthStatus.HEALTHY and up.component("rooms").details["reconnects"] == 1
 
 
 async def test_when_the_sdk_gives_up_the_agent_rejoins_and_the_session_goes_on(

@@ -9,13 +9,13 @@ import time
 import pytest
 
 from tests.livekit_server import LiveKitServer
+from voicegraph.transports import HealthStatus
 from voicegraph.transports.livekit import (
-    HealthStatus,
     LiveKitConfig,
     LiveKitTransport,
+    ParticipantState,
     RoomEvent,
     RoomState,
-    SessionState,
     TokenIssuer,
 )
 
@@ -62,10 +62,10 @@ async def test_a_user_who_comes_back_within_the_grace_keeps_their_session(
         await wait_for(user.subscribed.is_set, 10)  # signalling settled: the leave is read at once
         first = lk.session_for(room_name, "fay")
         await user.leave()
-        await wait_for(lambda: first is not None and first.state is SessionState.AWAY, DEPARTURE_S)
+        await wait_for(lambda: first is not None and first.state is ParticipantState.AWAY, DEPARTURE_S)
         user = await join_user(lk_config, room_name, "fay")
         try:
-            await wait_for(lambda: first is not None and first.state is SessionState.ACTIVE, 10)
+            await wait_for(lambda: first is not None and first.state is ParticipantState.ACTIVE, 10)
             again = lk.session_for(room_name, "fay")
         finally:
             await user.leave()
@@ -98,7 +98,7 @@ async def test_a_user_whose_client_dies_is_away_once_the_server_notices(
             conn = lk.session_for(room_name, "ivy")
             proc.kill()
             killed = time.monotonic()
-            await wait_for(lambda: conn is not None and conn.state is SessionState.AWAY, DEPARTURE_S)
+            await wait_for(lambda: conn is not None and conn.state is ParticipantState.AWAY, DEPARTURE_S)
             noticed_s = time.monotonic() - killed
             kept = conn is not None and not conn.finished  # away within the grace: not ended
         finally:
@@ -122,7 +122,7 @@ async def test_a_user_who_stays_away_past_the_grace_loses_their_session(
         conn = lk.session_for(room_name, "gus")
         await user.leave()
         await wait_for(lambda: lk.session_for(room_name, "gus") is None, DEPARTURE_S)
-    assert conn is not None and conn.state is SessionState.ENDED and conn.lost
+    assert conn is not None and conn.state is ParticipantState.ENDED and conn.lost
 
 
 async def test_deleting_the_room_ends_its_sessions_and_degrades_health(
@@ -140,6 +140,8 @@ async def test_deleting_the_room_ends_its_sessions_and_degrades_health(
             after = await lk.health()
         finally:
             await user.leave()
-    assert before.status is HealthStatus.HEALTHY and before.details["rooms"] == {room_name: "connected"}
-    assert after.status is HealthStatus.DEGRADED and after.problems == (f"room {room_name}: closed",)
+    assert before.status is HealthStatus.HEALTHY
+    assert before.component("rooms").details["rooms"] == {room_name: "connected"}
+    assert after.status is HealthStatus.DEGRADED and after.component("server").status is HealthStatus.HEALTHY
+    assert after.component("rooms").details["rooms"] == {room_name: "closed"}
     assert events(logs["hal"])[-1] is RoomEvent.DISCONNECTED

@@ -19,13 +19,13 @@ from voicegraph.processors.s2s.realtime_server_events import (
     AudioDelta,
     FunctionCall,
     InputCommitted,
+    RealtimeTextDelta,
     ResponseCreated,
     ResponseDone,
     ServerError,
     SessionEvent,
     SpeechStarted,
     SpeechStopped,
-    TextDelta,
     TextDone,
     UserTranscript,
 )
@@ -100,7 +100,7 @@ class RealtimeDialog:
         self._handlers: dict[type[ServerEvent], Callable[[Any], Awaitable[None]]] = {
             SpeechStarted: self._speech_started, SpeechStopped: self._speech_stopped,
             InputCommitted: self._committed, UserTranscript: out.user_transcript,
-            ResponseCreated: self._created, AudioDelta: out.audio, TextDelta: out.text_delta,
+            ResponseCreated: self._created, AudioDelta: out.audio, RealtimeTextDelta: out.text_delta,
             TextDone: out.text_done, FunctionCall: self._function_call, ResponseDone: self._done,
             ServerError: self._error, SessionEvent: self._session,
         }  # fmt: skip

@@ -14,6 +14,7 @@ from voicegraph.processors.s2s.realtime_server_events import (
     InputCommitted,
     ItemTruncated,
     OtherEvent,
+    RealtimeTextDelta,
     ResponseCreated,
     ResponseDone,
     ServerError,
@@ -21,7 +22,6 @@ from voicegraph.processors.s2s.realtime_server_events import (
     SessionEvent,
     SpeechStarted,
     SpeechStopped,
-    TextDelta,
     TextDone,
     UserTranscript,
 )
@@ -125,7 +125,7 @@ def _audio(kind: str, d: dict[str, Any]) -> ServerEvent:
 
 def _text_delta(kind: str, d: dict[str, Any]) -> ServerEvent:
     transcript = "transcript" in kind
-    return TextDelta(kind, _s(d, "response_id"), _s(d, "item_id"), _s(d, "delta"), transcript)
+    return RealtimeTextDelta(kind, _s(d, "response_id"), _s(d, "item_id"), _s(d, "delta"), transcript)
 
 
 def _text_done(kind: str, d: dict[str, Any]) -> ServerEvent:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from voicegraph.processors.s2s.realtime_options import RealtimeOptions
     from voicegraph.processors.s2s.realtime_server_events import (
         AudioDelta,
-        TextDelta,
+        RealtimeTextDelta,
         TextDone,
         UserTranscript,
     )
@@ -155,7 +155,7 @@ class RealtimeReplyOutput:
             self.turn_end_ns = None
             await self.outbox.send(MetricsFrame(node=self.name, values={"first_audio_ms": ms}))
 
-    async def text_delta(self, event: TextDelta) -> None:
+    async def text_delta(self, event: RealtimeTextDelta) -> None:
         """Transcript of the reply audio, or the reply itself in a text-only session."""
         rid = event.response_id
         if not self.accepts(rid):

@@ -69,7 +69,7 @@ class AudioDelta(ServerEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class TextDelta(ServerEvent):
+class RealtimeTextDelta(ServerEvent):
     """Output text: the transcript of the audio (`transcript=True`) or a text-only answer."""
 
     response_id: str = ""

@@ -12,8 +12,6 @@ from voicegraph.transports.livekit.agent_room import SessionRunner as SessionRun
 from voicegraph.transports.livekit.agent_track import AgentTrack as AgentTrack
 from voicegraph.transports.livekit.backoff import Backoff as Backoff
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame as DataMessageFrame
-from voicegraph.transports.livekit.health_report import HealthReport as HealthReport
-from voicegraph.transports.livekit.health_report import HealthStatus as HealthStatus
 from voicegraph.transports.livekit.livekit_config import LiveKitConfig as LiveKitConfig
 from voicegraph.transports.livekit.livekit_output import LiveKitOutput as LiveKitOutput
 from voicegraph.transports.livekit.livekit_transport import LiveKitTransport as LiveKitTransport
@@ -21,7 +19,7 @@ from voicegraph.transports.livekit.participant_connection import LinkStats as Li
 from voicegraph.transports.livekit.participant_connection import (
     ParticipantConnection as ParticipantConnection,
 )
-from voicegraph.transports.livekit.participant_connection import SessionState as SessionState
+from voicegraph.transports.livekit.participant_connection import ParticipantState as ParticipantState
 from voicegraph.transports.livekit.room_admin import ParticipantSummary as ParticipantSummary
 from voicegraph.transports.livekit.room_admin import RoomAdmin as RoomAdmin
 from voicegraph.transports.livekit.room_admin import RoomSummary as RoomSummary
@@ -41,13 +39,12 @@ __all__ = [
     "AuthHook",
     "Backoff",
     "DataMessageFrame",
-    "HealthReport",
-    "HealthStatus",
     "LinkStats",
     "LiveKitConfig",
     "LiveKitOutput",
     "LiveKitTransport",
     "ParticipantConnection",
+    "ParticipantState",
     "ParticipantSummary",
     "RoomAdmin",
     "RoomEvent",
@@ -57,7 +54,6 @@ __all__ = [
     "RoomState",
     "RoomSummary",
     "SessionRunner",
-    "SessionState",
     "TokenIssuer",
     "TokenRequest",
     "VerifiedToken",

@@ -12,7 +12,7 @@ from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.call import EndCallFrame
 from voicegraph.transports.livekit.agent_track import AgentTrack
 from voicegraph.transports.livekit.data_message_frame import DataMessageFrame
-from voicegraph.transports.livekit.participant_connection import ParticipantConnection, SessionState
+from voicegraph.transports.livekit.participant_connection import ParticipantConnection, ParticipantState
 from voicegraph.transports.livekit.room_event_frame import RoomEvent
 from voicegraph.transports.livekit.room_link import RoomLink, RoomState
 
@@ -202,10 +202,10 @@ class AgentRoom:
     def _refresh(self, conn: ParticipantConnection, event: RoomEvent | None = None, detail: str = "") -> None:
         """Derive the session's state from the room's and the user's presence."""
         if self.state is not RoomState.CONNECTED:
-            state = SessionState.RECONNECTING
+            state = ParticipantState.RECONNECTING
         else:
-            state = SessionState.ACTIVE if conn.identity in self._present else SessionState.AWAY
-        if state is SessionState.AWAY:
+            state = ParticipantState.ACTIVE if conn.identity in self._present else ParticipantState.AWAY
+        if state is ParticipantState.AWAY:
             if conn.identity not in self._graces:
                 self._graces[conn.identity] = self._spawn(self._grace(conn), f"grace:{conn.identity}")
         else:

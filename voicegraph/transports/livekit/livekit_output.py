@@ -16,6 +16,7 @@ from voicegraph.transports.connection_output import ConnectionOutput
 if TYPE_CHECKING:
     from voicegraph.audio.stream_resampler import Quality, StreamResampler
     from voicegraph.transports.connection import Connection
+    from voicegraph.transports.playout_options import PlayoutOptions
 
 
 class LiveKitOutput(ConnectionOutput):
@@ -31,7 +32,7 @@ class LiveKitOutput(ConnectionOutput):
     Args:
         conn: the user's connection; its `output_format` is the LiveKit rate.
         quality: soxr recipe ("LQ" by default: speech, low latency).
-        chunk_ms, buffer_ms, qos_threshold_ms, stop_hold_ms: see `PlayoutOutput`.
+        playout: pacing settings (`PlayoutOptions`).
     """
 
     def __init__(
@@ -39,16 +40,10 @@ class LiveKitOutput(ConnectionOutput):
         conn: Connection,
         *,
         quality: Quality = "LQ",
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> None:
-        super().__init__(
-            conn, chunk_ms=chunk_ms, buffer_ms=buffer_ms, qos_threshold_ms=qos_threshold_ms,
-            stop_hold_ms=stop_hold_ms, name=name,
-        )  # fmt: skip
+        super().__init__(conn, playout=playout, name=name)
         self.accepts = None  # every rate: converted here, not by negotiation
         self._target = conn.output_format
         self._quality: Quality = quality

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
     from voicegraph.transports.livekit.agent_track import AgentTrack
     from voicegraph.transports.livekit.livekit_output import LiveKitOutput
+    from voicegraph.transports.playout_options import PlayoutOptions
 
 log = logging.getLogger("voicegraph.transports.livekit")
 
@@ -39,8 +40,8 @@ CALL_TOPIC = "voicegraph.call"
 _PAUSE_NS = 100_000_000  # audio after this long without any starts a new stretch (a reply)
 
 
-class SessionState(enum.StrEnum):
-    """Where a user's session stands."""
+class ParticipantState(enum.StrEnum):
+    """Where one participant's live connection stands (a backend's stored record: `SessionState`)."""
 
     ACTIVE = "active"
     """The user is in the room and the agent is connected."""
@@ -115,7 +116,7 @@ class ParticipantConnection(Connection):
         self.identity = identity
         self.media_rate = media_rate
         self.quality: Quality = quality
-        self.state = SessionState.ACTIVE
+        self.state = ParticipantState.ACTIVE
         self.stats = LinkStats()
         self.track: AgentTrack | None = None
         """Where the agent's audio for this user goes (set by the room)."""
@@ -126,26 +127,20 @@ class ParticipantConnection(Connection):
         self._capacity = capacity
         self._ready = asyncio.Event()
         self._resampler: StreamResampler | None = None
-        self._listeners: list[Callable[[ParticipantConnection, SessionState], None]] = []
+        self._listeners: list[Callable[[ParticipantConnection, ParticipantState], None]] = []
         self._last_write_ns = 0
 
     def output(
         self,
         *,
-        chunk_ms: float = 20.0,
-        buffer_ms: float = 200.0,
-        qos_threshold_ms: float = 40.0,
-        stop_hold_ms: float = 200.0,
+        playout: PlayoutOptions | None = None,
         name: str | None = None,
     ) -> LiveKitOutput:
         """The sink node: paced playout to the user, resampled to the LiveKit rate here."""
         from voicegraph.transports.livekit.livekit_output import LiveKitOutput
 
         if self._output is None:
-            self._output = LiveKitOutput(
-                self, quality=self.quality, chunk_ms=chunk_ms, buffer_ms=buffer_ms,
-                qos_threshold_ms=qos_threshold_ms, stop_hold_ms=stop_hold_ms, name=name,
-            )  # fmt: skip
+            self._output = LiveKitOutput(self, quality=self.quality, playout=playout, name=name)
         assert isinstance(self._output, LiveKitOutput)
         return self._output
 
@@ -165,7 +160,7 @@ class ParticipantConnection(Connection):
             self.stats.data_received += 1
         self._put(frame)
 
-    def set_state(self, state: SessionState, event: RoomEvent | None = None, detail: str = "") -> None:
+    def set_state(self, state: ParticipantState, event: RoomEvent | None = None, detail: str = "") -> None:
         """Record the session's state; tell the graph `event` (if any) and the listeners."""
         changed = state is not self.state
         self.state = state
@@ -175,7 +170,7 @@ class ParticipantConnection(Connection):
             for fn in tuple(self._listeners):
                 fn(self, state)
 
-    def on_state(self, fn: Callable[[ParticipantConnection, SessionState], None]) -> None:
+    def on_state(self, fn: Callable[[ParticipantConnection, ParticipantState], None]) -> None:
         """Call `fn(connection, state)` on every state change (for session managers)."""
         self._listeners.append(fn)
 
@@ -204,7 +199,7 @@ class ParticipantConnection(Connection):
     def finish(self, *, lost: bool = False) -> None:
         if not self.finished:
             super().finish(lost=lost)
-            self.set_state(SessionState.ENDED)
+            self.set_state(ParticipantState.ENDED)
 
     # -- graph side -----------------------------------------------------------------------
     async def receive(self) -> Frame | None:

@@ -1,79 +1,19 @@
-"""Health: component checks combined into healthy / degraded / unhealthy, and `/health` over HTTP."""
+"""HealthServer: the backend's `HealthReport` over HTTP (`GET /health`), and the event-loop lag probe."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import json
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from voicegraph.transports.health_report import HealthReport
+
 log = logging.getLogger("voicegraph.health")
-
-
-class HealthStatus(enum.StrEnum):
-    """Overall or per-component health, best first."""
-
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    UNHEALTHY = "unhealthy"
-    STARTING = "starting"
-    """Not serving yet (engines loading): 503, like unhealthy, but expected to clear."""
-
-
-_RANK = {
-    HealthStatus.HEALTHY: 0,
-    HealthStatus.DEGRADED: 1,
-    HealthStatus.UNHEALTHY: 2,
-    HealthStatus.STARTING: 3,
-}
-_UNAVAILABLE = (HealthStatus.UNHEALTHY, HealthStatus.STARTING)
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentHealth:
-    """One component's status with the details that explain it.
-
-    `critical` components make the whole service unhealthy when they are; others only
-    degrade it.
-    """
-
-    name: str
-    status: HealthStatus
-    details: dict[str, Any] = field(default_factory=dict)
-    critical: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class HealthReport:
-    """The service's health: the worst component status (non-critical ones at most degrade)."""
-
-    status: HealthStatus
-    components: tuple[ComponentHealth, ...]
-
-    @classmethod
-    def of(cls, components: list[ComponentHealth]) -> HealthReport:
-        """Combine component statuses."""
-        worst = HealthStatus.HEALTHY
-        for c in components:
-            status = c.status
-            if not c.critical and status in _UNAVAILABLE:
-                status = HealthStatus.DEGRADED
-            if _RANK[status] > _RANK[worst]:
-                worst = status
-        return cls(worst, tuple(components))
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: `{"status": ..., "components": {name: {"status": ..., **details}}}`."""
-        return {
-            "status": str(self.status),
-            "components": {c.name: {"status": str(c.status), **c.details} for c in self.components},
-        }
 
 
 async def loop_lag_ms(probe_s: float = 0.01) -> float:
@@ -165,4 +105,4 @@ class HealthServer:
         except Exception as exc:
             log.exception("health check failed")
             return 503, {"status": "unhealthy", "error": type(exc).__name__}
-        return (503 if report.status in _UNAVAILABLE else 200), report.as_dict()
+        return (200 if report.status.available else 503), report.as_dict()
