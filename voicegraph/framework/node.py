@@ -11,6 +11,7 @@ from voicegraph.framework.frames.base import Direction
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor
+from voicegraph.framework.routing import is_stale
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -31,14 +32,13 @@ _DEDUPE = 64
 class Link:
     """One graph edge between two nodes: direct call when fused, an `Edge` when queued."""
 
-    __slots__ = ("deliver", "dst", "probes", "src", "stats")
+    __slots__ = ("dst", "probes", "src", "stats")
 
     def __init__(self, src: Node, dst: Node) -> None:
         self.src = src
         self.dst = dst
         self.stats = EdgeStats()
         self.probes: list[Callable[[Frame, Link], None]] = []
-        self.deliver: Callable[[Frame], Awaitable[None]] = dst.deliver
 
     def observe(self, frame: Frame) -> None:
         """Run the observers attached to this link."""
@@ -56,7 +56,7 @@ class Node:
 
     __slots__ = (
         "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
-        "flush_cancels", "in_stats", "input_format", "interruptible", "name", "output_format",
+        "flush_cancels", "in_stats", "inlets", "input_format", "interruptible", "name", "output_format",
         "proc", "runtime", "seen", "sticky", "system_out", "task", "up", "up_out",
     )  # fmt: skip
 
@@ -83,6 +83,14 @@ class Node:
         self.input_format: AudioFormat | None = None
         self.output_format: AudioFormat | None = None
         self.sticky: dict[type[Frame], Frame] = {}
+        data_inlet = self.process if edge is None else self.enqueue
+        self.inlets: tuple[Callable[[Frame], Awaitable[None]], ...] = (
+            data_inlet,
+            self.deliver_system,
+            self.deliver_up,
+        )
+        """Entry points indexed by `routing.Route`: data lane (the handler itself when
+        fused, the edge when queued), control lane, upstream."""
         proc._node = self
 
     def wire(self) -> None:
@@ -102,22 +110,15 @@ class Node:
         return True
 
     # -- data path ----------------------------------------------------------------------
-    async def deliver(self, frame: Frame) -> None:
-        """Entry for data/control frames: queue if the node has an edge, else process now."""
-        edge = self.edge
-        if edge is None:
-            await self.process(frame)
-            return
-        if frame.droppable and self.interruptible and frame.epoch < self.runtime.epoch:
-            edge.stats.dropped_stale += 1
-            return
-        await edge.put(frame)
+    async def enqueue(self, frame: Frame) -> None:
+        """Data-lane entry of a queued node (the router has dropped stale frames)."""
+        assert self.edge is not None
+        await self.edge.put(frame)
 
     async def process(self, frame: Frame) -> None:
-        """Run the handler for `frame` (or pass it through) in the current task."""
-        if frame.droppable and self.interruptible and frame.epoch < self.runtime.epoch:
-            self.in_stats.dropped_stale += 1
-            return
+        """Run the handler for `frame` (or pass it through) in the current task: the
+        data-lane entry of a fused node (the router has dropped stale frames).
+        """
         if type(frame) is EndFrame:
             await self._end(frame)
             return
@@ -224,6 +225,9 @@ class Node:
                 if frame is None:
                     handled = 0
                     frame = await edge.get()
+                if is_stale(frame, self):  # its sender waited for room across an interruption
+                    self.in_stats.dropped_stale += 1
+                    continue
                 self.busy = True
                 try:
                     await self.process(frame)

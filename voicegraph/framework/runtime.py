@@ -13,10 +13,11 @@ from voicegraph.framework.clock import Clock, MonotonicClock
 from voicegraph.framework.context import StartContext
 from voicegraph.framework.edge import Edge
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames.base import UNSTAMPED, Direction, Lane
+from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.frames.control import EndFrame
-from voicegraph.framework.frames.system import CancelFrame, InterruptFrame, InterruptRequestFrame
+from voicegraph.framework.frames.system import InterruptFrame, InterruptRequestFrame
 from voicegraph.framework.node import Link, Node
+from voicegraph.framework.routing import enter, is_stale, needs_queue
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -91,16 +92,8 @@ class Runtime:
         self.nodes: dict[str, Node] = {}
         for name in graph.topo_order():
             proc, cfg = graph.processors[name], graph.edges[name]
-            queued = (
-                cfg.queued
-                if cfg.queued is not None
-                else (
-                    not fuse
-                    or proc.concurrent
-                    or len(graph.upstream(name)) > 1
-                    or any(graph.processors[u].background_output for u in graph.upstream(name))
-                )
-            )
+            upstream = [graph.processors[u] for u in graph.upstream(name)]
+            queued = needs_queue(proc, forced=cfg.queued, fuse=fuse, upstream=upstream)
             node = Node(proc, self, Edge(cfg.capacity, cfg.overflow) if queued else None)
             node.input_format = graph.input_formats.get(name)
             node.output_format = graph.output_formats.get(name)
@@ -238,20 +231,7 @@ class Runtime:
         if frame.epoch == UNSTAMPED:
             object.__setattr__(frame, "epoch", self.epoch)
             object.__setattr__(frame, "pts", self.clock.now_ns())
-        targets = [self.nodes[to]] if to else self._heads
-        if isinstance(frame, InterruptFrame):
-            await self.interrupt(frame.reason)
-        elif isinstance(frame, CancelFrame):
-            await self.cancel()
-        elif frame.direction is Direction.UP:
-            for node in targets:
-                await node.deliver_up(frame)
-        elif frame.lane is Lane.CONTROL:
-            for node in targets:
-                await node.deliver_system(frame)
-        else:
-            for node in targets:
-                await node.deliver(frame)
+        await enter(self, frame, [self.nodes[to]] if to else self._heads)
 
     def on_output(self, fn: Callable[[Frame, str], None]) -> None:
         """Call `fn(frame, sink_name)` for every frame leaving a sink (and interruptions)."""
@@ -277,7 +257,7 @@ class Runtime:
 
     async def exit_down(self, frame: Frame, node: Node) -> None:
         """A frame left sink `node`: drop it if stale, else hand it to the listeners."""
-        if frame.droppable and node.interruptible and frame.epoch < self.epoch:
+        if is_stale(frame, node):  # sent by a handler that started before an interruption
             self.stale_at_sinks += 1
             return
         for fn in self._outputs:
