@@ -80,6 +80,8 @@ class Runtime:
         self.start_timeout, self.stop_timeout = start_timeout, stop_timeout
         self.flush_timeout, self.end_timeout = flush_timeout, end_timeout
         self.metadata = dict(metadata or {})
+        self.shared: dict[str, Any] = {}
+        """State the nodes of this running graph share (`StartContext.shared`)."""
         self.epoch = 0
         self.state = State.CREATED
         self.stale_at_sinks = 0
