@@ -46,15 +46,18 @@ class SessionGuard(Processor):
         super().__init__(name=name)
         self._check = check
         self._ops: dict[type[Frame], str] = {TranscriptFrame: "message.text", **(operations or {})}
-        for kind in self._ops:  # instance dispatch: types known only at run time (transports)
-            self._dispatch[kind] = self._guard
+        for kind in self._ops:  # types known only at run time (a transport's DTMF frame)
+            self.add_handler(kind, self._guard)
+
+    def _operation(self, kind: type[Frame]) -> str:
+        return next(self._ops[base] for base in kind.__mro__ if base in self._ops)
 
     async def _guard(self, frame: Frame, out: Outbox) -> None:
         if isinstance(frame, TranscriptFrame) and not frame.final:
             await out.send(frame)
             return
         try:
-            await self._check(self._ops[type(frame)], frame)
+            await self._check(self._operation(type(frame)), frame)
         except VoiceError as err:
             await out.send(ErrorFrame(error=err))
             return

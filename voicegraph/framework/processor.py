@@ -116,7 +116,8 @@ class Processor:
         self.name: str = name or type(self).__name__
         self._node: Node | None = None
         self._graph: str | None = None  # name of the graph holding it: one graph per instance
-        self._dispatch: dict[type[Frame], Handler | None] = {}
+        self._dispatch: dict[type[Frame], Handler | None] = {}  # resolved per frame class
+        self._added: dict[type[Frame], Handler] = {}  # add_handler: this instance only
         cls = type(self)
         if cls._pending_hints:
             for attr in cls._pending_hints:
@@ -130,14 +131,33 @@ class Processor:
             return self._dispatch[frame_type]
         except KeyError:
             pass
-        names = self._handler_names
+        names, added = self._handler_names, self._added
         handler: Handler | None = None
         for base in frame_type.__mro__:
+            if base in added:  # at the same distance, a run-time handler wins
+                handler = added[base]
+                break
             if base in names:
                 handler = getattr(self, names[base])
                 break
         self._dispatch[frame_type] = handler
         return handler
+
+    def add_handler(self, frame_type: type[Frame], fn: Handler) -> None:
+        """Handle `frame_type` (and its subclasses, unless a closer handler exists) with
+        `fn(frame, out)` on this instance, for types known only at run time (a
+        transport's frames). Replaces a handler for exactly that type; may be called
+        while the graph runs (it applies from the next frame).
+
+        Raises:
+            VoiceError: (invalid_config) `frame_type` is not a Frame class or `fn` is
+                not callable.
+        """
+        if not (isinstance(frame_type, type) and issubclass(frame_type, Frame)) or not callable(fn):
+            msg = f"add_handler({frame_type!r}, {fn!r}): needs a Frame class and an async callable"
+            raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=self.name)
+        self._added[frame_type] = fn
+        self._dispatch.clear()  # resolved entries may now resolve to the new handler
 
     # -- runtime accessors ----------------------------------------------------------
     @property
