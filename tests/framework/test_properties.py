@@ -93,13 +93,17 @@ async def run_case(
     boundaries: list[int] = []  # origin index of the last frame pushed before each interruption
     sinks.update({s: [] for s in graph.sinks()})
 
+    pushed = 0
+    events: list[InterruptEvent] = []
+
     def record(frame: Frame, sink: str) -> None:
-        for name in [sink] if sink else list(sinks):  # an interruption is seen by every sink
+        if not sink:  # the interruption's instant (the epoch bump), seen by every sink
+            boundaries.append(pushed)
+        for name in [sink] if sink else list(sinks):
             sinks[name].append(frame)
 
     rt.on_output(record)
-    pushed = 0
-    rt.bus.subscribe(lambda e: boundaries.append(pushed), InterruptEvent)
+    rt.bus.subscribe(events.append, InterruptEvent)
     async with rt:
         for op in script:
             if op in ("data", "request"):
@@ -128,7 +132,7 @@ async def run_case(
         for seqs in per_emitter.values():
             assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     # the interruption reaches every node exactly once
-    assert len(boundaries) == rt.epoch
+    assert len(boundaries) == len(events) == rt.epoch
     assert all(count == rt.epoch for count in trace.interrupts.values())
     # system frames reach every node exactly once (de-duplicated at fan-in)
     n_system = script.count("system")

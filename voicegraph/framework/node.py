@@ -57,7 +57,7 @@ class Node:
     __slots__ = (
         "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
         "flush_cancels", "in_stats", "inlets", "input_format", "interruptible", "name", "output_format",
-        "proc", "runtime", "seen", "sticky", "system_out", "task", "up", "up_out",
+        "proc", "runtime", "seen", "sticky", "system_out", "task", "unwound", "up", "up_out",
     )  # fmt: skip
 
     def __init__(self, proc: Processor, runtime: Runtime, edge: Edge | None) -> None:
@@ -74,6 +74,7 @@ class Node:
         self.up_out = Outbox(self, data=False, direction=Direction.UP)
         self.task: asyncio.Task[None] | None = None
         self.busy = False
+        self.unwound: asyncio.Future[None] | None = None  # resolved when a cancelled handler unwound
         self.flush_cancels = 0
         self.cur_epoch = 0
         self.ends_needed = 1
@@ -182,16 +183,25 @@ class Node:
             self.runtime.report(self, exc)
 
     # -- interruption ---------------------------------------------------------------------
-    def begin_flush(self, current: asyncio.Task[object] | None) -> int:
-        """Synchronous part of an interruption: empty the lane, cancel the running handler."""
+    def begin_flush(self, exempt: set[asyncio.Task[Any]]) -> int:
+        """Synchronous part of an interruption: empty the lane, cancel the running handler
+        (`unwound` then resolves once the handler has unwound); return the frames emptied.
+        """
         if not self.interruptible:
             return 0
         gone = self.edge.flush() if self.edge is not None else 0
         task = self.task
-        if self.busy and task is not None and task is not current and not task.done():
+        if self.busy and task is not None and task not in exempt and not task.done():
             self.flush_cancels += 1
             task.cancel()
+            if self.unwound is None:
+                self.unwound = task.get_loop().create_future()
         return gone
+
+    def _mark_unwound(self) -> None:
+        fut, self.unwound = self.unwound, None
+        if fut is not None and not fut.done():
+            fut.set_result(None)
 
     def has_flush_work(self, frame: InterruptFrame) -> bool:
         """Whether `finish_flush` would call anything (most pass-through nodes: no)."""
@@ -233,6 +243,8 @@ class Node:
                     await self.process(frame)
                 finally:
                     self.busy = False
+                    if self.unwound is not None:  # an interruption waits for this point
+                        self._mark_unwound()
                 handled += 1
                 if handled >= BUDGET:
                     handled = 0

@@ -87,6 +87,7 @@ class Runtime:
         self.stale_at_sinks = 0
         self.failure: VoiceError | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._interrupting: set[asyncio.Task[Any]] = set()
         self._outputs: list[Callable[[Frame, str], None]] = []
         self._upstream: list[Callable[[Frame, str], None]] = []
         self._done = asyncio.Event()
@@ -282,9 +283,14 @@ class Runtime:
         """Broadcast one interruption to every node; returns False if already served.
 
         Every interruptible node has its lane emptied and its running handler cancelled
-        (synchronously, before anything else runs), then `on_flush` is called on each
-        node in topological order. Data frames from the old epoch are dropped wherever
-        they still turn up, so nothing sent before the interruption reaches a sink.
+        (synchronously, before anything else runs; never the task serving this or another
+        interruption, whose handler's output is stale anyway) and output listeners see
+        the `InterruptFrame`; then the runtime waits until each
+        cancelled handler has unwound (its `finally` blocks ran), and only then calls
+        `on_flush` on each node in topological order. One `flush_timeout` deadline
+        bounds the wait and one bounds the flush pass. Data frames from the old epoch
+        are dropped wherever they still turn up, so nothing sent before the
+        interruption reaches a sink.
         """
         if 0 <= seen_epoch < self.epoch or self.state is not State.RUNNING:
             return False
@@ -292,17 +298,34 @@ class Runtime:
         self.epoch += 1
         frame = InterruptFrame(new_epoch=self.epoch, reason=reason, epoch=self.epoch, pts=self.clock.now_ns())
         current = asyncio.current_task()
-        flushed = sum(node.begin_flush(current) for node in self._order)
-        await self._finish_flush([n for n in self._order if n.has_flush_work(frame)], frame)
+        if current is not None:  # the tasks serving an interruption are never cancelled by one
+            self._interrupting.add(current)
+        try:
+            flushed = sum(node.begin_flush(self._interrupting) for node in self._order)
+            for fn in self._outputs:  # the interruption's instant: later frames are new-epoch
+                fn(frame, "")
+            await self._await_unwinding()
+            await self._finish_flush([n for n in self._order if n.has_flush_work(frame)], frame)
+        finally:
+            self._interrupting.discard(current)
         flush_ns = time.perf_counter_ns() - t0
-        for fn in self._outputs:
-            fn(frame, "")
         self.bus.publish(
             InterruptEvent(
                 graph=self.name, epoch=self.epoch, reason=reason, flush_ns=flush_ns, flushed_frames=flushed
             )
         )
         return True
+
+    async def _await_unwinding(self) -> None:
+        # Plain futures resolved by each node's task loop: no scope or task per handler
+        # call, so the hot path pays nothing for this (see docs/architecture.md).
+        waiting = {node.unwound: node for node in self._order if node.unwound is not None}
+        if not waiting:
+            return
+        _, late = await asyncio.wait(waiting, timeout=self.flush_timeout)
+        for fut in late:
+            msg = f"a cancelled handler did not unwind in {self.flush_timeout}s"
+            self.report(waiting[fut], VoiceError(ErrorCode.TIMEOUT, msg, node=waiting[fut].name))
 
     async def _finish_flush(self, nodes: list[Node], frame: InterruptFrame) -> None:
         # One deadline covers the whole pass (a timer per node would dominate its cost);
