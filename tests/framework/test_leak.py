@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no types-psutil in the venv
 
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.frames import TextFrame

@@ -33,7 +33,12 @@ def test_python_threads_are_not_counted_as_native() -> None:
 
 def test_lower_priority_changes_only_the_given_threads() -> None:
     ready, stop = threading.Event(), threading.Event()
-    t = threading.Thread(target=lambda: (ready.set(), stop.wait(5)))
+
+    def park() -> None:
+        ready.set()
+        stop.wait(5)
+
+    t = threading.Thread(target=park)
     t.start()
     ready.wait(5)
     assert t.native_id is not None

@@ -58,7 +58,7 @@ class QTag(Tag):
 @st.composite
 def graphs(draw: st.DrawFn) -> tuple[list[list[int]], list[bool], list[int], list[int]]:
     n = draw(st.integers(2, 7))
-    parents = [[]] + [
+    parents: list[list[int]] = [[]] + [
         sorted(draw(st.sets(st.integers(0, i - 1), min_size=1, max_size=2))) for i in range(1, n)
     ]
     queued = draw(st.lists(st.booleans(), min_size=n, max_size=n))

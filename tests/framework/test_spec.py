@@ -70,6 +70,7 @@ def test_errors_name_each_node_and_field(reg: Registry) -> None:
 
 
 def test_structural_mistakes_are_invalid_config() -> None:
+    bad: dict[str, object] | str
     for bad in (
         {"nodes": []},
         {"nodes": [{"id": "a", "type": "x"}, {"id": "a", "type": "x"}]},
