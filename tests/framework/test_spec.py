@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from voicegraph.framework import ErrorCode, Outbox, Processor, VoiceError, handles
@@ -70,14 +72,14 @@ def test_errors_name_each_node_and_field(reg: Registry) -> None:
 
 
 def test_structural_mistakes_are_invalid_config() -> None:
-    bad: dict[str, object] | str
-    for bad in (
+    cases: list[dict[str, Any] | str] = [
         {"nodes": []},
         {"nodes": [{"id": "a", "type": "x"}, {"id": "a", "type": "x"}]},
         {"nodes": [{"id": "a", "type": "x"}], "links": [["a", "ghost"]]},
         {"nodes": [{"id": "a", "type": "x", "extra": 1}]},
         "nodes: [unclosed",
-    ):
+    ]
+    for bad in cases:
         with pytest.raises(VoiceError) as info:
             load_spec(bad)
         assert info.value.code is ErrorCode.INVALID_CONFIG
