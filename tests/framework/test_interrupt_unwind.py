@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from voicegraph.framework import Graph, Outbox, Processor, Runtime, handles
+from voicegraph.framework import ErrorCode, ErrorEvent, Graph, Outbox, Processor, Runtime, handles
 from voicegraph.framework.frames import TextFrame
 
 pytestmark = pytest.mark.anyio
@@ -57,4 +57,30 @@ async def test_node_task_goes_on_after_an_interruption_waited_for_its_unwinding(
         await asyncio.wait_for(slow.started.wait(), 2)  # the node's task still serves frames
         await rt.interrupt("again")
         assert slow.events == ["finally", "flush", "finally", "flush"]
+        await rt.cancel()
+
+
+class Stuck(Slow):
+    """Its cleanup outlives the runtime's flush deadline."""
+
+    @handles
+    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.sleep(0.5)
+            self.events.append("finally")
+
+
+async def test_handler_that_does_not_unwind_in_time_is_reported_and_flush_goes_on() -> None:
+    stuck = Stuck()
+    errors: list[ErrorEvent] = []
+    async with Runtime(Graph.chain(stuck), flush_timeout=0.05) as rt:
+        rt.bus.subscribe(errors.append, ErrorEvent)
+        await rt.push(TextFrame(text="a"))
+        await asyncio.wait_for(stuck.started.wait(), 2)
+        await rt.interrupt("barge-in")
+        assert stuck.events == ["flush"]
+        assert [e.error.code for e in errors] == [ErrorCode.TIMEOUT]
         await rt.cancel()
