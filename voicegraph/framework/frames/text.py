@@ -12,7 +12,7 @@ so a handler gets what its annotation names and nothing else:
 - `LLMTextFrame` (in `llm.py`): a streamed delta of the LLM's reply.
 
 A handler that wants every kind of text names `AnyTextFrame`. The table in
-docs/architecture.md ("Frames") lists the family; a test keeps it equal to the code.
+docs/architecture.md ("The text family") lists the family; a test keeps it equal to the code.
 """
 
 from __future__ import annotations
