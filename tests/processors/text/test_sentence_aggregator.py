@@ -13,8 +13,10 @@ from voicegraph.framework.frames import (
     LLMResponseStartFrame,
     LLMTextFrame,
     SentenceFrame,
+    TextFrame,
     TranscriptFrame,
 )
+from voicegraph.processors.s2s import BotTranscriptFrame
 from voicegraph.processors.text import SentenceAggregator
 
 
@@ -68,6 +70,14 @@ async def test_transcripts_pass_through_untouched() -> None:
     out = await run([transcript, *tokens("It is noon.")])
     assert transcript in out
     assert sentences(out) == ["It is noon."]
+
+
+@pytest.mark.anyio
+async def test_plain_text_is_joined_but_a_realtime_models_transcript_passes_untouched() -> None:
+    spoken = BotTranscriptFrame(text="Already spoken.", final=True)
+    out = await run([TextFrame(text="Hello"), spoken, TextFrame(text=" there."), TextFrame(text=" Bye.")])
+    assert [f for f in out if isinstance(f, BotTranscriptFrame)] == [spoken]
+    assert sentences(out) == ["Hello there.", "Bye."]
 
 
 @pytest.mark.anyio

@@ -12,7 +12,17 @@ from tests.processors.tts.tts_harness import Playout, audio, pcm_of, seconds, sp
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.framework.frames import Frame, LLMResponseEndFrame, LLMTextFrame, SentenceFrame, TTSAudioFrame
+from voicegraph.framework.frames import (
+    AnyTextFrame,
+    Frame,
+    LLMResponseEndFrame,
+    LLMTextFrame,
+    SentenceFrame,
+    TextFrame,
+    TranscriptFrame,
+    TTSAudioFrame,
+)
+from voicegraph.processors.s2s import BotTranscriptFrame
 from voicegraph.processors.text import SentenceAggregator
 from voicegraph.processors.tts import EspeakTTS
 from voicegraph.processors.tts.espeak_engine import EspeakEngine
@@ -100,15 +110,27 @@ def test_an_unknown_voice_is_a_config_error() -> None:
 
 
 @pytest.mark.anyio
-async def test_transcripts_pass_through_unspoken() -> None:
-    from voicegraph.framework.frames import TranscriptFrame
-
-    transcript = TranscriptFrame(text="hello")
+@pytest.mark.parametrize("kind", [TranscriptFrame, LLMTextFrame, BotTranscriptFrame])
+async def test_text_that_is_not_plain_text_or_a_sentence_passes_through_unspoken(
+    kind: type[AnyTextFrame],
+) -> None:
+    frame = kind(text="hello")
     async with Runtime(Graph.chain(EspeakTTS())) as rt:
         out: list[Frame] = rt.collect()
-        await rt.push(transcript)
+        await rt.push(frame)
         await rt.end()
-    assert transcript in out and not audio(out)
+    assert frame in out and not audio(out)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", [TextFrame, SentenceFrame])
+async def test_plain_text_and_sentences_are_spoken(kind: type[AnyTextFrame]) -> None:
+    async with Runtime(Graph.chain(EspeakTTS())) as rt:
+        out: list[Frame] = rt.collect()
+        await rt.push(kind(text="Hello there."))
+        await rt.end()
+    assert [f.text for f in audio(out) if f.text] == ["Hello there."]
+    assert not [f for f in out if isinstance(f, AnyTextFrame)]
 
 
 @pytest.mark.anyio

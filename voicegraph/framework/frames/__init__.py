@@ -39,6 +39,7 @@ from voicegraph.framework.frames.system import SpeechOnsetFrame as SpeechOnsetFr
 from voicegraph.framework.frames.system import TurnConfirmedFrame as TurnConfirmedFrame
 from voicegraph.framework.frames.system import UserStartedSpeakingFrame as UserStartedSpeakingFrame
 from voicegraph.framework.frames.system import UserStoppedSpeakingFrame as UserStoppedSpeakingFrame
+from voicegraph.framework.frames.text import AnyTextFrame as AnyTextFrame
 from voicegraph.framework.frames.text import InterimTranscriptFrame as InterimTranscriptFrame
 from voicegraph.framework.frames.text import SentenceFrame as SentenceFrame
 from voicegraph.framework.frames.text import TextFrame as TextFrame
@@ -46,6 +47,7 @@ from voicegraph.framework.frames.text import TranscriptFrame as TranscriptFrame
 
 __all__ = [
     "UNSTAMPED",
+    "AnyTextFrame",
     "AudioFrame",
     "BotStartedSpeakingFrame",
     "BotStoppedSpeakingFrame",

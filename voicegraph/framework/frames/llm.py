@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voicegraph.framework.frames.base import ControlFrame, DataFrame
-from voicegraph.framework.frames.text import TextFrame
+from voicegraph.framework.frames.text import AnyTextFrame
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,8 +18,8 @@ class LLMMessagesFrame(DataFrame):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LLMTextFrame(TextFrame):
-    """A streamed token or text delta from the LLM."""
+class LLMTextFrame(AnyTextFrame):
+    """A streamed token or text delta of the LLM's reply (not yet split into sentences)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,6 @@ from voicegraph.framework.frames import (
     ResponseStartFrame,
     SentenceFrame,
     TextFrame,
-    TranscriptFrame,
     TTSAudioFrame,
 )
 from voicegraph.framework.latency import LatencySpec
@@ -42,11 +41,12 @@ class AssistantAggregator(Processor):
     Handles, downstream: `LLMResponseStartFrame` (opens a reply in the
     `ConversationContext`, holding its place in the history), the reply's text from
     `LLMTextFrame`, `SentenceFrame`/`TextFrame` or `TTSAudioFrame.text` (whichever is
-    the most exact one it sees), `LLMToolCallFrame.messages` (tool rounds, kept even if
-    the reply is cut: their side effects happened), `LLMResponseEndFrame` (generation
-    done). Upstream: `ReplyPlayedFrame`, which settles the reply: whole when it played to
-    the end, only `text_played` when interrupted (estimated from the played share when
-    the TTS gave no words), nothing when cut before any audio.
+    the most exact one it sees; transcripts, the user's words, have no handler and pass
+    through), `LLMToolCallFrame.messages` (tool rounds, kept even if the reply is cut:
+    their side effects happened), `LLMResponseEndFrame` (generation done). Upstream:
+    `ReplyPlayedFrame`, which settles the reply: whole when it played to the end, only
+    `text_played` when interrupted (estimated from the played share when the TTS gave no
+    words), nothing when cut before any audio.
 
     Emits: everything it gets, in its direction; with `mark_responses` it also wraps
     each reply in `ResponseStartFrame`/`ResponseEndFrame` with its own response id, so
@@ -110,19 +110,10 @@ class AssistantAggregator(Processor):
         self._add(frame.text, TextSource.LLM)
         await out.send(frame)
 
-    @handles
-    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+    @handles(TextFrame, SentenceFrame)
+    async def on_text(self, frame: TextFrame | SentenceFrame, out: Outbox) -> None:
         self._add(frame.text, TextSource.SENTENCE)
         await out.send(frame)
-
-    @handles
-    async def on_sentence(self, frame: SentenceFrame, out: Outbox) -> None:
-        self._add(frame.text, TextSource.SENTENCE)
-        await out.send(frame)
-
-    @handles
-    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
-        await out.send(frame)  # the user's words, not the reply
 
     @handles
     async def on_speech(self, frame: TTSAudioFrame, out: Outbox) -> None:

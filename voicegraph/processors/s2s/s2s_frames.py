@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from voicegraph.framework.frames.base import Direction, SystemFrame
-from voicegraph.framework.frames.text import TextFrame
+from voicegraph.framework.frames.text import AnyTextFrame
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,8 +43,11 @@ class S2SRespondFrame(SystemFrame):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BotTranscriptFrame(TextFrame):
+class BotTranscriptFrame(AnyTextFrame):
     """What the realtime model says, as text: deltas (`final=False`), then the whole reply.
+
+    A transcript of audio the model already speaks: a member of the text family, not
+    `TextFrame`, so a TTS node or a sentence aggregator after it does not take it.
 
     The final frame of a cut-off reply holds only the part the user heard (`interrupted`).
     """

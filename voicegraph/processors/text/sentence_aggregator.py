@@ -6,11 +6,11 @@ from voicegraph.framework.frames import (
     Frame,
     LLMResponseEndFrame,
     LLMResponseStartFrame,
+    LLMTextFrame,
     ResponseEndFrame,
     ResponseStartFrame,
     SentenceFrame,
     TextFrame,
-    TranscriptFrame,
 )
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
@@ -23,7 +23,8 @@ class SentenceAggregator(Processor):
 
     Handles: TextFrame and LLMTextFrame (aggregated); SentenceFrame (passed on after any
     pending text); LLM/response start and end markers (an end emits the pending rest, a
-    start resets the early-clause rule). TranscriptFrames pass through untouched.
+    start resets the early-clause rule). Other text (transcripts, a realtime model's
+    `BotTranscriptFrame`) has no handler, so it passes through untouched.
     Emits: SentenceFrame per sentence; the first one of each response may end early at a
     clause (see `SentenceSplitter`). Latency: holds text until a sentence or clause is
     certain, i.e. one token past its punctuation. Flush: forgets pending text. Drain:
@@ -57,8 +58,8 @@ class SentenceAggregator(Processor):
             first_stretch=first_stretch,
         )  # fmt: skip
 
-    @handles
-    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+    @handles(TextFrame, LLMTextFrame)
+    async def on_text(self, frame: TextFrame | LLMTextFrame, out: Outbox) -> None:
         for piece in self._splitter.push(frame.text):
             await out.send(SentenceFrame(text=piece))
 
@@ -66,10 +67,6 @@ class SentenceAggregator(Processor):
     async def on_sentence(self, frame: SentenceFrame, out: Outbox) -> None:
         await self._emit_rest(out)
         await out.send(frame)
-
-    @handles
-    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
-        await out.send(frame)  # user speech, not text to speak
 
     @handles(LLMResponseStartFrame, ResponseStartFrame)
     async def on_response_start(self, frame: Frame, out: Outbox) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
-from voicegraph.framework.frames import LLMTextFrame, TextFrame, TranscriptFrame, TTSAudioFrame
+from voicegraph.framework.frames import SentenceFrame, TextFrame, TTSAudioFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.tts.audio_chunker import AudioChunker, SpeechChunk, WordTimes
@@ -43,8 +43,9 @@ class SpeechEngine(Protocol):
 class StreamingTTS(Processor):
     """Base of the in-process TTS nodes: speaks each TextFrame/SentenceFrame it gets.
 
-    Handles: TextFrame and SentenceFrame (spoken); TranscriptFrame and LLMTextFrame pass
-    through unspoken (put a SentenceAggregator before TTS for LLM tokens). Emits:
+    Handles: TextFrame and SentenceFrame (spoken); other text (transcripts, LLMTextFrame,
+    a realtime model's BotTranscriptFrame) has no handler and passes through unspoken
+    (put a SentenceAggregator before TTS for LLM tokens). Emits:
     TTSAudioFrame chunks of `chunk_ms` as the engine produces them; the first chunk of
     each text carries `text`, and every chunk carries the words that start in it
     (`word_times_ms`). Latency: the engine's time to its first buffer. Flush: stops the
@@ -94,14 +95,10 @@ class StreamingTTS(Processor):
         self.load_ms = (time.perf_counter() - t0) * 1000
         self._bus = ctx.bus
 
-    @handles
-    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+    @handles(TextFrame, SentenceFrame)
+    async def on_text(self, frame: TextFrame | SentenceFrame, out: Outbox) -> None:
         if frame.text.strip():
             await self._speak(frame.text, out)
-
-    @handles(TranscriptFrame, LLMTextFrame)
-    async def on_other_text(self, frame: TextFrame, out: Outbox) -> None:
-        await out.send(frame)
 
     async def on_flush(self) -> None:
         if self._stop is not None:
