@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voicegraph.framework import ErrorCode, Graph, Outbox, Processor, Runtime, VoiceError
-from voicegraph.framework.frames import Frame, TextFrame, TranscriptFrame
+from voicegraph.framework.frames import AnyTextFrame, Frame, TextFrame, TranscriptFrame
 
 from .nodes import texts
 
@@ -16,13 +16,13 @@ class Shouter(Processor):
     """Upper-cases every text it is given a handler for."""
 
     async def shout(self, frame: Frame, out: Outbox) -> None:
-        assert isinstance(frame, TextFrame)
+        assert isinstance(frame, AnyTextFrame)
         await out.send(TextFrame(text=frame.text.upper()))
 
 
 async def test_added_handler_takes_its_type_and_subclasses_on_this_instance_only() -> None:
     node, plain = Shouter(), Shouter(name="plain")
-    node.add_handler(TextFrame, node.shout)
+    node.add_handler(AnyTextFrame, node.shout)  # the family's base: transcripts too
     async with Runtime(Graph.chain(node, plain)) as rt:
         out = rt.collect()
         await rt.push(TextFrame(text="a"))

@@ -87,9 +87,3 @@ class StartContext:
         """Feed `frame` into the graph's heads as from outside (an input's `EndFrame` ends
         the whole stream this way); same as `Runtime.push`."""
         await self._rt.push(frame)
-
-    @property
-    def runtime(self) -> Runtime:
-        """The whole `Runtime`: an escape hatch kept while nodes move to the accessors above
-        (`epoch`, `graph_name`, `shared`, `processors`, `push`); new code must not use it."""
-        return self._rt

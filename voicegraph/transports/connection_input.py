@@ -11,7 +11,6 @@ from voicegraph.framework.processor import Processor
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
     from voicegraph.framework.formats import AudioFormat
-    from voicegraph.framework.runtime import Runtime
     from voicegraph.transports.connection import Connection
 
 
@@ -33,22 +32,22 @@ class ConnectionInput(Processor):
     def __init__(self, conn: Connection, *, name: str | None = None) -> None:
         super().__init__(name=name)
         self._conn = conn
-        self._runtime: Runtime | None = None
+        self._ctx: StartContext | None = None
 
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
         """The client's audio format."""
         return self._conn.input_format
 
     async def on_start(self, ctx: StartContext) -> None:
-        self._runtime = ctx.runtime
+        self._ctx = ctx
         ctx.spawn(self._read(), name=f"{self.name}:read")
 
     async def _read(self) -> None:
         try:
             while (frame := await self._conn.receive()) is not None:
                 if isinstance(frame, EndFrame):
-                    assert self._runtime is not None
-                    await self._runtime.push(frame)
+                    assert self._ctx is not None
+                    await self._ctx.push(frame)
                     return
                 await self.outbox.send(frame)
         except asyncio.CancelledError:

@@ -15,7 +15,6 @@ from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
-    from voicegraph.framework.runtime import Runtime
 
 
 def read_wav_format(path: Path) -> AudioFormat:
@@ -68,7 +67,7 @@ class WavFileInput(Processor):
         self.realtime = realtime
         self._frames_per_chunk = max(1, int(self.format.rate * chunk_ms / 1000))
         self._end_on_eof = end_on_eof
-        self._runtime: Runtime | None = None
+        self._ctx: StartContext | None = None
         self.done = asyncio.Event()
         """Set once the whole file was sent."""
 
@@ -77,7 +76,7 @@ class WavFileInput(Processor):
         return self.format
 
     async def on_start(self, ctx: StartContext) -> None:
-        self._runtime = ctx.runtime
+        self._ctx = ctx
         ctx.spawn(self._play(), name=f"{self.name}:play")
 
     async def _play(self) -> None:
@@ -93,5 +92,5 @@ class WavFileInput(Processor):
                     await asyncio.sleep(0)  # let the graph run between frames
                 await self.outbox.send(frame)
         self.done.set()
-        if self._end_on_eof and self._runtime is not None:
-            await self._runtime.push(EndFrame(reason="eof"))
+        if self._end_on_eof and self._ctx is not None:
+            await self._ctx.push(EndFrame(reason="eof"))

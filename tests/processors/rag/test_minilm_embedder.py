@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import numpy as np
 import pytest
@@ -58,8 +58,21 @@ def test_padding_in_a_batch_does_not_change_a_vector(embedder: MiniLMEmbedder) -
 
 
 @pytest.mark.anyio
-async def test_embedding_a_query_runs_off_the_loop_within_half_a_second(embedder: MiniLMEmbedder) -> None:
+async def test_embedding_a_query_runs_off_the_loop(embedder: MiniLMEmbedder) -> None:
+    # Off the loop: a ticker on the event loop keeps running while a batch is embedded.
+    # (How fast it embeds is a benchmark's business, not a test's.)
     await embedder.embed(["warm up"])
-    t0 = time.perf_counter()
-    vector = await embedder.embed(["what are your opening hours?"])
-    assert vector.shape == (1, 384) and time.perf_counter() - t0 < 0.5
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+
+    ticker = asyncio.ensure_future(tick())
+    try:
+        vectors = await embedder.embed(["what are your opening hours?"] * 64)
+    finally:
+        ticker.cancel()
+    assert vectors.shape == (64, 384) and ticks > 10

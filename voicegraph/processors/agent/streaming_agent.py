@@ -166,11 +166,11 @@ class StreamingAgent(Processor):
             return
         if isinstance(action, EndCallFrame):
             event = CustomEvent(
-                graph=self._ctx.runtime.name, name="end_call", payload={"reason": action.reason}
+                graph=self._ctx.graph_name, name="end_call", payload={"reason": action.reason}
             )
         elif isinstance(action, TransferCallFrame):
             payload = {"target": action.target, "reason": action.reason}
-            event = CustomEvent(graph=self._ctx.runtime.name, name="transfer_call", payload=payload)
+            event = CustomEvent(graph=self._ctx.graph_name, name="transfer_call", payload=payload)
         else:
             return
         self._ctx.bus.publish(event)

@@ -118,7 +118,7 @@ class WorkflowTrigger(Processor):
         if isinstance(ref, str):
             from voicegraph.processors.context.shared_contexts import shared_context
 
-            self._context = shared_context(ctx.runtime, ref)
+            self._context = shared_context(ctx.shared, ref)
         else:
             self._context = ref
         if self.workflows[VoiceEvent.USER_SILENT]:
@@ -209,7 +209,7 @@ class WorkflowTrigger(Processor):
         if ctx is None:
             return
         ctx.bus.publish(
-            CustomEvent(graph=ctx.runtime.name, name=f"voice.{event.kind}", payload=event.as_dict())
+            CustomEvent(graph=ctx.graph_name, name=f"voice.{event.kind}", payload=event.as_dict())
         )
         for workflow in self.workflows[event.kind]:
             ctx.spawn(self._run(workflow, event, send=True), name=f"{self.name}:{event.kind}")
@@ -231,7 +231,7 @@ class WorkflowTrigger(Processor):
         log.warning("%s: %s workflow failed: %r", self.name, event.kind, exc)
         if self._ctx is not None:
             err = VoiceError(ErrorCode.AGENT_ERROR, f"{event.kind} workflow failed: {exc!r}", node=self.name)
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.runtime.name, error=err, node=self.name))
+            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.graph_name, error=err, node=self.name))
 
     async def _call_ended(self, reason: str) -> None:
         if self._ended:
@@ -243,7 +243,7 @@ class WorkflowTrigger(Processor):
         if self._ctx is not None:
             payload = event.as_dict()
             self._ctx.bus.publish(
-                CustomEvent(graph=self._ctx.runtime.name, name="voice.call_ended", payload=payload)
+                CustomEvent(graph=self._ctx.graph_name, name="voice.call_ended", payload=payload)
             )
         runs = [self._run(w, event, send=False) for w in self.workflows[VoiceEvent.CALL_ENDED]]
         if runs:

@@ -90,7 +90,7 @@ class AssistantAggregator(Processor):
 
     async def on_start(self, ctx: StartContext) -> None:
         if self._context is None:
-            self._context = shared_context(ctx.runtime, self._context_name)
+            self._context = shared_context(ctx.shared, self._context_name)
 
     # -- downstream: the reply as generated ---------------------------------------------
     @handles

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING
+from typing import Any
 
 from voicegraph.processors.context.conversation_context import ConversationContext
 
-if TYPE_CHECKING:
-    from voicegraph.framework.runtime import Runtime
-
-_BY_RUNTIME: weakref.WeakKeyDictionary[Runtime, dict[str, ConversationContext]] = weakref.WeakKeyDictionary()
+_KEY = "conversation_contexts"
 
 
-def shared_context(runtime: Runtime, name: str) -> ConversationContext:
+def shared_context(shared: dict[str, Any], name: str) -> ConversationContext:
     """The context called `name` in this running graph, made empty on first use.
 
     Graph specs cannot pass one Python object to two nodes, so aggregators built from a
     spec name their context instead (`context: main`); each session's graph gets its own.
     """
-    contexts = _BY_RUNTIME.setdefault(runtime, {})
+    contexts: dict[str, ConversationContext] = shared.setdefault(_KEY, {})
     if name not in contexts:
         contexts[name] = ConversationContext()
     return contexts[name]

@@ -147,12 +147,11 @@ class UserAggregator(Processor):
 
     async def on_start(self, ctx: StartContext) -> None:
         """Resolve the context, apply the prompt and the session's variables, restore memory."""
-        graph = ctx.runtime.graph
-        if self._preemptive and not any(isinstance(p, ReplyGate) for p in graph.processors.values()):
+        if self._preemptive and not any(isinstance(p, ReplyGate) for p in ctx.processors.values()):
             msg = "preemptive replies need a ReplyGate before the output (else they play before the turn end)"
             raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=self.name)
         if self._context is None:
-            self._context = shared_context(ctx.runtime, self._context_name)
+            self._context = shared_context(ctx.shared, self._context_name)
         context = self._context
         self._configure_memory(context)
         if self._system_prompt is not None:

@@ -81,7 +81,7 @@ class RealtimeDialog:
         self.changed = asyncio.Event()  # set whenever `busy` may have turned false
         self.output = RealtimeReplyOutput(
             name=name, outbox=outbox, ledger=self.ledger, log=self.log, options=options,
-            fmt=config.output_format.audio_format, now=self.now, epoch=lambda: ctx.runtime.epoch,
+            fmt=config.output_format.audio_format, now=self.now, epoch=lambda: ctx.epoch,
             changed=self.changed, report=self.report,
         )  # fmt: skip
         self.emitter = self.output.emitter
@@ -223,7 +223,7 @@ class RealtimeDialog:
     async def _created(self, event: ResponseCreated) -> None:
         self.active, self.creating, self.awaiting_reply = event.response_id, False, False
         self.changed.set()
-        self.ledger.open(event.response_id, self.ctx.runtime.epoch)
+        self.ledger.open(event.response_id, self.ctx.epoch)
 
     async def _function_call(self, event: FunctionCall) -> None:
         if self.output.accepts(event.response_id):
