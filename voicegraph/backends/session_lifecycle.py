@@ -12,7 +12,7 @@ from voicegraph.backends.conversation_log import ConversationLog
 from voicegraph.backends.live_session import LiveSession
 from voicegraph.backends.processor_slots import node_role
 from voicegraph.backends.session import Session, SessionState
-from voicegraph.backends.session_guard import SessionGuard
+from voicegraph.backends.session_guard import insert_guards
 from voicegraph.backends.turn_tracker import Turn, TurnTracker
 from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.control import EndFrame
@@ -44,16 +44,11 @@ class SessionLifecycle:
     per session start and turn end, off the audio path (in a task of the runtime).
 
     Args:
-        factory: builds one session's graph from its connection.
-        store: session records.
-        hooks: retention, telephony (DTMF), and whether a `SessionGuard` is needed.
+        factory, store, hooks, operations, resume_window_s, runtime_options: see `SessionManager`.
         owner: this process's owner stamp and lease (which records are orphans).
         events: the manager's listeners.
         check_operation: the admission's per-operation check, called by the guard.
-        operations: extra client frame types to guard (type -> operation name).
         clock_factory: graph clock factory (None: monotonic).
-        resume_window_s: how long an orphaned active session stays resumable.
-        runtime_options: more `Runtime` keyword arguments.
     """
 
     def __init__(
@@ -205,11 +200,7 @@ class SessionLifecycle:
             if operation == "message.dtmf" and self.hooks.telephony is not None and isinstance(digit, str):
                 current.runtime.spawn(self.hooks.telephony.on_dtmf(current.id, digit), name="dtmf-hook")
 
-        for head in graph.heads():
-            for dst in graph.downstream(head):
-                graph.insert_before(
-                    head, dst, SessionGuard(check, operations=self.operations), "session_guard"
-                )
+        insert_guards(graph, check, self.operations)
 
     @staticmethod
     def _on_output(live: LiveSession, frame: Frame) -> None:
