@@ -49,7 +49,7 @@ def _with(tmp: Path, **changes: Any) -> dict[str, Any]:
     return config
 
 
-MISTAKES = {
+MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
     "port out of range": ({"backend__port": 99999}, "backend.options.port"),
     "unknown provider option": ({"backend__resume_grace": 10}, "backend.options.resume_grace"),
     "cycle": (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from voicegraph.demo.turn_timing import TimedEvent, assemble_turns
+from voicegraph.backends.turn_tracker import TimedEvent
+from voicegraph.demo.turn_timing import assemble_turns
 
 MS = 1_000_000
 

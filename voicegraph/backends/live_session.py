@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,12 +16,14 @@ if TYPE_CHECKING:
     from voicegraph.backends.hooks import ConnectRequest, Principal
     from voicegraph.backends.session import Session
     from voicegraph.backends.turn_tracker import Turn, TurnTracker
+    from voicegraph.framework.errors import VoiceError
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.node import Link
     from voicegraph.framework.runtime import Runtime
     from voicegraph.transports.session_connection import SessionConnection
 
 _WATCHED = LOG_WATCHED | TURN_WATCHED
+log = logging.getLogger("voicegraph.sessions")
 
 
 @dataclass(slots=True)
@@ -54,6 +57,29 @@ class SessionListener:
 
     def turn_ended(self, live: LiveSession, turn: Turn) -> None:
         """A turn ended in `live`."""
+
+
+class SessionEvents:
+    """The listeners of one session manager, shared by its parts (admission, lifecycle).
+
+    `notify(event, ...)` calls `event` on every listener in order; a failing listener is
+    logged, never fatal. `request(op, t0, err)` reports a served or refused client request
+    with its duration since `t0` (a `time.perf_counter()` reading)."""
+
+    def __init__(self, listeners: list[SessionListener] | None = None) -> None:
+        self.listeners: list[SessionListener] = list(listeners or [])
+
+    def notify(self, event: str, *args: Any) -> None:
+        """Call `event` on every listener; a failing listener is logged, never fatal."""
+        for listener in self.listeners:
+            try:
+                getattr(listener, event)(*args)
+            except Exception:
+                log.exception("session listener %s failed in %s", type(listener).__name__, event)
+
+    def request(self, op: str, t0: float, err: VoiceError | None) -> None:
+        """Report client request `op`, started at `t0`, served (`err` None) or refused."""
+        self.notify("request", op, time.perf_counter() - t0, str(err.code) if err else None)
 
 
 class LiveSession:

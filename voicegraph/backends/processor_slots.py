@@ -6,7 +6,6 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.backends.session_owner import node_role
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 if TYPE_CHECKING:
@@ -22,6 +21,16 @@ POSITIONS = (
 """Where a custom processor may go. `before_X` sits on every link into the node of role X,
 `after_X` on every link out of it; `after_input` follows the graph's head(s) and
 `before_output` precedes its sink(s)."""
+
+
+def node_role(proc: Processor) -> str:
+    """A node's role (`stt`, `tts`, `s2s`, `vad`, `agent`...): its `role` attribute, else
+    the `voicegraph.processors.<role>` package it comes from, else ""."""
+    role = getattr(proc, "role", None)
+    if isinstance(role, str):
+        return role
+    parts = type(proc).__module__.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["voicegraph", "processors"] else ""
 
 
 @dataclass(frozen=True, slots=True)

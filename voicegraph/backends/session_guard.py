@@ -12,6 +12,7 @@ from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.graph import Graph
     from voicegraph.framework.outbox import Outbox
 
 OperationCheck = Callable[[str, "Frame"], Awaitable[None]]
@@ -62,3 +63,10 @@ class SessionGuard(Processor):
             await out.send(ErrorFrame(error=err))
             return
         await out.send(frame)
+
+
+def insert_guards(graph: Graph, check: OperationCheck, operations: Mapping[type[Frame], str]) -> None:
+    """Put a `SessionGuard` on every link out of the graph's head(s), the client's input."""
+    for head in graph.heads():
+        for dst in graph.downstream(head):
+            graph.insert_before(head, dst, SessionGuard(check, operations=operations), "session_guard")

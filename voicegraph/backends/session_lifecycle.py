@@ -1,4 +1,4 @@
-"""SessionLifecycle: the running half of the session manager — run, persist, recover, shut down."""
+"""SessionLifecycle: the session manager's part that runs sessions — run, persist, recover, shut down."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.backends.conversation_log import ConversationLog
 from voicegraph.backends.live_session import LiveSession
+from voicegraph.backends.processor_slots import node_role
 from voicegraph.backends.session import Session, SessionState
-from voicegraph.backends.session_guard import SessionGuard
-from voicegraph.backends.session_owner import SessionOwner, node_role
+from voicegraph.backends.session_guard import insert_guards
 from voicegraph.backends.turn_tracker import Turn, TurnTracker
 from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.control import EndFrame
@@ -20,10 +20,11 @@ from voicegraph.framework.runtime import Runtime
 from voicegraph.transports.session_end import end_with_connection
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from voicegraph.backends.hooks import Hooks
-    from voicegraph.backends.live_session import Admission, SessionListener
+    from voicegraph.backends.live_session import Admission, SessionEvents
+    from voicegraph.backends.session_owner import SessionOwner
     from voicegraph.backends.stores.base import SessionStore
     from voicegraph.framework.clock import Clock
     from voicegraph.framework.frames.base import Frame
@@ -37,23 +38,43 @@ class SessionLifecycle:
     """Runs admitted sessions and keeps their records: saved when a session starts, at each
     turn end and metadata change, and at shutdown (kept active, so a restarted backend can
     resume them); completed records are deleted unless the retention hook keeps them.
-    Subclassed by `SessionManager`, which adds admission and the public operations."""
 
-    factory: Callable[[Any], Graph]
-    store: SessionStore
-    hooks: Hooks
-    operations: dict[type[Frame], str]
-    clock_factory: Callable[[], Clock] | None
-    listeners: list[SessionListener]
-    runtime_options: dict[str, Any]
-    recovered: dict[str, Session]
-    resume_window_s: float
+    A part of `SessionManager` (beside `SessionAdmission` and `SessionOwner`); owns the
+    running sessions (`live`) and recovered records (`recovered`). Latency: a store save
+    per session start and turn end, off the audio path (in a task of the runtime).
 
-    def __init__(self) -> None:
+    Args:
+        factory, store, hooks, operations, resume_window_s, runtime_options: see `SessionManager`.
+        owner: this process's owner stamp and lease (which records are orphans).
+        events: the manager's listeners.
+        check_operation: the admission's per-operation check, called by the guard.
+        clock_factory: graph clock factory (None: monotonic).
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[Any], Graph],
+        *,
+        store: SessionStore,
+        hooks: Hooks,
+        owner: SessionOwner,
+        events: SessionEvents,
+        check_operation: Callable[[LiveSession, str], Awaitable[None]],
+        operations: dict[type[Frame], str],
+        clock_factory: Callable[[], Clock] | None,
+        resume_window_s: float,
+        runtime_options: dict[str, Any],
+    ) -> None:
+        self.factory, self.store, self.hooks = factory, store, hooks
+        self.events, self.operations, self.clock_factory = events, operations, clock_factory
+        self.resume_window_s = resume_window_s
+        self.runtime_options = runtime_options
         self.live: dict[str, LiveSession] = {}
+        self.recovered: dict[str, Session] = {}
+        """Active sessions found in the store at start whose process died: resumable."""
         self.accepting = True
-        self._owner = SessionOwner()
-        self.owner = self._owner.id
+        self._owner = owner
+        self._check = check_operation
         self._empty = asyncio.Event()
         self._empty.set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -61,21 +82,6 @@ class SessionLifecycle:
         """Cleared while the server preloads its engines: sessions admitted meanwhile wait
         (their transport keeps their audio) and start once it is set."""
         self.engines_ready.set()
-
-    # -- hooks the manager provides -------------------------------------------------------
-    def _request(self, op: str, t0: float, err: VoiceError | None) -> None:
-        raise NotImplementedError
-
-    async def check_operation(self, live: LiveSession, operation: str, principal: Any = None) -> None:
-        raise NotImplementedError
-
-    def notify(self, event: str, *args: Any) -> None:
-        """Call `event` on every listener; a failing listener is logged, never fatal."""
-        for listener in self.listeners:
-            try:
-                getattr(listener, event)(*args)
-            except Exception:
-                log.exception("session listener %s failed in %s", type(listener).__name__, event)
 
     # -- open / recover -------------------------------------------------------------------
     async def open(self) -> None:
@@ -135,14 +141,14 @@ class SessionLifecycle:
             live = self._create(conn, adm)
         except VoiceError as err:
             log.warning("session %s: [%s] %s", adm.session_id, err.code, err.message)
-            self._request(op, adm.t0, err)
+            self.events.request(op, adm.t0, err)
             raise
         self.live[live.id] = live
         self._empty.clear()
         self.recovered.pop(live.id, None)
         try:
             await self.store.save(live.snapshot())
-            self.notify("session_started", live)
+            self.events.notify("session_started", live)
             try:
                 await live.runtime.start()
             except VoiceError as err:
@@ -150,7 +156,7 @@ class SessionLifecycle:
                 raise
             if adm.resumed is not None:
                 live.restore_contexts(adm.resumed)
-            self._request(op, adm.t0, None)
+            self.events.request(op, adm.t0, None)
             await end_with_connection(live.runtime, live.conn)
         finally:
             await self._finish(live)
@@ -162,12 +168,12 @@ class SessionLifecycle:
         s = adm.resumed.copy() if adm.resumed is not None else Session(id=adm.session_id)
         s.principal = s.principal or adm.principal.id
         s.metadata.update(adm.metadata)
-        s.state, s.owner = SessionState.ACTIVE, self.owner
+        s.state, s.owner = SessionState.ACTIVE, self._owner.id
         s.resume_token = str(getattr(conn, "resume_token", "") or s.resume_token)
         expect_audio = any(node_role(p) in ("tts", "s2s") for p in graph.processors.values())
         tracker = TurnTracker(
             expect_audio=expect_audio,
-            on_start=lambda t: self._turn_started(live, t),
+            on_start=lambda t: self.events.notify("turn_started", live, t),
             on_end=lambda t: self._turn_ended(live, t),
         )
         options = dict(self.runtime_options)
@@ -189,16 +195,12 @@ class SessionLifecycle:
     def _insert_guard(self, graph: Graph, live: Callable[[], LiveSession]) -> None:
         async def check(operation: str, frame: Frame) -> None:
             current = live()
-            await self.check_operation(current, operation)
+            await self._check(current, operation)
             digit = getattr(frame, "digit", None)
             if operation == "message.dtmf" and self.hooks.telephony is not None and isinstance(digit, str):
                 current.runtime.spawn(self.hooks.telephony.on_dtmf(current.id, digit), name="dtmf-hook")
 
-        for head in graph.heads():
-            for dst in graph.downstream(head):
-                graph.insert_before(
-                    head, dst, SessionGuard(check, operations=self.operations), "session_guard"
-                )
+        insert_guards(graph, check, self.operations)
 
     @staticmethod
     def _on_output(live: LiveSession, frame: Frame) -> None:
@@ -206,11 +208,8 @@ class SessionLifecycle:
         if type(frame) is EndFrame:
             live.conn.finish()
 
-    def _turn_started(self, live: LiveSession, turn: Turn) -> None:
-        self.notify("turn_started", live, turn)
-
     def _turn_ended(self, live: LiveSession, turn: Turn) -> None:
-        self.notify("turn_ended", live, turn)
+        self.events.notify("turn_ended", live, turn)
         if live.want_save() and live.runtime.state.value == "running":
             live.runtime.spawn(self._persist(live), name="persist")
 
@@ -228,7 +227,7 @@ class SessionLifecycle:
         self.live.pop(live.id, None)
         if not self.live:
             self._empty.set()
-        self.notify("session_ended", live)
+        self.events.notify("session_ended", live)
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter.forget(f"op:{live.id}")
         record = kept or live.snapshot()

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.backends.hooks import ConnectRequest, Hooks, Principal
-from voicegraph.backends.live_session import Admission, LiveSession, SessionListener
-from voicegraph.backends.session import Session, SessionState, new_session_id
+from voicegraph.backends.hooks import ConnectRequest, Hooks
+from voicegraph.backends.live_session import SessionEvents
+from voicegraph.backends.session_admission import SessionAdmission
 from voicegraph.backends.session_lifecycle import SessionLifecycle
+from voicegraph.backends.session_owner import SessionOwner
 from voicegraph.backends.stores.memory_store import MemorySessionStore
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import Callable
 
+    from voicegraph.backends.hooks import Principal
+    from voicegraph.backends.live_session import Admission, LiveSession, SessionListener
+    from voicegraph.backends.session import Session, SessionState
     from voicegraph.backends.stores.base import SessionStore
     from voicegraph.framework.clock import Clock
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.graph import Graph
     from voicegraph.transports.session_connection import SessionConnection
 
-log = logging.getLogger("voicegraph.sessions")
 
-
-class SessionManager(SessionLifecycle):
+class SessionManager:
     """Turns connections into sessions: capacity, auth, rate limits, one graph each, persistence.
+
+    Made of three parts it holds, not inherits: `admission` (`SessionAdmission`: capacity
+    slots, the connect-time hooks, per-operation checks), `lifecycle`
+    (`SessionLifecycle`: runs sessions, persists, recovers, shuts down) and `ownership`
+    (`SessionOwner`: the owner stamp and lease that say which records are orphans). The
+    methods below are the public surface providers and apps use.
 
     `admit(request)` runs before a session exists: it refuses at once with
     session_limit_exceeded when `max_sessions` are running or being admitted (the slot is
@@ -45,7 +52,11 @@ class SessionManager(SessionLifecycle):
         operations: extra client frame types to guard (type -> operation name).
         clock: graph clock factory (default: monotonic).
         resume_window_s: how long an orphaned active session stays resumable.
+        listeners: session-layer event listeners (observability, the serve log).
         runtime_options: more `Runtime` keyword arguments.
+
+    Raises:
+        VoiceError: (invalid_config) `max_sessions` below 1.
     """
 
     def __init__(
@@ -61,34 +72,106 @@ class SessionManager(SessionLifecycle):
         listeners: list[SessionListener] | None = None,
         **runtime_options: Any,
     ) -> None:
-        super().__init__()
-        if max_sessions < 1:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, "max_sessions must be at least 1")
-        self.factory = graph_factory
-        self.store = store or MemorySessionStore()
-        self.hooks = hooks or Hooks()
-        self.max_sessions = max_sessions
-        self.operations = dict(operations or {})
-        self.clock_factory = clock
-        self.resume_window_s = resume_window_s
-        self.listeners: list[SessionListener] = list(listeners or [])
-        self.runtime_options = runtime_options
-        self._reserved = 0
-        self._pending: dict[str, Admission] = {}
-        self.recovered: dict[str, Session] = {}
-        """Active sessions found in the store at start whose process died: resumable."""
+        store = store or MemorySessionStore()
+        hooks = hooks or Hooks()
+        self.events = SessionEvents(listeners)
+        self.ownership = SessionOwner()
+        self.lifecycle = SessionLifecycle(
+            graph_factory, store=store, hooks=hooks, owner=self.ownership, events=self.events,
+            check_operation=self.check_operation, operations=dict(operations or {}),
+            clock_factory=clock, resume_window_s=resume_window_s, runtime_options=runtime_options,
+        )  # fmt: skip
+        self.admission = SessionAdmission(
+            hooks=hooks, store=store, events=self.events, live=self.lifecycle.live,
+            orphaned=self.lifecycle.orphaned, accepting=lambda: self.lifecycle.accepting,
+            max_sessions=max_sessions,
+        )  # fmt: skip
 
-    # -- admission ------------------------------------------------------------------------
-    def _reserve(self) -> None:
-        if not self.accepting:
-            raise VoiceError(ErrorCode.SESSION_LIMIT_EXCEEDED, "server is shutting down", retriable=True)
-        if len(self.live) + self._reserved >= self.max_sessions:
-            raise VoiceError(
-                ErrorCode.SESSION_LIMIT_EXCEEDED,
-                f"at capacity ({self.max_sessions} sessions)",
-                retriable=True,
-            )
-        self._reserved += 1
+    # -- the parts' state, as the public surface ------------------------------------------
+    @property
+    def store(self) -> SessionStore:
+        """Session records (replace before `open`; both parts use the new one)."""
+        return self.lifecycle.store
+
+    @store.setter
+    def store(self, store: SessionStore) -> None:
+        self.lifecycle.store = self.admission.store = store
+
+    @property
+    def hooks(self) -> Hooks:
+        """Auth, rate limiting, retention, telephony."""
+        return self.lifecycle.hooks
+
+    @property
+    def factory(self) -> Callable[[Any], Graph]:
+        """Builds one session's graph from its connection."""
+        return self.lifecycle.factory
+
+    @property
+    def resume_window_s(self) -> float:
+        """How long an orphaned active session stays resumable."""
+        return self.lifecycle.resume_window_s
+
+    @resume_window_s.setter
+    def resume_window_s(self, seconds: float) -> None:
+        self.lifecycle.resume_window_s = seconds
+
+    @property
+    def max_sessions(self) -> int:
+        """Running plus admitted sessions allowed in this process."""
+        return self.admission.max_sessions
+
+    @property
+    def listeners(self) -> list[SessionListener]:
+        """Session-layer event listeners (append to add one)."""
+        return self.events.listeners
+
+    @property
+    def live(self) -> dict[str, LiveSession]:
+        """The running sessions, by id."""
+        return self.lifecycle.live
+
+    @property
+    def recovered(self) -> dict[str, Session]:
+        """Active sessions found in the store whose process died: resumable."""
+        return self.lifecycle.recovered
+
+    @property
+    def accepting(self) -> bool:
+        """False once shutting down: new admissions are refused."""
+        return self.lifecycle.accepting
+
+    @property
+    def owner(self) -> str:
+        """This manager's owner stamp (`host:pid:nonce`) on the records it runs."""
+        return self.ownership.id
+
+    @property
+    def engines_ready(self) -> asyncio.Event:
+        """Cleared while the server preloads engines: admitted sessions wait until it is set."""
+        return self.lifecycle.engines_ready
+
+    @property
+    def in_flight_turns(self) -> int:
+        """Running sessions with a turn in flight."""
+        return self.lifecycle.in_flight_turns
+
+    def orphaned(self, s: Session) -> bool:
+        """Whether an active record's process is gone (so this process may resume it)."""
+        return self.lifecycle.orphaned(s)
+
+    def notify(self, event: str, *args: Any) -> None:
+        """Call `event` on every listener; a failing listener is logged, never fatal."""
+        self.events.notify(event, *args)
+
+    # -- open, admit, run, shut down ------------------------------------------------------
+    async def open(self) -> None:
+        """Open the store and recover the active sessions of processes that died."""
+        await self.lifecycle.open()
+
+    async def aclose(self) -> None:
+        """Stop the heartbeat and close the store (call after `shutdown`)."""
+        await self.lifecycle.aclose()
 
     async def admit(self, request: ConnectRequest, *, session_id: str | None = None) -> Admission:
         """Decide whether a client gets a session; returns its admission (reserving a slot).
@@ -97,90 +180,43 @@ class SessionManager(SessionLifecycle):
             VoiceError: session_limit_exceeded, rate_limit_exceeded, authentication_failed,
                 authorization_failed or session_not_found.
         """
-        t0 = time.perf_counter()
-        op = "session.resume" if request.resume else "session.create"
-        try:
-            self._reserve()
-        except VoiceError as err:
-            self._request(op, t0, err)
-            raise
-        try:
-            adm = await self._admit(request, session_id, op)
-        except VoiceError as err:
-            self._reserved -= 1
-            self._request(op, t0, err)
-            raise
-        except BaseException:
-            self._reserved -= 1
-            raise
-        adm.t0 = t0
-        self._pending[adm.session_id] = adm
-        return adm
-
-    async def _admit(self, request: ConnectRequest, session_id: str | None, op: str) -> Admission:
-        limiter = self.hooks.rate_limiter
-        if limiter is not None:
-            limiter.check(f"connect:{request.remote or request.transport}")
-        principal = Principal()
-        if self.hooks.auth is not None:
-            principal = await self.hooks.auth.authenticate(request)
-            await self.hooks.auth.authorize(principal, op)
-        metadata: dict[str, Any] = {}
-        if self.hooks.telephony is not None:
-            route = await self.hooks.telephony.route(request)
-            if not route.accept:
-                raise VoiceError(ErrorCode.AUTHORIZATION_FAILED, route.reason or "call refused by routing")
-            metadata.update(route.metadata)
-        resumed = await self._find_resumable(request.resume, principal) if request.resume else None
-        sid = resumed.id if resumed is not None else (session_id or new_session_id())
-        return Admission(sid, principal, request, resumed=resumed, metadata=metadata)
-
-    async def _find_resumable(self, key: str, principal: Principal) -> Session:
-        if key in self.live:
-            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "that session is running on another connection")
-        found = await self.store.load(key) or await self.store.find_by_token(key)
-        if found is None or found.state is not SessionState.ACTIVE or found.id in self.live:
-            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "no session to resume")
-        if found.id in self._pending:
-            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "that session is being resumed by another client")
-        if not self.orphaned(found):
-            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "that session is running in another process")
-        if self.hooks.auth is not None and found.principal and found.principal != principal.id:
-            raise VoiceError(ErrorCode.AUTHORIZATION_FAILED, "that session belongs to another client")
-        return found
+        return await self.admission.admit(request, session_id=session_id)
 
     def release(self, adm: Admission) -> None:
         """Give back the slot of an admission that will not run (idempotent)."""
-        if not adm.used:
-            adm.used = True
-            self._reserved -= 1
-            self._pending.pop(adm.session_id, None)
+        self.admission.release(adm)
 
-    def _request(self, op: str, t0: float, err: VoiceError | None) -> None:
-        self.notify("request", op, time.perf_counter() - t0, str(err.code) if err else None)
-
-    # -- running --------------------------------------------------------------------------
     async def run(self, conn: SessionConnection) -> None:
         """The session runner a transport calls per connection: admit if not yet, run to the end.
 
         Raises:
             VoiceError: the admission's refusal, or the graph failed to build or start.
         """
-        adm = self._pending.pop(conn.session_id, None)
+        adm = self.admission.pending.pop(conn.session_id, None)
         if adm is None:
             adm = await self.admit(ConnectRequest(transport=type(conn).__name__), session_id=conn.session_id)
-            self._pending.pop(adm.session_id, None)
-        if adm.used:
-            raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "admission already used")
-        adm.used = True
-        self._reserved -= 1
+            self.admission.pending.pop(adm.session_id, None)
+        self.admission.take(adm)
         conn.session_id = adm.session_id
-        await self.run_admitted(conn, adm)
+        await self.lifecycle.run_admitted(conn, adm)
+
+    async def shutdown(self, timeout: float = 10.0, *, stop_timeout: float = 5.0) -> None:
+        """Stop admitting, let in-flight turns finish (up to `timeout`), persist every running
+        session as active (resumable after a restart), then cancel them."""
+        await self.lifecycle.shutdown(timeout, stop_timeout=stop_timeout)
+
+    async def abort(self, stop_timeout: float = 5.0) -> None:
+        """Persist every running session as active and cancel it now (no turn waits)."""
+        await self.lifecycle.abort(stop_timeout)
+
+    async def wait_ended(self, session_id: str | None = None) -> None:
+        """Wait until session `session_id` (default: every session) has ended and been filed."""
+        await self.lifecycle.wait_ended(session_id)
 
     # -- queries and operations -----------------------------------------------------------
     def stats(self) -> dict[str, int]:
         """Counts for health checks: running, being admitted, recovered, turns in flight."""
-        return {**super().stats(), "admitting": self._reserved}
+        return {**self.lifecycle.stats(), "admitting": self.admission.reserved}
 
     def list(self, state: SessionState | None = None) -> list[Session]:
         """Sessions this process knows: running ones and recovered (resumable) ones."""
@@ -251,13 +287,4 @@ class SessionManager(SessionLifecycle):
         Raises:
             VoiceError: authorization_failed, rate_limit_exceeded.
         """
-        t0 = time.perf_counter()
-        try:
-            if self.hooks.auth is not None:
-                await self.hooks.auth.authorize(principal or live.principal, operation, live.id)
-            if self.hooks.rate_limiter is not None:
-                self.hooks.rate_limiter.check(f"op:{live.id}")
-        except VoiceError as err:
-            self._request(operation, t0, err)
-            raise
-        self._request(operation, t0, None)
+        await self.admission.check_operation(live, operation, principal)

@@ -10,17 +10,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from voicegraph.backends.session import Session
-    from voicegraph.framework.processor import Processor
-
-
-def node_role(proc: Processor) -> str:
-    """A node's role (`stt`, `tts`, `s2s`, `vad`, `agent`...): its `role` attribute, else
-    the `voicegraph.processors.<role>` package it comes from, else ""."""
-    role = getattr(proc, "role", None)
-    if isinstance(role, str):
-        return role
-    parts = type(proc).__module__.split(".")
-    return parts[2] if len(parts) > 2 and parts[:2] == ["voicegraph", "processors"] else ""
 
 
 def _pid_alive(pid: int) -> bool:

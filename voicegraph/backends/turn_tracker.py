@@ -1,4 +1,8 @@
-"""TurnTracker: finds turns and their stages in the frames crossing a session's graph."""
+"""Turn stages: the one vocabulary (`STAGES`), the frame that marks each (`stage_of`), a timed
+observation (`TimedEvent`), and `TurnTracker`, which finds a live session's turns in its frames.
+
+The demo's per-request timing (`demo/turn_timing.py`) is built on the same three: its
+observers name stages with `stage_of`, record `TimedEvent`s, and report `STAGES`."""
 
 from __future__ import annotations
 
@@ -34,16 +38,40 @@ _START: dict[type[Frame], str] = {
     TranscriptFrame: "stt",
     LLMMessagesFrame: "agent_request",
 }
-_STAGE: dict[type[Frame], str] = {
+STAGE_OF: dict[type[Frame], str] = {
     **_START,
     LLMTextFrame: "agent_first_token",
     TTSAudioFrame: "tts_first_byte",
     BotStartedSpeakingFrame: "first_audio_out",
 }
+"""The frame type whose first sighting in a turn marks each stage (exact types)."""
 WATCHED: frozenset[type[Frame]] = frozenset(
-    {*_STAGE, LLMResponseEndFrame, BotStoppedSpeakingFrame, ReplyPlayedFrame, InterruptFrame, EndFrame}
+    {*STAGE_OF, LLMResponseEndFrame, BotStoppedSpeakingFrame, ReplyPlayedFrame, InterruptFrame, EndFrame}
 )
 """Frame types the tracker reacts to (an observer may skip every other frame cheaply)."""
+
+
+def stage_of(frame: Frame) -> str | None:
+    """The stage of `STAGES` that `frame` marks, if any: a VAD stop, a turn end, a final
+    transcript (an interim one marks nothing), an agent request, the agent's text, TTS
+    audio, the bot starting to speak. Costs one dict lookup."""
+    stage = STAGE_OF.get(type(frame))
+    if stage == "stt" and not getattr(frame, "final", True):
+        return None
+    return stage
+
+
+@dataclass(frozen=True, slots=True)
+class TimedEvent:
+    """One observation: what happened, when (graph clock ns), with its text or value."""
+
+    t_ns: int
+    kind: str
+    """A stage of `STAGES` when the event marks one (e.g. "stt", "first_audio_out"), else what
+    was seen: "speech_end", "vad_start", "stt_compute", "llm_ttft", "first_sentence",
+    "tts_ttfb", "llm_end", "interrupt", "reply_played"."""
+    text: str = ""
+    value: float = 0.0
 
 
 @dataclass(slots=True)
@@ -96,7 +124,8 @@ class TurnTracker:
         kind = type(frame)
         if kind not in WATCHED:
             return
-        if isinstance(frame, TranscriptFrame) and not frame.final:
+        stage = stage_of(frame)
+        if stage is None and kind is TranscriptFrame:  # an interim transcript
             return
         turn = self.active
         if turn is None:
@@ -108,7 +137,6 @@ class TurnTracker:
         assert turn is not None
         if kind in _START:
             self._seen.append(frame.id)
-        stage = _STAGE.get(kind)
         if stage is not None and stage not in turn.stages:
             turn.stages[stage] = now_ns
             self.last_stage = stage

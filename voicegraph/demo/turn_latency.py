@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from voicegraph.demo.turn_timing import TimedEvent, TurnTiming, assemble_turns
+from voicegraph.backends.turn_tracker import TimedEvent, stage_of
+from voicegraph.demo.turn_timing import TurnTiming, assemble_turns
 from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.frames import (
     Frame,
@@ -20,7 +21,6 @@ from voicegraph.framework.frames import (
     SentenceFrame,
     TranscriptFrame,
     TTSAudioFrame,
-    TurnEndFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -50,7 +50,8 @@ class TurnLatency:
 
     Nothing runs inside the processors: observers on the links leaving the VAD, turn
     detector, STT, user aggregator, agent, sentence aggregator and TTS note when the
-    frames that mark each stage cross them (graph clock); bus metrics give the engines'
+    frames that mark each stage cross them (graph clock; stage names and the frames that
+    mark them are the live tracker's, `backends.turn_tracker.stage_of`); bus metrics give the engines'
     own compute times (STT final pass, TTS first buffer), the agent's `MetricsFrame` its
     time to first token; the runtime's outputs give interruptions and the upstream
     reply reports what was heard. The app adds what only it knows: when the caller's
@@ -67,10 +68,11 @@ class TurnLatency:
         self._armed: dict[str, bool] = {}
         self._reply: list[str] = []
         self._audio_end = 0
+        self._vad_stop = self._stage_probe("vad")
         self._probe(self.nodes.vad, self._on_vad)
-        self._probe(self.nodes.turn, self._on_turn)
-        self._probe(self.nodes.stt, self._on_stt)
-        self._probe(self.nodes.user, self._on_user)
+        self._probe(self.nodes.turn, self._stage_probe("turn_end"))
+        self._probe(self.nodes.stt, self._stage_probe("stt"))
+        self._probe(self.nodes.user, self._stage_probe("agent_request"))
         self._probe(self.nodes.agent, self._on_agent)
         self._probe(self.nodes.sentences, self._first_after_start("first_sentence", SentenceFrame))
         self._probe(self.nodes.tts, self._first_after_start("tts_first_byte", TTSAudioFrame))
@@ -112,25 +114,22 @@ class TurnLatency:
     def _note(self, t_ns: int, kind: str, text: str = "", value: float = 0.0) -> None:
         self.events.append(TimedEvent(t_ns, kind, text, value))
 
+    def _stage_probe(self, stage: str) -> Callable[[Frame], None]:
+        """Notes the frames leaving a node that mark `stage` (`stage_of`), with their detail."""
+
+        def on_frame(frame: Frame) -> None:
+            if stage_of(frame) == stage:
+                detail = _detail(frame)
+                if detail is not None:
+                    self._note(self._now(), stage, *detail)
+
+        return on_frame
+
     def _on_vad(self, frame: Frame) -> None:
-        if isinstance(frame, UserStoppedSpeakingFrame):
-            self._note(self._now(), "vad", value=float(frame.speech_end_ns))
-        elif isinstance(frame, UserStartedSpeakingFrame):
+        if isinstance(frame, UserStartedSpeakingFrame):
             self._note(self._now(), "vad_start")
-
-    def _on_turn(self, frame: Frame) -> None:
-        if isinstance(frame, TurnEndFrame):
-            self._note(self._now(), "turn_end")
-
-    def _on_stt(self, frame: Frame) -> None:
-        if isinstance(frame, TranscriptFrame) and frame.final and frame.text.strip():
-            self._note(self._now(), "stt", frame.text.strip())
-
-    def _on_user(self, frame: Frame) -> None:
-        if isinstance(frame, LLMMessagesFrame):
-            users = [m.get("content") for m in frame.messages if m.get("role") == "user"]
-            asked = users[-1] if users and isinstance(users[-1], str) else ""
-            self._note(self._now(), "agent_request", asked)
+        else:
+            self._vad_stop(frame)
 
     def _on_agent(self, frame: Frame) -> None:
         if isinstance(frame, LLMResponseStartFrame):
@@ -167,3 +166,18 @@ class TurnLatency:
     def _on_upstream(self, frame: Frame, _head: str) -> None:
         if isinstance(frame, ReplyPlayedFrame):
             self._note(self._now(), "reply_played", frame.text_played, float(frame.interrupted))
+
+
+def _detail(frame: Frame) -> tuple[str, float] | None:
+    """The text and value a stage event carries; None for a frame not worth an event (an
+    empty transcript)."""
+    if isinstance(frame, UserStoppedSpeakingFrame):
+        return "", float(frame.speech_end_ns)
+    if isinstance(frame, TranscriptFrame):
+        text = frame.text.strip()
+        return (text, 0.0) if text else None
+    if isinstance(frame, LLMMessagesFrame):
+        users = [m.get("content") for m in frame.messages if m.get("role") == "user"]
+        asked = users[-1] if users and isinstance(users[-1], str) else ""
+        return asked, 0.0
+    return "", 0.0

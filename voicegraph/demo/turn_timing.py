@@ -1,4 +1,9 @@
-"""TurnTiming: when each stage of one voice turn happened, and the latency figures derived from it."""
+"""TurnTiming: when each stage of one voice turn happened, and the latency figures derived from it.
+
+Built from `TimedEvent`s named with the live tracker's vocabulary (`backends/turn_tracker.py`:
+`STAGES`, `stage_of`). The demo cuts turns per LLM request, not per user turn as the live
+`TurnTracker` does, because it needs what surrounds each request: every transcript before
+it, the speech end, the engines' own compute times and the reply text."""
 
 from __future__ import annotations
 
@@ -6,22 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from voicegraph.backends.turn_tracker import STAGES
+from voicegraph.backends.turn_tracker import TimedEvent as TimedEvent
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-
-@dataclass(frozen=True, slots=True)
-class TimedEvent:
-    """One observation: what happened, when (graph clock ns), with its text or value."""
-
-    t_ns: int
-    kind: str
-    """A stage of `STAGES` when the event marks one (e.g. "stt", "first_audio_out"), else what
-    was seen: "speech_end", "vad_start", "stt_compute", "llm_ttft", "first_sentence",
-    "tts_ttfb", "llm_end", "interrupt", "reply_played"."""
-    text: str = ""
-    value: float = 0.0
 
 
 @dataclass(slots=True)
