@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from voicegraph.backends.turn_tracker import TimedEvent
     from voicegraph.demo.caller_line import CallerLine
-    from voicegraph.demo.turn_timing import TimedEvent, TurnTiming
+    from voicegraph.demo.turn_timing import TurnTiming
     from voicegraph.framework.frames import Frame
     from voicegraph.framework.graph import Graph
     from voicegraph.framework.spec import GraphSpec

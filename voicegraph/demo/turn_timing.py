@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from voicegraph.backends.turn_tracker import STAGES
-from voicegraph.backends.turn_tracker import TimedEvent as TimedEvent
+from voicegraph.backends.turn_tracker import STAGES, TimedEvent
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
