@@ -5,16 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The `q`-th percentile (0..100) by linear interpolation; NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+from voicegraph.demo.latency_table import percentile
 
 
 def summary_us(values_ns: Sequence[int], *, scale: float = 1.0) -> dict[str, float]:

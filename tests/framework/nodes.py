@@ -89,3 +89,17 @@ def texts(frames: list[Frame]) -> list[str]:
 def ends(frames: list[Frame]) -> int:
     """How many end frames are in `frames`."""
     return sum(isinstance(f, EndFrame) for f in frames)
+
+
+class Upper(Processor):
+    """The README's kind of custom node: upper-cases plain text (`TextFrame` only; the
+    rest of the text family passes through) and keeps what it handled in `seen`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[TextFrame] = []
+
+    @handles
+    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
+        self.seen.append(frame)
+        await out.send(TextFrame(text=frame.text.upper()))

@@ -16,18 +16,7 @@ from voicegraph.framework.frames import (
     TranscriptFrame,
 )
 
-
-class Upper(Processor):
-    """The README's kind of custom node: upper-cases plain text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[TextFrame] = []
-
-    @handles
-    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
-        self.seen.append(frame)
-        await out.send(TextFrame(text=frame.text.upper()))
+from .nodes import Upper
 
 
 class AllText(Processor):

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from tests.memory_calls import reply_played
 from tests.speech import normalize_words, with_pauses
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import OutputAudioFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import (
     VoiceAgentOptions,
@@ -109,16 +109,6 @@ async def call(deliver: str, seed: int = 0) -> Call:
 def user_context(graph: object) -> UserAggregator:
     procs = graph.processors.values()  # type: ignore[attr-defined]
     return next(p for p in procs if isinstance(p, UserAggregator))
-
-
-async def reply_played(conn: MemoryTransport, *, timeout_s: float) -> bool:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while not isinstance(await conn.next_output(), OutputAudioFrame):
-                pass
-    except TimeoutError:
-        return False
-    return True
 
 
 def assert_answered(result: Call) -> None:

@@ -17,8 +17,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,20 +84,6 @@ async def converse(config: LiveKitConfig, out: dict[str, Any]) -> None:
         await user.leave()
 
 
-def stop(server: ServeProcess, out: dict[str, Any]) -> None:
-    """SIGTERM by pid 1 s after the user left; how long the exit took. (Their session is
-    still kept then, for `rejoin_grace_s`: the stop ends it.)"""
-    time.sleep(1.0)
-    t0 = time.monotonic()
-    os.kill(server.pid, signal.SIGTERM)
-    assert server.proc is not None
-    try:
-        out["exit_code"] = server.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        out["exit_code"] = None
-    out["exit_s"] = round(time.monotonic() - t0, 2)
-
-
 def main(early: bool) -> dict[str, Any]:
     """With `early`, the user joins as soon as the server listens (its agent is in the
     room, its engines still loading), not once it says `ready`."""
@@ -117,7 +101,7 @@ def main(early: bool) -> dict[str, Any]:
                 out["ready"] = server.ready(READY_S)
             asyncio.run(converse(config, out))
             out["ready_s"] = next((t for t, e in server.events if e.get("event") == "ready"), None)
-            stop(server, out)
+            server.sigterm_timed(out)
         except (AssertionError, TimeoutError) as exc:
             out["error"] = f"{type(exc).__name__}: {str(exc)[:4000]}"
         finally:

@@ -102,6 +102,20 @@ class ServeProcess:
         assert self.proc is not None, "not started"
         return self.proc.pid
 
+    def sigterm_timed(self, out: dict[str, Any], *, after_s: float = 1.0) -> None:
+        """SIGTERM by pid `after_s` after a hang-up (it reaches the server first), as a
+        supervisor does; sets `out["exit_code"]` (None: still running after 10 s) and
+        `out["exit_s"]`, how long the exit took."""
+        time.sleep(after_s)
+        t0 = time.monotonic()
+        os.kill(self.pid, signal.SIGTERM)
+        assert self.proc is not None
+        try:
+            out["exit_code"] = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            out["exit_code"] = None
+        out["exit_s"] = round(time.monotonic() - t0, 2)
+
     def _read_out(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for raw in self.proc.stdout:

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,20 +63,6 @@ async def in_browser(wav: Path, url: str, out: dict[str, Any]) -> None:
         await browser.close()
 
 
-def stop(server: ServeProcess, out: dict[str, Any]) -> None:
-    """SIGTERM by pid, as a supervisor does; how long the exit took (SIGKILL only after 10 s)."""
-    time.sleep(1.0)  # the hang-up reaches the server and its session ends first
-    t0 = time.monotonic()
-    os.kill(server.pid, signal.SIGTERM)
-    assert server.proc is not None
-    try:
-        out["exit_code"] = server.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        out["exit_code"] = None
-    out["exit_s"] = round(time.monotonic() - t0, 2)
-    server.stop()
-
-
 def main(early: bool) -> dict[str, Any]:
     """With `early`, the page is opened and Call pressed as soon as the server listens
     (its engines still loading), not once it says `ready`."""
@@ -94,7 +77,7 @@ def main(early: bool) -> dict[str, Any]:
                 out["ready"] = server.ready(READY_S)
             asyncio.run(in_browser(wav, url, out))
             out["ready_s"] = next((t for t, e in server.events if e.get("event") == "ready"), None)
-            stop(server, out)
+            server.sigterm_timed(out)
         except AssertionError as exc:
             out["error"] = str(exc)[:4000]
         finally:

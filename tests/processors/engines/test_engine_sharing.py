@@ -15,11 +15,11 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from tests.memory_calls import reply_played
 from tests.speech import normalize_words, with_pauses
 from voicegraph.backends.graph_check import dry_run_graph
 from voicegraph.framework.engine_registry import ENGINES
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import OutputAudioFrame
 from voicegraph.framework.graph import Graph
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import (
@@ -80,16 +80,6 @@ T = TypeVar("T")
 
 def node(graph: Graph, kind: type[T]) -> T:
     return next(p for p in graph.processors.values() if isinstance(p, kind))
-
-
-async def reply_played(conn: MemoryTransport, *, timeout_s: float) -> bool:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while not isinstance(await conn.next_output(), OutputAudioFrame):
-                pass
-    except TimeoutError:
-        return False
-    return True
 
 
 async def assistant_words(graph: Graph, *, timeout_s: float) -> list[str]:

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from tests.framework.nodes import Upper
 from tests.processors.stt.stt_harness import finals, push_speech
 from tests.speech import with_pauses, word_accuracy
-from voicegraph.framework import Graph, Outbox, Processor, Runtime, handles
+from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.frames import InterimTranscriptFrame, TextFrame, TranscriptFrame
 from voicegraph.processors.stt import PocketSphinxSTT
-
-
-class Shout(Processor):
-    """Upper-cases plain text, as the README's first custom node might."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[TextFrame] = []
-
-    @handles
-    async def on_text(self, frame: TextFrame, out: Outbox) -> None:
-        self.seen.append(frame)
-        await out.send(TextFrame(text=frame.text.upper()))
 
 
 @pytest.mark.anyio
 async def test_a_text_frame_node_after_the_stt_leaves_the_transcripts_alone() -> None:
     said = "Please book a table for four people at seven tonight."
     pcm, segments = with_pauses([0.3, said, 0.5], engine="piper")
-    shout = Shout()
+    shout = Upper()
     async with Runtime(Graph.chain(PocketSphinxSTT(), shout)) as rt:
         out = rt.collect()
         await push_speech(rt, pcm, segments, pace=0.005)
