@@ -30,7 +30,7 @@ from voicegraph.demo.offline_conversation import OfflineConversation
 from voicegraph.graphs.voice_agent import SttChoice, TtsChoice, VoiceAgentOptions
 
 if TYPE_CHECKING:
-    from voicegraph.demo.turn_timing import TurnTiming
+    from voicegraph.demo.request_timing import RequestTiming
 
 QUESTIONS = (
     "What is the capital of France?", "How far away is the moon?", "Why is the sky blue?",
@@ -56,7 +56,7 @@ ANCHOR = {"framework": "pipecat 1.14.0", "voice_to_voice_p50_ms": 1261.0, "voice
 """Pipecat on the same engines (Silero 0.2 s stop, Whisper tiny.en, SmolLM2, Piper), no playout."""
 
 
-def _stage_values(turn: TurnTiming) -> dict[str, float | None]:
+def _stage_values(turn: RequestTiming) -> dict[str, float | None]:
     ms = turn.since_speech_end
     tts_own = (
         (turn.tts_audio_ns - turn.first_sentence_ns) / 1e6
@@ -98,7 +98,7 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def _clean(turn: TurnTiming) -> bool:
+def _clean(turn: RequestTiming) -> bool:
     return turn.speech_end_source == "caller" and bool(turn.audio_out_ns) and not turn.interrupted
 
 

@@ -15,7 +15,7 @@ import pytest
 from tests.speech import normalize_words, word_accuracy
 from voicegraph.demo.caller_line import CallerLine
 from voicegraph.demo.offline_conversation import ConversationResult, OfflineConversation
-from voicegraph.demo.turn_timing import TurnTiming
+from voicegraph.demo.request_timing import RequestTiming
 from voicegraph.graphs.voice_agent import VoiceAgentOptions
 
 LINES = (
@@ -41,11 +41,11 @@ def talk() -> ConversationResult:
 
 
 @pytest.fixture(scope="module")
-def turns(talk: ConversationResult) -> list[TurnTiming]:
+def turns(talk: ConversationResult) -> list[RequestTiming]:
     return talk.turns
 
 
-def interruption_during(talk: ConversationResult, turn: TurnTiming, until_ns: int) -> int:
+def interruption_during(talk: ConversationResult, turn: RequestTiming, until_ns: int) -> int:
     """Clock time of the interruption that cut `turn`'s reply (raised when the VAD decided)."""
     return next(
         e.t_ns for e in talk.events if e.kind == "interrupt" and turn.audio_out_ns < e.t_ns < until_ns
@@ -53,28 +53,28 @@ def interruption_during(talk: ConversationResult, turn: TurnTiming, until_ns: in
 
 
 def test_the_conversation_has_one_turn_per_caller_line(
-    turns: list[TurnTiming], talk: ConversationResult
+    turns: list[RequestTiming], talk: ConversationResult
 ) -> None:
     assert len(turns) == len(LINES)
     assert talk.errors == []
 
 
-def test_the_bot_heard_what_the_caller_said(turns: list[TurnTiming]) -> None:
+def test_the_bot_heard_what_the_caller_said(turns: list[RequestTiming]) -> None:
     for line, turn in zip(LINES, turns, strict=True):
         assert word_accuracy(line.text, turn.user_text) >= 0.75, (line.text, turn.user_text)
 
 
-def test_the_bot_answered_every_turn_out_loud(turns: list[TurnTiming]) -> None:
+def test_the_bot_answered_every_turn_out_loud(turns: list[RequestTiming]) -> None:
     assert [t.bot_text for t in turns] == [NAME, PLANETS, BIGGEST]
     assert all(t.audio_out_ns > t.request_ns for t in turns)
 
 
-def test_the_barge_in_cut_the_second_reply_off(turns: list[TurnTiming]) -> None:
+def test_the_barge_in_cut_the_second_reply_off(turns: list[RequestTiming]) -> None:
     assert [t.interrupted for t in turns] == [False, True, False]
 
 
 def test_bot_audio_stopped_within_one_chunk_of_the_vads_decision(
-    talk: ConversationResult, turns: list[TurnTiming]
+    talk: ConversationResult, turns: list[RequestTiming]
 ) -> None:
     second, third = turns[1], turns[2]
     cut_at = interruption_during(talk, second, third.request_ns)

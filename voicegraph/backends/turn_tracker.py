@@ -1,7 +1,7 @@
 """Turn stages: the one vocabulary (`STAGES`), the frame that marks each (`stage_of`), a timed
 observation (`TimedEvent`), and `TurnTracker`, which finds a live session's turns in its frames.
 
-The demo's per-request timing (`demo/turn_timing.py`) is built on the same three: its
+The demo's per-request timing (`demo/request_timing.py`) is built on the same three: its
 observers name stages with `stage_of`, record `TimedEvent`s, and report `STAGES`."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 STAGES = ("vad", "turn_end", "stt", "agent_request", "agent_first_token", "tts_first_byte", "first_audio_out")
 """Stages of a turn, in the order they normally happen: the one stage vocabulary (the live
 tracker's turns, the OTEL histogram's `stage` label, the serve log, and the demo's
-`TurnTiming.stages()`)."""
+`RequestTiming.stages()`)."""
 
 _START: dict[type[Frame], str] = {
     UserStoppedSpeakingFrame: "vad",

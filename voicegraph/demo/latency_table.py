@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from voicegraph.demo.turn_timing import TurnTiming
+    from voicegraph.demo.request_timing import RequestTiming
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("vad", "VAD stop"),
@@ -33,7 +33,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def format_transcript(turns: Sequence[TurnTiming]) -> str:
+def format_transcript(turns: Sequence[RequestTiming]) -> str:
     """Both sides, turn by turn: what the bot heard, and what it said (and what was cut)."""
     lines: list[str] = []
     for t in turns:
@@ -53,11 +53,11 @@ def _cell(value: float | None) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.0f}"
 
 
-def format_latency_table(turns: Sequence[TurnTiming]) -> str:
+def format_latency_table(turns: Sequence[RequestTiming]) -> str:
     """One row per turn and p50/p95 rows: ms from the end of the user's speech to each stage.
 
     `overhead` is what the framework itself added on the critical path (see
-    `TurnTiming.overhead_ms`); `*` marks turns whose speech end is the VAD's estimate.
+    `RequestTiming.overhead_ms`); `*` marks turns whose speech end is the VAD's estimate.
     """
     heads = [h for _, h in COLUMNS] + ["overhead"]
     widths = [max(len(h), 6) for h in heads]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.demo.caller_voice import CallerVoice
 from voicegraph.demo.conversation_recorder import ConversationRecorder
+from voicegraph.demo.latency_probes import LatencyProbes
 from voicegraph.demo.scripted_caller import ScriptedCaller
-from voicegraph.demo.turn_latency import TurnLatency
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames import ReplyPlayedFrame
 from voicegraph.framework.runtime import Runtime
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from voicegraph.backends.turn_tracker import TimedEvent
     from voicegraph.demo.caller_line import CallerLine
-    from voicegraph.demo.turn_timing import TurnTiming
+    from voicegraph.demo.request_timing import RequestTiming
     from voicegraph.framework.frames import Frame
     from voicegraph.framework.graph import Graph
     from voicegraph.framework.spec import GraphSpec
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 class ConversationResult:
     """What one conversation produced."""
 
-    turns: list[TurnTiming]
+    turns: list[RequestTiming]
     """One per LLM request, with stage times and the texts of both sides."""
     messages: list[dict[str, Any]]
     """The conversation context at the end (what the LLM would see next), system excluded."""
@@ -47,7 +47,7 @@ class ConversationResult:
     caller: ScriptedCaller
     """The lines as spoken, with their timing, and the bot's speaking events."""
     events: list[TimedEvent]
-    """Every observation TurnLatency made."""
+    """Every observation LatencyProbes made."""
     graph: Graph
     start_ms: float = 0.0
     """Graph start (engines loading) plus warm-up."""
@@ -63,7 +63,7 @@ class OfflineConversation:
     `MemoryTransport` chunk by chunk on the graph clock, as a microphone would; the bot's
     audio is played out by the transport's paced output in the TTS's own format (no
     conversion on the way out). Latency is observed on the graph's links and bus by
-    `TurnLatency`; both sides are recorded by `ConversationRecorder`.
+    `LatencyProbes`; both sides are recorded by `ConversationRecorder`.
 
     Args:
         options: engine choices and overrides for the stock spec.
@@ -101,7 +101,7 @@ class OfflineConversation:
         transport = MemoryTransport(output_format=spoken_format(self.spec) or PCM16K)
         graph = build_voice_agent(transport, spec=self.spec)
         rt = Runtime(graph, start_timeout=180.0, end_timeout=self.end_timeout_s)
-        latency = TurnLatency(rt)
+        latency = LatencyProbes(rt)
         recorder = ConversationRecorder()
 
         def on_output(frame: Frame) -> None:
@@ -135,7 +135,7 @@ class OfflineConversation:
             if line.end_ns and self.recording is None:
                 latency.speech_end(line.end_ns)
         return ConversationResult(
-            turns=latency.turns(), messages=_history(graph), recorder=recorder, caller=caller,
+            turns=latency.requests(), messages=_history(graph), recorder=recorder, caller=caller,
             events=list(latency.events), graph=graph, start_ms=start_ms, warmup_ms=warm,
             errors=[str(e.error) for e in rt.bus.errors],
         )  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voicegraph.backends.turn_tracker import TimedEvent
-from voicegraph.demo.turn_timing import assemble_turns
+from voicegraph.demo.request_timing import assemble_requests
 
 MS = 1_000_000
 
@@ -28,7 +28,7 @@ def conversation() -> list[TimedEvent]:
 
 
 def test_each_llm_request_makes_one_turn_with_both_sides_text() -> None:
-    turns = assemble_turns(conversation())
+    turns = assemble_requests(conversation())
     assert [(t.user_text, t.bot_text) for t in turns] == [
         ("What is your name?", "My name is Vee."),
         ("Tell me more.", "Well, I am made of nodes."),
@@ -36,7 +36,7 @@ def test_each_llm_request_makes_one_turn_with_both_sides_text() -> None:
 
 
 def test_stages_are_measured_from_the_end_of_the_users_speech() -> None:
-    first = assemble_turns(conversation())[0]
+    first = assemble_requests(conversation())[0]
     assert first.stages() == {
         "vad": 130.0, "turn_end": 300.0, "stt": 580.0, "agent_request": 581.0,
         "agent_first_token": 641.0, "tts_first_byte": 731.0, "first_audio_out": 733.0,
@@ -45,7 +45,7 @@ def test_stages_are_measured_from_the_end_of_the_users_speech() -> None:
 
 
 def test_overhead_is_voice_to_voice_minus_engine_compute_and_endpointing() -> None:
-    first = assemble_turns(conversation())[0]
+    first = assemble_requests(conversation())[0]
     # STT starts at the VAD stop (130) and computes 448: ready at 578; then ttft 58,
     # first piece 39 (1641 -> 1680), TTS 49: 724 ms the engines need; 9 ms is overhead.
     assert first.engine_ms() == 724.0
@@ -54,7 +54,7 @@ def test_overhead_is_voice_to_voice_minus_engine_compute_and_endpointing() -> No
 
 def test_a_preemptive_reply_waits_for_the_turn_end_that_follows_its_request() -> None:
     e = TimedEvent
-    (turn,) = assemble_turns([
+    (turn,) = assemble_requests([
         e(1000 * MS, "speech_end"), e(1130 * MS, "vad", value=1000.0 * MS),
         e(1189 * MS, "stt_compute", value=58.0), e(1190 * MS, "stt", "Hi."),
         e(1191 * MS, "agent_request"), e(1250 * MS, "llm_ttft", value=58.0),
@@ -69,16 +69,16 @@ def test_a_preemptive_reply_waits_for_the_turn_end_that_follows_its_request() ->
 
 
 def test_a_cut_reply_keeps_what_was_heard() -> None:
-    second = assemble_turns(conversation())[1]
+    second = assemble_requests(conversation())[1]
     assert (second.interrupted, second.heard_text) == (True, "Well, I")
 
 
 def test_overhead_is_unknown_when_an_engine_metric_is_missing() -> None:
-    second = assemble_turns(conversation())[1]
+    second = assemble_requests(conversation())[1]
     assert second.overhead_ms is None
 
 
 def test_without_the_callers_timing_the_vads_speech_end_estimate_is_used() -> None:
     events = [e for e in conversation() if e.kind != "speech_end"]
-    first = assemble_turns(events)[0]
+    first = assemble_requests(events)[0]
     assert (first.speech_end_source, first.speech_end_ns) == ("vad", 1000 * MS)

@@ -1,4 +1,4 @@
-"""TurnLatency: per-turn stage timing of a running voice agent, from link observers and bus events."""
+"""LatencyProbes: link observers and bus listeners that time each agent request of a running voice agent."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from voicegraph.backends.turn_tracker import TimedEvent, stage_of
-from voicegraph.demo.turn_timing import TurnTiming, assemble_turns
+from voicegraph.demo.request_timing import RequestTiming, assemble_requests
 from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.frames import (
     Frame,
@@ -45,8 +45,8 @@ class StageNodes:
     tts: str = "tts"
 
 
-class TurnLatency:
-    """Observes a voice agent's runtime and turns what it sees into `TurnTiming`s.
+class LatencyProbes:
+    """Observes a voice agent's runtime and turns what it sees into `RequestTiming`s.
 
     Nothing runs inside the processors: observers on the links leaving the VAD, turn
     detector, STT, user aggregator, agent, sentence aggregator and TTS note when the
@@ -92,9 +92,9 @@ class TurnLatency:
                 self._note(frame.pts, "first_audio_out")
             self._audio_end = frame.pts + frame.duration_ns
 
-    def turns(self) -> list[TurnTiming]:
-        """The turns seen so far."""
-        return assemble_turns(self.events)
+    def requests(self) -> list[RequestTiming]:
+        """The agent requests seen so far, each with its answer."""
+        return assemble_requests(self.events)
 
     # -- observers --------------------------------------------------------------------------
     def _probe(self, node: str, fn: Callable[[Frame], None]) -> None:

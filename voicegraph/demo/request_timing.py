@@ -1,9 +1,12 @@
-"""TurnTiming: when each stage of one voice turn happened, and the latency figures derived from it.
+"""RequestTiming: when each stage of one agent request and its answer happened, and the
+latency figures derived from it (voice to voice, engine time, framework overhead).
 
-Built from `TimedEvent`s named with the live tracker's vocabulary (`backends/turn_tracker.py`:
-`STAGES`, `stage_of`). The demo cuts turns per LLM request, not per user turn as the live
-`TurnTracker` does, because it needs what surrounds each request: every transcript before
-it, the speech end, the engines' own compute times and the reply text."""
+Not a turn tracker: the live one is `backends/turn_tracker.py` (`TurnTracker`, per user
+turn, online). This is an offline analysis, cut per LLM request after the run, because
+splitting an answer's latency into engine and overhead needs what surrounds the request:
+every transcript before it, the caller's speech end, the engines' own compute times and
+the reply text. It shares the live tracker's vocabulary (`STAGES`, `stage_of`,
+`TimedEvent`)."""
 
 from __future__ import annotations
 
@@ -17,11 +20,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(slots=True)
-class TurnTiming:
-    """One user turn and the bot's answer, as times on the graph clock (ns; 0 = not seen).
+class RequestTiming:
+    """One agent request and the bot's answer, as times on the graph clock (ns; 0 = not seen).
 
-    A turn is one LLM request. `speech_end_ns` is the push time of the last speech sample
-    when the caller knows it (`speech_end_source == "caller"`), else the VAD's estimate.
+    In the demo each request answers one caller line. `speech_end_ns` is the push time of
+    the last speech sample when the caller knows it (`speech_end_source == "caller"`), else the VAD's estimate.
     """
 
     index: int
@@ -99,8 +102,8 @@ class TurnTiming:
         return None if v2v is None or engine is None else v2v - engine
 
 
-def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
-    """Group a session's events into turns, one per LLM request.
+def assemble_requests(events: Sequence[TimedEvent]) -> list[RequestTiming]:
+    """Group a session's events per LLM request, each with its answer.
 
     Events before a request (and after the previous one) describe the user's side of
     it; events after it (and before the next) the bot's answer.
@@ -108,13 +111,13 @@ def assemble_turns(events: Sequence[TimedEvent]) -> list[TurnTiming]:
     ordered = sorted(events, key=lambda e: e.t_ns)
     asked = [e for e in ordered if e.kind == "agent_request"]
     requests = [e.t_ns for e in asked]
-    turns: list[TurnTiming] = []
+    turns: list[RequestTiming] = []
     for i, r in enumerate(requests):
         prev = requests[i - 1] if i else -1
         nxt = requests[i + 1] if i + 1 < len(requests) else None
         before = [e for e in ordered if prev < e.t_ns <= r]
         after = [e for e in ordered if e.t_ns >= r and (nxt is None or e.t_ns < nxt)]
-        turn = TurnTiming(index=i + 1, request_ns=r)
+        turn = RequestTiming(index=i + 1, request_ns=r)
         _user_side(turn, before, after)
         turn.user_text = asked[i].text or turn.user_text  # what the LLM was asked
         _bot_side(turn, after)
@@ -130,7 +133,7 @@ def _first(events: Sequence[TimedEvent], kind: str, after_ns: int = 0) -> TimedE
     return next((e for e in events if e.kind == kind and e.t_ns >= after_ns), None)
 
 
-def _user_side(turn: TurnTiming, before: Sequence[TimedEvent], after: Sequence[TimedEvent]) -> None:
+def _user_side(turn: RequestTiming, before: Sequence[TimedEvent], after: Sequence[TimedEvent]) -> None:
     caller, vad = _last(before, "speech_end"), _last(before, "vad")
     if caller is not None:
         turn.speech_end_ns, turn.speech_end_source = caller.t_ns, "caller"
@@ -150,7 +153,7 @@ def _user_side(turn: TurnTiming, before: Sequence[TimedEvent], after: Sequence[T
     turn.stt_compute_ms = stt.value if stt is not None else None
 
 
-def _bot_side(turn: TurnTiming, after: Sequence[TimedEvent]) -> None:
+def _bot_side(turn: RequestTiming, after: Sequence[TimedEvent]) -> None:
     token, ttft = _first(after, "agent_first_token"), _first(after, "llm_ttft")
     turn.first_token_ns = token.t_ns if token is not None else 0
     turn.llm_ttft_ms = ttft.value if ttft is not None else None
