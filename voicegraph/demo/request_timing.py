@@ -24,7 +24,8 @@ class RequestTiming:
     """One agent request and the bot's answer, as times on the graph clock (ns; 0 = not seen).
 
     In the demo each request answers one caller line. `speech_end_ns` is the push time of
-    the last speech sample when the caller knows it (`speech_end_source == "caller"`), else the VAD's estimate.
+    the last speech sample when the caller knows it (`speech_end_source == "caller"`), else
+    the VAD's estimate.
     """
 
     index: int
