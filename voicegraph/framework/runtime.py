@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.bus import Bus, ErrorEvent, InterruptEvent
+from voicegraph.framework.bus import Bus, ErrorEvent
 from voicegraph.framework.clock import Clock, MonotonicClock
 from voicegraph.framework.context import StartContext
 from voicegraph.framework.edge import Edge
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.frames.control import EndFrame
-from voicegraph.framework.frames.system import InterruptFrame, InterruptRequestFrame
+from voicegraph.framework.frames.system import InterruptRequestFrame
+from voicegraph.framework.interruption import Interruption
 from voicegraph.framework.node import Link, Node
-from voicegraph.framework.routing import enter, is_stale, needs_queue
+from voicegraph.framework.routing import Route, enter, is_stale, needs_queue
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.graph import Graph
 
+_DATA = int(Route.DATA)
 log = logging.getLogger("voicegraph.runtime")
 
 
@@ -87,7 +88,6 @@ class Runtime:
         self.stale_at_sinks = 0
         self.failure: VoiceError | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._interrupting: set[asyncio.Task[Any]] = set()
         self._outputs: list[Callable[[Frame, str], None]] = []
         self._upstream: list[Callable[[Frame, str], None]] = []
         self._done = asyncio.Event()
@@ -113,6 +113,9 @@ class Runtime:
         self._heads = [n for n in self._order if not n.up]
         self._sinks = [n for n in self._order if not n.down]
         self._sinks_ended = 0
+        self._interruption = Interruption(self)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._heads_interruptible = all(n.interruptible for n in self._heads)
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -123,6 +126,7 @@ class Runtime:
         """
         if self.state is not State.CREATED:
             raise VoiceError(ErrorCode.PIPELINE_ERROR, f"runtime {self.name} already started")
+        self._loop = asyncio.get_running_loop()
         self.state = State.RUNNING
         try:
             async with asyncio.timeout(self.start_timeout):
@@ -154,7 +158,7 @@ class Runtime:
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             assert exc is not None
-            self._report(task.get_name(), exc)
+            self.report_at(task.get_name(), exc)
 
     async def end(self, timeout: float | None = None) -> None:
         """End of stream: drain every node in order, wait for every sink, then stop.
@@ -200,7 +204,7 @@ class Runtime:
                 async with asyncio.timeout(self.stop_timeout):
                     await node.proc.on_stop()
             except Exception as exc:
-                self._report(node.name, exc)
+                self.report_at(node.name, exc)
             node.proc._node = None
         self._stopped.set()
 
@@ -223,8 +227,10 @@ class Runtime:
         Runs in the caller's task: a fused head runs its handler (and every fused node
         after it) before `push` returns; a queued head (its own edge, e.g.
         `EdgeConfig(queued=True)`) only takes the frame into its lane, waiting while the
-        lane is full under the `block` policy. System frames are delivered at once.
-        See docs/runtime_api.md.
+        lane is full under the `block` policy. System frames are delivered at once. An
+        interruption while a push of a data frame into interruptible heads runs cancels
+        it (its frame is stale then, as the output of every handler it drives) and the
+        push returns; control frames such as `EndFrame` are never cancelled. See docs/runtime_api.md.
 
         Raises:
             VoiceError: (pipeline_error) the runtime is not running.
@@ -234,11 +240,43 @@ class Runtime:
         if frame.epoch == UNSTAMPED:
             object.__setattr__(frame, "epoch", self.epoch)
             object.__setattr__(frame, "pts", self.clock.now_ns())
-        await enter(self, frame, [self.nodes[to]] if to else self._heads)
+        targets = [self.nodes[to]] if to else self._heads
+        cancellable = self._heads_interruptible if to is None else targets[0].interruptible
+        if not frame.droppable or not cancellable:
+            await enter(self, frame, targets)
+            return
+        task = asyncio.current_task(self._loop)  # an interruption may cancel this push (interruption.py)
+        pushing = self._interruption.pushing
+        if task is None or task in pushing:
+            await enter(self, frame, targets)
+            return
+        pushing[task] = None
+        absorbed = False
+        try:
+            for node in targets:  # `enter` for a data frame into interruptible heads, inline
+                if frame.epoch < self.epoch:  # stale (`is_stale`)
+                    node.in_stats.dropped_stale += 1
+                else:
+                    await node.inlets[_DATA](frame)
+        except asyncio.CancelledError:
+            if pushing[task] is None:  # not cancelled by an interruption
+                raise
+            absorbed = True
+            if task.uncancel() > 0:  # cancelled by someone else too
+                raise
+        finally:
+            unwound = pushing.pop(task)
+            if unwound is not None:
+                self._interruption.push_unwound(task, unwound, uncancel=not absorbed)
 
     def on_output(self, fn: Callable[[Frame, str], None]) -> None:
         """Call `fn(frame, sink_name)` for every frame leaving a sink (and interruptions)."""
         self._outputs.append(fn)
+
+    def emit_output(self, frame: Frame, sink: str) -> None:
+        """Hand `frame` to the output listeners as if it left `sink` ("" for an interruption)."""
+        for fn in self._outputs:
+            fn(frame, sink)
 
     def on_upstream(self, fn: Callable[[Frame, str], None]) -> None:
         """Call `fn(frame, head_name)` for every upstream frame leaving a head."""
@@ -263,8 +301,7 @@ class Runtime:
         if is_stale(frame, node):  # sent by a handler that started before an interruption
             self.stale_at_sinks += 1
             return
-        for fn in self._outputs:
-            fn(frame, node.name)
+        self.emit_output(frame, node.name)
         if type(frame) is EndFrame:
             self._sinks_ended += 1
             if self._sinks_ended >= len(self._sinks):
@@ -284,70 +321,24 @@ class Runtime:
 
         Every interruptible node has its lane emptied and its running handler cancelled
         (synchronously, before anything else runs; never the task serving this or another
-        interruption, whose handler's output is stale anyway) and output listeners see
-        the `InterruptFrame`; then the runtime waits until each
-        cancelled handler has unwound (its `finally` blocks ran), and only then calls
+        interruption, whose handler's output is stale anyway), so has every data push in
+        flight (`push` then returns), and output listeners see the `InterruptFrame`; then
+        the runtime waits until each cancelled handler has unwound (its `finally` blocks
+        ran, `framework/interruption.py`), and only then calls
         `on_flush` on each node in topological order. One `flush_timeout` deadline
         bounds the wait and one bounds the flush pass. Data frames from the old epoch
         are dropped wherever they still turn up, so nothing sent before the
         interruption reaches a sink.
         """
-        if 0 <= seen_epoch < self.epoch or self.state is not State.RUNNING:
-            return False
-        t0 = time.perf_counter_ns()
-        self.epoch += 1
-        frame = InterruptFrame(new_epoch=self.epoch, reason=reason, epoch=self.epoch, pts=self.clock.now_ns())
-        current = asyncio.current_task()
-        if current is not None:  # the tasks serving an interruption are never cancelled by one
-            self._interrupting.add(current)
-        try:
-            flushed = sum(node.begin_flush(self._interrupting) for node in self._order)
-            for fn in self._outputs:  # the interruption's instant: later frames are new-epoch
-                fn(frame, "")
-            await self._await_unwinding()
-            await self._finish_flush([n for n in self._order if n.has_flush_work(frame)], frame)
-        finally:
-            self._interrupting.discard(current)
-        flush_ns = time.perf_counter_ns() - t0
-        self.bus.publish(
-            InterruptEvent(
-                graph=self.name, epoch=self.epoch, reason=reason, flush_ns=flush_ns, flushed_frames=flushed
-            )
-        )
-        return True
-
-    async def _await_unwinding(self) -> None:
-        # Plain futures resolved by each node's task loop: no scope or task per handler
-        # call, so the hot path pays nothing for this (see docs/architecture.md).
-        waiting = {node.unwound: node for node in self._order if node.unwound is not None}
-        if not waiting:
-            return
-        _, late = await asyncio.wait(waiting, timeout=self.flush_timeout)
-        for fut in late:
-            msg = f"a cancelled handler did not unwind in {self.flush_timeout}s"
-            self.report(waiting[fut], VoiceError(ErrorCode.TIMEOUT, msg, node=waiting[fut].name))
-
-    async def _finish_flush(self, nodes: list[Node], frame: InterruptFrame) -> None:
-        # One deadline covers the whole pass (a timer per node would dominate its cost);
-        # a node that overruns it is reported and the pass goes on with a fresh deadline.
-        i = 0
-        while i < len(nodes):
-            try:
-                async with asyncio.timeout(self.flush_timeout):
-                    while i < len(nodes):
-                        await nodes[i].finish_flush(frame)
-                        i += 1
-            except TimeoutError:
-                msg = f"on_flush did not finish in {self.flush_timeout}s"
-                self.report(nodes[i], VoiceError(ErrorCode.TIMEOUT, msg, node=nodes[i].name))
-                i += 1
+        return await self._interruption.interrupt(reason, seen_epoch)
 
     # -- errors and statistics ------------------------------------------------------------
     def report(self, node: Node, exc: BaseException) -> None:
         """A node failed: publish a coded error on the bus; apply the error policy."""
-        self._report(node.name, exc)
+        self.report_at(node.name, exc)
 
-    def _report(self, where: str, exc: BaseException) -> None:
+    def report_at(self, where: str, exc: BaseException) -> None:
+        """A failure at `where` (a node or task name): publish it; apply the error policy."""
         if isinstance(exc, VoiceError):
             err = exc if exc.node else exc.with_node(where)
         else:
@@ -384,6 +375,16 @@ class Runtime:
         if found is None:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"graph {self.name} has no node {node!r}")
         return len(found.edge) if found.edge is not None else 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the graph is running (started, not stopping)."""
+        return self.state is State.RUNNING
+
+    @property
+    def order(self) -> list[Node]:
+        """The nodes in topological order."""
+        return self._order
 
     @property
     def tasks(self) -> frozenset[asyncio.Task[Any]]:
