@@ -11,6 +11,8 @@ from voicegraph.transports.twiml_server import TwimlServer
 from voicegraph.transports.webrtc.http_message import HttpResponse
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from voicegraph.transports.webrtc.http_message import HttpRequest
 
 
@@ -37,6 +39,8 @@ class VocodeTelephonyServer(TwimlServer):
         host, port: where to listen (port 0: any free port).
         public_url: the public base URL (https -> `wss://` stream URLs); else the
             request's Host header, `ws://` unless `X-Forwarded-Proto` says https.
+        stream_port: the WebSocket port (read per request), put in the stream URL in place
+            of the webhook's port when there is no `public_url` (a direct, local setup).
     """
 
     def __init__(
@@ -47,9 +51,11 @@ class VocodeTelephonyServer(TwimlServer):
         host: str = "127.0.0.1",
         port: int = 0,
         public_url: str | None = None,
+        stream_port: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(None, path=inbound_path, stream_path=connect_call_path, host=host, port=port,
                          public_url=public_url)  # fmt: skip
+        self._stream_port = stream_port
         for method in ("GET", "POST"):
             self._http.route(method, "/events", self._events)
 
@@ -61,8 +67,11 @@ class VocodeTelephonyServer(TwimlServer):
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             fields.update(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
         conversation_id = create_conversation_id()
+        host = request.headers.get("host", "localhost")
+        if self._stream_port is not None and not self.public_url:
+            host = f"{host.rsplit(':', 1)[0] if ':' in host else host}:{self._stream_port()}"
         url = stream_url_for(
-            request.headers.get("host", "localhost"), self.stream_path + conversation_id,
+            host, self.stream_path + conversation_id,
             public_url=self.public_url, forwarded_proto=request.headers.get("x-forwarded-proto"),
         )  # fmt: skip
         params = {**call_parameters(fields), "conversation_id": conversation_id}

@@ -61,8 +61,18 @@ class Client:
     def __init__(self, ws: websockets.WebSocketClientProtocol) -> None:
         self.ws = ws
         self.t0 = time.monotonic()
-        self.out: dict = {"ready": False, "errors": [], "transcripts": [], "loud": [], "audio_chunks": 0,
-                          "audio_s": 0.0, "wav_ok": True, "unparsed": 0, "barge_at": None, "closed": ""}
+        self.out: dict = {
+            "ready": False,
+            "errors": [],
+            "transcripts": [],
+            "loud": [],
+            "audio_chunks": 0,
+            "audio_s": 0.0,
+            "wav_ok": True,
+            "unparsed": 0,
+            "barge_at": None,
+            "closed": "",
+        }
         self.ready = asyncio.Event()
         self.send_lock = asyncio.Lock()
 
@@ -126,7 +136,9 @@ async def converse(url: str, question: bytes, barge: bytes) -> dict:
         client = Client(ws)
         reader = asyncio.create_task(client.receive())
         start = AudioConfigStartMessage(
-            input_audio_config=InputAudioConfig(sampling_rate=RATE, audio_encoding=AudioEncoding.LINEAR16, chunk_size=2048),
+            input_audio_config=InputAudioConfig(
+                sampling_rate=RATE, audio_encoding=AudioEncoding.LINEAR16, chunk_size=2048
+            ),
             output_audio_config=OutputAudioConfig(sampling_rate=RATE, audio_encoding=AudioEncoding.LINEAR16),
             conversation_id="vocode-conversation-1",
             subscribe_transcript=True,
