@@ -86,7 +86,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def _where(served: Served) -> str:
     summary = {k: v for k, v in served.conversation.items() if k != "stderr_tail"}
-    return f"{summary}\n--- client stderr\n{served.conversation.get('stderr_tail', '')}\n--- server\n{served.tail}"
+    client = served.conversation.get("stderr_tail", "")
+    return f"{summary}\n--- client stderr\n{client}\n--- server\n{served.tail}"
 
 
 def test_the_server_is_ready_before_audio_and_bad_messages_get_coded_errors(served: Served) -> None:

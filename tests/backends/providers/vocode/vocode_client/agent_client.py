@@ -10,6 +10,8 @@ object: the replies' texts (vocode `AgentResponseMessage.message.text`) and the 
 types seen.
 """
 
+# mypy: ignore-errors
+# (runs in the vocode venv, where vocode is importable; not in voicegraph's)
 from __future__ import annotations
 
 import asyncio

@@ -14,6 +14,8 @@ the bot's first loud audio, the barge-in utterance; then listening until the bot
 been quiet for 2 s after its next reply (or 25 s); stop. Prints one JSON summary.
 """
 
+# mypy: ignore-errors
+# (runs in the vocode venv, where vocode is importable; not in voicegraph's)
 from __future__ import annotations
 
 import asyncio
@@ -74,6 +76,7 @@ class Client:
             "closed": "",
         }
         self.ready = asyncio.Event()
+        self.answered = asyncio.Event()
         self.send_lock = asyncio.Lock()
 
     def now(self) -> float:
@@ -124,6 +127,7 @@ class Client:
         self.out["audio_s"] += len(pcm) / RATE
         if len(pcm) and float(np.sqrt(np.mean(pcm**2))) > LOUD_RMS:
             self.out["loud"].append(round(self.now(), 3))
+            self.answered.set()
 
 
 async def line_open(client: Client) -> None:
@@ -150,9 +154,10 @@ async def converse(url: str, question: bytes, barge: bytes) -> dict:
         await client.say(bytes(2 * RATE // 2) + question)
         client.out["question_end"] = client.now()
         line = asyncio.create_task(line_open(client))
-        deadline = client.now() + 25.0
-        while client.now() < deadline and not client.out["loud"]:
-            await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(client.answered.wait(), 25.0)
+        except TimeoutError:
+            pass
         if client.out["loud"]:
             await asyncio.sleep(1.0)
             line.cancel()
