@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+import yaml
 from websockets.exceptions import ConnectionClosedError
 
 from voicegraph.backends.config import load_config
@@ -107,3 +108,11 @@ async def test_a_hosted_vocode_start_message_is_refused_with_a_code() -> None:
             with pytest.raises(ConnectionClosedError):
                 await ws.recv()
     assert error == {"type": "websocket_error", "code": "protocol_error", "message": error["message"]}
+
+
+def test_the_yaml_config_of_the_docs_page_loads() -> None:
+    page = (EXAMPLE.parents[2] / "docs/providers/vocode.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in page.split("```yaml\n")[1:]]
+    assert blocks
+    for block in blocks:
+        assert load_config(yaml.safe_load(block), env={}).backend.provider == "vocode"
