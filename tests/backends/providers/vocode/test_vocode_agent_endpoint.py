@@ -53,3 +53,14 @@ def test_bad_agent_messages_are_skipped_and_the_socket_goes_on(agent_url: str) -
     # the next reply is the first frame the client sees.
     replies = asyncio.run(_bad_then_good(agent_url))
     assert replies == [{"type": "websocket_agent_text", "data": {"text": "You said: still here (turn 1)"}}]
+
+
+def test_a_whole_vocode_streaming_conversation_speaks_the_graphs_replies(agent_url: str) -> None:
+    # vocode's StreamingConversation with its WebSocketUserImplementedAgent; local stand-ins
+    # for its cloud transcriber and synthesizer (vocode_client/streaming_conversation_client.py)
+    result = run_client("streaming_conversation_client.py", agent_url, "hello there", "what time is it")
+    assert result["bot"] == [
+        "You said: hello there (turn 1)",
+        "You said: what time is it (turn 2)",
+    ], result
+    assert result["audio_s"] > 0, result
