@@ -62,6 +62,9 @@ async def test_the_same_spec_answers_alike_over_vocodes_agent_route(tmp_path: Pa
 
     import websockets
 
+    from voicegraph.backends.providers import register_builtin
+
+    register_builtin()  # the venv's entry points may predate the vocode provider
     config = _config(tmp_path, "vocode")
     config["backend"] = {"provider": "vocode", "options": {"port": 0}}
     served = build_served(load_config(config, env={}))

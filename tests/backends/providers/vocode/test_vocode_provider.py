@@ -15,10 +15,12 @@ from websockets.exceptions import ConnectionClosedError
 
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
-from voicegraph.backends.providers import create_backend, provider
+from voicegraph.backends.providers import create_backend, provider, register_builtin
 from voicegraph.framework import Graph
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.agent.echo_agent import EchoAgent
+
+from .vocode_env import run_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
 EXAMPLE = Path(__file__).resolve().parents[4] / "voicegraph/backends/serve_vocode.yaml"
@@ -29,6 +31,12 @@ PORTS = {
     "VOICEGRAPH_ENGINES__PRELOAD": "false",
     "VOICEGRAPH_PERSISTENCE__URL": "memory://",
 }
+
+
+@pytest.fixture(autouse=True)
+def _builtin_providers() -> None:
+    # the venv's entry points predate this provider (installed from main's pyproject)
+    register_builtin()
 
 
 def echo_graph(conn: object) -> Graph:
@@ -56,10 +64,24 @@ async def test_the_shipped_config_answers_the_inbound_call_webhook_with_its_publ
             events = await http.post("/events")
     finally:
         await served.stop(5)
-    stream = ET.fromstring(answer.text).find("./Connect/Stream")
+    ours = ET.fromstring(answer.text)
+    stream = ours.find("./Connect/Stream")
     assert stream is not None and answer.headers["content-type"].startswith("text/xml")
     assert stream.get("url", "").startswith("wss://voice.example.com/connect_call/")
     assert events.status_code == 200
+    # the same document as vocode's own TelephonyServer answers, plus the call's parameters
+    call_id = stream.get("url", "").rsplit("/", 1)[1]
+    theirs = ET.fromstring(run_client("connection_twiml.py", "voice.example.com", call_id)["twiml"])
+    assert {p.get("name") for p in stream.findall("Parameter")} == {
+        "call_sid",
+        "from",
+        "to",
+        "conversation_id",
+    }
+    for extra in stream.findall("Parameter"):
+        stream.remove(extra)
+    canonical = [ET.canonicalize(ET.tostring(tree), strip_text=True) for tree in (ours, theirs)]
+    assert canonical[0] == canonical[1]
 
 
 @pytest.mark.parametrize(
