@@ -7,6 +7,7 @@ as a subprocess: each script in `vocode_client/` prints one JSON object.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ CLIENTS = Path(__file__).with_name("vocode_client")
 VERSION = "0.1.113"
 
 
+@functools.cache
 def vocode_python() -> str:
     """The vocode venv's python, installed on first use (idempotent, cached)."""
     done = subprocess.run(
