@@ -55,3 +55,24 @@ def test_each_provider_declares_its_capabilities() -> None:
     assert caps["twilio"].codecs == ("mulaw",)
     assert all(c.multi_user and c.persistence and c.custom_auth for c in caps.values())
     assert caps["memory"].min_latency_ms < caps["websocket"].min_latency_ms
+
+
+async def test_the_same_spec_answers_alike_over_vocodes_agent_route(tmp_path: Path) -> None:
+    import json
+
+    import websockets
+
+    from voicegraph.backends.providers import register_builtin
+
+    register_builtin()  # the venv's entry points may predate the vocode provider
+    config = _config(tmp_path, "vocode")
+    config["backend"] = {"provider": "vocode", "options": {"port": 0}}
+    served = build_served(load_config(config, env={}))
+    await served.start()
+    try:
+        async with websockets.connect(served.backend.transport.url + "/agent") as ws:
+            await ws.send(json.dumps({"type": "websocket_agent_text", "data": {"text": "same words"}}))
+            reply = json.loads(await ws.recv())["data"]["text"]
+    finally:
+        await served.stop(5)
+    assert reply == "You said: same words (turn 1)"
