@@ -32,4 +32,6 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.stamp-*
   touch "$stamp"
 fi
+# The real `vocode` package, in its own venv (its pins clash with ours); tests drive it.
+bash scripts/vocode_env.sh >/dev/null
 echo "setup: ready ($VENV)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent: a separate Python 3.11 venv with the real `vocode` package from PyPI at
 # .venv-vocode/ under the repo (git-ignored). vocode pins old dependencies that clash with
-# voicegraph's venv, so it never goes into /work/main/.venv. Prints the venv's python path.
+# voicegraph's venv, so it never goes into the project's .venv. Prints the venv's python path.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${VOCODE_VENV:-$ROOT/.venv-vocode}"
