@@ -112,7 +112,8 @@ def voice_agent(logs: dict[str, SessionLog], rules: Mapping[str, str]) -> Callab
         log.sessions += 1
         return Graph.chain(
             conn.input(), SessionProbe(log),
-            VoiceActivityDetector(engine="silero", interrupt_on_speech=True), SilenceTurnDetector(min_delay=0.5),
+            VoiceActivityDetector(engine="silero", interrupt_on_speech=True),
+            SilenceTurnDetector(min_delay=0.5),
             WhisperSTT(), TurnMessages(log), ScriptedAgent(rules=rules, default="Sorry, say that again."),
             SentenceAggregator(), EspeakTTS(), conn.output(), name=f"agent-{log.key}",
         )  # fmt: skip
