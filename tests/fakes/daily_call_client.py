@@ -136,12 +136,12 @@ class FakeCallClient:
     ) -> None:
         server = self.server
         server.joins += 1
-        room = server.rooms.get(meeting_url.rstrip("/"))
+        room = server.find_room(meeting_url)
         error = server.join_errors.pop(0) if server.join_errors else None
         if error is None and room is None:
             error = f"room {meeting_url} not found"
-        if error is None and server.tokens is not None and meeting_token not in server.tokens:
-            error = "invalid meeting token: not allowed to join"
+        if error is None:
+            error = server.token_error(meeting_url, meeting_token)
         if error is not None or room is None:
             self._complete(completion, None, error)
             return

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from tests.fakes.daily_call_client import FakeCallClient
+    from tests.fakes.daily_rest import FakeDailyRest
 
 _ids = itertools.count(1)
 
@@ -169,7 +170,9 @@ class FakeDailyServer:
         tokens: accepted meeting tokens (None: any token, or none, is accepted).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, rest: FakeDailyRest | None = None) -> None:
+        self.rest = rest
+        """A REST fake whose rooms can be joined and whose tokens are checked (room and expiry)."""
         self.rooms: dict[str, FakeDailyRoom] = {}
         self.join_errors: list[str] = []
         self.tokens: set[str] | None = None
@@ -180,6 +183,30 @@ class FakeDailyServer:
         self.initialised = 0
         self.stand_in: Any = None
         """The module-like stand-in bound to this server (made on first `sdk`)."""
+
+    def find_room(self, url: str) -> FakeDailyRoom | None:
+        """The room at `url`: one made with `room`, or one the REST fake has."""
+        url = url.rstrip("/")
+        if url not in self.rooms and self.rest is not None:
+            room = self.rest.rooms.get(url.rsplit("/", 1)[-1])
+            if room is not None and room["url"] == url:
+                return self.room(url)
+        return self.rooms.get(url)
+
+    def token_error(self, url: str, token: str | None) -> str | None:
+        """Why `token` may not join `url` (None: it may)."""
+        if self.tokens is not None and token not in self.tokens:
+            return "invalid meeting token: not allowed to join"
+        if self.rest is None or token is None:
+            return None
+        props = self.rest.tokens.get(token)
+        if props is None:
+            return "invalid meeting token: not allowed to join"
+        if props.get("room_name") not in (None, url.rstrip("/").rsplit("/", 1)[-1]):
+            return "meeting token is for another room: not allowed to join"
+        if isinstance(props.get("exp"), int | float) and props["exp"] < time.time():
+            return "meeting token expired: not allowed to join"
+        return None
 
     def room(self, url: str) -> FakeDailyRoom:
         """The room at `url` (created on first use)."""
