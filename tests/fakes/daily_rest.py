@@ -31,6 +31,7 @@ from aiohttp import web
 
 __all__ = ["FakeDailyRequest", "FakeDailyRest"]
 
+_BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _ERROR_TYPES = {400: "invalid-request-error", 401: "authentication-error", 403: "forbidden-error",
                 404: "not-found", 429: "rate-limit-error"}  # fmt: skip
@@ -123,7 +124,7 @@ class FakeDailyRest:
             return _error(401, "Invalid API key")
         if raw and body is None:
             return web.json_response({"error": "json-parsing-error", "info": "bad JSON"}, status=400)
-        request["body"] = body
+        request[_BODY] = body if isinstance(body, dict) else {}
         result: web.StreamResponse = await handler(request)
         return result
 
@@ -144,7 +145,7 @@ class FakeDailyRest:
 
     # -- endpoints ------------------------------------------------------------------------
     async def _create_room(self, request: web.Request) -> web.Response:
-        body = request["body"] or {}
+        body = request[_BODY]
         name = body.get("name") or uuid.uuid4().hex[:20]
         privacy = body.get("privacy", "public")
         if not isinstance(name, str) or not _NAME.match(name) or len(self.domain) + len(name) > 41:
@@ -179,7 +180,7 @@ class FakeDailyRest:
         return web.json_response({"deleted": True, "name": name})
 
     async def _create_token(self, request: web.Request) -> web.Response:
-        props = (request["body"] or {}).get("properties")
+        props = (request[_BODY]).get("properties")
         if not isinstance(props, dict):
             return _error(400, "properties: required object")
         room = props.get("room_name")

@@ -3,6 +3,7 @@ stood in for (tests/fakes/daily_rest.py, tests/fakes/daily_call_client.py), real
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -159,3 +160,21 @@ async def _rest_room(rest: FakeDailyRest, name: str) -> str:
 
     async with DailyRestClient(rest.api_key, base_url=rest.base_url) as client:
         return (await client.create_room(name)).url
+
+
+@pytest.mark.parametrize("key", ["set", "unset"])
+def test_the_example_config_passes_check_only_with_an_api_key(tmp_path: Path, key: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DAILY_API_KEY"} | {"PYTHONPATH": str(ROOT)}
+    if key == "set":
+        env["DAILY_API_KEY"] = "k"
+    example = ROOT / "voicegraph/backends/serve_voice_agent_daily.yaml"
+    cmd = [sys.executable, "-m", "voicegraph.cli", "serve", str(example), "--check"]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    if key == "set":
+        assert result.returncode == 0 and '"checked"' in result.stdout, result.stderr
+    else:
+        assert (
+            result.returncode != 0
+            and "[invalid_config]" in result.stderr
+            and "DAILY_API_KEY" in result.stderr
+        )
