@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.fakes.daily_call_client import FakeDailyServer
 from tests.fakes.daily_rest import FakeDailyRest
@@ -178,3 +179,12 @@ def test_the_example_config_passes_check_only_with_an_api_key(tmp_path: Path, ke
             and "[invalid_config]" in result.stderr
             and "DAILY_API_KEY" in result.stderr
         )
+
+
+def test_the_docs_yaml_block_is_a_valid_daily_backend(api_key: str) -> None:
+    page = (ROOT / "docs/providers/daily.md").read_text()
+    block = yaml.safe_load(page.split("```yaml\n", 1)[1].split("```", 1)[0])
+    assert block["backend"]["provider"] == "daily"
+    transport = DailyProvider().create(None, block["backend"]["options"])  # type: ignore[arg-type]
+    assert transport.options.room_url == "https://your-domain.daily.co/support"
+    assert transport.options.mode == "per_participant"
