@@ -21,7 +21,7 @@ from voicegraph.backends.providers import BUILTIN, provider
 from voicegraph.backends.providers.daily import DailyProvider, SessionDailyTransport
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
-from voicegraph.transports.daily.daily_call import track_name
+from voicegraph.transports.daily.participant_tracks import track_name
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
 

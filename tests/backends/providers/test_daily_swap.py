@@ -20,7 +20,7 @@ from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
 from voicegraph.framework.frames import BotTextFrame, LLMResponseEndFrame, TranscriptFrame
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
-from voicegraph.transports.daily.daily_call import track_name
+from voicegraph.transports.daily.participant_tracks import track_name
 from voicegraph.transports.memory_transport import MemoryTransport
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]

@@ -12,7 +12,7 @@ from tests.fakes.daily_room import FakeDailyUser, TrackLog
 from tests.speech import synthesize, word_accuracy
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
 from voicegraph.transports.daily import DailyConfig, DailyTransport, SessionMode
-from voicegraph.transports.daily.daily_call import track_name
+from voicegraph.transports.daily.participant_tracks import track_name
 
 from .agent_graphs import LONG_REPLY, SessionLog, voice_agent, wait_for
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +15,8 @@ from voicegraph.transports.daily.daily_config import SessionMode
 from voicegraph.transports.daily.daily_connection import DailyConnection
 from voicegraph.transports.daily.daily_sdk import completion, create_event_handler, join_error
 from voicegraph.transports.daily.participant_event_frame import ParticipantEvent, ParticipantEventFrame
+from voicegraph.transports.daily.participant_tracks import ParticipantTracks
+from voicegraph.transports.daily.room_audio import RoomAudio
 from voicegraph.transports.livekit.backoff import Backoff
 
 if TYPE_CHECKING:
@@ -38,11 +38,6 @@ class CallState(enum.StrEnum):
     JOINED = "joined"
     RECONNECTING = "reconnecting"
     CLOSED = "closed"
-
-
-def track_name(participant_id: str) -> str:
-    """Name of the custom audio track carrying the agent's audio for one participant."""
-    return f"voicegraph-{participant_id}"
 
 
 class DailyCall:
@@ -79,19 +74,10 @@ class DailyCall:
         self._runner = runner
         self._per_room = config.mode is SessionMode.PER_ROOM
         self._tasks: set[asyncio.Task[None]] = set()  # no task group at this level: tracked here
-        self._sources: dict[str, Any] = {}
+        self._tracks = ParticipantTracks(sdk, config.sample_rate, config.chunk_ms)
         self._closing = False
-        self._loop: asyncio.AbstractEventLoop | Any = None
-        tag = uuid.uuid4().hex[:8]
-        self._mic: Any = None
-        self._speaker: Any = None
-        if self._per_room:
-            daily, rate = sdk.Daily, config.sample_rate
-            self._mic = daily.create_microphone_device(
-                f"vg-mic-{tag}", sample_rate=rate, channels=1, non_blocking=True
-            )
-            self._speaker = daily.create_speaker_device(f"vg-speaker-{tag}", sample_rate=rate, channels=1)
-            daily.select_speaker_device(self._speaker.name)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._room_audio = RoomAudio(sdk, config.sample_rate, config.chunk_frames) if self._per_room else None
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -102,10 +88,11 @@ class DailyCall:
                 connection_failed or connection_timeout.
         """
         await self._join()
-        if self._per_room:
+        if self._room_audio is not None:
             conn = self._new_session(ROOM_SESSION, "")
-            conn.pump.sink = self._mic.write_frames
-            self._spawn(self._read_speaker(conn), "speaker")
+            conn.pump.sink = self._room_audio.write
+            self._spawn(self._room_audio.read_into(conn, lambda: self.state is CallState.JOINED), "speaker")
+        self._meet_participants()
 
     async def close(self) -> None:
         """End every session (cancelled, not drained), leave the room and release the client."""
@@ -124,9 +111,7 @@ class DailyCall:
     async def _join(self) -> None:
         cfg = self.config
         self._loop = asyncio.get_running_loop()
-        self.client = self._sdk.CallClient(
-            event_handler=create_event_handler(self._sdk, asyncio.get_running_loop(), self)
-        )
+        self.client = self._sdk.CallClient(event_handler=create_event_handler(self._sdk, self._loop, self))
         self.client.set_user_name(cfg.bot_name)
         data, error = await completion(
             lambda done: self.client.join(cfg.room_url, cfg.token, self._client_settings(), completion=done),
@@ -139,26 +124,27 @@ class DailyCall:
             {"base": {"camera": "unsubscribed", "microphone": "subscribed"}}
         )
         self.state = CallState.JOINED
-        log.info(
-            "joined %s as %s", cfg.room_url, (data or {}).get("participants", {}).get("local", {}).get("id")
-        )
+        log.info("joined %s (session %s)", cfg.room_url, (data or {}).get("meetingSession", {}).get("id"))
+
+    def _meet_participants(self) -> None:
+        """Start or re-attach the sessions of those already in the room (events cover the rest)."""
         for pid, p in dict(self.client.participants()).items():
             if pid != "local":
                 self.on_participant_joined(dict(p))
 
     def _client_settings(self) -> dict[str, Any]:
         mic: dict[str, Any] = {"isEnabled": False}
-        if self._mic is not None:
-            mic = {"isEnabled": True, "settings": {"deviceId": self._mic.name}}
+        if self._room_audio is not None:
+            mic = {"isEnabled": True, "settings": {"deviceId": self._room_audio.microphone_name}}
         return {
             "inputs": {"camera": False, "microphone": mic},
-            "publishing": {"camera": False, "microphone": self._mic is not None},
+            "publishing": {"camera": False, "microphone": self._room_audio is not None},
         }
 
     def _forget_client(self) -> Any:
         """Detach the sessions from the current client; returns it."""
         client, self.client = self.client, None
-        self._sources.clear()
+        self._tracks.forget()
         if not self._per_room:  # the virtual microphone outlives clients; custom tracks do not
             for conn in self.sessions.values():
                 conn.pump.sink = None
@@ -196,35 +182,7 @@ class DailyCall:
             pump.cancel()
             if self.sessions.get(key) is conn:
                 del self.sessions[key]
-            self._unpublish(key)
-
-    def _attach(self, conn: DailyConnection, pid: str) -> None:
-        """Read `pid`'s audio into `conn` and publish the agent's track for them."""
-        cfg, client = self.config, self.client
-        client.update_subscriptions(participant_settings={pid: {"media": {"microphone": "subscribed"}}})
-        client.set_audio_renderer(
-            pid, lambda _pid, audio, _src: self._on_audio(conn, audio),
-            sample_rate=cfg.sample_rate, callback_interval_ms=cfg.chunk_ms,
-        )  # fmt: skip
-        source = self._sdk.CustomAudioSource(cfg.sample_rate, 1)
-        client.add_custom_audio_track(track_name(pid), self._sdk.CustomAudioTrack(source))
-        self._sources[pid] = source
-        conn.pump.sink = source.write_frames
-
-    def _unpublish(self, pid: str) -> None:
-        if self._sources.pop(pid, None) is not None and self.client is not None:
-            self.client.remove_custom_audio_track(track_name(pid))
-
-    def _on_audio(self, conn: DailyConnection, audio: Any) -> None:  # on an SDK thread
-        with contextlib.suppress(RuntimeError):  # the loop is closed: the call is over
-            self._loop.call_soon_threadsafe(conn.feed_audio, bytes(audio.audio_frames))
-
-    async def _read_speaker(self, conn: DailyConnection) -> None:
-        frames = self.config.chunk_frames
-        while not conn.finished:
-            pcm = await asyncio.to_thread(self._speaker.read_frames, frames)
-            if self.state is CallState.JOINED:
-                conn.feed_audio(bytes(pcm))
+            self._tracks.detach(self.client, key)
 
     async def _send_app(self, message: Any, to: str | None) -> bool:
         client = self.client
@@ -260,8 +218,9 @@ class DailyCall:
         if conn is None:
             conn = self._new_session(pid, name)
         conn.feed(event)
-        if pid not in self._sources:
-            self._attach(conn, pid)
+        if pid not in self._tracks:
+            assert self._loop is not None  # set at join
+            self._tracks.attach(self.client, conn, pid, self._loop)
 
     def on_participant_left(self, participant: dict[str, Any], reason: str) -> None:
         pid = str(participant.get("id", ""))
@@ -305,16 +264,18 @@ class DailyCall:
                 log.info("%s: rejoin %d failed: %s", self.config.room_name, backoff.count, err)
                 continue
             self.reconnects += 1
-            self._after_rejoin()
+            self._tell_all(ParticipantEvent.RECONNECTED, "")
+            self._meet_participants()
+            self._end_absent()
             return
         self.state = CallState.CLOSED
         self._tell_all(ParticipantEvent.DISCONNECTED, str(self.last_error or "gave up"))
         for conn in list(self.sessions.values()):
             conn.finish(lost=True)
 
-    def _after_rejoin(self) -> None:
+    def _end_absent(self) -> None:
+        """After a rejoin: end the sessions of participants who left meanwhile."""
         present = {pid for pid in dict(self.client.participants()) if pid != "local"}
-        self._tell_all(ParticipantEvent.RECONNECTED, "")
         if self._per_room:
             return
         for pid, conn in list(self.sessions.items()):
