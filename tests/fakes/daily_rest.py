@@ -9,7 +9,8 @@ taken one), `GET /rooms` (`{"total_count", "data"}`, `limit` <= 100, cursor
 (`{"token": <JWT-shaped string>}`; the properties are kept in `tokens`).
 
 Faults: `fail_next(status, count=1, retry_after=None)` answers the next `count`
-requests with `status` (401, 404, 429 with `Retry-After`, 500...) before serving again.
+requests with `status` (401, 404, 429 with `Retry-After`, 500...) before serving again;
+`delay_s` holds every answer back (timeouts).
 
     async with FakeDailyRest() as daily:
         client = DailyRestClient(daily.api_key, base_url=daily.base_url)
@@ -17,6 +18,7 @@ requests with `status` (401, 404, 429 with `Retry-After`, 500...) before serving
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -69,6 +71,8 @@ class FakeDailyRest:
         self.rooms: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.requests: list[FakeDailyRequest] = []
+        self.delay_s = 0.0
+        """Pause before every answer (to make the client time out)."""
         self._faults: list[tuple[int, float | None]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -112,6 +116,8 @@ class FakeDailyRest:
             body = None
         authorized = request.headers.get("Authorization", "") == f"Bearer {self.api_key}"
         self.requests.append(FakeDailyRequest(request.method, request.path, body, authorized))
+        if self.delay_s > 0:
+            await asyncio.sleep(self.delay_s)
         if self._faults:
             status, retry_after = self._faults.pop(0)
             resp = _error(status, f"injected fault {status}")

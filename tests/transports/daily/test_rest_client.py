@@ -111,3 +111,20 @@ def test_empty_api_key_is_invalid_config() -> None:
     with pytest.raises(VoiceError) as err:
         DailyRestClient("")
     assert err.value.code is ErrorCode.INVALID_CONFIG
+
+
+async def test_a_slow_api_is_connection_timeout_after_retries() -> None:
+    async with FakeDailyRest() as daily, _client(daily, timeout_s=0.2, max_retries=1) as client:
+        daily.delay_s = 1.0
+        with pytest.raises(VoiceError) as err:
+            await client.get_room("slow")
+        assert err.value.code is ErrorCode.CONNECTION_TIMEOUT and err.value.retriable
+        assert client.retries == 1 and len(daily.requests) == 2
+
+
+async def test_other_client_errors_are_invalid_input_without_retry() -> None:
+    async with FakeDailyRest() as daily, _client(daily) as client:
+        await client.create_room("taken")
+        with pytest.raises(VoiceError) as err:
+            await client.create_room("taken")
+        assert err.value.code is ErrorCode.INVALID_INPUT and client.retries == 0
