@@ -29,11 +29,11 @@ import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.daily_room import FakeDailyRoom, FakeDailyServer, TrackLog
+from tests.fakes.daily_media import AudioData, CustomAudioSource, CustomAudioTrack, Microphone, Speaker
+from tests.fakes.daily_room import FakeDailyRoom, FakeDailyServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -41,47 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["FakeCallClient", "FakeDailyServer", "stand_in_sdk"]
 
 
-@dataclass(frozen=True)
-class AudioData:
-    """What a renderer callback gets (daily.AudioData's properties)."""
-
-    audio_frames: bytes
-    sample_rate: int
-    num_channels: int = 1
-    bits_per_sample: int = 16
-
-    @property
-    def num_audio_frames(self) -> int:
-        return len(self.audio_frames) // 2 // self.num_channels
-
-
 class EventHandler:
     """daily.EventHandler: subclass it and override the `on_*` callbacks you want."""
-
-
-class CustomAudioSource:
-    """daily.CustomAudioSource: `write_frames(bytes)` lands on the track it is published as."""
-
-    def __init__(self, sample_rate: int, channels: int, auto_silence: bool = True) -> None:
-        self.sample_rate = sample_rate
-        self.channels = channels
-        self.log: TrackLog | None = None
-
-    def write_frames(self, frame: bytes, completion: Callable[[int], None] | None = None) -> int:
-        if self.log is not None:
-            self.log.write(frame)
-        n = len(frame) // 2 // self.channels
-        if completion is not None:
-            completion(n)
-        return n
-
-
-class CustomAudioTrack:
-    """daily.CustomAudioTrack over a source."""
-
-    def __init__(self, audio_source: CustomAudioSource) -> None:
-        self.source = audio_source
-        self.id = uuid.uuid4().hex
 
 
 class FakeCallClient:
@@ -282,34 +243,6 @@ class FakeCallClient:
             k += 1
 
 
-class _Microphone:
-    def __init__(self, server: FakeDailyServer, name: str, sample_rate: int, channels: int) -> None:
-        self.server, self.name, self.sample_rate, self.channels = server, name, sample_rate, channels
-
-    def write_frames(self, frame: bytes, completion: Callable[[int], None] | None = None) -> int:
-        for room in self.server.rooms.values():
-            for client in room.joined_clients():
-                mic = client.settings.get("inputs", {}).get("microphone", {})
-                if isinstance(mic, dict) and mic.get("settings", {}).get("deviceId") == self.name:
-                    room.track("microphone", self.sample_rate).write(frame)
-        return len(frame) // 2 // self.channels
-
-
-class _Speaker:
-    def __init__(self, server: FakeDailyServer, name: str, sample_rate: int, channels: int) -> None:
-        self.server, self.name, self.sample_rate, self.channels = server, name, sample_rate, channels
-        self._t = 0.0
-
-    def read_frames(self, num_frame: int, completion: Callable[[bytes], None] | None = None) -> bytes:
-        start = max(self._t, time.monotonic() - 0.1)  # a reader that stalled skips ahead
-        self._t = start + num_frame / self.sample_rate
-        time.sleep(max(0.0, self._t - time.monotonic()))
-        rooms = [r for r in self.server.rooms.values() if r.joined_clients()]
-        if self.server.selected_speaker != self.name or not rooms:
-            return bytes(2 * num_frame)
-        return rooms[0].mixed(start, num_frame, self.sample_rate).tobytes()
-
-
 def stand_in_sdk(server: FakeDailyServer) -> Any:
     """A module-like object with daily-python's names, bound to `server` (cached per server)."""
     if server.stand_in is not None:
@@ -323,15 +256,15 @@ def stand_in_sdk(server: FakeDailyServer) -> Any:
         @staticmethod
         def create_microphone_device(
             device_name: str, sample_rate: int = 16000, channels: int = 1, non_blocking: bool = False
-        ) -> _Microphone:
-            mic = server.microphones[device_name] = _Microphone(server, device_name, sample_rate, channels)
+        ) -> Microphone:
+            mic = server.microphones[device_name] = Microphone(server, device_name, sample_rate, channels)
             return mic
 
         @staticmethod
         def create_speaker_device(
             device_name: str, sample_rate: int = 16000, channels: int = 1, non_blocking: bool = False
-        ) -> _Speaker:
-            spk = server.speakers[device_name] = _Speaker(server, device_name, sample_rate, channels)
+        ) -> Speaker:
+            spk = server.speakers[device_name] = Speaker(server, device_name, sample_rate, channels)
             return spk
 
         @staticmethod
