@@ -105,3 +105,36 @@ async def test_an_unknown_room_is_not_found() -> None:
     with pytest.raises(VoiceError) as err:
         await DailyTransport(_config(), probe_only({}), sdk=server.sdk).start()
     assert err.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_a_participant_who_left_while_the_agent_was_away_loses_their_session() -> None:
+    server, logs = FakeDailyServer(), dict[str, SessionLog]()
+    room = server.room(URL)
+    async with DailyTransport(_config(), probe_only(logs), sdk=server.sdk) as daily:
+        alice, bob = room.add_user("alice"), room.add_user("bob")
+        await wait_for(lambda: len(daily.sessions) == 2, 5)
+        server.join_errors.append("network unreachable")
+        room.drop_agents()
+        alice.leave()  # no agent is in the room to hear it
+        await wait_for(lambda: daily.call is not None and daily.call.reconnects == 1, 10)
+        await wait_for(lambda: alice.id not in daily.sessions, 5)
+        assert bob.id in daily.sessions
+    assert logs["alice"].events[-1].event is ParticipantEvent.LEFT
+    assert logs["alice"].events[-1].reason == "gone while reconnecting"
+
+
+async def test_per_room_audio_and_messages_resume_after_a_reconnect() -> None:
+    server, logs = FakeDailyServer(), dict[str, SessionLog]()
+    room = server.room(URL)
+    async with DailyTransport(_config(mode=SessionMode.PER_ROOM), probe_only(logs), sdk=server.sdk) as daily:
+        alice = room.add_user("alice")
+        room.drop_agents()
+        await wait_for(lambda: daily.call is not None and daily.call.reconnects == 1, 10)
+        alice.send_app_message("back?")
+        await wait_for(lambda: alice.app_messages, 5)
+        conn = daily.sessions[""]
+        frames_before = conn.frames_in
+        await wait_for(lambda: conn.frames_in > frames_before + 5, 5)  # the speaker feeds again
+    events = [e.event for e in logs["room"].events]
+    assert events == [ParticipantEvent.JOINED, ParticipantEvent.RECONNECTING, ParticipantEvent.RECONNECTED,
+                      ParticipantEvent.JOINED]  # fmt: skip

@@ -60,6 +60,8 @@ class DailyConnection(Connection):
         self.pump = AudioPump(chunk_bytes=rate * chunk_ms // 1000 * 2, chunk_s=chunk_ms / 1000)
         self.send_app: AppSender | None = None
         """How the graph's app messages leave (set by the call)."""
+        self.frames_in = 0
+        """Audio chunks fed towards the graph."""
         self.dropped_in = 0
         self.messages_in = 0
         self.messages_out = 0
@@ -71,6 +73,7 @@ class DailyConnection(Connection):
     def feed_audio(self, pcm: bytes) -> None:
         """Queue one chunk of the participant's audio."""
         if pcm:
+            self.frames_in += 1
             self._put(InputAudioFrame(data=pcm, format=self.input_format))
 
     def feed(self, frame: Frame) -> None:
