@@ -16,6 +16,10 @@ def track_name(participant_id: str) -> str:
     return f"voicegraph-{participant_id}"
 
 
+def _written(_frames: int) -> None:
+    """Completion of a custom-track write (on an SDK thread): nothing to do, the pump paces."""
+
+
 class ParticipantTracks:
     """The media of per-participant sessions on the current `CallClient`.
 
@@ -52,7 +56,9 @@ class ParticipantTracks:
         source = self._sdk.CustomAudioSource(self._rate, 1)
         client.add_custom_audio_track(track_name(pid), self._sdk.CustomAudioTrack(source))
         self._sources[pid] = source
-        conn.pump.sink = source.write_frames
+        # With a completion the SDK queues the chunk and returns; without one it would block
+        # the event loop until the chunk is consumed (Pipecat passes one too).
+        conn.pump.sink = lambda pcm: source.write_frames(pcm, completion=_written)
 
     def detach(self, client: Any, pid: str) -> None:
         """Unpublish the agent's track for `pid` (if any)."""

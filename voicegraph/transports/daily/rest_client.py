@@ -184,7 +184,11 @@ class DailyRestClient:
                 )
                 delay = self._delay(attempt, None)
             except httpx.TransportError as exc:
-                err = VoiceError(ErrorCode.CONNECTION_FAILED, f"{what}: {type(exc).__name__}", retriable=True)
+                err = VoiceError(
+                    ErrorCode.CONNECTION_FAILED,
+                    f"{what}: Daily API {self.base_url} unreachable ({type(exc).__name__})",
+                    retriable=True,
+                )
                 delay = self._delay(attempt, None)
             else:
                 if resp.status_code < 400:
