@@ -188,3 +188,15 @@ def test_the_docs_yaml_block_is_a_valid_daily_backend(api_key: str) -> None:
     transport = DailyProvider().create(None, block["backend"]["options"])  # type: ignore[arg-type]
     assert transport.options.room_url == "https://your-domain.daily.co/support"
     assert transport.options.mode == "per_participant"
+
+
+async def test_a_failed_join_deletes_the_room_it_created(api_key: str) -> None:
+    async with FakeDailyRest(api_key) as rest:
+        server = FakeDailyServer(rest)
+        server.join_errors.append("meeting token not allowed to join")
+        options = {"create_room": "doomed", "api_url": rest.base_url, "sdk": server.sdk}
+        backend = Backend(DailyProvider(), probe_only({}), options=options)
+        with pytest.raises(VoiceError) as err:
+            await backend.start()
+        assert err.value.code is ErrorCode.AUTHENTICATION_FAILED
+        assert "doomed" not in rest.rooms and [r.method for r in rest.requests][-1] == "DELETE"

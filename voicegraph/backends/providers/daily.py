@@ -81,12 +81,19 @@ class SessionDailyTransport:
         return dict(self.transport.sessions) if self.transport is not None else {}
 
     async def start(self) -> None:
-        """Find or create the room, mint the agent's token, join.
+        """Find or create the room, mint the agent's token, join; cleans up if that fails.
 
         Raises:
             VoiceError: authentication_failed (bad API key or token refused), not_found
                 (no such room), rate_limit_exceeded, connection_failed or connection_timeout.
         """
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # the backend does not stop a transport that failed to start
+            raise
+
+    async def _start(self) -> None:
         opts = self.options
         if opts.room_url:
             room = await self.rest.get_room(opts.room_url.rstrip("/").rsplit("/", 1)[-1])
@@ -108,13 +115,15 @@ class SessionDailyTransport:
 
     async def stop(self) -> None:
         """End every session, leave, delete a room made at start, close the REST client."""
-        if self.transport is not None:
-            await self.transport.stop()
-        if self.created_room is not None:
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            await transport.stop()
+        room, self.created_room = self.created_room, None
+        if room is not None:
             try:
-                await self.rest.delete_room(self.created_room)
+                await self.rest.delete_room(room)
             except VoiceError as err:
-                log.warning("cannot delete Daily room %s: %s", self.created_room, err)
+                log.warning("cannot delete Daily room %s: %s", room, err)
         await self.rest.aclose()
 
     def describe(self) -> dict[str, Any]:
