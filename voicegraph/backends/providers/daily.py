@@ -33,6 +33,7 @@ class DailyOptions(BaseModel):
     api_key_env: str = "DAILY_API_KEY"
     """Name of the environment variable holding the Daily API key."""
     api_url: str = DAILY_API_URL
+    """Root of Daily's REST API (tests point it at a local fake)."""
     room_url: str | None = None
     """The room to join; else one is created (`create_room`)."""
     create_room: bool | str = False
