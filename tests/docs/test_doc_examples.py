@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("README.md", "docs/runtime_api.md", "docs/providers/vocode.md")
+PAGES = (
+    "README.md",
+    "docs/runtime_api.md",
+    "docs/providers/vocode.md",
+    "docs/providers/daily.md",
+)
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
 

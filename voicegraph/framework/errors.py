@@ -26,6 +26,7 @@ class ErrorCode(enum.StrEnum):
     MISSING_DEPENDENCY = "missing_dependency"
     PROTOCOL_ERROR = "protocol_error"
     END_OF_STREAM = "end_of_stream"
+    NOT_FOUND = "not_found"
 
 
 class VoiceError(Exception):

@@ -1,4 +1,4 @@
-"""Backend providers, one module each: memory, websocket, twilio, webrtc, livekit.
+"""Backend providers, one module or package each: memory, websocket, twilio, webrtc, livekit, daily, vocode.
 
 Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
 registers them (and the `echo_agent` processor) in code too, for installs whose entry
@@ -22,6 +22,7 @@ BUILTIN = {
     "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
     "vocode": "voicegraph.backends.providers.vocode:VocodeProvider",
+    "daily": "voicegraph.backends.providers.daily:DailyProvider",
 }
 PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
 
