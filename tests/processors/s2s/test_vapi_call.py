@@ -1,0 +1,140 @@
+"""The Vapi call node through the fake Vapi: a conversation, barge-in, say and hang-up."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from tests.fakes.vapi_server import FakeVapiServer
+from tests.speech import synthesize
+from voicegraph.framework import Graph, Runtime
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.formats import PCM16K
+from voicegraph.framework.frames import (
+    BotStartedSpeakingFrame,
+    EndCallFrame,
+    Frame,
+    InterruptFrame,
+    OutputAudioFrame,
+    TranscriptFrame,
+)
+from voicegraph.processors.s2s.vapi_call import VapiCall
+from voicegraph.processors.s2s.vapi_call_frames import VapiEventFrame, VapiSayFrame
+from voicegraph.transports import MemoryTransport
+
+pytestmark = pytest.mark.anyio
+CHUNK = PCM16K.bytes_for(20_000_000)
+
+
+def utterance(text: str, silence_s: float = 0.8) -> bytes:
+    speech = synthesize(text, rate=16000)
+    pad = np.zeros(int(0.1 * 16000), np.int16)
+    tail = np.zeros(int(silence_s * 16000), np.int16)
+    return np.concatenate([pad, speech, tail]).astype("<i2").tobytes()
+
+
+async def speak(client: MemoryTransport, text: str) -> None:
+    """Send one utterance in real time (20 ms every 20 ms)."""
+    pcm = utterance(text)
+    for i in range(0, len(pcm), CHUNK):
+        await client.send_audio(pcm[i : i + CHUNK])
+        await asyncio.sleep(0.02)
+
+
+async def until(
+    client: MemoryTransport, seen: list[Frame], kind: type[Frame], timeout: float = 20.0
+) -> Frame:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await client.next_output()
+            seen.append(frame)
+            if isinstance(frame, kind):
+                return frame
+
+
+async def until_event(
+    client: MemoryTransport, seen: list[Frame], event: str, **fields: object
+) -> VapiEventFrame:
+    """Read outputs until Vapi's `event` message (with these fields) came through."""
+    while True:
+        frame = await until(client, seen, VapiEventFrame)
+        assert isinstance(frame, VapiEventFrame)
+        if frame.event == event and all(frame.payload.get(k) == v for k, v in fields.items()):
+            return frame
+
+
+def node_for(vapi: FakeVapiServer) -> VapiCall:
+    return VapiCall(api_key=vapi.api_key, base_url=vapi.base_url, assistant_id="asst-echo")
+
+
+async def test_a_call_turn_returns_the_assistants_speech_and_events() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer() as vapi:
+        node = node_for(vapi)
+        async with Runtime(Graph.chain(client.input(), node, client.output())):
+            await speak(client, "hello world")
+            await until_event(client, seen, "speech-update", role="assistant", status="stopped")
+        session = vapi.session()
+    transcripts = [f for f in seen if isinstance(f, TranscriptFrame)]
+    assert any(isinstance(f, BotStartedSpeakingFrame) for f in seen)  # the output played a reply
+    audio = b"".join(f.data for f in seen if isinstance(f, OutputAudioFrame))
+    assert len(audio) >= PCM16K.bytes_for(500_000_000)  # the echoed utterance came back as audio
+    assert transcripts and transcripts[0].text  # PocketSphinx heard words
+    body = vapi.requests[0][2]
+    assert body["transport"] == {
+        "provider": "vapi.websocket",
+        "audioFormat": {"format": "pcm_s16le", "container": "raw", "sampleRate": 16000},
+    }
+    assert len(session.audio_in) >= PCM16K.bytes_for(1_000_000_000)
+    assert {"type": "hangup"} in session.received  # graph end hangs up
+
+
+async def test_talking_over_the_assistant_interrupts_its_audio() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer(
+        first_message="Once upon a time there was a little town by the sea where fishermen lived"
+    ) as vapi:
+        async with Runtime(Graph.chain(client.input(), node_for(vapi), client.output())):
+            await until(client, seen, OutputAudioFrame)
+            await asyncio.sleep(0.6)
+            await speak(client, "stop please")
+            await until(client, seen, InterruptFrame)
+            await until_event(client, seen, "user-interrupted")
+        session = vapi.session()
+    assert session.interruptions == 1
+    events = [f.event for f in seen if isinstance(f, VapiEventFrame)]
+    assert "user-interrupted" in events
+    played = sum([len(f.data) for f in seen if isinstance(f, OutputAudioFrame)])
+    assert played < len(synthesize(session.first_message, rate=16000)) * 2  # cut short
+
+
+async def test_vapi_ending_the_call_emits_an_end_call_frame_after_the_said_line() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer(pace=4.0) as vapi:
+        async with Runtime(Graph.chain(client.input(), node_for(vapi), client.output())) as rt:
+            await rt.push(VapiSayFrame(text="Goodbye now", end_call_after=True))
+            end = await until(client, seen, EndCallFrame)
+        session = vapi.session()
+    assert isinstance(end, EndCallFrame) and "assistant-ended-call" in end.reason
+    assert {"type": "say", "content": "Goodbye now", "endCallAfterSpoken": True} in session.received
+    assert any(isinstance(f, OutputAudioFrame) for f in seen)
+    assert vapi.calls[session.call["id"]]["status"] == "ended"
+
+
+async def test_a_wrong_api_key_fails_the_start_with_authentication_failed() -> None:
+    client = MemoryTransport(input_format=PCM16K)
+    async with FakeVapiServer() as vapi:
+        node = VapiCall(api_key="wrong", base_url=vapi.base_url, assistant_id="a")
+        with pytest.raises(VoiceError) as err:
+            async with Runtime(Graph.chain(client.input(), node, client.output())):
+                pass
+    assert err.value.code is ErrorCode.AUTHENTICATION_FAILED
+
+
+def test_a_missing_api_key_is_a_config_error_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VAPI_API_KEY", raising=False)
+    with pytest.raises(VoiceError) as err:
+        VapiCall(assistant_id="a")
+    assert err.value.code is ErrorCode.INVALID_CONFIG and "api_key" in err.value.message
