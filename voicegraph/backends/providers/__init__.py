@@ -21,8 +21,12 @@ BUILTIN = {
     "twilio": "voicegraph.backends.providers.twilio:TwilioProvider",
     "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
+    "vapi": "voicegraph.backends.providers.vapi:VapiProvider",
 }
-PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
+PROCESSORS = {
+    "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
+    "vapi_call": "voicegraph.processors.s2s.vapi_call:VapiCall",
+}
 
 
 def _load(path: str) -> Any:

@@ -128,9 +128,8 @@ class ServerUrl:
         artifact = message.get("artifact") if isinstance(message.get("artifact"), dict) else {}
         assert isinstance(artifact, dict)
         messages = artifact.get("messagesOpenAIFormatted") or artifact.get("messages") or []
-        meta = {
-            k: message[k] for k in ("endedReason", "cost", "startedAt", "endedAt", "analysis") if k in message
-        }
+        keys = ("endedReason", "cost", "startedAt", "endedAt", "analysis")
+        meta: dict[str, Any] = {k: message[k] for k in keys if k in message}
         session = Session(
             id=call_id, state=SessionState.COMPLETED, metadata={"provider": "vapi", **meta},
             conversation={"messages": messages, "transcript": artifact.get("transcript", "")},
