@@ -139,7 +139,7 @@ class FakeCallSession:
         await self.send({"type": "transcript", "role": "user", "transcriptType": "final", "transcript": text})
         self.messages.append({"role": "user", "content": text})
         await self._conversation_update()
-        await self.send({"type": "model-output", "output": text, "turnId": str(self._turn + 1)})
+        await self.send({"type": "model-output", "output": {"content": text}, "turnId": str(self._turn + 1)})
         self._speak(pcm, text)
 
     # -- assistant speech -------------------------------------------------------------------

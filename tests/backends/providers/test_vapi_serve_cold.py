@@ -40,7 +40,7 @@ async def test_a_cold_vapi_server_answers_the_custom_llm_and_the_server_url(tmp_
             {
                 "id": "t1",
                 "type": "function",
-                "function": {"name": "order_status", "arguments": {"order_id": "7"}},
+                "function": {"name": "order_status", "arguments": '{"order_id": "7"}'},
             }
         ]
         tools = await vapi.webhook(vapi.webhook_body("tool-calls", call, toolCallList=calls))
