@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.fakes.vapi_caller import VapiCaller, new_call_id
 from voicegraph.backends.config import load_config
@@ -178,3 +179,15 @@ def test_voicegraph_providers_lists_vapi_with_its_capabilities() -> None:
     assert vapi["status"] == "ok"
     assert vapi["capabilities"]["speech_to_speech"] is False and vapi["capabilities"]["custom_auth"] is True
     assert "vapi_call" in listing["processors"]
+
+
+def test_the_docs_yaml_config_loads_and_builds() -> None:
+    import re
+
+    page = (ROOT / "docs" / "providers" / "vapi.md").read_text()
+    (block,) = re.findall(r"^```yaml\n(.*?)^```$", page, re.M | re.S)
+    served = build_served(load_config(yaml.safe_load(block), env={}))
+    server = served.backend.transport
+    assert isinstance(server, VapiServer)
+    assert set(server.options.assistants) == {"support", "after_hours"}
+    assert getattr(served.backend.manager.hooks.retention, "keep_s", None) == 86400
