@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -135,3 +136,29 @@ async def test_bad_chat_requests_get_a_coded_json_error(
     async with serving(scripted_graph("x")) as (_, vapi):
         reply = await vapi.chat(body, key=key)
     assert (reply.status_code, reply.json()["error"]["code"]) == (status, code)
+
+
+async def test_a_new_request_of_the_same_call_cuts_the_reply_in_progress() -> None:
+    story = " ".join(f"word{i}" for i in range(60)) + "."
+    graph = {
+        "name": "slow",
+        "nodes": [
+            {
+                "id": "agent",
+                "type": "scripted_agent",
+                "params": {"script": [story, "Okay."], "token_delay_s": 0.05},
+            }
+        ],
+    }
+    call = new_call_id()
+    async with serving(graph) as (server, vapi):
+        first = asyncio.ensure_future(vapi.chat(vapi.chat_body(call, USER)))
+        await asyncio.sleep(0.5)  # the first reply is streaming
+        async with asyncio.timeout(10):
+            second = await vapi.chat(vapi.chat_body(call, USER))
+            cut = await first
+        assert server.agents.calls[call].interrupted == 1
+    cut_events = sse_events(cut.text)
+    assert cut_events[-1] == "[DONE]" and cut_events[-2]["choices"][0]["finish_reason"] == "stop"
+    assert 0 < len(text_of(cut_events)) < len(story)
+    assert text_of(sse_events(second.text)) == "Okay."

@@ -36,6 +36,10 @@ class CallAgent:
     requests: int = 0
     errors: list[ErrorEvent] = field(default_factory=list)
     """Coded errors the graph published (a failed reply still ends with its end frame)."""
+    superseded: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a newer request of the call cut the reply in progress."""
+    interrupted: int = 0
+    """Replies cut by a newer request."""
 
 
 class CallAgents:
@@ -46,8 +50,10 @@ class CallAgents:
     agent left unexecuted (`LLMToolCallFrame` without results: tools Vapi runs), then the
     end. Calls share nothing: a second call gets its own graph, so memory and context
     never bleed. A new request of a call whose previous reply is still streaming (Vapi
-    gave up on it: a barge-in) interrupts that reply first. Graphs idle for `idle_s`
-    are stopped by `sweep()`; `close(call_id)` (end-of-call report) and `aclose()` stop them.
+    gave up on it: a barge-in) interrupts that reply first: the old stream ends at once
+    (finish `stop`), the graph is flushed, and the new request is answered. Graphs idle
+    for `idle_s` are stopped by `sweep()`; `close(call_id)` (end-of-call report) and
+    `aclose()` stop them.
 
     Args:
         factory: the backend's per-session graph factory (`(conn) -> Graph`).
@@ -93,17 +99,19 @@ class CallAgents:
             VoiceError: (agent_error or the node's code) the agent failed; (timeout) no end in time.
         """
         agent = await self.agent(call_id)
-        if agent.lock.locked():
-            await agent.conn.interrupt()  # Vapi abandoned the reply in progress
+        if agent.lock.locked():  # Vapi abandoned the reply in progress (a barge-in)
+            agent.superseded.set()
+            agent.interrupted += 1
+            await agent.conn.interrupt()
         async with agent.lock:
+            superseded = agent.superseded = asyncio.Event()
             agent.requests += 1
             for stale in agent.conn.outputs_nowait():
                 log.debug("call %s: dropped stale %s", call_id, stale.name)
             failed = len(agent.errors)
             await agent.conn.send_frame(LLMMessagesFrame(messages=messages, tools=tools))
             async with asyncio.timeout(self.reply_timeout_s):
-                while True:
-                    frame = await agent.conn.next_output()
+                while (frame := await _next(agent.conn, superseded)) is not None:
                     if isinstance(frame, LLMResponseEndFrame) and len(agent.errors) > failed:
                         raise agent.errors[-1].error
                     if isinstance(frame, LLMTextFrame | LLMToolCallFrame | LLMResponseEndFrame):
@@ -136,3 +144,13 @@ class CallAgents:
         """Stop every call's graph."""
         for call_id in list(self.calls):
             await self.close(call_id)
+
+
+async def _next(conn: MemoryTransport, superseded: asyncio.Event, poll_s: float = 0.05) -> Frame | None:
+    """The graph's next output, or None once a newer request superseded this reply (noticed
+    within `poll_s`; the output queue's `get` is safe to cancel, so nothing is lost)."""
+    while not superseded.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(poll_s):
+                return await conn.next_output()
+    return None
