@@ -19,6 +19,7 @@ from voicegraph.framework.frames import (
     InterruptFrame,
     OutputAudioFrame,
     TranscriptFrame,
+    UserStartedSpeakingFrame,
 )
 from voicegraph.processors.s2s.vapi_call import VapiCall
 from voicegraph.processors.s2s.vapi_call_frames import VapiEventFrame, VapiSayFrame
@@ -138,3 +139,46 @@ def test_a_missing_api_key_is_a_config_error_naming_the_field(monkeypatch: pytes
     with pytest.raises(VoiceError) as err:
         VapiCall(assistant_id="a")
     assert err.value.code is ErrorCode.INVALID_CONFIG and "api_key" in err.value.message
+
+
+async def test_local_vad_hearing_the_user_over_the_assistant_interrupts_its_audio() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer(first_message="Once upon a time there was a little town by the sea") as vapi:
+        async with Runtime(Graph.chain(client.input(), node_for(vapi), client.output())) as rt:
+            await until(client, seen, OutputAudioFrame)
+            await rt.push(UserStartedSpeakingFrame())
+            await until(client, seen, InterruptFrame)
+
+
+async def test_the_call_socket_closing_ends_the_call() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer() as vapi:
+        async with Runtime(Graph.chain(client.input(), node_for(vapi), client.output())):
+            await until_event(client, seen, "status-update", status="in-progress")
+            ws = vapi.session()._ws
+            assert ws is not None
+            await ws.close()
+            end = await until(client, seen, EndCallFrame)
+    assert isinstance(end, EndCallFrame) and end.reason == "vapi: socket-closed"
+
+
+async def test_a_graph_spec_places_the_node_by_its_registered_type() -> None:
+    from voicegraph.backends.graph_factory import graph_factory
+    from voicegraph.backends.providers import register_builtin
+
+    register_builtin()  # the venv's entry points may predate vapi_call
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer(pace=4.0) as vapi:
+        params = {
+            "api_key": vapi.api_key,
+            "base_url": vapi.base_url,
+            "assistant_id": "a",
+            "sample_rate": 16000,
+        }
+        factory = graph_factory(
+            {"name": "vapi", "nodes": [{"id": "vapi", "type": "vapi_call", "params": params}]}
+        )
+        async with Runtime(factory(client)) as rt:
+            await rt.push(VapiSayFrame(text="Hello", end_call_after=True))
+            await until(client, seen, EndCallFrame)
+    assert any(isinstance(f, OutputAudioFrame) for f in seen)
