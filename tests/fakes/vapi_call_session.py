@@ -3,7 +3,10 @@
 The caller's audio (binary PCM) goes through an energy VAD; each utterance is
 transcribed by PocketSphinx (a real engine) and the assistant answers by playing the
 caller's own utterance back (so its audio is real speech), paced in real time, with the
-JSON messages Vapi sends on the socket around it. `say` speaks eSpeak audio. Talking
+JSON messages Vapi sends on the socket around it. An inline assistant with a custom-llm
+model or a server URL is wired as Vapi wires it (see `AssistantWiring`): the reply comes
+from the custom LLM and is spoken with eSpeak; statuses and the end-of-call report go to
+the server URL. `say` speaks eSpeak audio. Talking
 over the assistant stops it (`user-interrupted`), like Vapi's own barge-in.
 """
 
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tests.fakes.realtime_vad import FakeEnergyVAD
+from tests.fakes.vapi_assistant_wiring import AssistantWiring
 from tests.speech import synthesize
 
 if TYPE_CHECKING:
@@ -65,6 +69,8 @@ class FakeCallSession:
     _vad: FakeEnergyVAD | None = None
     _utt_start: int | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    wiring: AssistantWiring | None = None
+    """The assistant's custom LLM and server URL (None: the echo assistant)."""
 
     async def run(self, ws: web.WebSocketResponse) -> None:
         """Serve the socket until either side ends the call."""
@@ -73,7 +79,10 @@ class FakeCallSession:
         self._ws = ws
         self._vad = FakeEnergyVAD(self.rate, {"silence_duration_ms": 500, "prefix_padding_ms": 100})
         self.call["status"] = "in-progress"
+        self.wiring = AssistantWiring.of(self.call)
         await self.send({"type": "status-update", "status": "in-progress"})
+        if self.wiring is not None:
+            await self.wiring.post({"type": "status-update", "status": "in-progress"})
         if self.first_message:
             self._speak(synthesize(self.first_message, rate=self.rate), self.first_message)
         try:
@@ -91,6 +100,8 @@ class FakeCallSession:
             if not self.ended_reason:
                 self.ended_reason = "customer-ended-call"
             self.call["status"], self.call["endedReason"] = "ended", self.ended_reason
+            if self.wiring is not None:
+                await self.wiring.report(self.messages, self.ended_reason)
 
     async def send(self, message: dict[str, Any]) -> None:
         """Send one JSON message (ignored once the socket closed)."""
@@ -139,6 +150,13 @@ class FakeCallSession:
         await self.send({"type": "transcript", "role": "user", "transcriptType": "final", "transcript": text})
         self.messages.append({"role": "user", "content": text})
         await self._conversation_update()
+        if self.wiring is not None and self.wiring.has_llm:
+            reply = await self.wiring.reply(self.messages)
+            await self.send(
+                {"type": "model-output", "output": {"content": reply}, "turnId": str(self._turn + 1)}
+            )
+            self._speak(synthesize(reply or "Sorry.", rate=self.rate), reply)
+            return
         await self.send({"type": "model-output", "output": {"content": text}, "turnId": str(self._turn + 1)})
         self._speak(pcm, text)
 

@@ -116,6 +116,8 @@ class VapiCall(Processor):
         self._emitter: ReplyEmitter | None = None
         self._muted_until_ns: int | None = None  # after a barge-in: drop audio until then or a new turn
         self._ctx: StartContext | None = None
+        self.call: dict[str, Any] = {}
+        """The call as `POST /call` returned it."""
 
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
         """Vapi's audio comes back in the negotiated format."""
@@ -123,8 +125,8 @@ class VapiCall(Processor):
 
     @property
     def call_id(self) -> str:
-        """The Vapi call id ('' before start)."""
-        return self.client.call_id if self.client is not None else ""
+        """The Vapi call id ('' before start; kept after the call ended)."""
+        return str(self.call.get("id", ""))
 
     async def on_start(self, ctx: StartContext) -> None:
         """Create the call, open its socket, start reading."""
@@ -135,7 +137,7 @@ class VapiCall(Processor):
             timeout_s=self.timeout_s,
             node=self.name,
         )
-        await client.create()
+        self.call = await client.create()
         await client.connect()
         self.client, self._ctx = client, ctx
         self._emitter = ReplyEmitter(self.outbox.send, lambda _id, _f: None)
