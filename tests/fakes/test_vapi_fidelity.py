@@ -43,7 +43,7 @@ from tests.backends.providers.vapi_config import (
 )
 from tests.fakes.vapi_caller import VapiCaller, new_call_id, sse_events
 from tests.fakes.vapi_server import FakeVapiServer
-from tests.processors.s2s.test_vapi_call import speak, until, until_event
+from tests.processors.s2s.vapi_helpers import speak, until, until_event
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
 from voicegraph.backends.providers import register_builtin

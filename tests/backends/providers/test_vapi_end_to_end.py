@@ -11,7 +11,7 @@ from vapi.core.pydantic_utilities import parse_obj_as
 
 from tests.fakes.test_vapi_fidelity import WEBHOOK_TYPES
 from tests.fakes.vapi_server import FakeVapiServer
-from tests.processors.s2s.test_vapi_call import speak, until_event
+from tests.processors.s2s.vapi_helpers import speak, until_event
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
 from voicegraph.backends.providers import register_builtin

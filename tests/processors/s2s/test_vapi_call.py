@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
+import httpx
 import pytest
 
 from tests.fakes.vapi_server import FakeVapiServer
+from tests.processors.s2s.vapi_helpers import speak, until, until_event
 from tests.speech import synthesize
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -26,44 +27,6 @@ from voicegraph.processors.s2s.vapi_call_frames import VapiEventFrame, VapiSayFr
 from voicegraph.transports import MemoryTransport
 
 pytestmark = pytest.mark.anyio
-CHUNK = PCM16K.bytes_for(20_000_000)
-
-
-def utterance(text: str, silence_s: float = 0.8) -> bytes:
-    speech = synthesize(text, rate=16000)
-    pad = np.zeros(int(0.1 * 16000), np.int16)
-    tail = np.zeros(int(silence_s * 16000), np.int16)
-    return np.concatenate([pad, speech, tail]).astype("<i2").tobytes()
-
-
-async def speak(client: MemoryTransport, text: str) -> None:
-    """Send one utterance in real time (20 ms every 20 ms)."""
-    pcm = utterance(text)
-    for i in range(0, len(pcm), CHUNK):
-        await client.send_audio(pcm[i : i + CHUNK])
-        await asyncio.sleep(0.02)
-
-
-async def until(
-    client: MemoryTransport, seen: list[Frame], kind: type[Frame], timeout: float = 20.0
-) -> Frame:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = await client.next_output()
-            seen.append(frame)
-            if isinstance(frame, kind):
-                return frame
-
-
-async def until_event(
-    client: MemoryTransport, seen: list[Frame], event: str, **fields: object
-) -> VapiEventFrame:
-    """Read outputs until Vapi's `event` message (with these fields) came through."""
-    while True:
-        frame = await until(client, seen, VapiEventFrame)
-        assert isinstance(frame, VapiEventFrame)
-        if frame.event == event and all(frame.payload.get(k) == v for k, v in fields.items()):
-            return frame
 
 
 def node_for(vapi: FakeVapiServer) -> VapiCall:
@@ -181,4 +144,20 @@ async def test_a_graph_spec_places_the_node_by_its_registered_type() -> None:
         async with Runtime(factory(client)) as rt:
             await rt.push(VapiSayFrame(text="Hello", end_call_after=True))
             await until(client, seen, EndCallFrame)
+    assert any(isinstance(f, OutputAudioFrame) for f in seen)
+
+
+async def test_live_call_control_on_the_control_url_reaches_the_call() -> None:
+    client, seen = MemoryTransport(input_format=PCM16K), list[Frame]()
+    async with FakeVapiServer(pace=4.0) as vapi:
+        node = node_for(vapi)
+        async with Runtime(Graph.chain(client.input(), node, client.output())):
+            await until_event(client, seen, "status-update", status="in-progress")
+            control_url = node.call["monitor"]["controlUrl"]
+            async with httpx.AsyncClient() as http:
+                said = await http.post(
+                    control_url, json={"type": "say", "content": "Hello there", "endCallAfterSpoken": True}
+                )
+            end = await until(client, seen, EndCallFrame)
+    assert said.status_code == 200 and isinstance(end, EndCallFrame)
     assert any(isinstance(f, OutputAudioFrame) for f in seen)
