@@ -24,6 +24,7 @@ import numpy as np
 from tests.fakes.realtime_vad import FakeEnergyVAD
 from tests.fakes.vapi_assistant_wiring import AssistantWiring
 from tests.speech import synthesize
+from voicegraph.framework.pcm import mulaw_decode, mulaw_encode
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -53,6 +54,8 @@ class FakeCallSession:
     pace: float = 1.0
     """Playback speed of the assistant's audio (1.0: real time)."""
     first_message: str = ""
+    encoding: str = "pcm_s16le"
+    """`pcm_s16le` or `mulaw` on the socket (audio_in/audio_out hold PCM either way)."""
     received: list[dict[str, Any]] = field(default_factory=list)
     """JSON control messages the client sent."""
     sent: list[dict[str, Any]] = field(default_factory=list)
@@ -121,6 +124,8 @@ class FakeCallSession:
     # -- caller audio -----------------------------------------------------------------------
     async def _audio(self, data: bytes) -> None:
         assert self._vad is not None
+        if self.encoding == "mulaw":
+            data = mulaw_decode(data).astype("<i2").tobytes()
         self.audio_in += data
         for event in self._vad.feed(np.frombuffer(data[: len(data) // 2 * 2], "<i2")):
             pos = event.ms * self.rate // 1000 * 2
@@ -182,7 +187,10 @@ class FakeCallSession:
         for i in range(0, len(data), step):
             if self._ws is None or self._ws.closed:
                 return
-            await self._ws.send_bytes(data[i : i + step])
+            piece = data[i : i + step]
+            await self._ws.send_bytes(
+                mulaw_encode(np.frombuffer(piece, "<i2")) if self.encoding == "mulaw" else piece
+            )
             self.audio_out += data[i : i + step]
             ahead = t0 + (i + step) / 2 / self.rate / self.pace - time.monotonic()
             if ahead > 0:

@@ -81,8 +81,9 @@ class FakeVapiServer:
         transport = body.get("transport") or {}
         audio = transport.get("audioFormat") or {}
         rate = int(audio.get("sampleRate") or (8000 if audio.get("format") == "mulaw" else 16000))
+        encoding = str(audio.get("format") or "pcm_s16le")
         self.sessions[call["id"]] = FakeCallSession(
-            call, rate, pace=self.pace, first_message=self.first_message
+            call, rate, pace=self.pace, first_message=self.first_message, encoding=encoding
         )
         return web.json_response(call, status=201)
 

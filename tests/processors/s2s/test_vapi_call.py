@@ -12,7 +12,7 @@ from tests.processors.s2s.vapi_helpers import speak, until, until_event
 from tests.speech import synthesize
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.formats import PCM16K
+from voicegraph.framework.formats import PCM16K, AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
     BotStartedSpeakingFrame,
     EndCallFrame,
@@ -161,3 +161,24 @@ async def test_live_call_control_on_the_control_url_reaches_the_call() -> None:
             end = await until(client, seen, EndCallFrame)
     assert said.status_code == 200 and isinstance(end, EndCallFrame)
     assert any(isinstance(f, OutputAudioFrame) for f in seen)
+
+
+async def test_a_mulaw_call_carries_g711_on_the_socket_and_pcm_in_the_graph() -> None:
+    pcm8k = AudioFormat(8000, 1, SampleFormat.S16)
+    client, seen = MemoryTransport(input_format=pcm8k), list[Frame]()
+    async with FakeVapiServer() as vapi:
+        node = VapiCall(api_key=vapi.api_key, base_url=vapi.base_url, assistant_id="a", audio_format="mulaw")
+        async with Runtime(Graph.chain(client.input(), node, client.output())):
+            await speak(client, "hello world", rate=8000)
+            said = await until_event(client, seen, "transcript", role="user")
+            await until_event(client, seen, "speech-update", role="assistant", status="stopped")
+        session = vapi.session()
+    assert vapi.requests[0][2]["transport"]["audioFormat"] == {
+        "format": "mulaw",
+        "container": "raw",
+        "sampleRate": 8000,
+    }
+    assert said.payload["transcript"]  # the fake decoded G.711 into words
+    out = b"".join(f.data for f in seen if isinstance(f, OutputAudioFrame))
+    assert all(f.format == pcm8k for f in seen if isinstance(f, OutputAudioFrame))
+    assert len(out) >= len(session.audio_out) // 2  # PCM (2 bytes a sample) back in the graph

@@ -15,19 +15,19 @@ from voicegraph.transports import MemoryTransport
 CHUNK = PCM16K.bytes_for(20_000_000)
 
 
-def utterance(text: str, silence_s: float = 0.8) -> bytes:
-    """eSpeak speech between short silences, 16 kHz s16."""
-    speech = synthesize(text, rate=16000)
-    pad = np.zeros(int(0.1 * 16000), np.int16)
-    tail = np.zeros(int(silence_s * 16000), np.int16)
+def utterance(text: str, silence_s: float = 0.8, rate: int = 16000) -> bytes:
+    """eSpeak speech between short silences, s16 at `rate`."""
+    speech = synthesize(text, rate=rate)
+    pad = np.zeros(int(0.1 * rate), np.int16)
+    tail = np.zeros(int(silence_s * rate), np.int16)
     return np.concatenate([pad, speech, tail]).astype("<i2").tobytes()
 
 
-async def speak(client: MemoryTransport, text: str) -> None:
+async def speak(client: MemoryTransport, text: str, rate: int = 16000) -> None:
     """Send one utterance in real time (20 ms every 20 ms)."""
-    pcm = utterance(text)
-    for i in range(0, len(pcm), CHUNK):
-        await client.send_audio(pcm[i : i + CHUNK])
+    pcm, chunk = utterance(text, rate=rate), rate // 50 * 2
+    for i in range(0, len(pcm), chunk):
+        await client.send_audio(pcm[i : i + chunk])
         await asyncio.sleep(0.02)
 
 

@@ -7,6 +7,9 @@ import contextlib
 import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
+from voicegraph.audio.g711 import mulaw_encode
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -35,10 +38,10 @@ class VapiCall(Processor):
     """Talks to a Vapi assistant: graph audio in, the assistant's audio and events out.
 
     Handles: `InputAudioFrame` (s16 mono at `sample_rate`; the graph converts), sent as
-    binary frames of at most `chunk_ms`; `UserStartedSpeakingFrame` and `InterruptFrame`
-    (barge-in: the assistant's queued audio is dropped); `EndCallFrame` from upstream
-    (`{"type": "hangup"}`); `VapiSayFrame` (`say`), `VapiAddMessageFrame` and
-    `S2SContextFrame` (`add-message`).
+    binary frames of at most `chunk_ms` (G.711 mu-law with `audio_format="mulaw"`);
+    `UserStartedSpeakingFrame` and `InterruptFrame` (barge-in: the assistant's queued audio
+    is dropped); `EndCallFrame` from upstream (`{"type": "hangup"}`); `VapiSayFrame`
+    (`say`), `VapiAddMessageFrame` and `S2SContextFrame` (`add-message`).
 
     Emits, as Vapi sends them: the assistant's audio as `OutputAudioFrame`s, every JSON
     message as a `VapiEventFrame`, and the frames `VapiCallEvents` maps them to
@@ -60,7 +63,8 @@ class VapiCall(Processor):
         assistant_id: a saved assistant (default `VAPI_ASSISTANT_ID`), or `assistant`: an
             inline assistant; one of the two is required.
         assistant_overrides: `assistantOverrides` of the call.
-        sample_rate: PCM rate on the socket (Vapi resamples; 16000 default).
+        sample_rate: rate on the socket (Vapi resamples; default 16000, 8000 for mulaw).
+        audio_format: `pcm_s16le` or `mulaw` on the socket; the graph side is s16 PCM either way.
         chunk_ms: most audio per binary frame.
         call: more `POST /call` fields (name, customer, metadata...).
         barge_in_guard_ms: how long audio is dropped after a barge-in if no new turn starts.
@@ -83,7 +87,8 @@ class VapiCall(Processor):
         assistant_id: str | None = None,
         assistant: Mapping[str, Any] | None = None,
         assistant_overrides: Mapping[str, Any] | None = None,
-        sample_rate: int = 16000,
+        sample_rate: int | None = None,
+        audio_format: str = "pcm_s16le",
         chunk_ms: int = 20,
         call: Mapping[str, Any] | None = None,
         barge_in_guard_ms: float = 300.0,
@@ -102,13 +107,12 @@ class VapiCall(Processor):
             raise VoiceError(
                 ErrorCode.INVALID_CONFIG, "vapi_call: assistant_id or assistant missing", node=name
             )
-        if sample_rate < 8000 or chunk_ms <= 0:
-            raise VoiceError(
-                ErrorCode.INVALID_CONFIG, "vapi_call: sample_rate >= 8000, chunk_ms > 0", node=name
-            )
-        self.audio_format = AudioFormat(sample_rate, 1, SampleFormat.S16)
+        self.mulaw = audio_format == "mulaw"
+        self.audio_format = _graph_format(audio_format, sample_rate, chunk_ms, name)
         self.accepts = (self.audio_format,)
-        self.body = _call_body(assistant_id, assistant, assistant_overrides, sample_rate, call)
+        self.body = _call_body(
+            assistant_id, assistant, assistant_overrides, audio_format, self.audio_format.rate, call
+        )
         self.timeout_s, self.barge_in_guard_ns = timeout_s, int(barge_in_guard_ms * 1e6)
         self._chunk = self.audio_format.bytes_for(chunk_ms * 1_000_000)
         self.client: VapiCallClient | None = None
@@ -208,7 +212,8 @@ class VapiCall(Processor):
             )
         client = self._started()
         for i in range(0, len(frame.data), self._chunk):
-            await client.send_audio(frame.data[i : i + self._chunk])
+            piece = frame.data[i : i + self._chunk]
+            await client.send_audio(mulaw_encode(np.frombuffer(piece, "<i2")) if self.mulaw else piece)
 
     @handles
     async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
@@ -258,10 +263,25 @@ class VapiCall(Processor):
         return self.client
 
 
+def _graph_format(encoding: str, rate: int | None, chunk_ms: int, name: str | None) -> AudioFormat:
+    """The node's audio format on the graph side (s16 mono at the socket's rate).
+
+    Raises:
+        VoiceError: (invalid_config) an unknown encoding, a rate under 8000, a chunk under 1 ms.
+    """
+    if encoding not in ("pcm_s16le", "mulaw"):
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "vapi_call: audio_format is pcm_s16le or mulaw", node=name)
+    rate = rate or (8000 if encoding == "mulaw" else 16000)
+    if rate < 8000 or chunk_ms <= 0:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "vapi_call: sample_rate >= 8000, chunk_ms > 0", node=name)
+    return AudioFormat(rate, 1, SampleFormat.S16)
+
+
 def _call_body(
     assistant_id: str | None,
     assistant: Mapping[str, Any] | None,
     overrides: Mapping[str, Any] | None,
+    encoding: str,
     rate: int,
     extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
@@ -273,6 +293,6 @@ def _call_body(
         body["assistant"] = dict(assistant or {})
     if overrides:
         body["assistantOverrides"] = dict(overrides)
-    audio = {"format": "pcm_s16le", "container": "raw", "sampleRate": rate}
+    audio = {"format": encoding, "container": "raw", "sampleRate": rate}
     body["transport"] = {"provider": "vapi.websocket", "audioFormat": audio}
     return body
