@@ -144,16 +144,14 @@ class VapiCall(Processor):
         self.call = await client.create()
         await client.connect()
         self.client, self._ctx = client, ctx
-        self._emitter = ReplyEmitter(self.outbox.send, lambda _id, _f: None)
-        ctx.spawn(self._emitter.run(), name=f"{self.name}:emit")
-        ctx.spawn(self._read_loop(), name=f"{self.name}:read")
+        emitter = self._emitter = ReplyEmitter(self.outbox.send, lambda _id, _f: None)
+        ctx.spawn(emitter.run(), name=f"{self.name}:emit")
+        ctx.spawn(self._read_loop(client, emitter), name=f"{self.name}:read")
 
     def _now(self) -> int:
         return self._ctx.clock.now_ns() if self._ctx is not None else 0
 
-    async def _read_loop(self) -> None:
-        client, emitter = self.client, self._emitter
-        assert client is not None and emitter is not None
+    async def _read_loop(self, client: VapiCallClient, emitter: ReplyEmitter) -> None:
         while (message := await client.recv()) is not None:
             if isinstance(message, bytes):
                 if self._audio_allowed() and message:

@@ -13,6 +13,8 @@ from voicegraph.framework.frames import LLMResponseEndFrame, LLMTextFrame
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from aiohttp import web
 
     from voicegraph.backends.providers.vapi.call_agents import CallAgents
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("voicegraph.backends.vapi")
 
 
-def call_key(body: dict[str, Any], headers: dict[str, str] | Any) -> str:
+def call_key(body: dict[str, Any], headers: Mapping[str, str]) -> str:
     """Which call a request belongs to: `call.id` (Vapi's default `metadataSendMode`),
     else `metadata.callId`/`metadata.call_id`, else an `X-Call-Id` header.
 

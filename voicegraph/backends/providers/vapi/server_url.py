@@ -125,8 +125,7 @@ class ServerUrl:
     async def end_of_call(self, call_id: str, message: dict[str, Any]) -> None:
         """Keep the call's record as the retention hook says; stop its agent graph."""
         await self.agents.close(call_id)
-        artifact = message.get("artifact") if isinstance(message.get("artifact"), dict) else {}
-        assert isinstance(artifact, dict)
+        artifact = _object(message.get("artifact"))
         messages = artifact.get("messagesOpenAIFormatted") or artifact.get("messages") or []
         keys = ("endedReason", "cost", "startedAt", "endedAt", "analysis")
         meta: dict[str, Any] = {k: message[k] for k in keys if k in message}
@@ -150,8 +149,12 @@ def _message(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _call_id(message: dict[str, Any]) -> str:
-    call = message.get("call")
-    return str(call.get("id", "")) if isinstance(call, dict) else ""
+    return str(_object(message.get("call")).get("id", ""))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def _tool_call(index: int, item: Any) -> ToolCall:
@@ -163,8 +166,7 @@ def _tool_call(index: int, item: Any) -> ToolCall:
     """
     if not isinstance(item, dict):
         raise VoiceError(ErrorCode.INVALID_INPUT, f"tool-calls: toolCallList[{index}] must be an object")
-    function = item.get("function") if isinstance(item.get("function"), dict) else {}
-    assert isinstance(function, dict)
+    function = _object(item.get("function"))
     name = function.get("name") or item.get("name")
     args = function.get("arguments", item.get("parameters", {}))
     if not item.get("id") or not isinstance(name, str):
