@@ -30,10 +30,10 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from benchmarks.stats import percentile  # noqa: E402
 from voicegraph.backends.config import load_config  # noqa: E402
 from voicegraph.backends.from_config import build_served  # noqa: E402
 from voicegraph.backends.providers import register_builtin  # noqa: E402
+from voicegraph.demo.latency_table import percentile  # noqa: E402
 
 TARGETS = {"next_request_first_chunk_p95_ms": 20.0, "tool_calls_p95_ms": 20.0}
 SECRET, KEY = "bench-server-secret-0123456789", "bench-llm-key-0123456789"
