@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +17,7 @@ from voicegraph.backends.from_config import build_served
 from voicegraph.backends.providers import register_builtin
 from voicegraph.backends.providers.vapi import VapiServer
 
-from .vapi_config import ENV, LLM_GRAPH, LLM_KEY, SECRET, scripted_graph, vapi_config
+from .vapi_config import ENV, LLM_GRAPH, LLM_KEY, SECRET, TOOLS, scripted_graph, vapi_config
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +163,15 @@ async def test_a_new_request_of_the_same_call_cuts_the_reply_in_progress() -> No
     assert cut_events[-1] == "[DONE]" and cut_events[-2]["choices"][0]["finish_reason"] == "stop"
     assert 0 < len(text_of(cut_events)) < len(story)
     assert text_of(sse_events(second.text)) == "Okay."
+
+
+async def test_the_agent_graphs_retriever_grounds_the_reply(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with FakeOpenAIChatServer() as llm:
+        llm.script(FakeReply(texts=("On Mill Street.",)))
+        monkeypatch.setenv("VAPI_TEST_LLM_URL", llm.base_url)
+        async with serving(f"{TOOLS}:rag_agent_graph") as (_, vapi):
+            question = [{"role": "user", "content": "where do visitors park?"}]
+            reply = await vapi.chat(vapi.chat_body(new_call_id(), question))
+        sent = json.dumps(llm.requests[0].body["messages"])
+    assert text_of(sse_events(reply.text)) == "On Mill Street."
+    assert "Visitors park on Mill Street." in sent and "We open at nine." not in sent

@@ -47,3 +47,17 @@ def llm_agent_graph(conn: Any) -> Graph:
     tools = [order_status, whose_call] if os.environ.get("VAPI_TEST_LLM_TOOLS") == "1" else None
     node = LLMNode(base_url=os.environ["VAPI_TEST_LLM_URL"], model="fake", api_key="k", tools=tools)
     return Graph.chain(conn.input(), node, conn.output())
+
+
+def rag_agent_graph(conn: Any) -> Graph:
+    """A retriever (BM25 over two passages) before an `LLMNode` on `VAPI_TEST_LLM_URL`."""
+    from voicegraph.framework.graph import Graph
+    from voicegraph.processors.agent.llm_node import LLMNode
+    from voicegraph.processors.rag import BM25Index, Passage, Retriever
+
+    passages = [
+        Passage("Visitors park on Mill Street.", "parking.md"),
+        Passage("We open at nine.", "hours.md"),
+    ]
+    node = LLMNode(base_url=os.environ["VAPI_TEST_LLM_URL"], model="fake", api_key="k")
+    return Graph.chain(conn.input(), Retriever(index=BM25Index(passages)), node, conn.output())
