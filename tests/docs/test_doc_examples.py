@@ -21,6 +21,7 @@ PAGES = (
     "docs/runtime_api.md",
     "docs/providers/vocode.md",
     "docs/providers/daily.md",
+    "docs/providers/vapi.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

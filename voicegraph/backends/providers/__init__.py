@@ -23,8 +23,12 @@ BUILTIN = {
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
     "vocode": "voicegraph.backends.providers.vocode:VocodeProvider",
     "daily": "voicegraph.backends.providers.daily:DailyProvider",
+    "vapi": "voicegraph.backends.providers.vapi:VapiProvider",
 }
-PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
+PROCESSORS = {
+    "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
+    "vapi_call": "voicegraph.processors.s2s.vapi_call:VapiCall",
+}
 
 
 def _load(path: str) -> Any:
