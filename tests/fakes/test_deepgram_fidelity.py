@@ -1,4 +1,4 @@
-"""The official deepgram-sdk (7.17) against the fake: the documented messages, parsed by the SDK's own types."""
+"""The official deepgram-sdk (7.17) against the fake: documented messages, parsed by the SDK's own types."""
 
 from __future__ import annotations
 
@@ -134,7 +134,8 @@ async def test_refused_handshakes_raise_the_sdk_api_error_with_the_status(
     async with FakeDeepgramServer(api_key=KEY, faults=faults) as server:
         client = AsyncDeepgramClient(api_key=key, environment=server.environment())
         with pytest.raises(ApiError) as info:
-            async with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000", **params):
+            v1 = client.listen.v1
+            async with v1.connect(model="nova-3", encoding="linear16", sample_rate="16000", **params):
                 pass
     assert info.value.status_code == status
 
