@@ -53,8 +53,8 @@ class FakeSession:
         self.log = log
         self.request_id = str(uuid.uuid4())
         self.audio_bytes = 0
-        self.first_sent_ns: list[int] = []
-        """perf_counter_ns when each message was sent (for latency benchmarks)."""
+        self.sent_ns: list[tuple[int, dict[str, Any]]] = []
+        """(perf_counter_ns just before the first byte went out, message), for latency measurements."""
         self.closed_by: str = ""
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._busy = False
@@ -128,8 +128,8 @@ class FakeSession:
         from websockets.exceptions import ConnectionClosed
 
         with contextlib.suppress(ConnectionClosed):
+            self.sent_ns.append((time.perf_counter_ns(), message))
             await self.ws.send(json.dumps(message))
-            self.first_sent_ns.append(time.perf_counter_ns())
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the socket normally."""

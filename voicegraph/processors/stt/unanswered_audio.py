@@ -32,6 +32,11 @@ class UnansweredAudio:
         """Bytes waiting for a final result."""
         return self._kept
 
+    @property
+    def stream_s(self) -> float:
+        """Stream time of everything sent on the connection."""
+        return (self._base + self._kept) / self._rate
+
     def sent(self, data: bytes) -> None:
         """A chunk went out on the connection."""
         self._chunks.append(data)
