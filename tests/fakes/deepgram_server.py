@@ -46,6 +46,8 @@ class FakeDeepgramServer:
         idle_timeout_s: no audio and no message for this long => close 1011 NET-0001.
         transcribe: the STT the fake uses (default Whisper tiny.en).
         interim_every_s: Nova interim results every this much speech.
+        flux_full_confidence_s: silence at which the fake Flux is sure the turn ended
+            (its end_of_turn_confidence is silence / this, capped at 1).
         faults: what to break (also `server.faults` later).
     """
 
@@ -56,12 +58,14 @@ class FakeDeepgramServer:
         idle_timeout_s: float = 10.0,
         transcribe: Transcriber | None = None,
         interim_every_s: float = 0.5,
+        flux_full_confidence_s: float = 1.0,
         faults: DeepgramFaults | None = None,
     ) -> None:
         self.api_key = api_key
         self.idle_timeout_s = idle_timeout_s
         self.transcribe = transcribe
         self.interim_every_s = interim_every_s
+        self.flux_full_confidence_s = flux_full_confidence_s
         self.faults = faults or DeepgramFaults()
         self.sessions: list[FakeSession] = []
         self.log: list[tuple[str, dict[str, Any]]] = []
@@ -144,7 +148,9 @@ class FakeDeepgramServer:
         common["log"] = self.log
         session: FakeSession
         if path == "/v2/listen":
-            flux = FluxSession(ws, query, transcribe=self.transcribe, **common)
+            flux = FluxSession(
+                ws, query, transcribe=self.transcribe, full_confidence_s=self.flux_full_confidence_s, **common
+            )
             self.sessions.append(flux)
             await flux.start()
             session = flux
