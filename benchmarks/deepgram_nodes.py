@@ -63,8 +63,8 @@ def _arrivals(rt: Runtime) -> list[tuple[int, Frame]]:
 
 
 def _match(
-    sent: list[tuple[int, dict[str, Any]]], seen: list[tuple[int, Frame]], pairs: dict[str, type]
-) -> dict:
+    sent: list[tuple[int, dict[str, Any]]], seen: list[tuple[int, Frame]], pairs: dict[str, type[Frame]]
+) -> dict[str, list[int]]:
     """For each frame, the latest message of the matching kind (and text) sent before it."""
     out: dict[str, list[int]] = {k: [] for k in pairs}
     used: set[int] = set()

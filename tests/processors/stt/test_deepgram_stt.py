@@ -11,11 +11,19 @@ from numpy.typing import NDArray
 from tests.fakes.deepgram_server import DeepgramFaults, FakeDeepgramServer
 from tests.processors.stt.stt_harness import finals, push_speech
 from tests.speech import with_pauses, word_accuracy
-from voicegraph.framework import Graph, Runtime
+from voicegraph.framework import EdgeConfig, Graph, Runtime
 from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import Frame, InputAudioFrame, InterimTranscriptFrame, TurnEndFrame
+from voicegraph.framework.frames import (
+    Frame,
+    InputAudioFrame,
+    InterimTranscriptFrame,
+    TranscriptFrame,
+    TurnEndFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
 from voicegraph.processors.stt.deepgram_stt import DeepgramSTT
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(60)]
@@ -155,3 +163,25 @@ async def test_reconnects_that_all_fail_are_reported_on_the_bus(utterance: Speec
             await asyncio.sleep(1.0)
             await rt.end()
     assert [e.error.code for e in errors] == [ErrorCode.CONNECTION_FAILED]
+
+
+async def test_a_stop_that_overtakes_queued_audio_finalizes_only_after_that_audio(utterance: Speech) -> None:
+    pcm, _ = utterance
+    async with FakeDeepgramServer(api_key=KEY) as server:
+        graph = Graph()
+        # Room for the whole utterance; the fake hears it all at once (a backlog), so the
+        # turn end may wait longer for the Finalize answer than on a live call.
+        graph.add(_stt(server, finalize_wait_s=10.0), edge=EdgeConfig(capacity=200))
+        async with Runtime(graph) as rt:
+            out = rt.collect()
+            await rt.push(UserStartedSpeakingFrame())
+            for i in range(0, len(pcm), 320):
+                await rt.push(InputAudioFrame(data=pcm[i : i + 320].tobytes(), format=PCM16K))
+            await rt.push(UserStoppedSpeakingFrame())  # system frame: overtakes the queued audio
+            await rt.push(TurnEndFrame())
+            await rt.end()
+    order = [
+        type(f) for f in out if isinstance(f, TurnEndFrame) or (isinstance(f, TranscriptFrame) and f.final)
+    ]
+    assert order == [TranscriptFrame, TurnEndFrame]
+    assert word_accuracy(SENTENCE, finals(out)[0].text) >= 0.7

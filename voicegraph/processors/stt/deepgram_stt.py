@@ -66,6 +66,8 @@ class DeepgramSTT(DeepgramNode):
         preroll_ms: audio before the VAD start sent with it.
         keepalive_s: idle time after which a `KeepAlive` is sent.
         finalize_wait_s: longest wait of a TurnEndFrame for the Finalize answer.
+        catch_up_ms: with no audio arriving for this long after a VAD stop, the
+            Finalize goes without waiting for a later frame.
         turn_end_on: "speech_final" or "utterance_end" to end turns on Deepgram's events.
         reconnects: reconnect attempts in a row after a drop.
         max_unanswered_s: audio kept for resending after a drop.
@@ -99,6 +101,7 @@ class DeepgramSTT(DeepgramNode):
         preroll_ms: float = 300.0,
         keepalive_s: float = 4.0,
         finalize_wait_s: float = 1.0,
+        catch_up_ms: float = 150.0,
         turn_end_on: Literal["none", "speech_final", "utterance_end"] = "none",
         reconnects: int = 3,
         max_unanswered_s: float = 30.0,
@@ -128,7 +131,9 @@ class DeepgramSTT(DeepgramNode):
         )
         self._vad_seen = False
         self._speaking = False
-        self._last_sent = time.monotonic()
+        self._last_sent = self._last_audio = time.monotonic()
+        self._stop_pts: int | None = None  # a VAD stop whose Finalize waits for earlier audio
+        self._catch_up_s = catch_up_ms / 1000
         self._finalizes = [0, 0]  # sent, answered
         self._answered = asyncio.Event()
         self._answered.set()
@@ -160,7 +165,12 @@ class DeepgramSTT(DeepgramNode):
     # -- user side -------------------------------------------------------------------
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
-        if self._gate and self._vad_seen and not self._speaking:
+        self._last_audio = time.monotonic()
+        stop = self._stop_pts
+        before_stop = stop is not None and frame.pts < stop
+        if stop is not None and not before_stop:  # all audio from before the stop went out
+            await self._finalize()
+        if self._gate and self._vad_seen and not self._speaking and not before_stop:
             self._preroll.append(frame.data)
             while sum(map(len, self._preroll)) > self._preroll_bytes and len(self._preroll) > 1:
                 self._preroll.popleft()
@@ -184,12 +194,24 @@ class DeepgramSTT(DeepgramNode):
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
+        # The stop is a system frame: it may overtake audio still queued before it. The
+        # Finalize goes once that audio is sent (the first later frame, the in-band turn
+        # end, or a lull in the audio), so it covers the whole utterance.
         self._vad_seen, self._speaking = True, False
         self._speech_end_ns = frame.speech_end_ns or frame.pts
+        self._stop_pts = frame.pts
         await out.send(frame)
-        await self._finalize()
+        if self._ctx is not None:
+            self._ctx.spawn(self._finalize_after_lull(), name=f"{self.name}:finalize")
+
+    async def _finalize_after_lull(self) -> None:
+        while self._stop_pts is not None:
+            await asyncio.sleep(self._catch_up_s)
+            if self._stop_pts is not None and time.monotonic() - self._last_audio >= self._catch_up_s:
+                await self._finalize()
 
     async def _finalize(self) -> None:
+        self._stop_pts = None
         self._finalizes[0] += 1
         self._answered.clear()
         self._last_sent = time.monotonic()
@@ -197,6 +219,8 @@ class DeepgramSTT(DeepgramNode):
 
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
+        if self._stop_pts is not None:  # in band: every audio frame before it was handled
+            await self._finalize()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._finalize_wait_s):
                 await self._answered.wait()
@@ -204,7 +228,7 @@ class DeepgramSTT(DeepgramNode):
 
     async def before_close(self) -> None:
         """Finalize an utterance still open at the end of the stream."""
-        if self._speaking:
+        if self._speaking or self._stop_pts is not None:
             await self._finalize()
 
     async def _keep_alive(self) -> None:
