@@ -176,3 +176,14 @@ async def test_listen_v2_bad_thresholds_are_refused_with_400() -> None:
             async with client.listen.v2.connect(model="flux-general-en", eager_eot_threshold="0.1"):
                 pass
     assert info.value.status_code == 400
+
+
+async def test_a_stalled_fake_takes_audio_and_answers_nothing(speech: NDArray[np.int16]) -> None:
+    async with FakeDeepgramServer(api_key=KEY, faults=DeepgramFaults(stall=True)) as server:
+        client = AsyncDeepgramClient(api_key=KEY, environment=server.environment())
+        async with client.listen.v1.connect(model="nova-3", encoding="linear16", sample_rate="16000") as sock:
+            await _stream(sock, speech)
+            await sock.send_finalize()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(sock.recv(), 1.5)
+    assert server.sessions[0].audio_bytes == len(speech) * 2 and server.received("Finalize")

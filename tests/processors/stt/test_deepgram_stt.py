@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -98,10 +99,13 @@ async def test_a_socket_dropped_mid_utterance_reconnects_and_the_utterance_compl
     assert len(texts) == 1 and word_accuracy(SENTENCE, texts[0]) >= 0.7
 
 
-async def test_deepgram_endpointing_ends_turns_when_asked(utterance: Speech) -> None:
-    pcm, _ = utterance
+@pytest.mark.parametrize("event", ["speech_final", "utterance_end"])
+async def test_deepgram_endpointing_or_utterance_end_ends_turns_when_asked(
+    utterance: Speech, event: str
+) -> None:
+    pcm = np.concatenate((utterance[0], np.zeros(16000, np.int16)))  # UtteranceEnd: 1 s after the last word
     async with FakeDeepgramServer(api_key=KEY) as server:
-        stt = _stt(server, turn_end_on="speech_final")
+        stt = _stt(server, turn_end_on=event)
         async with Runtime(Graph.chain(stt)) as rt:
             out = rt.collect()
             for i in range(0, len(pcm), 320):  # no VAD frames: everything is streamed
@@ -112,6 +116,22 @@ async def test_deepgram_endpointing_ends_turns_when_asked(utterance: Speech) -> 
     transcripts = [i for i, f in enumerate(out) if f in finals(out)]
     assert len(ends) == 1 and transcripts and transcripts[0] < ends[0]
     assert not server.received("Finalize")
+    assert server.sent("UtteranceEnd") and server.sent("Results")[-1]["speech_final"]
+
+
+async def test_a_stalled_service_delays_the_turn_end_by_at_most_finalize_wait(utterance: Speech) -> None:
+    async with FakeDeepgramServer(api_key=KEY, faults=DeepgramFaults(stall=True)) as server:
+        stt = _stt(server, finalize_wait_s=0.3)
+        async with Runtime(Graph.chain(stt)) as rt:
+            out = rt.collect()
+            await push_speech(rt, *utterance)
+            t0 = time.perf_counter()
+            await rt.push(TurnEndFrame())
+            await server.wait_for(lambda: any(isinstance(f, TurnEndFrame) for f in out), timeout=3.0)
+            waited = time.perf_counter() - t0
+            await rt.end()
+    assert 0.2 <= waited < 1.5 and not finals(out)
+    assert server.received("Finalize"), "the Finalize went out; nothing came back"
 
 
 def test_a_missing_api_key_is_a_config_error_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -97,6 +97,11 @@ class DeepgramSocket:
         """Whether the socket is up."""
         return self._ws is not None
 
+    @property
+    def finishing(self) -> bool:
+        """Whether `finish()` was called (only the server's last messages are to come)."""
+        return self._finishing
+
     async def open(self) -> None:
         """Connect once.
 

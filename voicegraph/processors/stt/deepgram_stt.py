@@ -238,7 +238,9 @@ class DeepgramSTT(DeepgramNode):
                 await asyncio.sleep(self._keepalive_s - idle)
                 continue
             socket = self._socket
-            if socket is not None and await socket.send_json({"type": "KeepAlive"}):
+            if socket is None or socket.finishing:
+                return
+            if await socket.send_json({"type": "KeepAlive"}):
                 self.keepalives += 1
             self._last_sent = time.monotonic()
 
