@@ -69,7 +69,7 @@ def _nova_graph(client: MemoryTransport, ctx: ConversationContext, stt: Deepgram
 
 async def _nova_turn(server: FakeDeepgramServer, ask: NDArray[np.int16]) -> ConversationContext:
     client, ctx = MemoryTransport(), ConversationContext()
-    stt = DeepgramSTT(api_key=KEY, base_url=server.ws_base)
+    stt = DeepgramSTT(api_key=KEY, base_url=server.ws_base, finalize_wait_s=5.0)  # the fake shares 2 cores
     async with Runtime(_nova_graph(client, ctx, stt)):
         await _speak(client, ask)
         assert await reply_played(client, timeout_s=15)

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
 
 BYTES_PER_S = 32000  # 16 kHz mono s16
+RAW_AUDIO: dict[str, str | int | float | bool | None] = {
+    "encoding": "linear16",
+    "sample_rate": 16000,
+    "channels": 1,
+}
 
 
 class DeepgramSTT(DeepgramNode):
@@ -111,37 +116,27 @@ class DeepgramSTT(DeepgramNode):
     ) -> None:
         super().__init__(api_key=api_key, api_key_env=api_key_env, base_url=base_url, reconnects=reconnects,
                          drain_timeout_s=finalize_wait_s + 2.0, name=name)  # fmt: skip
-        self._query: dict[str, Any] = {
-            "model": model, "language": language, "encoding": "linear16", "sample_rate": 16000,
-            "channels": 1, "interim_results": interim_results,
+        self._query = {
+            "model": model, "language": language, "interim_results": interim_results,
             "endpointing": endpointing_ms if endpointing_ms is not None else False,
             "utterance_end_ms": utterance_end_ms if interim_results else None, "vad_events": vad_events,
-            "punctuate": punctuate, "smart_format": smart_format, **(extra_params or {}),
+            "punctuate": punctuate, "smart_format": smart_format, **RAW_AUDIO, **(extra_params or {}),
         }  # fmt: skip
-        self._keyterms = list(keyterms or [])
-        self._gate = gate_audio
-        self._preroll: deque[bytes] = deque()
-        self._preroll_bytes = round(preroll_ms / 1000 * BYTES_PER_S)
-        self._keepalive_s = keepalive_s
-        self._finalize_wait_s = finalize_wait_s
-        self._turn_end_on = turn_end_on
-        self._forward_audio = forward_audio
-        self._unanswered = UnansweredAudio(
-            bytes_per_s=BYTES_PER_S, max_bytes=round(max_unanswered_s * BYTES_PER_S)
-        )
-        self._vad_seen = False
-        self._speaking = False
+        self._keyterms, self._gate = list(keyterms or []), gate_audio
+        self._preroll, self._preroll_bytes = deque[bytes](), round(preroll_ms / 1000 * BYTES_PER_S)
+        self._keepalive_s, self._finalize_wait_s = keepalive_s, finalize_wait_s
+        self._turn_end_on, self._forward_audio = turn_end_on, forward_audio
+        keep = round(max_unanswered_s * BYTES_PER_S)
+        self._unanswered = UnansweredAudio(bytes_per_s=BYTES_PER_S, max_bytes=keep)
+        self._catch_up_s, self._vad_seen, self._speaking = catch_up_ms / 1000, False, False
         self._last_sent = self._last_audio = time.monotonic()
         self._stop_pts: int | None = None  # a VAD stop whose Finalize waits for earlier audio
-        self._catch_up_s = catch_up_ms / 1000
         self._finalizes = [0, 0]  # sent, answered
         self._answered = asyncio.Event()
         self._answered.set()
-        self._speech_end_ns = 0
-        self._last_interim = ""
-        self._turn_text = False  # a final with text since the last turn end (turn_end_on)
-        self.keepalives = 0
-        """KeepAlive messages sent."""
+        # _turn_text: a final with text came since the last turn end (for turn_end_on)
+        self._speech_end_ns, self._last_interim, self._turn_text = 0, "", False
+        self.keepalives = 0  # KeepAlive messages sent
 
     def query(self) -> dict[str, str | int | float | bool | None]:
         """Query parameters; keyterms are appended by `url`."""
