@@ -85,6 +85,8 @@ class FluxSession(FakeSession):
         ears = self.ears
         for ev in ears.push(pcm):
             if not ev.speaking:
+                if self.state == "TurnOngoing" and self.eager is not None:
+                    await self._refresh(force=True)  # read the words now, while the pause grows
                 continue
             if self.state == "Initial":
                 self.state = "TurnOngoing"
@@ -103,7 +105,8 @@ class FluxSession(FakeSession):
         confidence = min(1.0, silence / self._full_s)
         eager = self.eager is not None and confidence >= self.eager
         if silence > 0.0 and self.state == "TurnOngoing" and eager:
-            text = await self._refresh(force=True)
+            end = self.ears.segment.speech_end_s or 0.0
+            text = await self._refresh(force=self._refreshed_at < end)
             if text:
                 self.state, self._eager_text = "AwaitingEnd", text
                 await self._turn_info("EagerEndOfTurn", text, confidence)

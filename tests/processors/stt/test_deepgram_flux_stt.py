@@ -109,6 +109,9 @@ def test_flux_turn_text_gives_only_new_words_ignoring_case_and_punctuation() -> 
     assert text.new_words("Book a table.") == "Book a table."
     assert text.new_words("Book a table for two, please.") == "for two, please."
     assert text.new_words("book a table for two please") == ""
-    assert text.new_words("Cook a label") == "Cook a label" and text.revised == 1
+    text.reset()
+    assert text.new_words("Book a table for 2.") == "Book a table for 2."
+    assert text.new_words("Book a table for two. At eight, please.") == "At eight, please."
+    assert text.revised == 1, "a revised word is not given twice"
     text.reset()
     assert text.new_words("Hi") == "Hi"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from difflib import SequenceMatcher
 
 _STRIP = string.punctuation + "\u201c\u201d\u2018\u2019"  # curly quotes too
 
@@ -14,29 +15,37 @@ def _norm(word: str) -> str:
 class FluxTurnText:
     """Flux sends the whole turn's transcript with each event; the graph's user aggregator
     joins final transcripts. This keeps what was already given as final in this turn,
-    so each event gives only the words after it (compared without case or punctuation).
+    so each event gives only the words after it.
 
-    When the service revises words already given (rare: Flux sends `TurnResumed` first
-    and its next transcript usually extends the eager one), the whole transcript is
-    given again and `revised` counts it: the aggregator then holds some words twice.
+    The given words are aligned with the new transcript (case and punctuation aside,
+    `difflib` matching): what follows the last aligned word is new. So when the service
+    revises a word already given ("for 2" then "for two at eight"), the revision is not
+    given again (`revised` counts it) and no word reaches the aggregator twice; the user
+    message keeps the first version of the revised words.
     """
 
     def __init__(self) -> None:
         self._given: list[str] = []
         self.revised = 0
-        """Times a transcript did not extend the words already given."""
+        """Transcripts that changed words already given."""
 
     def new_words(self, transcript: str) -> str:
         """The words of `transcript` not yet given; they count as given from now on."""
         words = transcript.split()
         given = [_norm(w) for w in self._given]
-        if [_norm(w) for w in words[: len(given)]] == given:
-            fresh = words[len(given) :]
+        new = [_norm(w) for w in words]
+        if new[: len(given)] == given:
+            start = len(given)
         else:
             self.revised += 1
-            fresh = words
+            blocks = [
+                b for b in SequenceMatcher(None, given, new, autojunk=False).get_matching_blocks() if b.size
+            ]
+            last = blocks[-1] if blocks else None
+            # given words after the last match stand for as many revised words
+            start = len(given) if last is None else last.b + last.size + (len(given) - last.a - last.size)
         self._given = words  # the service's next transcripts extend this one
-        return " ".join(fresh)
+        return " ".join(words[start:])
 
     def reset(self) -> None:
         """A new turn."""
