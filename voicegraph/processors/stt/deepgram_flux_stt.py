@@ -48,7 +48,8 @@ class DeepgramFluxSTT(DeepgramNode):
       (or, without eager mode, the aggregator asks for the reply now).
 
     Each final carries only words not given before in the turn (Flux sends the whole
-    turn's transcript each time; the aggregator joins finals). If the socket drops, it
+    turn's transcript each time; the aggregator joins finals; see `FluxTurnText` for
+    words revised after an eager end). If the socket drops, it
     reconnects and resends the audio of the open turn. Latency: Flux's end-of-turn
     decision (set by `eot_threshold`/`eot_timeout_ms`) plus the network. Not
     interruptible. Drain: `CloseStream`; Flux ends an open turn.
