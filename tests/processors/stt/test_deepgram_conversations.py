@@ -14,7 +14,13 @@ from tests.fakes.deepgram_server import DeepgramFaults, FakeDeepgramServer
 from tests.memory_calls import reply_played
 from tests.speech import normalize_words, with_pauses, word_accuracy
 from voicegraph.framework import Graph, Runtime
-from voicegraph.framework.frames import Frame, LLMMessagesFrame, LLMTextFrame, OutputAudioFrame
+from voicegraph.framework.frames import (
+    Frame,
+    LLMMessagesFrame,
+    LLMTextFrame,
+    OutputAudioFrame,
+    ReplyPlayedFrame,
+)
 from voicegraph.processors.agent import ScriptedAgent
 from voicegraph.processors.context import AssistantAggregator, ConversationContext, ReplyGate, UserAggregator
 from voicegraph.processors.stt.deepgram_flux_stt import DeepgramFluxSTT
@@ -158,3 +164,30 @@ def _text(frame: Frame, into: list[str]) -> None:
 def _audio(frame: Frame, into: list[int]) -> None:
     if isinstance(frame, OutputAudioFrame):
         into.append(time.perf_counter_ns())
+
+
+COUNT = "One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen."
+
+
+async def test_flux_start_of_turn_cuts_the_bot_and_the_context_keeps_what_was_heard() -> None:
+    pcm, _ = with_pauses([0.4, "Count to fifteen for me", 2.6, "Stop please.", 1.6], engine="piper")
+    client, ctx = MemoryTransport(), ConversationContext()
+    reports: list[ReplyPlayedFrame] = []
+    async with FakeDeepgramServer(api_key=KEY) as server:
+        stt = DeepgramFluxSTT(api_key=KEY, base_url=server.ws_base, eot_threshold=0.7)
+        graph = Graph.chain(
+            client.input(), stt, UserAggregator(context=ctx),
+            ScriptedAgent(rules=[("count", COUNT), ("stop", "Okay.")], default="Hm."),
+            SentenceAggregator(), EspeakTTS(), AssistantAggregator(context=ctx), client.output(),
+        )  # fmt: skip
+        async with Runtime(graph) as rt:
+            rt.on_upstream(lambda f, _: reports.append(f) if isinstance(f, ReplyPlayedFrame) else None)
+            await _speak(client, pcm, pace_s=0.02)
+            await server.wait_for(lambda: len(reports) >= 2, timeout=15)
+    assert [e for e in stt.events if e != "Update"] == ["StartOfTurn", "EndOfTurn"] * 2
+    assert reports[0].interrupted and not reports[1].interrupted
+    history = ctx.history()
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    heard = normalize_words(str(history[1]["content"]))
+    assert 0 < len(heard) < len(normalize_words(COUNT)) and heard == normalize_words(COUNT)[: len(heard)]
+    assert history[3]["content"] == "Okay."
