@@ -22,6 +22,7 @@ PAGES = (
     "docs/providers/vocode.md",
     "docs/providers/daily.md",
     "docs/providers/vapi.md",
+    "docs/deepgram.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
