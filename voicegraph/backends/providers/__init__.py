@@ -22,7 +22,11 @@ BUILTIN = {
     "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
 }
-PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
+PROCESSORS = {
+    "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
+    "cartesia_tts": "voicegraph.processors.tts.cartesia_tts:CartesiaTTS",
+    "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
+}
 
 
 def _load(path: str) -> Any:
