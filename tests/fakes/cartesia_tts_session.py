@@ -86,6 +86,7 @@ class TTSSession:
         if problem:
             await self._error(cid if isinstance(cid, str) else None, problem)
             return
+        cid = str(cid)
         ctx = self._contexts.get(cid)
         if ctx is None:
             ctx = self._contexts[cid] = _Context(cid, msg)

@@ -164,7 +164,7 @@ async def test_pipecat_auth_styles_are_accepted(style: str) -> None:
             req = {"model_id": "sonic-3.5", "transcript": "Hi.", "voice": {"mode": "id", "id": "v"},
                    "output_format": PCM16_24K, "context_id": "c1", "continue": False}  # fmt: skip
             await ws.send(json.dumps(req))
-            types = []
+            types: list[str] = []
             while not types or types[-1] not in ("done", "error"):
                 types.append(json.loads(await asyncio.wait_for(ws.recv(), 30))["type"])
     assert types[-1] == "done" and "chunk" in types
@@ -181,7 +181,7 @@ async def test_sdk_stt_gives_interim_and_final_transcripts() -> None:
             for at in range(0, len(pcm), 1600):  # 100 ms chunks, as the docs recommend
                 await conn.send_raw(pcm[at : at + 1600].tobytes())
             await conn.send("finalize")
-            events = []
+            events: list[Any] = []
             while not events or events[-1].type != "flush_done":
                 events.append(await asyncio.wait_for(conn.recv(), 30))
             await conn.send("close")
