@@ -9,6 +9,7 @@ import pytest
 from tests.fakes.cartesia_server import FakeCartesia
 from tests.processors.tts.tts_harness import Playout, audio, seconds
 from voicegraph.framework import Graph, Runtime
+from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     Frame,
@@ -178,3 +179,65 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
         return [leaf for e in exc.exceptions for leaf in _leaves(e)]
     return [exc, *([exc.__cause__] if exc.__cause__ else [])]
+
+
+async def test_a_500_mid_reply_is_reported_and_the_next_reply_reconnects() -> None:
+    async with FakeCartesia() as fake:
+        fake.faults.fail_after_chunks = 2
+        tts = CartesiaTTS(base_url=fake.ws_url)
+        async with Runtime(Graph.chain(tts)) as rt:
+            errors: list[ErrorEvent] = []
+            rt.bus.subscribe(errors.append, ErrorEvent)
+            out = rt.collect()
+            await reply(rt, "This reply meets a server error after two chunks of audio.")
+            await reply(rt, "This one is fine.")
+            await rt.end()
+    assert {e.error.code for e in errors} >= {ErrorCode.PIPELINE_ERROR, ErrorCode.CONNECTION_FAILED}
+    assert tts.connects == 2
+    assert [f.text for f in audio(out) if f.text][-1] == "This one is fine."
+    assert sum(isinstance(f, LLMResponseEndFrame) for f in out) == 2  # neither reply hangs
+
+
+async def test_a_refused_warm_up_is_retried_at_the_first_text() -> None:
+    async with FakeCartesia() as fake:
+        fake.faults.refuse_status = 503
+        tts = CartesiaTTS(base_url=fake.ws_url)
+        async with Runtime(Graph.chain(tts)) as rt:
+            errors: list[ErrorEvent] = []
+            rt.bus.subscribe(errors.append, ErrorEvent)
+            out = rt.collect()
+            fake.faults.refuse_status = None  # the service is back
+            await reply(rt, "Back again.")
+            await rt.end()
+    assert tts.connects == 1 and len(fake.handshakes) == 2
+    assert [f.text for f in audio(out) if f.text] == ["Back again."]
+
+
+async def test_a_stalled_service_delays_the_audio_but_the_reply_completes() -> None:
+    async with FakeCartesia() as fake:
+        fake.faults.stall_s = 0.5
+        tts = CartesiaTTS(base_url=fake.ws_url)
+        async with Runtime(Graph.chain(tts)) as rt:
+            ttfb: list[float] = []
+            rt.bus.subscribe(lambda e: ttfb.append(e.values.get("ttfb_ms", -1.0)), MetricsEvent)
+            out = rt.collect()
+            await reply(rt, "Slowly now.")
+            await rt.end()
+    assert [ms for ms in ttfb if ms >= 0] and max(ttfb) >= 500
+    assert [f.text for f in audio(out) if f.text] == ["Slowly now."]
+
+
+async def test_a_stall_past_the_done_timeout_ends_the_reply_and_drops_its_late_audio() -> None:
+    async with FakeCartesia() as fake:
+        fake.faults.stall_s = 1.0
+        tts = CartesiaTTS(base_url=fake.ws_url, done_timeout_s=0.3)
+        async with Runtime(Graph.chain(tts)) as rt:
+            errors: list[ErrorEvent] = []
+            rt.bus.subscribe(errors.append, ErrorEvent)
+            out = rt.collect()
+            await reply(rt, "Too slow.")
+            await asyncio.sleep(1.5)  # the stalled audio arrives after the reply was given up
+            await rt.end()
+    assert ErrorCode.TIMEOUT in {e.error.code for e in errors}
+    assert any(isinstance(f, LLMResponseEndFrame) for f in out) and not audio(out)
+    assert tts.stale_dropped > 0
