@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
 from tests.processors.stt.stt_harness import push_speech
 from tests.speech import with_pauses, word_accuracy
 from voicegraph.framework import Graph, Runtime
+from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import Frame, InterimTranscriptFrame, TranscriptFrame, TurnEndFrame
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT
@@ -90,3 +93,33 @@ def test_a_missing_key_is_a_config_error_naming_the_field(monkeypatch: pytest.Mo
     with pytest.raises(VoiceError) as err:
         CartesiaSTT()
     assert err.value.code is ErrorCode.INVALID_CONFIG and "api_key_env" in err.value.message
+
+
+async def test_a_stalled_finalize_does_not_hold_the_turn_past_its_timeout() -> None:
+    pcm, segments = with_pauses([0.2, SECOND, 0.5])
+    async with FakeCartesia(interim_every_s=0) as fake:
+        fake.faults.stall_s = 3.0
+        stt = CartesiaSTT(base_url=fake.ws_url, finalize_timeout_s=0.3)
+        async with Runtime(Graph.chain(stt)) as rt:
+            errors: list[ErrorEvent] = []
+            rt.bus.subscribe(errors.append, ErrorEvent)
+            turn_end = asyncio.Event()
+            rt.on_output(lambda f, _: turn_end.set() if isinstance(f, TurnEndFrame) else None)
+            await push_speech(rt, pcm, segments, turn_end=True)
+            await asyncio.wait_for(turn_end.wait(), 2.0)  # well before the stalled transcript
+            await rt.cancel()
+    assert ErrorCode.TIMEOUT in {e.error.code for e in errors}
+
+
+async def test_a_refused_start_is_retried_with_the_audio() -> None:
+    pcm, segments = with_pauses([0.2, SECOND, 0.5])
+    async with FakeCartesia(interim_every_s=0) as fake:
+        fake.faults.refuse_status = 503
+        stt = CartesiaSTT(base_url=fake.ws_url)
+        async with Runtime(Graph.chain(stt)) as rt:
+            out = rt.collect()
+            fake.faults.refuse_status = None
+            await push_speech(rt, pcm, segments, pace=0.004, turn_end=True)
+            await rt.end()
+    assert stt.connects == 1 and len(fake.handshakes) == 2
+    assert word_accuracy(SECOND, " ".join(finals(out))) > 0.7

@@ -149,12 +149,14 @@ class CartesiaSTT(Processor):
         sock = self._socket
         if sock is None or not sock.is_open:
             return
+        self._socket = None  # closing on purpose: its end is not a failure
         try:
             await sock.send("close")
             async with asyncio.timeout(self._finalize_timeout):
                 await self._closed.wait()
         except (VoiceError, TimeoutError):
             pass  # closing anyway
+        await sock.close()
 
     async def on_stop(self) -> None:
         sock, self._socket = self._socket, None
