@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from voicegraph.backends.config import load_config
-from voicegraph.backends.providers.cartesia import build_cartesia_voice_agent, cartesia_voice_agent_spec
+from voicegraph.backends.from_config import graph_source
+from voicegraph.backends.providers.cartesia import (
+    SPEC_FILE,
+    build_cartesia_voice_agent,
+    cartesia_voice_agent_spec,
+    register_cartesia,
+)
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.spec import load_spec
 from voicegraph.graphs.voice_agent import voice_agent_spec
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
@@ -44,4 +51,18 @@ def test_the_preset_without_a_key_is_a_config_error(monkeypatch: pytest.MonkeyPa
 def test_the_example_config_loads_for_any_transport(transport: str) -> None:
     config = load_config(EXAMPLE, env={"VOICEGRAPH_BACKEND__PROVIDER": transport})
     assert config.backend.provider == transport
-    assert config.graph == "voicegraph.backends.providers.cartesia:build_cartesia_voice_agent"
+    assert config.graph == "voice_agent_cartesia.yaml"
+
+
+def test_the_spec_file_is_what_the_preset_function_gives() -> None:
+    assert load_spec(SPEC_FILE) == cartesia_voice_agent_spec()
+
+
+def test_the_example_config_builds_sessions_with_its_node_params(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_test")
+    register_cartesia()
+    graph = graph_source(load_config(EXAMPLE, env={}))(MemoryTransport())
+    tts = graph.processors["tts"]
+    fmt = tts.output_format(None)
+    assert isinstance(tts, CartesiaTTS) and fmt is not None and fmt.rate == 24000
+    assert isinstance(graph.processors["stt"], CartesiaSTT)

@@ -1,8 +1,12 @@
 """The `cartesia` preset: the stock voice agent with Cartesia Ink (STT) and Sonic (TTS).
 
-Any transport serves it; the config names this module's factory as its graph:
+Any transport serves it. A config names its spec file (node params can then be
+overridden under `nodes:`), or this module's factory:
 
     backend: {provider: websocket, options: {port: 8765}}
+    graph: voice_agent_cartesia.yaml      # beside voicegraph/backends/serve_*.yaml
+    nodes: {tts: {voice_id: ..., sample_rate: 16000}}
+
     graph: voicegraph.backends.providers.cartesia:build_cartesia_voice_agent
 
 The key comes from `CARTESIA_API_KEY`; `CARTESIA_BASE_URL` points both nodes elsewhere
@@ -12,6 +16,7 @@ spec (`voicegraph/graphs/voice_agent.yaml`): VAD, turn detector, context, local 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.registry import Registry, registry
@@ -23,6 +28,9 @@ if TYPE_CHECKING:
     from voicegraph.framework.spec import GraphSpec
     from voicegraph.graphs.voice_agent import VoiceAgentOptions
     from voicegraph.transports.connection import Connection
+
+SPEC_FILE = Path(__file__).resolve().parents[1] / "voice_agent_cartesia.yaml"
+"""The preset as a spec file (what `cartesia_voice_agent_spec()` gives; a test keeps them equal)."""
 
 PROCESSORS = {
     "cartesia_tts": "voicegraph.processors.tts.cartesia_tts:CartesiaTTS",
@@ -59,6 +67,7 @@ def cartesia_voice_agent_spec(
     from voicegraph.graphs.voice_agent import voice_agent_spec
 
     data = voice_agent_spec(options).model_dump()
+    data["name"] = "voice-agent-cartesia"
     for node in data["nodes"]:
         if node["id"] == "stt":
             node["type"], node["params"] = "cartesia_stt", dict(stt_params or {})
@@ -79,4 +88,10 @@ def build_cartesia_voice_agent(conn: Connection) -> Graph:
     return build_voice_agent(conn, spec=cartesia_voice_agent_spec())
 
 
-__all__ = ["PROCESSORS", "build_cartesia_voice_agent", "cartesia_voice_agent_spec", "register_cartesia"]
+__all__ = [
+    "PROCESSORS",
+    "SPEC_FILE",
+    "build_cartesia_voice_agent",
+    "cartesia_voice_agent_spec",
+    "register_cartesia",
+]
