@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from voicegraph.backends.config import load_config
-from voicegraph.backends.providers.cartesia import register_cartesia
+from voicegraph.backends.providers import register_builtin
+from voicegraph.backends.providers.cartesia import SPEC_FILE, register_cartesia
 from voicegraph.framework.registry import registry
 from voicegraph.framework.spec import params_model
 
@@ -21,8 +22,11 @@ def yaml_blocks() -> list[object]:
 
 
 def test_the_serve_snippet_is_a_valid_config() -> None:
-    config = load_config(yaml_blocks()[0], env={})  # type: ignore[arg-type]
-    assert config.graph == "voicegraph.backends.providers.cartesia:build_cartesia_voice_agent"
+    register_builtin()  # as `voicegraph serve` does before reading a config
+    data = yaml_blocks()[0]
+    assert isinstance(data, dict)
+    config = load_config({**data, "graph": str(SPEC_FILE)}, env={})  # the page's path is relative
+    assert data["graph"] == SPEC_FILE.name and set(config.nodes) == {"stt", "tts"}
 
 
 def test_the_node_snippet_has_valid_params(monkeypatch: pytest.MonkeyPatch) -> None:

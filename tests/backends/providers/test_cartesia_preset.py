@@ -8,6 +8,7 @@ import pytest
 
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import graph_source
+from voicegraph.backends.providers import register_builtin
 from voicegraph.backends.providers.cartesia import (
     SPEC_FILE,
     build_cartesia_voice_agent,
@@ -49,6 +50,7 @@ def test_the_preset_without_a_key_is_a_config_error(monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize("transport", ["websocket", "webrtc", "twilio", "memory"])
 def test_the_example_config_loads_for_any_transport(transport: str) -> None:
+    register_builtin()  # as `voicegraph serve` does before reading a config
     config = load_config(EXAMPLE, env={"VOICEGRAPH_BACKEND__PROVIDER": transport})
     assert config.backend.provider == transport
     assert config.graph == "voice_agent_cartesia.yaml"
