@@ -1,5 +1,6 @@
 """A fake Cartesia API on 127.0.0.1: the TTS (Sonic) and STT (Ink) WebSockets, for tests.
 
+REST: `POST /tts/bytes` on a second port (`http_url`, see `cartesia_rest`).
 Handshake rules follow shared/protocols/cartesia_tts_ws.md section 1: the key comes as
 `Authorization: Bearer K` (the SDK), `X-API-Key: K` (Pipecat) or `?api_key=K`; the API
 version as `Cartesia-Version` or `?cartesia_version=` (required). A wrong or missing key
@@ -29,6 +30,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.cartesia_rest import CartesiaRest
 from tests.fakes.cartesia_stt_session import STTSession
 from tests.fakes.cartesia_tts_session import TTSSession
 
@@ -94,6 +96,7 @@ class FakeCartesia:
         self._port = 0
         self._ids = itertools.count(1)
         self._open: set[ServerConnection] = set()
+        self._rest = CartesiaRest(self)
 
     @property
     def ws_url(self) -> str:
@@ -102,8 +105,8 @@ class FakeCartesia:
 
     @property
     def http_url(self) -> str:
-        """`http://127.0.0.1:PORT` (the SDK's `base_url`)."""
-        return f"http://127.0.0.1:{self._port}"
+        """`http://127.0.0.1:PORT2`: the REST side (`/tts/bytes`; the SDK's `base_url`)."""
+        return self._rest.origin
 
     async def __aenter__(self) -> FakeCartesia:
         from websockets.asyncio.server import serve
@@ -112,11 +115,13 @@ class FakeCartesia:
             self._serve, "127.0.0.1", 0, process_request=self._check, compression=None, max_size=2**22
         )
         self._port = self._server.sockets[0].getsockname()[1]
+        await self._rest.__aenter__()
         return self
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
+        await self._rest.__aexit__(et, e, tb)
         if self._server is not None:
             self._server.close(close_connections=True)
             with contextlib.suppress(Exception):

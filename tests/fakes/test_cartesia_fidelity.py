@@ -217,3 +217,25 @@ async def test_stt_without_encoding_is_an_error() -> None:
         async with connect(url, additional_headers=headers) as ws:
             event = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert event["type"] == "error" and event["status_code"] == 400
+
+
+async def test_sdk_generate_gets_the_whole_audio_over_rest() -> None:
+    async with FakeCartesia() as fake, client(fake) as sdk:
+        response = await sdk.tts.generate(
+            model_id="sonic-3", transcript="Hello from the bytes endpoint.", voice=VOICE["id"],
+            output_format={"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+        )  # fmt: skip
+        data = await response.read()
+    assert 1.0 < len(data) / 2 / 16000 < 5.0
+    assert fake.received("rest")[0]["transcript"] == "Hello from the bytes endpoint."
+
+
+async def test_sdk_generate_with_a_wrong_key_gets_401() -> None:
+    async with FakeCartesia() as fake:
+        bad = cartesia.AsyncCartesia(api_key="sk_car_wrong", base_url=fake.http_url)
+        async with bad:
+            with pytest.raises(cartesia.AuthenticationError):
+                await bad.tts.generate(
+                    model_id="sonic-3", transcript="Hi.", voice=VOICE["id"],
+                    output_format={"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
+                )  # fmt: skip
