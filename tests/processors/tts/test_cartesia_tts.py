@@ -241,3 +241,22 @@ async def test_a_stall_past_the_done_timeout_ends_the_reply_and_drops_its_late_a
     assert ErrorCode.TIMEOUT in {e.error.code for e in errors}
     assert any(isinstance(f, LLMResponseEndFrame) for f in out) and not audio(out)
     assert tts.stale_dropped > 0
+
+
+async def test_text_refused_by_an_expired_context_is_said_on_a_new_one() -> None:
+    async with FakeCartesia(context_ttl_s=0.3) as fake:  # the service expires sooner than the node
+        tts = CartesiaTTS(base_url=fake.ws_url, context_ttl_s=10.0)
+        async with Runtime(Graph.chain(tts)) as rt:
+            out = rt.collect()
+            await rt.push(LLMResponseStartFrame())
+            await rt.push(SentenceFrame(text="Let me check."))
+            await asyncio.sleep(0.8)
+            await rt.push(SentenceFrame(text="Found it."))
+            await rt.push(LLMResponseEndFrame())
+            await rt.end()
+    first = fake.received("tts")[0]["context_id"]
+    refusals = fake.sent_events("error")  # the text, and the close that followed it
+    assert refusals and {e.event["context_id"] for e in refusals} == {first}
+    assert [f.text for f in audio(out) if f.text] == ["Let me check.", "Found it."]
+    end_at = next(i for i, f in enumerate(out) if isinstance(f, LLMResponseEndFrame))
+    assert end_at > max(i for i, f in enumerate(out) if isinstance(f, TTSAudioFrame))

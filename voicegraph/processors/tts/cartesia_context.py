@@ -38,6 +38,12 @@ class CartesiaContext:
     error: str = ""
     closing: bool = False
     texts: list[str] = field(default_factory=list)
+    sent_times: list[float] = field(default_factory=list)
+    """When each text was sent (monotonic seconds)."""
+    last_audio: float = 0.0
+    """When its last chunk arrived (monotonic seconds; 0 before any)."""
+    successor: CartesiaContext | None = None
+    """The context that took over its texts after a service error (see `lost_texts`)."""
     samples: int = 0
     """Audio samples handed out so far."""
     chunks: int = 0
@@ -53,7 +59,12 @@ class CartesiaContext:
         self._words_sent += len(text.split())
         self._unannounced.append(len(self.texts))
         self.texts.append(text)
+        self.sent_times.append(now)
         self.last_input = now
+
+    def lost_texts(self) -> list[str]:
+        """The texts sent after the last audio arrived: those a failed context never spoke."""
+        return [t for t, at in zip(self.texts, self.sent_times, strict=True) if at > self.last_audio]
 
     def add_timestamps(self, words: list[str], starts: list[float]) -> None:
         """Record word timestamps (seconds from the context's first audio)."""

@@ -240,7 +240,10 @@ class CartesiaTTS(Processor):
         except TimeoutError:
             self._report(VoiceError(ErrorCode.TIMEOUT, f"no 'done' for context within {self._done_timeout}s",
                                     node=self.name, retriable=True))  # fmt: skip
-        self._release(ctx.cid)
+        chain: CartesiaContext | None = ctx
+        while chain is not None:  # the context and any that took over from it
+            self._release(chain.cid)
+            chain = chain.successor
 
     def _release(self, cid: str) -> None:
         """Forget a context: any later message for it is stale."""
@@ -292,9 +295,38 @@ class CartesiaTTS(Processor):
         elif kind == "error":
             ctx.error = str(event.get("message") or event.get("error") or "error")
             self._report(_service_error(event, self.name))
-            self._release(ctx.cid)
+            if not await self._recover(ctx):
+                self._release(ctx.cid)
+
+    async def _recover(self, ctx: CartesiaContext) -> bool:
+        """After a service error on `ctx` (an expired context, typically), say the texts it
+        never spoke on a new context that inherits its place: the reply's `done` wait moves
+        to the new context. Once per reply; False when there is nothing to take over."""
+        lost = ctx.lost_texts()
+        sock = self._socket
+        if not lost or ctx.successor is not None or "recovered" in ctx.cid or sock is None:
+            return False
+        new = CartesiaContext(cid=f"{uuid.uuid4()}-recovered", rate=ctx.rate, epoch=ctx.epoch,
+                              opened_at=time.monotonic(), closing=ctx.closing)  # fmt: skip
+        self._contexts[new.cid] = new
+        self._done[new.cid] = self._done.pop(ctx.cid) if ctx.cid in self._done else asyncio.Event()
+        self._contexts.pop(ctx.cid, None)
+        ctx.successor = new
+        if self._current is ctx:
+            self._current = new
+        try:
+            for text in lost:
+                await sock.send({**self._request, "context_id": new.cid, "transcript": text + " ",
+                                 "continue": True})  # fmt: skip
+                new.add_text(text, time.monotonic())
+            if new.closing:
+                await sock.send({**self._request, "context_id": new.cid, "transcript": "", "continue": False})
+        except VoiceError:
+            self._release(new.cid)
+        return True
 
     async def _emit(self, ctx: CartesiaContext, pcm: bytes) -> None:
+        ctx.last_audio = time.monotonic()
         if ctx.chunks == 0 and ctx.cid in self._sent_at:
             self._metric("ttfb_ms", (time.perf_counter() - self._sent_at[ctx.cid]) * 1000)
         for piece in ctx.place(pcm, timed=self._timed):
