@@ -1,4 +1,4 @@
-"""CartesiaContext: one Cartesia TTS context (one reply), I/O-free.
+"""CartesiaContext: one Cartesia TTS context (one reply); ContextTable: the live ones.
 
 It remembers the texts sent on the context and turns the server's `chunk` audio and
 `timestamps` into `TTSAudioFrame` fields: each piece of audio carries the words whose
@@ -10,7 +10,9 @@ texts' words. Without timestamps, each text rides on the first chunk after it wa
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import uuid
 from dataclasses import dataclass, field
 
 
@@ -43,6 +45,8 @@ class CartesiaContext:
     last_audio: float = 0.0
     """When its last chunk arrived (monotonic seconds; 0 before any)."""
     successor: CartesiaContext | None = None
+    recovered: bool = False
+    """It took over from a failed context (which happens once per reply)."""
     """The context that took over its texts after a service error (see `lost_texts`)."""
     samples: int = 0
     """Audio samples handed out so far."""
@@ -93,3 +97,49 @@ class CartesiaContext:
             data = pcm[(lo - a) * 2 : (hi - a) * 2]
             pieces.append(SpeechPiece(data, " ".join(texts), words))
         return pieces
+
+
+class ContextTable:
+    """The live contexts of one `CartesiaTTS`: by id, each with the event its reply's end
+    waits on. A released context is gone: any later message with its id is stale."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, CartesiaContext] = {}
+        self._done: dict[str, asyncio.Event] = {}
+
+    def open(self, *, rate: int, epoch: int, now: float, closing: bool = False) -> CartesiaContext:
+        """A new live context with a fresh id."""
+        ctx = CartesiaContext(cid=str(uuid.uuid4()), rate=rate, epoch=epoch, opened_at=now, closing=closing)
+        self._by_id[ctx.cid] = ctx
+        self._done[ctx.cid] = asyncio.Event()
+        return ctx
+
+    def get(self, cid: object) -> CartesiaContext | None:
+        """The live context of that id (None: unknown, released or cancelled)."""
+        return self._by_id.get(str(cid))
+
+    def live(self) -> list[CartesiaContext]:
+        """Every live context (an open reply and any still finishing)."""
+        return list(self._by_id.values())
+
+    def done_event(self, ctx: CartesiaContext) -> asyncio.Event | None:
+        """What the end of `ctx`'s reply waits on (None once released)."""
+        return self._done.get(ctx.cid)
+
+    def take_over(self, old: CartesiaContext, new: CartesiaContext) -> None:
+        """`new` takes `old`'s place: its reply's end now waits on `new`; `old` is gone."""
+        event = self._done.pop(old.cid, None)
+        if event is not None:
+            self._done[new.cid] = event
+        self._by_id.pop(old.cid, None)
+        old.successor = new
+
+    def release(self, ctx: CartesiaContext) -> None:
+        """Forget `ctx` and those that took over from it; wake whoever waits on them."""
+        chain: CartesiaContext | None = ctx
+        while chain is not None:
+            self._by_id.pop(chain.cid, None)
+            event = self._done.pop(chain.cid, None)
+            if event is not None:
+                event.set()
+            chain = chain.successor

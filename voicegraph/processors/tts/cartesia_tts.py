@@ -6,7 +6,6 @@ import asyncio
 import base64
 import logging
 import time
-import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from voicegraph.framework.bus import ErrorEvent, MetricsEvent
@@ -25,7 +24,7 @@ from voicegraph.framework.frames import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.tts.cartesia_context import CartesiaContext
+from voicegraph.processors.tts.cartesia_context import CartesiaContext, ContextTable
 from voicegraph.processors.tts.cartesia_socket import API_VERSION, CartesiaAccess, CartesiaSocket
 
 if TYPE_CHECKING:
@@ -53,7 +52,9 @@ class CartesiaTTS(Processor):
     open context is closed and its audio awaited (at most `done_timeout_s`).
 
     A context idle for `context_ttl_s` is not continued (Cartesia expires idle contexts;
-    the next text opens a new one). A dropped socket is reopened for the next text.
+    the next text opens a new one); texts a context refuses with an `error` are said
+    again on a new context that takes its place. A dropped socket is reopened for the
+    next text.
 
     Args:
         voice_id: Cartesia voice id.
@@ -118,11 +119,9 @@ class CartesiaTTS(Processor):
         self._open_timeout = open_timeout_s
         self._socket: CartesiaSocket | None = None
         self._ctx: StartContext | None = None
-        self._contexts: dict[str, CartesiaContext] = {}
-        self._done: dict[str, asyncio.Event] = {}
+        self._contexts = ContextTable()
         self._current: CartesiaContext | None = None
         self._in_reply = False
-        self._sent_at: dict[str, float] = {}
         self.connects = 0
         """Sockets opened so far (1 + reconnects)."""
         self.stale_dropped = 0
@@ -165,10 +164,10 @@ class CartesiaTTS(Processor):
 
     async def on_flush(self) -> None:
         self._current, self._in_reply = None, False
-        live = list(self._contexts.values())  # the open reply and any still finishing
+        live = self._contexts.live()  # the open reply and any still finishing
         for ctx in live:
             ctx.cancelled = True
-            self._release(ctx.cid)
+            self._contexts.release(ctx)
         for ctx in live:
             if self._socket is None or not self._socket.is_open:
                 break  # the socket is gone: nothing more comes for these contexts anyway
@@ -191,7 +190,7 @@ class CartesiaTTS(Processor):
         ctx = self._current
         now = time.monotonic()
         if ctx is not None and (ctx.error or now - ctx.last_input > self._ttl):
-            self._release(ctx.cid)  # expired or failed: the rest of the reply on a new one
+            self._contexts.release(ctx)  # expired or failed: the rest of the reply on a new one
             ctx = None
         for attempt in (1, 2):
             sock = await self._connected()
@@ -201,28 +200,24 @@ class CartesiaTTS(Processor):
                                  "continue": True})  # fmt: skip
                 break
             except VoiceError:
-                self._release(ctx.cid)
+                self._contexts.release(ctx)
                 ctx = None
                 if attempt == 2:
                     raise
         assert ctx is not None
         ctx.add_text(text, now)
-        self._sent_at.setdefault(ctx.cid, time.perf_counter())
         return ctx
 
     def _open_context(self, now: float) -> CartesiaContext:
         epoch = self._ctx.epoch if self._ctx is not None else 0
-        ctx = CartesiaContext(cid=str(uuid.uuid4()), rate=self._format.rate, epoch=epoch, opened_at=now)
-        self._contexts[ctx.cid] = ctx
-        self._done[ctx.cid] = asyncio.Event()
-        self._current = ctx
+        ctx = self._current = self._contexts.open(rate=self._format.rate, epoch=epoch, now=now)
         return ctx
 
     async def _finish(self, ctx: CartesiaContext) -> None:
         """Close `ctx` and wait until its audio is out (`done`, an error or a lost socket)."""
         if self._current is ctx:
             self._current = None
-        done = self._done.get(ctx.cid)
+        done = self._contexts.done_event(ctx)
         if done is None or ctx.cancelled:
             return
         if not ctx.closing and not ctx.error:
@@ -232,7 +227,7 @@ class CartesiaTTS(Processor):
                 await sock.send({**self._request, "context_id": ctx.cid, "transcript": "", "continue": False})
             except VoiceError as exc:
                 self._report(exc)
-                self._release(ctx.cid)
+                self._contexts.release(ctx)
                 return
         try:
             async with asyncio.timeout(self._done_timeout):
@@ -240,18 +235,7 @@ class CartesiaTTS(Processor):
         except TimeoutError:
             self._report(VoiceError(ErrorCode.TIMEOUT, f"no 'done' for context within {self._done_timeout}s",
                                     node=self.name, retriable=True))  # fmt: skip
-        chain: CartesiaContext | None = ctx
-        while chain is not None:  # the context and any that took over from it
-            self._release(chain.cid)
-            chain = chain.successor
-
-    def _release(self, cid: str) -> None:
-        """Forget a context: any later message for it is stale."""
-        self._contexts.pop(cid, None)
-        self._sent_at.pop(cid, None)
-        event = self._done.pop(cid, None)
-        if event is not None:
-            event.set()
+        self._contexts.release(ctx)
 
     # -- socket ------------------------------------------------------------------------
     async def _connected(self) -> CartesiaSocket:
@@ -273,13 +257,13 @@ class CartesiaTTS(Processor):
             self._socket = None
             self._report(VoiceError(ErrorCode.CONNECTION_FAILED, "Cartesia TTS socket closed",
                                     node=self.name, retriable=True))  # fmt: skip
-            for cid, ctx in list(self._contexts.items()):
+            for ctx in self._contexts.live():
                 ctx.error = "socket closed"
-                self._release(cid)
+                self._contexts.release(ctx)
 
     async def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        ctx = self._contexts.get(str(event.get("context_id")))
+        ctx = self._contexts.get(event.get("context_id"))
         if ctx is None or ctx.cancelled or (self._ctx is not None and ctx.epoch != self._ctx.epoch):
             self.stale_dropped += 1
             if kind == "error" and event.get("context_id") is None:
@@ -291,12 +275,12 @@ class CartesiaTTS(Processor):
             wt = event.get("word_timestamps") or {}
             ctx.add_timestamps(list(wt.get("words", [])), [float(s) for s in wt.get("start", [])])
         elif kind == "done":
-            self._release(ctx.cid)
+            self._contexts.release(ctx)
         elif kind == "error":
             ctx.error = str(event.get("message") or event.get("error") or "error")
             self._report(_service_error(event, self.name))
             if not await self._recover(ctx):
-                self._release(ctx.cid)
+                self._contexts.release(ctx)
 
     async def _recover(self, ctx: CartesiaContext) -> bool:
         """After a service error on `ctx` (an expired context, typically), say the texts it
@@ -304,14 +288,11 @@ class CartesiaTTS(Processor):
         to the new context. Once per reply; False when there is nothing to take over."""
         lost = ctx.lost_texts()
         sock = self._socket
-        if not lost or ctx.successor is not None or "recovered" in ctx.cid or sock is None:
+        if not lost or ctx.successor is not None or ctx.recovered or sock is None:
             return False
-        new = CartesiaContext(cid=f"{uuid.uuid4()}-recovered", rate=ctx.rate, epoch=ctx.epoch,
-                              opened_at=time.monotonic(), closing=ctx.closing)  # fmt: skip
-        self._contexts[new.cid] = new
-        self._done[new.cid] = self._done.pop(ctx.cid) if ctx.cid in self._done else asyncio.Event()
-        self._contexts.pop(ctx.cid, None)
-        ctx.successor = new
+        new = self._contexts.open(rate=ctx.rate, epoch=ctx.epoch, now=time.monotonic(), closing=ctx.closing)
+        new.recovered = True
+        self._contexts.take_over(ctx, new)
         if self._current is ctx:
             self._current = new
         try:
@@ -322,15 +303,15 @@ class CartesiaTTS(Processor):
             if new.closing:
                 await sock.send({**self._request, "context_id": new.cid, "transcript": "", "continue": False})
         except VoiceError:
-            self._release(new.cid)
+            self._contexts.release(new)
         return True
 
     async def _emit(self, ctx: CartesiaContext, pcm: bytes) -> None:
         ctx.last_audio = time.monotonic()
-        if ctx.chunks == 0 and ctx.cid in self._sent_at:
-            self._metric("ttfb_ms", (time.perf_counter() - self._sent_at[ctx.cid]) * 1000)
+        if ctx.chunks == 0 and ctx.sent_times:
+            self._metric("ttfb_ms", (ctx.last_audio - ctx.sent_times[0]) * 1000)
         for piece in ctx.place(pcm, timed=self._timed):
-            if ctx.cancelled or ctx.cid not in self._contexts:
+            if ctx.cancelled or self._contexts.get(ctx.cid) is not ctx:
                 self.stale_dropped += 1
                 return
             frame = TTSAudioFrame(data=piece.data, format=self._format, text=piece.text,
