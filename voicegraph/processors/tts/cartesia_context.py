@@ -87,7 +87,9 @@ class CartesiaContext:
             return [SpeechPiece(pcm, text)]
         here = [w for w in self._pending if w[2] < b]
         self._pending = [w for w in self._pending if w[2] >= b]
-        cuts = sorted({max(w[2], a) for w in here if w[0] in self._firsts and w[2] > a})
+        at = [max(w[2], a) for w in here]  # late words count from the chunk's start
+        # cut where a text begins after words of an earlier one (one text's words per piece)
+        cuts = sorted({t for w, t in zip(here, at, strict=True) if w[0] in self._firsts and t > min(at)})
         bounds = [a, *cuts, b]
         pieces: list[SpeechPiece] = []
         for lo, hi in itertools.pairwise(bounds):
