@@ -18,7 +18,7 @@ from tests.fakes.cartesia_server import FakeCartesia
 from tests.speech import synthesize
 from voicegraph.backends.providers.cartesia import cartesia_voice_agent_spec, register_cartesia
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import Frame, OutputAudioFrame
+from voicegraph.framework.frames import BotTextFrame, Frame, OutputAudioFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import VoiceAgentOptions, build_voice_agent
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
@@ -105,6 +105,10 @@ def test_barge_in_cancels_the_context_and_no_stale_audio_plays(monkeypatch: pyte
     assert late, "the fault should keep the cancelled context streaming"
     # what played after the cancel is at most the short second reply ("Okay."), never the rest of LONG
     print(f"audio after the cancel: {caller.audio_s(after=cancel_t + 0.1):.2f} s")
+    finals = [f for _, f in caller.heard if isinstance(f, BotTextFrame) and f.final]
+    cut = finals[0]  # the played-words report, built from Cartesia's word timestamps
+    assert cut.interrupted and 0 < len(cut.text.split()) < len(LONG.split())
+    assert LONG.startswith(cut.text), cut.text
     assert caller.audio_s(after=cancel_t + 0.1) < 1.5, caller.audio_s(after=cancel_t + 0.1)
 
 
