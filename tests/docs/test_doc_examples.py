@@ -23,6 +23,7 @@ PAGES = (
     "docs/providers/daily.md",
     "docs/providers/vapi.md",
     "docs/deepgram.md",
+    "docs/cloud_engines.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

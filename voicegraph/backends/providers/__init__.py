@@ -29,6 +29,11 @@ PROCESSORS = {
     "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
     "vapi_call": "voicegraph.processors.s2s.vapi_call:VapiCall",
 }
+PROCESSORS = {
+    "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
+    "cartesia_tts": "voicegraph.processors.tts.cartesia_tts:CartesiaTTS",
+    "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
+}
 
 
 def _load(path: str) -> Any:

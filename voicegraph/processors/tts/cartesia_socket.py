@@ -1,0 +1,183 @@
+"""CartesiaSocket: one WebSocket to Cartesia (TTS or STT) with the documented handshake.
+
+Shared by `CartesiaTTS` and `CartesiaSTT`. The handshake sends `X-API-Key` and
+`Cartesia-Version` headers (what Pipecat sends; the official SDK sends a bearer token,
+which Cartesia accepts too); the base URL's scheme maps `http(s)` to `ws(s)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+
+DEFAULT_BASE_URL = "https://api.cartesia.ai"
+API_VERSION = "2026-03-01"
+"""The `Cartesia-Version` sent by default (the one Pipecat pins)."""
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True, slots=True)
+class CartesiaAccess:
+    """Where and as whom to connect: resolved once, when a node is made."""
+
+    api_key: str
+    base_url: str
+    version: str
+
+    @classmethod
+    def resolve(
+        cls, *, api_key_env: str, base_url: str | None, version: str, node: str | None = None
+    ) -> CartesiaAccess:
+        """Key from `api_key_env`; base URL from the param, else `CARTESIA_BASE_URL`, else the API.
+
+        Raises:
+            VoiceError: (invalid_config) the key's environment variable is unset or empty.
+        """
+        key = os.environ.get(api_key_env, "").strip()
+        if not key:
+            raise VoiceError(
+                ErrorCode.INVALID_CONFIG,
+                f"api_key_env: environment variable {api_key_env} (the Cartesia API key) is not set",
+                node=node,
+            )
+        base = base_url or os.environ.get("CARTESIA_BASE_URL") or DEFAULT_BASE_URL
+        return cls(api_key=key, base_url=base.rstrip("/"), version=version)
+
+    def url(self, path: str, query: Mapping[str, object] | None = None) -> str:
+        """`ws(s)://host/<path>?<query>` (None values left out)."""
+        parts = urlsplit(self.base_url)
+        scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+        q = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in (query or {}).items()
+                       if v is not None})  # fmt: skip
+        return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + path, q, ""))
+
+    def headers(self) -> dict[str, str]:
+        """The handshake headers."""
+        return {"X-API-Key": self.api_key, "Cartesia-Version": self.version}
+
+
+def handshake_error(status: int, node: str | None) -> VoiceError:
+    """A coded error for an HTTP status that refused the upgrade."""
+    if status == 401:
+        return VoiceError(ErrorCode.AUTHENTICATION_FAILED, "Cartesia refused the API key", node=node)
+    if status == 403:
+        return VoiceError(ErrorCode.AUTHORIZATION_FAILED, "Cartesia refused access", node=node)
+    if status == 429:
+        return VoiceError(
+            ErrorCode.RATE_LIMIT_EXCEEDED, "Cartesia concurrency limit reached", node=node, retriable=True
+        )
+    return VoiceError(
+        ErrorCode.CONNECTION_FAILED, f"Cartesia refused the connection: HTTP {status}", node=node,
+        retriable=status >= 500 or status == 408,
+    )  # fmt: skip
+
+
+class CartesiaSocket:
+    """A WebSocket client (`websockets`, asyncio API) for one Cartesia stream.
+
+    Args:
+        url: the full `ws(s)://.../tts/websocket` or `/stt/websocket?...` URL.
+        headers: handshake headers (key and version).
+        open_timeout_s: handshake deadline.
+        node: node name for errors.
+    """
+
+    def __init__(
+        self, url: str, headers: Mapping[str, str], *, open_timeout_s: float = 5.0, node: str | None = None
+    ) -> None:
+        self.url = url
+        self.headers = dict(headers)
+        self.open_timeout_s = open_timeout_s
+        self.node = node
+        self._ws: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the socket is up (as far as this side knows)."""
+        return self._ws is not None
+
+    async def open(self) -> None:
+        """Connect.
+
+        Raises:
+            VoiceError: (missing_dependency) no `websockets`; (authentication_failed,
+                authorization_failed, rate_limit_exceeded, connection_failed) the upgrade was
+                refused; (connection_timeout) no answer in time; (connection_failed) no network.
+        """
+        try:
+            from websockets.asyncio.client import connect
+            from websockets.exceptions import InvalidHandshake, InvalidStatus
+        except ImportError:
+            raise missing_dependency("websocket", "websockets") from None
+        host = urlsplit(self.url).hostname or ""
+        try:
+            self._ws = await connect(
+                self.url, additional_headers=self.headers, open_timeout=self.open_timeout_s,
+                max_size=2**22, compression=None, proxy=None if host in _LOOPBACK else True,
+            )  # fmt: skip
+        except InvalidStatus as exc:
+            raise handshake_error(exc.response.status_code, self.node) from exc
+        except TimeoutError as exc:
+            raise VoiceError(
+                ErrorCode.CONNECTION_TIMEOUT, "Cartesia handshake timed out", node=self.node, retriable=True
+            ) from exc
+        except (OSError, InvalidHandshake) as exc:
+            raise VoiceError(
+                ErrorCode.CONNECTION_FAILED, f"cannot reach Cartesia: {exc}", node=self.node, retriable=True
+            ) from exc
+
+    async def send(self, message: dict[str, Any] | str | bytes) -> None:
+        """Write a JSON event (dict), a text command (str) or audio (bytes).
+
+        Raises:
+            VoiceError: (connection_failed, retriable) the socket is closed.
+        """
+        ws = self._ws
+        if ws is None:
+            raise VoiceError(ErrorCode.CONNECTION_FAILED, "Cartesia socket is not open", node=self.node,
+                             retriable=True)  # fmt: skip
+        from websockets.exceptions import ConnectionClosed
+
+        data = json.dumps(message, separators=(",", ":")) if isinstance(message, dict) else message
+        try:
+            await ws.send(data)
+        except ConnectionClosed as exc:
+            self._ws = None
+            raise VoiceError(
+                ErrorCode.CONNECTION_FAILED, f"Cartesia socket closed: {exc}", node=self.node, retriable=True
+            ) from exc
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        """The server's JSON events until the socket closes (then `is_open` is False)."""
+        ws = self._ws
+        if ws is None:
+            return
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            async for raw in ws:
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    yield event
+        except ConnectionClosed:
+            pass
+        finally:
+            if self._ws is ws:
+                self._ws = None
+
+    async def close(self) -> None:
+        """Close the socket (idempotent)."""
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            await ws.close()
