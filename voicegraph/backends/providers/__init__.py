@@ -1,7 +1,8 @@
-"""Backend providers, one module or package each: memory, websocket, twilio, webrtc, livekit, daily, vocode.
+"""Backend providers, one module or package each: memory, websocket, twilio, webrtc, livekit,
+daily, vocode, vapi.
 
 Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
-registers them (and the `echo_agent` processor) in code too, for installs whose entry
+registers them (and the processors of `PROCESSORS`) in code too, for installs whose entry
 points are not yet refreshed.
 """
 
@@ -28,12 +29,13 @@ BUILTIN = {
 PROCESSORS = {
     "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
     "vapi_call": "voicegraph.processors.s2s.vapi_call:VapiCall",
-}
-PROCESSORS = {
-    "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",
     "cartesia_tts": "voicegraph.processors.tts.cartesia_tts:CartesiaTTS",
     "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
+    "deepgram_stt": "voicegraph.processors.stt.deepgram_stt:DeepgramSTT",
+    "deepgram_flux_stt": "voicegraph.processors.stt.deepgram_flux_stt:DeepgramFluxSTT",
 }
+"""Processors not in the core list that `voicegraph serve` registers before reading a
+config, so they are found by type even where the entry points are not refreshed."""
 
 
 def _load(path: str) -> Any:
