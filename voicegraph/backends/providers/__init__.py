@@ -21,6 +21,7 @@ BUILTIN = {
     "twilio": "voicegraph.backends.providers.twilio:TwilioProvider",
     "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
+    "pipecat": "voicegraph.backends.providers.pipecat:PipecatProvider",
 }
 PROCESSORS = {"echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent"}
 
