@@ -16,6 +16,16 @@ const now = () => performance.now();
 const micCtx = new AudioContext({ sampleRate: 48000 });
 const micDest = micCtx.createMediaStreamDestination();
 navigator.mediaDevices.getUserMedia = async () => micDest.stream;
+// A real microphone is never digital zero: a noise floor at about -66 dBFS keeps a WebRTC
+// sender sending (Chrome stops sending RTP for a WebAudio track of pure zeros).
+const floor = micCtx.createBuffer(1, 48000, 48000);
+const noise = floor.getChannelData(0);
+for (let i = 0; i < noise.length; i++) noise[i] = (Math.random() * 2 - 1) * 0.0005;
+const hiss = micCtx.createBufferSource();
+hiss.buffer = floor;
+hiss.loop = true;
+hiss.connect(micDest);
+hiss.start();
 pc.say = async (url) => {
   await micCtx.resume();
   const data = await (await fetch(url)).arrayBuffer();
@@ -45,6 +55,11 @@ class MeasuredWavMediaManager extends WavMediaManager {
 
 // Bot audio as played (WebRTC track): the level of the remote track every 10 ms.
 function measureTrack(track) {
+  // Chrome feeds a remote WebRTC track to Web Audio only while a media element plays it
+  const sink = new Audio();
+  sink.muted = true;
+  sink.srcObject = new MediaStream([track]);
+  void sink.play();
   const ctx = new AudioContext();
   const analyser = ctx.createAnalyser();
   analyser.fftSize = 512;
@@ -87,7 +102,8 @@ pc.run = async (kind, url) => {
       onError: (m) => pc.errors.push({ t: now(), m }),
       onMessageError: (m) => pc.messages.push({ t: now(), local: "message-error", m }),
       onTrackStarted: (track, participant) => {
-        if (participant && !participant.local && track.kind === "audio") measureTrack(track);
+        // SmallWebRTC reports the bot's track without a participant
+        if (track.kind === "audio" && !(participant && participant.local)) measureTrack(track);
       },
     },
   }));
