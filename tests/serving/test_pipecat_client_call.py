@@ -67,13 +67,16 @@ def test_the_bots_audio_is_heard(call: dict[str, Any]) -> None:
 
 
 def test_the_turn_is_told_in_rtvi_events_in_order(call: dict[str, Any]) -> None:
-    first = {k: received(call, k)[0]["t"] for k in
-             ("user-started-speaking", "user-stopped-speaking", "bot-llm-started", "bot-started-speaking",
-              "bot-tts-text", "bot-output")}  # fmt: skip
-    assert first["user-started-speaking"] < first["user-stopped-speaking"] < first["bot-started-speaking"], (
-        why(call)
+    kinds = ("user-started-speaking", "user-stopped-speaking", "bot-llm-started", "bot-tts-started",
+             "bot-started-speaking", "bot-tts-text", "bot-output", "bot-tts-stopped")  # fmt: skip
+    missing = [k for k in kinds if not received(call, k)]
+    assert missing == [], why(call)
+    first = {k: received(call, k)[0]["t"] for k in kinds}
+    assert first["user-started-speaking"] < first["user-stopped-speaking"] < first["bot-llm-started"], why(
+        call
     )
-    assert first["bot-llm-started"] < first["bot-started-speaking"] <= first["bot-tts-text"], why(call)
+    assert first["bot-llm-started"] < first["bot-tts-started"] <= first["bot-tts-text"], why(call)
+    assert first["bot-started-speaking"] <= first["bot-tts-text"] < first["bot-tts-stopped"], why(call)
 
 
 def test_barge_in_sends_bot_interrupted_and_bot_stopped_speaking(call: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.bot_text import BotTextFrame
-from voicegraph.framework.frames.control import ResponseEndFrame, ResponseStartFrame
 from voicegraph.framework.frames.llm import LLMResponseEndFrame, LLMResponseStartFrame, LLMTextFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
@@ -33,7 +32,6 @@ def test_speaking_and_pipeline_frames_become_their_events() -> None:
         (BotStartedSpeakingFrame(), "bot-started-speaking"),
         (BotStoppedSpeakingFrame(), "bot-stopped-speaking"),
         (LLMResponseStartFrame(), "bot-llm-started"), (LLMResponseEndFrame(), "bot-llm-stopped"),
-        (ResponseStartFrame(), "bot-tts-started"), (ResponseEndFrame(), "bot-tts-stopped"),
     ]  # fmt: skip
     for frame, kind in table:
         assert kinds(frame) == [kind]
@@ -61,8 +59,17 @@ def test_played_words_are_bot_tts_text_and_bot_output_v2_or_v1() -> None:
     assert legacy["data"]["spoken"] is True and "spoken_status" not in legacy["data"]
 
 
-def test_the_final_played_text_repeats_the_deltas_so_it_sends_nothing() -> None:
-    assert kinds(BotTextFrame(text="The capital is Paris.", final=True)) == []
+def test_a_replys_first_audio_is_bot_tts_started_and_its_final_text_bot_tts_stopped() -> None:
+    events = RTVIEvents()
+    assert [m["type"] for m in events.audio()] == ["bot-tts-started"]
+    assert events.audio() == []  # later chunks of the same reply
+    final = events.of(BotTextFrame(text="The capital is Paris.", final=True, interrupted=True))
+    assert [m["type"] for m in final] == ["bot-tts-stopped"]  # the text itself was sent as deltas
+    assert [m["type"] for m in events.audio()] == ["bot-tts-started"]  # the next reply
+
+
+def test_a_final_text_without_audio_sends_nothing() -> None:
+    assert kinds(BotTextFrame(text="unspoken", final=True)) == []
 
 
 def test_a_tool_call_with_its_result_is_started_in_progress_stopped() -> None:

@@ -95,7 +95,7 @@ class PipecatProtobufSerializer(Serializer):
 
     def _rtvi(self, text: str) -> None:
         reply = self.rtvi.receive(text)
-        self._replies += [self._message(m) for m in reply.messages]
+        self._replies += [self.encode_message(m) for m in reply.messages]
         # a ClientFrame rides the connection's inbox as a client message (see RTVIWebSocketConnection)
         self._inputs += [cast("ClientMessage", ClientFrame(f)) for f in reply.frames]
         if reply.end:
@@ -112,7 +112,8 @@ class PipecatProtobufSerializer(Serializer):
         return out
 
     @staticmethod
-    def _message(message: dict[str, Any]) -> bytes:
+    def encode_message(message: dict[str, Any]) -> bytes:
+        """One RTVI message as a `message` frame."""
         return encode_frame(PbMessage(dumps(message)))
 
     def encode_audio(self, data: bytes) -> Message:
@@ -121,14 +122,14 @@ class PipecatProtobufSerializer(Serializer):
 
     def encode_events(self, frame: Frame) -> list[Message]:
         """The RTVI events of a frame reaching the output, as message frames."""
-        return [self._message(m) for m in self.rtvi.events(frame)]
+        return [self.encode_message(m) for m in self.rtvi.events(frame)]
 
     def encode_event(self, frame: Frame) -> Message | None:
         events = self.encode_events(frame)
         return events[0] if len(events) == 1 else None
 
     def encode_clear(self) -> Message | None:
-        return self._message(self.rtvi.interrupted())
+        return self.encode_message(self.rtvi.interrupted())
 
     def encode_error(self, err: VoiceError) -> Message | None:
-        return self._message(error_event(f"{err.code}: {err.message}"))
+        return self.encode_message(error_event(f"{err.code}: {err.message}"))

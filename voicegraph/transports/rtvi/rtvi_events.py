@@ -6,7 +6,6 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.frames.bot_text import BotTextFrame
-from voicegraph.framework.frames.control import ResponseEndFrame, ResponseStartFrame
 from voicegraph.framework.frames.llm import LLMResponseEndFrame, LLMResponseStartFrame, LLMTextFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
@@ -33,8 +32,6 @@ _PLAIN: dict[type[Frame], str] = {
     BotStoppedSpeakingFrame: "bot-stopped-speaking",
     LLMResponseStartFrame: "bot-llm-started",
     LLMResponseEndFrame: "bot-llm-stopped",
-    ResponseStartFrame: "bot-tts-started",
-    ResponseEndFrame: "bot-tts-stopped",
 }
 
 
@@ -47,14 +44,16 @@ class RTVIEvents:
 
     Speaking frames become `user-/bot-started-/stopped-speaking`; transcripts (interim
     and final) `user-transcription`; `LLMResponseStart/EndFrame` `bot-llm-started/
-    stopped`; LLM tokens `bot-llm-text`; a reply's start and end (`ResponseStart/End`)
-    `bot-tts-started/stopped`; the words as their audio plays (`BotTextFrame` deltas)
-    `bot-tts-text` and `bot-output` (v2 form, or v1 `spoken` for 1.x clients); tool
+    stopped`; LLM tokens `bot-llm-text`; the words as their audio plays (`BotTextFrame`
+    deltas) `bot-tts-text` and `bot-output` (v2 form, or v1 `spoken` for 1.x clients).
+    A reply's first audio chunk written is `bot-tts-started` (`audio`: the output
+    consumes the reply markers itself) and its final `BotTextFrame` (played or cut)
+    `bot-tts-stopped`. Tool
     calls the `llm-function-call-started/in-progress/stopped` triple; `MetricsFrame`
     `metrics`; `ErrorFrame` `error`; `RTVIServerMessageFrame` `server-message` or
     `server-response`. A barge-in that cut the bot is `bot-interrupted` (`interrupted`).
-    Everything else has no RTVI form. Adds no latency; keeps no state but the client's
-    protocol generation.
+    Everything else has no RTVI form. Adds no latency; keeps the client's protocol
+    generation and whether a reply's audio is playing.
 
     Args:
         legacy: the client speaks RTVI 1.x.
@@ -62,6 +61,15 @@ class RTVIEvents:
 
     def __init__(self, *, legacy: bool = False) -> None:
         self.legacy = legacy
+        self.speaking = False
+        """A reply's audio is being written (between bot-tts-started and -stopped)."""
+
+    def audio(self) -> list[Message]:
+        """A chunk of bot audio is about to be written: `bot-tts-started` if it opens a reply."""
+        if self.speaking:
+            return []
+        self.speaking = True
+        return [rtvi_message("bot-tts-started")]
 
     def of(self, frame: Frame) -> list[Message]:
         """The RTVI events for `frame`, in order (often none)."""
@@ -99,8 +107,12 @@ class RTVIEvents:
         return rtvi_message("bot-interrupted")
 
     def _bot_text(self, frame: BotTextFrame) -> list[Message]:
-        if frame.final or not frame.text.strip():
-            return []  # the deltas were sent as they played; the final one repeats them
+        if frame.final:  # the deltas were sent as they played; the final one closes the reply
+            stopped = [rtvi_message("bot-tts-stopped")] if self.speaking else []
+            self.speaking = False
+            return stopped
+        if not frame.text.strip():
+            return []
         text = frame.text.strip()
         output: dict[str, Any] = {"text": text, "aggregated_by": "word"}
         output.update({"spoken": True} if self.legacy else {"spoken_status": "in-progress"})

@@ -62,6 +62,10 @@ class RTVISession:
         """The RTVI events for a frame reaching the output."""
         return self._events.of(frame)
 
+    def audio(self) -> list[dict[str, Any]]:
+        """Bot audio is about to be written: `bot-tts-started` when it opens a reply."""
+        return self._events.audio()
+
     def interrupted(self) -> dict[str, Any]:
         """`bot-interrupted`."""
         return self._events.interrupted()

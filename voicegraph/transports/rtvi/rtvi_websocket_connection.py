@@ -99,6 +99,8 @@ class RTVIWebSocketConnection(WebSocketConnection):
 
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
         self.barge_in.on_audio(at_ns, fmt.duration_ns(len(data)))
+        for message in self.serializer.rtvi.audio():
+            await self._send(self.serializer.encode_message(message))
         await super().write_audio(data, fmt, at_ns)
 
     async def write_event(self, frame: Frame) -> None:

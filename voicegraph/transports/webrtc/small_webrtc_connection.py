@@ -109,6 +109,8 @@ class SmallWebRTCConnection(WebRTCConnection):
 
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
         self.barge_in.on_audio(at_ns, fmt.duration_ns(len(data)))
+        for message in self.rtvi.audio():
+            self._send(dumps(message))
         await super().write_audio(data, fmt, at_ns)
 
     async def write_event(self, frame: Frame) -> None:
