@@ -59,3 +59,34 @@ async def test_the_provider_makes_the_transport_its_options_ask_for(tmp_path: Pa
         assert isinstance(rtc, PipecatSmallWebRTCTransport) and rtc.offer_path == "/api/offer"
     finally:
         await served.stop(5)
+
+
+@pytest.mark.anyio
+async def test_the_auth_hook_sees_the_clients_token_parameter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.backends.pipecat_ws_client import PB, PipecatWSClient
+
+    monkeypatch.setenv("VG_PIPECAT_TOKENS", "good-token=alice")
+    config = pipecat_config(tmp_path)
+    config["hooks"] = {"auth": {"type": "token", "tokens_env": "VG_PIPECAT_TOKENS"}}
+    served = build_served(load_config(config, env={}))
+    await served.start()
+    try:
+        url = served.backend.transport.url
+        async with connect(url) as ws:  # no token: one RTVI error, then close 4401
+            frame = PB.Frame.FromString(await ws.recv())
+            error = json.loads(frame.message.data)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        client = await PipecatWSClient.open(f"{url}/?token=good-token")  # the JS client's `token` option
+        await client.close()
+    finally:
+        await served.stop(5)
+    assert error["type"] == "error" and error["data"]["error"].startswith("authentication_failed")
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
