@@ -34,4 +34,6 @@ if [ ! -f "$stamp" ]; then
 fi
 # The real `vocode` package, in its own venv (its pins clash with ours); tests drive it.
 bash scripts/vocode_env.sh >/dev/null
+# Pipecat's JavaScript client from npm, bundled for the browser tests.
+bash scripts/pipecat_client.sh >/dev/null
 echo "setup: ready ($VENV)"

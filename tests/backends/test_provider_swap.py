@@ -1,5 +1,5 @@
 """Switching provider is configuration only: one config and graph spec, served in process
-(memory) and over WebSocket, answers the same."""
+(memory), over WebSocket and to a Pipecat WebSocket client (`pipecat`), answers the same."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
 from voicegraph.framework.frames import TranscriptFrame
 
+from .pipecat_ws_client import PipecatWSClient
 from .server_process import serve_config
 from .support import WSClient, read_reply
 
@@ -20,12 +21,13 @@ pytestmark = pytest.mark.anyio
 
 def _config(tmp: Path, provider: str) -> dict[str, object]:
     config = copy.deepcopy(serve_config(tmp, store_url="memory://"))
-    config["backend"] = {"provider": provider, "options": {"port": 0} if provider == "websocket" else {}}
+    options = {"port": 0} if provider in ("websocket", "pipecat") else {}
+    config["backend"] = {"provider": provider, "options": options}
     config["health"] = {"enabled": False}
     return config
 
 
-async def test_the_same_spec_answers_alike_in_memory_and_over_websocket(tmp_path: Path) -> None:
+async def test_the_same_spec_answers_alike_in_memory_over_websocket_and_to_pipecat(tmp_path: Path) -> None:
     replies = {}
     served = build_served(load_config(_config(tmp_path, "memory"), env={}))
     await served.start()
@@ -45,7 +47,16 @@ async def test_the_same_spec_answers_alike_in_memory_and_over_websocket(tmp_path
         await ws.close()
     finally:
         await served.stop(5)
-    assert replies["memory"] == replies["websocket"] == "You said: same words (turn 1)"
+    served = build_served(load_config(_config(tmp_path, "pipecat"), env={}))
+    await served.start()
+    try:
+        pipecat = await PipecatWSClient.open(served.backend.transport.url)
+        await pipecat.say("same words")
+        replies["pipecat"] = await pipecat.reply()
+        await pipecat.close()
+    finally:
+        await served.stop(5)
+    assert replies["memory"] == replies["websocket"] == replies["pipecat"] == "You said: same words (turn 1)"
 
 
 def test_each_provider_declares_its_capabilities() -> None:

@@ -1,5 +1,5 @@
 """Backend providers, one module or package each: memory, websocket, twilio, webrtc, livekit,
-daily, vocode, vapi.
+daily, vocode, vapi, pipecat.
 
 Providers are registered in the `voicegraph.backends` registry group; `register_builtin()`
 registers them (and the processors of `PROCESSORS`) in code too, for installs whose entry
@@ -25,6 +25,7 @@ BUILTIN = {
     "vocode": "voicegraph.backends.providers.vocode:VocodeProvider",
     "daily": "voicegraph.backends.providers.daily:DailyProvider",
     "vapi": "voicegraph.backends.providers.vapi:VapiProvider",
+    "pipecat": "voicegraph.backends.providers.pipecat:PipecatProvider",
 }
 PROCESSORS = {
     "echo_agent": "voicegraph.processors.agent.echo_agent:EchoAgent",

@@ -206,7 +206,10 @@ class WebRTCTransport:
         """The session `admit` let in has ended (or never started)."""
 
     async def _offer(self, request: HttpRequest) -> HttpResponse:
-        offer = SessionOffer.parse(request.content_type, request.body)
+        return await self._start_session(request, SessionOffer.parse(request.content_type, request.body))
+
+    async def _start_session(self, request: HttpRequest, offer: SessionOffer) -> HttpResponse:
+        """Answer a checked offer with a new session (`{"type": "answer", "sdp", "session_id"}`)."""
         if len(self.sessions) + self._negotiating >= self.max_sessions:
             raise HttpError(
                 503, ErrorCode.SESSION_LIMIT_EXCEEDED, f"{self.max_sessions} sessions already", retriable=True
@@ -228,11 +231,7 @@ class WebRTCTransport:
     async def _negotiate(self, request: HttpRequest, offer: SessionOffer) -> WebRTCConnection:
         session_id = await self.admit(request) or uuid.uuid4().hex
         try:
-            conn = WebRTCConnection(
-                ice_servers=self.ice_servers, input_format=self.input_format,
-                output_format=self.output_format, connect_timeout_s=self.connect_timeout_s,
-                session_id=session_id,
-            )  # fmt: skip
+            conn = self._new_connection(session_id)
         except BaseException:
             self.release(session_id)
             raise
@@ -243,6 +242,14 @@ class WebRTCTransport:
             self.release(conn.session_id)
             raise
         return conn
+
+    def _new_connection(self, session_id: str) -> WebRTCConnection:
+        """The connection of a new session (a subclass may speak another data channel protocol)."""
+        return WebRTCConnection(
+            ice_servers=self.ice_servers, input_format=self.input_format,
+            output_format=self.output_format, connect_timeout_s=self.connect_timeout_s,
+            session_id=session_id,
+        )  # fmt: skip
 
     async def _run(self, conn: WebRTCConnection) -> None:
         try:

@@ -1,7 +1,7 @@
 """The separate vocode environment (scripts/vocode_env.sh) and its client scripts, for tests.
 
 vocode 0.1.113 pins pydantic, websockets 12, numpy 1.26 and more that clash with
-voicegraph's venv, so the real package runs in `.venv-vocode/` and the tests drive it
+voicegraph's venv, so the real package runs in its own venv (scripts/vocode_env.sh) and the tests drive it
 as a subprocess: each script in `vocode_client/` prints one JSON object.
 """
 

@@ -1,0 +1,76 @@
+"""RTVISession: one session's RTVI state, whatever carries the messages (WebSocket, data channel)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from voicegraph.framework.errors import VoiceError
+from voicegraph.transports.rtvi.rtvi_events import RTVIEvents
+from voicegraph.transports.rtvi.rtvi_message import parse_json, parse_rtvi, rtvi_message
+from voicegraph.transports.rtvi.rtvi_requests import RTVIReply, RTVIRequests
+
+if TYPE_CHECKING:
+    from voicegraph.framework.frames.base import Frame
+
+log = logging.getLogger("voicegraph.transports.rtvi")
+
+
+class RTVISession:
+    """A session's RTVI side: client requests in, server events out; I/O-free.
+
+    `receive` takes the JSON text of one transport message and returns what to answer
+    and what to push into the graph (`RTVIReply`); a message that is not JSON or not a
+    valid RTVI envelope is answered with an RTVI `error` (not fatal) and changes
+    nothing, a message with another label is ignored (as Pipecat does). `events` maps a
+    frame reaching the output to RTVI events, in the form the client's protocol
+    version wants. Adds no latency.
+
+    Args:
+        user_id: put on the transcripts of `send-text`.
+    """
+
+    def __init__(self, *, user_id: str = "") -> None:
+        self.requests = RTVIRequests(user_id=user_id)
+        self._events = RTVIEvents()
+        self.bad_messages = 0
+        """Messages answered with an error (invalid envelope or request)."""
+
+    @property
+    def ready(self) -> bool:
+        """The client sent `client-ready`."""
+        return self.requests.ready
+
+    def receive(self, text: str) -> RTVIReply:
+        """What one transport message from the client asks for."""
+        try:
+            msg = parse_rtvi(parse_json(text))
+        except VoiceError as err:
+            self.bad_messages += 1
+            log.info("rtvi: bad message: %s", err)
+            return RTVIReply(messages=[error_event(f"Invalid RTVI transport message: {err.message}")])
+        if msg is None:
+            log.debug("rtvi: ignoring a message that is not RTVI")
+            return RTVIReply()
+        reply = self.requests.handle(msg)
+        if any(m["type"] == "error-response" for m in reply.messages) and msg.type != "client-ready":
+            self.bad_messages += 1
+        self._events.legacy = self.requests.legacy
+        return reply
+
+    def events(self, frame: Frame) -> list[dict[str, Any]]:
+        """The RTVI events for a frame reaching the output."""
+        return self._events.of(frame)
+
+    def audio(self) -> list[dict[str, Any]]:
+        """Bot audio is about to be written: `bot-tts-started` when it opens a reply."""
+        return self._events.audio()
+
+    def interrupted(self) -> dict[str, Any]:
+        """`bot-interrupted`."""
+        return self._events.interrupted()
+
+
+def error_event(error: str, *, fatal: bool = False) -> dict[str, Any]:
+    """An RTVI `error` (not tied to a request)."""
+    return rtvi_message("error", {"error": error, "fatal": fatal})
