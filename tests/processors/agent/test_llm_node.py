@@ -154,3 +154,25 @@ async def test_fallback_endpoints_from_config_mappings_are_used_in_order(
             await rt.push(ASK)
     assert [f.text for f in out if isinstance(f, LLMTextFrame)] == ["saved"]
     assert not rt.bus.errors
+
+
+async def test_a_graph_spec_places_an_llm_node_with_a_fallback_endpoint(server: FakeOpenAIChatServer) -> None:
+    from voicegraph.backends.providers import register_builtin
+    from voicegraph.framework.spec import build_graph
+
+    register_builtin()
+    spec = {
+        "name": "spec-llm",
+        "nodes": [{
+            "id": "agent", "type": "llm",
+            "params": {
+                "base_url": "http://127.0.0.1:9/v1", "model": "down", "retry": {"max_attempts": 1},
+                "fallbacks": [{"base_url": server.base_url, "model": "fake", "api_key": "sk-node"}],
+            },
+        }],
+    }  # fmt: skip
+    server.script(FakeReply(texts=("from", " the fallback")))
+    async with Runtime(build_graph(spec)) as rt:
+        out = rt.collect()
+        await rt.push(ASK)
+    assert "".join(f.text for f in out if isinstance(f, LLMTextFrame)) == "from the fallback"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping  # noqa: TC003 - graph specs validate the fields at run time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
