@@ -98,3 +98,22 @@ def test_spec_links_make_a_dag(reg: Registry) -> None:
     }
     graph = build_graph(spec, reg=reg)
     assert graph.upstream("d") == ["b", "c"] and graph.heads() == ["a"]
+
+
+class Picky(Processor):
+    """A node whose own check refuses a value its signature allows."""
+
+    def __init__(self, *, rate: int = 16000, name: str | None = None) -> None:
+        super().__init__(name=name)
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+
+
+def test_a_node_that_cannot_be_created_is_a_coded_error_naming_it(reg: Registry) -> None:
+    reg.register("processors", "picky", Picky)
+    with pytest.raises(VoiceError) as info:
+        build_graph({"nodes": [{"id": "p", "type": "picky", "params": {"rate": -1}}]}, reg=reg)
+    assert info.value.code is ErrorCode.INVALID_CONFIG
+    assert info.value.details == (
+        "nodes[0] (id=p, type=picky): cannot be created: ValueError: rate must be positive, got -1",
+    )

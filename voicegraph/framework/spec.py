@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PydanticUserError,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from voicegraph.framework.edge import Overflow
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -175,6 +183,9 @@ def build_graph(
             continue
         except VoiceError as exc:
             problems.append(where + exc.message)
+            continue
+        except (PydanticUserError, TypeError, ValueError) as exc:  # the node's own signature or checks
+            problems.append(f"{where}cannot be created: {type(exc).__name__}: {exc}".splitlines()[0])
             continue
         e = node.edge
         cfg = EdgeConfig(e.capacity, e.overflow, e.queued) if e else EdgeConfig()
