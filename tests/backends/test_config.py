@@ -103,3 +103,18 @@ def test_the_shipped_example_config_is_valid() -> None:
     config = load_config(example, env={})
     assert config.backend.provider == "websocket"
     assert config.hooks.rate_limit is not None and config.hooks.rate_limit.burst == 20
+
+
+@pytest.mark.parametrize(
+    ("provider", "options", "problem"),
+    [
+        ("daily", {"modee": "per_room"}, "modee: unknown option for provider 'daily' (did you mean 'mode'?)"),
+        ("pipecat", {"sampel_rate": 1}, "sampel_rate: unknown option for provider 'pipecat' (did you mean 'sample_rate'?)"),
+    ],
+)  # fmt: skip
+def test_option_typos_of_the_new_providers_are_named(
+    provider: str, options: dict[str, object], problem: str
+) -> None:
+    from voicegraph.backends.provider_options import check_options
+
+    assert check_options(provider, options) == [f"backend.options.{problem}"]

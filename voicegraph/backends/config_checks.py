@@ -12,7 +12,10 @@ from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.registry import registry
 
 _STORE_SCHEMES = ("memory", "sqlite", "redis", "rediss", "unix")
-GRAPH_SHORT_FORMS = {"voice-agent": "voicegraph.graphs.voice_agent:STOCK_SPEC"}
+GRAPH_SHORT_FORMS = {
+    "voice-agent": "voicegraph.graphs.voice_agent:STOCK_SPEC",
+    "cartesia-voice-agent": "voicegraph.backends.providers.cartesia:SPEC_FILE",
+}
 """`graph:` names standing for a shipped spec file (`module:attribute` of its path)."""
 
 

@@ -87,7 +87,27 @@ def option_fields(provider: str) -> dict[str, tuple[Any, Any]] | None:
         return _webrtc_fields()
     if provider == "livekit":
         return _livekit_fields()
+    if provider == "daily":
+        return _daily_fields()
+    if provider == "pipecat":
+        return _pipecat_fields()
     return None
+
+
+def _daily_fields() -> dict[str, tuple[Any, Any]]:
+    from voicegraph.backends.providers.daily import DailyOptions
+
+    return {name: (f.annotation, f.default) for name, f in DailyOptions.model_fields.items()}
+
+
+def _pipecat_fields() -> dict[str, tuple[Any, Any]] | None:
+    webrtc = _webrtc_fields()
+    fields = {**_websocket_fields(), **(webrtc or {})}
+    fields.update({
+        "transport": (str, "websocket"), "sample_rate": (int, 16000), "output_sample_rate": (int, 24000),
+        "offer_path": (str, "/api/offer"), "cors_origins": (Any, None),
+    })  # fmt: skip
+    return fields
 
 
 def _is_port(key: str) -> bool:
