@@ -109,7 +109,8 @@ def test_the_shipped_example_config_is_valid() -> None:
     ("provider", "options", "problem"),
     [
         ("daily", {"modee": "per_room"}, "modee: unknown option for provider 'daily' (did you mean 'mode'?)"),
-        ("pipecat", {"sampel_rate": 1}, "sampel_rate: unknown option for provider 'pipecat' (did you mean 'sample_rate'?)"),
+        ("pipecat", {"sampel_rate": 1}, "sampel_rate: unknown option for provider 'pipecat' "
+         "(did you mean 'sample_rate'?)"),
     ],
 )  # fmt: skip
 def test_option_typos_of_the_new_providers_are_named(
