@@ -94,6 +94,25 @@ def test_example_config_for_the_stock_agent_passes_check(tmp_path: Path, transpo
     assert '"checked"' in result.stdout
 
 
+PROVIDER_EXAMPLES = {
+    "serve_voice_agent_pipecat.yaml": {},
+    "serve_voice_agent_daily.yaml": {"DAILY_API_KEY": "test-key"},
+    "serve_voice_agent_cartesia.yaml": {"CARTESIA_API_KEY": "test-key"},
+    "serve_vocode.yaml": {},
+    "serve_vapi.yaml": {"VAPI_SERVER_SECRET": "s" * 24, "VAPI_LLM_API_KEY": "k" * 24},
+}
+"""The provider example configs, with the credentials each reads from the environment."""
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDER_EXAMPLES))
+def test_example_config_of_each_provider_passes_check(tmp_path: Path, name: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **PROVIDER_EXAMPLES[name]}
+    cmd = [sys.executable, "-m", "voicegraph.cli", "serve", str(EXAMPLES / name), "--check"]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert '"checked"' in result.stdout
+
+
 def test_stock_spec_file_serves_as_it_runs(tmp_path: Path) -> None:
     config = serve_config(tmp_path, graph=str(ROOT / "voicegraph" / "graphs" / "voice_agent.yaml"))
     result = run_serve(config, tmp_path, "--check")
