@@ -89,6 +89,8 @@ def build_engines(specs: Sequence[EngineSpec], *, chain: str) -> list[Processor]
 
 def _build_one(spec: EngineSpec, i: int, chain: str) -> Processor:
     if isinstance(spec, Processor):
+        if spec.name == type(spec).__name__:  # a default name: make it unique to this chain
+            spec.name = f"{chain}.{i}:{spec.name}"
         return spec
     field = f"engines[{i}]"
     if not isinstance(spec, Mapping):

@@ -108,15 +108,14 @@ class FallbackTTS(FallbackNode):
         return [frame]
 
     def _mark_started(self, text: str) -> None:
-        if text:  # engines that tag audio with its text (Cartesia): that text and the ones before
-            for k, s in enumerate(self._said):
-                if s.frame.text.strip() == text:
-                    for earlier in self._said[: k + 1]:
-                        earlier.started = True
-                    return
-        for s in self._said:  # untagged audio: texts are spoken in order, so the oldest not started
-            if not s.started:
-                s.started = True
+        """Engines tag the first audio piece of each text with it (untagged pieces continue
+        the text before): that text and every one before it have started."""
+        if not text:
+            return
+        for k, s in enumerate(self._said):
+            if not s.started and s.frame.text.strip() == text:
+                for earlier in self._said[: k + 1]:
+                    earlier.started = True
                 return
 
     async def probe(self, index: int) -> None:
