@@ -8,6 +8,7 @@ import base64
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
+from tests.processors.fallback.waiting import until
 from tests.processors.tts.tts_harness import audio, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import CustomEvent
@@ -16,7 +17,6 @@ from voicegraph.framework.frames import (
     LLMResponseEndFrame,
     LLMResponseStartFrame,
     SentenceFrame,
-    TTSAudioFrame,
 )
 from voicegraph.processors.fallback import HEALTH_EVENT, FallbackTTS
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
@@ -47,9 +47,7 @@ async def reply(rt: Runtime, out: list[Frame], *sentences: str) -> list[Frame]:
     for s in sentences:
         await rt.push(SentenceFrame(text=s))
     await rt.push(LLMResponseEndFrame())
-    async with asyncio.timeout(30):
-        while not any(isinstance(f, LLMResponseEndFrame) for f in out[first:]):
-            await asyncio.sleep(0.02)
+    await until(lambda: any(isinstance(f, LLMResponseEndFrame) for f in out[first:]), what="reply end")
     return out[first:]
 
 
@@ -124,9 +122,7 @@ async def test_a_recovered_engine_serves_the_next_reply_and_health_says_so() -> 
             one = await reply(rt, out, "First reply.")
             assert cartesia_s(fake) == 0
             fake.faults.refuse_status = None
-            async with asyncio.timeout(10):
-                while tts.chain.health[0].state != "healthy":
-                    await asyncio.sleep(0.05)
+            await until(lambda: tts.chain.health[0].state == "healthy", what="recovery")
             probed = cartesia_s(fake)  # the probe's "Hello."
             two = await reply(rt, out, "Second reply.")
             await rt.end()
