@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import PydanticUserError, ValidationError
+
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.processor import Processor
+from voicegraph.framework.spec import params_model
 from voicegraph.processors.fallback.engine_health import EngineHealth, EngineState
 
 EngineSpec = Processor | Mapping[str, Any]
@@ -112,12 +115,29 @@ def _build_one(spec: EngineSpec, i: int, chain: str) -> Processor:
     factory = _factory(kind, field, chain)
     name = str(spec.get("name") or f"{chain}.{i}:{kind}")
     try:
-        engine = factory(**dict(params), name=name)
-    except TypeError as exc:
+        engine = factory(**_checked(factory, params), name=name)
+    except TypeError as exc:  # a factory whose signature pydantic cannot model
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"{field}.params: {exc}", node=chain) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        msg = f"{field}.params.{where}: {first['msg']}"
+        raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=chain) from exc
+    except VoiceError as exc:
+        raise VoiceError(exc.code, f"{field}: {exc.message}", node=chain) from exc
     if not isinstance(engine, Processor):
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"{field}.type: {kind!r} is not a processor", node=chain)
     return engine
+
+
+def _checked(factory: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` validated against the factory's signature (as graph specs do), or as they
+    are when that signature has types pydantic cannot resolve."""
+    try:
+        model = params_model(factory)
+        return dict(model.model_validate(dict(params)))
+    except PydanticUserError:
+        return dict(params)
 
 
 def _factory(kind: str, field: str, chain: str) -> Any:

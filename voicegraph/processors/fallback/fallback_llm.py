@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from voicegraph.framework.frames import (
     LLMMessagesFrame,
@@ -33,6 +33,9 @@ class FallbackLLM(FallbackNode):
     text). Flush: the request is cancelled with the handler; every engine's `on_flush`.
     Drain: requests are handled in order, so none is left.
     """
+
+    role: ClassVar[str] = "agent"
+    """The slot it fills (processor slots and the graph checks place it by role)."""
 
     _held: list[Frame]
     _texted: bool

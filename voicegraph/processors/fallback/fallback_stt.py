@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
@@ -43,6 +43,9 @@ class FallbackSTT(FallbackNode):
     passes; the watchdog catches it again on the next turn). Latency: the active engine's.
     Not interruptible (user input path); drain: the active engine's.
     """
+
+    role: ClassVar[str] = "stt"
+    """The slot it fills (processor slots and the graph checks place it by role)."""
 
     interruptible = False
     _turn: list[Frame]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from voicegraph.framework.errors import NotNegotiatedError
 from voicegraph.framework.frames import (
@@ -47,6 +47,9 @@ class FallbackTTS(FallbackNode):
     Drain: the active engine's. All engines must produce the same audio format (set their
     `sample_rate`), else the build fails (`not_negotiated`).
     """
+
+    role: ClassVar[str] = "tts"
+    """The slot it fills (processor slots and the graph checks place it by role)."""
 
     _start: Frame | None
     _end: Frame | None
