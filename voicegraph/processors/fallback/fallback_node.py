@@ -83,6 +83,7 @@ class FallbackNode(Processor):
         self._probing: set[int] = set()
         self._passed: dict[int, Frame] = {}
         self._replaying = False
+        self._quiet: set[int] = set()
         self._switched_at: float | None = None
         self._ctx: StartContext | None = None
         self._unsubscribe: Any = None
@@ -185,18 +186,39 @@ class FallbackNode(Processor):
         if err is not None:
             await self._switch(i, err, frame)
 
-    def new_turn(self) -> None:
-        """A turn starts: prefer the first healthy engine again; forget passed frames."""
+    def new_turn(self) -> bool:
+        """A turn starts: prefer the first healthy engine again; forget passed frames.
+        Returns whether the active engine changed."""
         self._passed.clear()
         before = self.chain.active
-        if self.chain.select_for_turn() != before:
-            self._publish()
+        if self.chain.select_for_turn() == before:
+            return False
+        self._publish()
+        return True
+
+    async def feed_quietly(self, frames: list[Frame]) -> None:
+        """Give the active engine `frames` it missed while another engine served (STT: the
+        audio just before the VAD start). They went out already: the engine's pass-through
+        of them is dropped. A failure here is left for the next frame to switch on."""
+        i = self.chain.active
+        if i is None:
+            return
+        self._quiet = {id(f) for f in frames}
+        try:
+            for f in frames:
+                err = await self._attempt(i, f)
+                if err is not None:
+                    self._pending[i] = err
+                    return
+        finally:
+            self._quiet = set()
 
     async def _attempt(self, i: int, frame: Frame) -> BaseException | None:
         engine = self.chain.engines[i]
         handler = engine.handler_for(type(frame))
         if handler is None:
-            await self._deliver(i, frame, False)
+            if id(frame) not in self._quiet:
+                await self._deliver(i, frame, False)
             return None
         self._failure[i] = None
         try:
@@ -275,7 +297,7 @@ class FallbackNode(Processor):
         if i != self.chain.active or i in self._probing:
             self.stale_dropped += 1
             return
-        if self._replaying and id(frame) in self._passed:
+        if (self._replaying and id(frame) in self._passed) or id(frame) in self._quiet:
             return  # an input frame the engine passes on again while it is replayed to
         timer = self._timers[i]
         if timer is not None:

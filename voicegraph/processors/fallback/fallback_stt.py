@@ -68,8 +68,10 @@ class FallbackSTT(FallbackNode):
     @handles
     async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
         self.reset_turn()
-        self.new_turn()
-        self._turn = [*self._preroll, frame]
+        preroll = list(self._preroll)
+        if self.new_turn():  # a recovered engine: it missed the speech's onset, before the VAD fired
+            await self.feed_quietly(preroll)
+        self._turn = [*preroll, frame]
         self._preroll.clear()
         await self.dispatch(frame)
 
