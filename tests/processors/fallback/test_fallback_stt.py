@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from tests.fakes.deepgram_server import DeepgramFaults, FakeDeepgramServer
 from tests.processors.fallback.waiting import until
 from tests.processors.stt.stt_harness import STEP, finals, push_speech
-from tests.speech import with_pauses, word_accuracy
+from tests.speech import normalize_words, with_pauses, word_accuracy
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames import Frame, InputAudioFrame
@@ -107,3 +107,16 @@ async def test_the_recovered_engine_takes_the_next_turn(first: Any, second: Any)
     assert word_accuracy(FIRST, one) >= 0.7 and word_accuracy(SECOND, two) >= 0.7
     assert stt.snapshot()["active"] == "stt.0:DeepgramSTT" and stt.chain.health[0].recoveries == 1
     assert server.sessions and server.sessions[-1].audio_bytes > 32000  # Deepgram heard the second turn
+
+
+async def test_an_engine_back_at_a_turn_start_hears_the_speech_before_the_vad_fired(first: Any) -> None:
+    pcm, segments = first
+    late_vad = [(start + 0.3, end) for start, end in segments]  # a VAD fires ~0.3 s into speech
+    async with FakeDeepgramServer(api_key=KEY, faults=DeepgramFaults(refuse=1)) as server:
+        stt = chain(server, probe_interval_s=0.2, max_probe_interval_s=0.4)  # refused at start only
+        async with Runtime(Graph.chain(stt)) as rt:
+            out = rt.collect()
+            await until(lambda: stt.chain.health[0].state == "healthy", what="recovery")
+            heard = await say(rt, out, (pcm, late_vad))
+    assert stt.snapshot()["active"] == "stt.0:DeepgramSTT", heard
+    assert normalize_words(heard)[:2] == ["please", "book"], heard  # the onset was heard too
