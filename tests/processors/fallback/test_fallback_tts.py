@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
 from tests.processors.fallback.waiting import until
-from tests.processors.tts.tts_harness import audio, seconds
+from tests.processors.tts.tts_harness import Playout, audio, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import CustomEvent
 from voicegraph.framework.frames import (
@@ -132,3 +132,31 @@ async def test_a_recovered_engine_serves_the_next_reply_and_health_says_so() -> 
     assert "failed" in states and "probing" in states and states[-1] == "healthy"
     assert tts.chain.health[0].recoveries == 1
     assert tts.snapshot()["active"] == "tts.0:CartesiaTTS"
+
+
+async def test_barge_in_reaches_the_active_engine_and_no_stale_audio_plays() -> None:
+    async with FakeCartesia(pace=0.2) as fake:
+        fake.faults.ignore_cancel = True  # the wire still holds the cancelled context's chunks
+        tts, playout = chain(fake), Playout(speed=0.05)
+        async with Runtime(Graph.chain(tts, playout)) as rt:
+            sent: list[Frame] = []
+            rt.observe(tts.name, playout.name, lambda f, _: sent.append(f))
+            await rt.push(LLMResponseStartFrame())
+            await rt.push(
+                SentenceFrame(text="This is the start of a rather long answer that goes on and on.")
+            )
+            await until(lambda: bool(audio(sent)), what="first audio")
+            await rt.interrupt("barge-in")
+            before = len(sent)
+            await rt.push(LLMResponseStartFrame())
+            await rt.push(SentenceFrame(text="Sorry."))
+            await rt.push(LLMResponseEndFrame())
+            await until(
+                lambda: any(isinstance(f, LLMResponseEndFrame) for f in sent[before:]), what="reply end"
+            )
+            await rt.end()
+    after = audio(sent[before:])
+    assert [f.text for f in after if f.text] == ["Sorry."]
+    assert sum(f.duration_ns for f in after) / 1e9 < 1.5  # nothing of the cut reply
+    assert [m for m in fake.received("tts") if m.get("cancel")]  # the flush reached Cartesia
+    assert tts.chain.health[0].failures == 0  # a barge-in is no engine failure
