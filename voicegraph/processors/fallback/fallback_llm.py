@@ -34,6 +34,7 @@ class FallbackLLM(FallbackNode):
     Drain: requests are handled in order, so none is left.
     """
 
+    content = (LLMTextFrame,)
     role: ClassVar[str] = "agent"
     """The slot it fills (processor slots and the graph checks place it by role)."""
 

@@ -91,7 +91,8 @@ class FallbackNode(Processor):
         self.stale_dropped = 0
         """Frames from engines other than the active one, dropped."""
         self.switch_ms: list[float] = []
-        """Per switch: ms from the failure's detection to the next engine's first frame."""
+        """Per switch: ms from the failure's detection to the next engine's first result
+        frame (`content`: audio, text or transcript)."""
         self.reset_turn()
 
     @property
@@ -106,6 +107,9 @@ class FallbackNode(Processor):
     def snapshot(self) -> dict[str, Any]:
         """The chain's health (what `/health` and the bus event show)."""
         return self.chain.snapshot()
+
+    content: ClassVar[tuple[type[Frame], ...]] = ()
+    """The slot's result frames (audio, text, transcripts): a switch is timed to the first."""
 
     # -- slot hooks ----------------------------------------------------------------------
     def reset_turn(self) -> None:
@@ -309,7 +313,7 @@ class FallbackNode(Processor):
             await self._emit(f)
 
     async def _emit(self, frame: Frame) -> None:
-        if self._switched_at is not None:
+        if self._switched_at is not None and (not self.content or isinstance(frame, self.content)):
             self.switch_ms.append((time.perf_counter() - self._switched_at) * 1000)
             self._switched_at = None
             self._metric("switch_ms", self.switch_ms[-1])

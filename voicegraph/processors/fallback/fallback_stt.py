@@ -44,6 +44,7 @@ class FallbackSTT(FallbackNode):
     Not interruptible (user input path); drain: the active engine's.
     """
 
+    content = (TranscriptFrame,)
     role: ClassVar[str] = "stt"
     """The slot it fills (processor slots and the graph checks place it by role)."""
 

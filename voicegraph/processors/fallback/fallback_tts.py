@@ -48,6 +48,7 @@ class FallbackTTS(FallbackNode):
     `sample_rate`), else the build fails (`not_negotiated`).
     """
 
+    content = (TTSAudioFrame,)
     role: ClassVar[str] = "tts"
     """The slot it fills (processor slots and the graph checks place it by role)."""
 
