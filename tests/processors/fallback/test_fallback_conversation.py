@@ -20,7 +20,7 @@ from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.frames import Frame, OutputAudioFrame
 from voicegraph.processors.agent import LLMNode, ScriptedAgent
 from voicegraph.processors.context import AssistantAggregator, ConversationContext, UserAggregator
-from voicegraph.processors.fallback import FallbackLLM, FallbackSTT, FallbackTTS
+from voicegraph.processors.fallback import FallbackLLM, FallbackNode, FallbackSTT, FallbackTTS
 from voicegraph.processors.stt.deepgram_stt import DeepgramSTT
 from voicegraph.processors.stt.whisper_stt import WhisperSTT
 from voicegraph.processors.text import SentenceAggregator
@@ -120,10 +120,8 @@ async def test_every_turn_is_answered_while_the_cloud_engines_fail_and_they_serv
             deepgram.faults.refuse = 0
             cartesia.faults.refuse_status = None
             openai.default = FakeReply(texts=(TURNS[2][1],))
-            for chain in (stt, llm, tts):
-                await until(
-                    lambda c=chain: c.chain.health[0].state == "healthy", what=f"{chain.name} recovery"
-                )  # type: ignore[misc]
+            slots: tuple[FallbackNode, ...] = (stt, llm, tts)
+            await until(lambda: all(c.chain.health[0].state == "healthy" for c in slots), what="recovery")
             dg_sessions, cartesia_chunks = len(deepgram.sessions), len(cartesia.sent_events("chunk"))
             await turn(client, ctx, 2, heard[2])
     history = ctx.history()
