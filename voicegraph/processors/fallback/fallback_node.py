@@ -12,7 +12,8 @@ from voicegraph.framework.bus import CustomEvent, ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.processor import Processor
 from voicegraph.processors.fallback.engine_chain import EngineChain, build_engines
-from voicegraph.processors.fallback.engine_health import EngineState, board, is_failover
+from voicegraph.processors.fallback.engine_health import board, is_failover
+from voicegraph.processors.fallback.engine_probe import EngineProbe
 from voicegraph.processors.fallback.engine_seat import EngineSeat
 
 if TYPE_CHECKING:
@@ -80,7 +81,10 @@ class FallbackNode(Processor):
         self._pending: list[BaseException | None] = [None] * n
         self._seen: list[int] = [0] * n
         self._wake = [asyncio.Event() for _ in range(n)]
-        self._probing: set[int] = set()
+        self._prober = EngineProbe(
+            self.chain, self._check, self._publish,
+            interval_s=probe_interval_s, max_interval_s=max_probe_interval_s, timeout_s=probe_timeout_s,
+        )  # fmt: skip
         self._passed: dict[int, Frame] = {}
         self._replaying = False
         self._quiet: set[int] = set()
@@ -133,6 +137,7 @@ class FallbackNode(Processor):
     # -- lifecycle -------------------------------------------------------------------------
     async def on_start(self, ctx: StartContext) -> None:
         self._ctx = ctx
+        self._prober.attach(ctx)
         runtime = self._attached().runtime
         formats = (ctx.input_format, None)
         for i, engine in enumerate(self.chain.engines):
@@ -157,7 +162,7 @@ class FallbackNode(Processor):
         self.reset_turn()
         self._passed.clear()
         for i, engine in enumerate(self.chain.engines):
-            if i not in self._probing:
+            if i not in self._prober.running:
                 await engine.on_flush()
 
     async def on_drain(self, out: Outbox) -> None:
@@ -283,9 +288,7 @@ class FallbackNode(Processor):
         log.warning("%s: leaving %s: %s", self.name, self.chain.engines[i].name, err)
         self._pending[i] = None
         nxt = self.chain.fail(i, err)
-        if i not in self._probing and self._ctx is not None:
-            self._probing.add(i)
-            self._ctx.spawn(self._probe_loop(i), name=f"{self.name}:probe{i}")
+        self._prober.start(i)
         return nxt
 
     async def _unavailable(self, frame: Frame) -> None:
@@ -298,7 +301,7 @@ class FallbackNode(Processor):
     async def _deliver(self, i: int, frame: Frame, up: bool) -> None:
         self._seen[i] += 1
         self._wake[i].set()
-        if i != self.chain.active or i in self._probing:
+        if i != self.chain.active or i in self._prober.running:
             self.stale_dropped += 1
             return
         if (self._replaying and id(frame) in self._passed) or id(frame) in self._quiet:
@@ -338,47 +341,19 @@ class FallbackNode(Processor):
         timer = self._timers[i]
         if timer is not None:
             timer.reschedule(asyncio.get_running_loop().time())
-        elif i == self.chain.active and i not in self._probing:
+        elif i == self.chain.active and i not in self._prober.running:
             self._pending[i] = err
 
     # -- probes and health -------------------------------------------------------------------
-    async def _probe_loop(self, i: int) -> None:
-        delay = self.probe_interval_s
-        health = self.chain.health[i]
-        try:
-            while True:
-                await asyncio.sleep(delay)
-                health.state = EngineState.PROBING
-                health.probes += 1
-                self._publish()
-                if await self._probe_once(i):
-                    health.state = EngineState.HEALTHY
-                    health.recoveries += 1
-                    return
-                health.state = EngineState.FAILED
-                self._publish()
-                delay = min(delay * 2, self.max_probe_interval_s)
-        finally:
-            self._probing.discard(i)
-            self._publish()
-
-    async def _probe_once(self, i: int) -> bool:
-        engine = self.chain.engines[i]
-        assert self._ctx is not None
+    async def _check(self, i: int) -> None:
+        """A restarted engine's check: the slot's `probe`, and no failure on the bus."""
         self._failure[i] = None
         self._seen[i] = 0
         self._wake[i].clear()
-        try:
-            async with asyncio.timeout(self.probe_timeout_s):
-                await engine.on_stop()
-                await engine.on_start(self._ctx)
-                await self.probe(i)
-        except Exception as exc:
-            if not is_failover(exc):
-                log.warning("%s: probe of %s: %s", self.name, engine.name, exc)
-            self.chain.health[i].last_error = str(getattr(exc, "code", type(exc).__name__))
-            return False
-        return self._failure[i] is None
+        await self.probe(i)
+        failure = self._failure[i]
+        if failure is not None:
+            raise failure
 
     async def probe_call(self, i: int, frame: Frame, *, want_output: bool) -> None:
         """Run engine `i`'s handler for `frame` in a probe; raise if it fails or stays silent.
