@@ -98,7 +98,7 @@ async def test_every_turn_is_answered_while_the_cloud_engines_fail_and_they_serv
         cartesia.faults.refuse_status = 503
         probes = {"probe_interval_s": 0.3, "max_probe_interval_s": 0.6}
         deepgram_stt = DeepgramSTT(api_key="dg", base_url=deepgram.ws_base, finalize_wait_s=5.0)
-        stt = FallbackSTT(engines=[deepgram_stt, WhisperSTT()], name="stt", **probes)
+        stt = FallbackSTT(engines=[deepgram_stt, WhisperSTT()], name="stt", attempt_timeout_s=45.0, **probes)
         remote = LLMNode(base_url=openai.base_url, model="m", api_key="sk", retry={"max_attempts": 1})
         llm = FallbackLLM(
             engines=[remote, ScriptedAgent(rules=RULES, default="Sorry?")], name="llm", **probes
