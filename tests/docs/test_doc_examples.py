@@ -25,6 +25,7 @@ PAGES = (
     "docs/deepgram.md",
     "docs/cloud_engines.md",
     "docs/providers/pipecat.md",
+    "docs/fallback.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

@@ -27,6 +27,7 @@ class ErrorCode(enum.StrEnum):
     PROTOCOL_ERROR = "protocol_error"
     END_OF_STREAM = "end_of_stream"
     NOT_FOUND = "not_found"
+    ENGINE_UNAVAILABLE = "engine_unavailable"
 
 
 class VoiceError(Exception):

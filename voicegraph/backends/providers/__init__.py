@@ -34,6 +34,9 @@ PROCESSORS = {
     "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
     "deepgram_stt": "voicegraph.processors.stt.deepgram_stt:DeepgramSTT",
     "deepgram_flux_stt": "voicegraph.processors.stt.deepgram_flux_stt:DeepgramFluxSTT",
+    "fallback_stt": "voicegraph.processors.fallback:FallbackSTT",
+    "fallback_tts": "voicegraph.processors.fallback:FallbackTTS",
+    "fallback_llm": "voicegraph.processors.fallback:FallbackLLM",
 }
 """Processors not in the core list that `voicegraph serve` registers before reading a
 config, so they are found by type even where the entry points are not refreshed."""
