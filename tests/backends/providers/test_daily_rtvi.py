@@ -57,7 +57,9 @@ async def converse() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def heard() -> dict[str, Any]:
-    return asyncio.run(converse())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAILY_API_KEY", KEY)
+        return asyncio.run(converse())
 
 
 def test_the_spoken_question_is_a_final_user_transcription_event(heard: dict[str, Any]) -> None:
@@ -68,10 +70,14 @@ def test_the_spoken_question_is_a_final_user_transcription_event(heard: dict[str
 
 def test_the_turn_is_told_in_order(heard: dict[str, Any]) -> None:
     told = kinds(heard["alice"])
-    order = ["bot-ready", "user-started-speaking", "user-stopped-speaking", "bot-llm-started",
-             "bot-llm-text", "bot-tts-started", "bot-started-speaking"]  # fmt: skip
+    order = ["bot-ready", "user-started-speaking", "user-stopped-speaking", "user-transcription",
+             "bot-llm-started", "bot-llm-text", "bot-llm-stopped"]  # fmt: skip
     firsts = [told.index(k) for k in order]
     assert firsts == sorted(firsts), told
+    # audio events come with the audio, after the reply began (their mutual order is the output's)
+    assert told.index("bot-llm-started") < min(
+        told.index("bot-tts-started"), told.index("bot-started-speaking")
+    )
 
 
 def test_the_barge_in_is_bot_interrupted_then_bot_stopped_speaking(heard: dict[str, Any]) -> None:

@@ -126,3 +126,11 @@ def test_no_llm_text_of_the_cut_reply_follows_bot_interrupted(turns: dict[str, l
     assert "bot-llm-text" in kinds[:cut], kinds  # the story was being told
     answer = "".join(m["data"]["text"] for m in barged[next_reply:] if m["type"] == "bot-llm-text")
     assert "rome" in words(answer), answer
+
+
+def test_the_typed_question_is_one_final_user_transcription_before_the_reply(
+    turn: list[dict[str, Any]],
+) -> None:
+    finals = [i for i in of(turn, "user-transcription") if turn[i]["data"]["final"]]
+    assert len(finals) == 1, [m["type"] for m in turn]
+    assert finals[0] < of(turn, "bot-llm-started")[0]

@@ -6,16 +6,19 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.frames.llm import LLMResponseEndFrame, LLMResponseStartFrame, LLMTextFrame
+from voicegraph.framework.frames.text import InterimTranscriptFrame, TranscriptFrame
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
 
 if TYPE_CHECKING:
     from voicegraph.framework.frames.base import Frame
 
 INNER: frozenset[type[Frame]] = frozenset(
-    {LLMTextFrame, LLMResponseStartFrame, LLMResponseEndFrame, LLMToolCallFrame}
-)
+    {LLMTextFrame, LLMResponseStartFrame, LLMResponseEndFrame, LLMToolCallFrame,
+     TranscriptFrame, InterimTranscriptFrame}
+)  # fmt: skip
 """Frame types an agent's later nodes may consume (the sentence aggregator eats the LLM
-tokens), so their RTVI events are taken where they cross a link, not at the output."""
+tokens) or hold behind a reply being spoken (a transcript queued behind the TTS), so
+their RTVI events are taken where they first cross a link, not at the output."""
 
 REMEMBERED = 512
 """Frames remembered for deduplication (a frame crosses a few links within milliseconds)."""
