@@ -49,6 +49,9 @@ class DailyOptions(BaseModel):
     reconnect_backoff_s: float = 0.5
     rtvi: bool = False
     """Run Pipecat's RTVI protocol over app messages, one `RTVISession` per session."""
+    sdk: Any = None
+    """Python only: a stand-in for the daily module (tests; taken out before validation).
+    Declared so the config check (`provider_options`) knows it."""
 
 
 def connect_request(conn: DailyConnection) -> ConnectRequest:
