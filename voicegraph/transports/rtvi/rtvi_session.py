@@ -30,9 +30,10 @@ class RTVISession:
     valid RTVI envelope is answered with an RTVI `error` (not fatal) and changes
     nothing, a message with another label is ignored (as Pipecat does). `events` maps a
     frame reaching the output to RTVI events, in the form the client's protocol
-    version wants; `observer` makes a link probe that tells the LLM frames the graph
-    consumes before its output (`bot-llm-started/-text/-stopped`, function calls), each
-    frame once whether seen inside or at the output. Adds no latency.
+    version wants; `observer` makes a link probe that tells the frames the graph may
+    consume or hold before its output (`bot-llm-started/-text/-stopped`, function
+    calls, `user-transcription`: `rtvi_graph_frames.INNER`) where they first cross a
+    link, each frame once whether seen inside or at the output. Adds no latency.
 
     Args:
         user_id: put on the transcripts of `send-text`.
