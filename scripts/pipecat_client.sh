@@ -4,7 +4,7 @@
 # ($VOICEGRAPH_CACHE, default ~/.cache/voicegraph/pipecat_client, kept across clones),
 # then bundles tests/serving/pipecat_page/page.js into its page/ directory.
 # Idempotent: npm runs only when the pinned versions change; the bundle is rebuilt when
-# page.js is newer than it. Prints the page directory on success.
+# page.js differs from the one bundled (sha256). Prints the page directory on success.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${PIPECAT_CLIENT_CACHE:-${VOICEGRAPH_CACHE:-$HOME/.cache/voicegraph}/pipecat_client}"
@@ -20,9 +20,13 @@ JSON
   echo "$VERSIONS" > "$STAMP"
 fi
 OUT="$CACHE/page/bundle.js"
-if [ ! -f "$OUT" ] || [ "$PAGE_SRC/page.js" -nt "$OUT" ] || [ "$STAMP" -nt "$OUT" ]; then
+# the cache is shared by every clone and worktree: rebuild when the bundled page.js is
+# another one (its hash), not only when page.js is newer than the bundle
+SOURCE="$(sha256sum "$PAGE_SRC/page.js" | cut -d' ' -f1) $VERSIONS"
+if [ ! -f "$OUT" ] || [ "$(cat "$OUT.source" 2>/dev/null)" != "$SOURCE" ] || [ "$STAMP" -nt "$OUT" ]; then
   (cd "$CACHE" && NODE_PATH="$CACHE/node_modules" ./node_modules/.bin/esbuild "$PAGE_SRC/page.js" \
     --bundle --format=iife --outfile="$OUT" --log-level=warning >&2)
+  echo "$SOURCE" > "$OUT.source"
 fi
 cp "$PAGE_SRC/index.html" "$CACHE/page/index.html"
 echo "$CACHE/page"

@@ -129,7 +129,8 @@ async def in_browser(page: str, url: str, kind: str, out: dict[str, Any]) -> Non
         out["timeout"] = True
     finally:
         state = await browser.evaluate("({messages: pc.messages, audio: pc.audio, errors: pc.errors, "
-                                       "botReady: pc.botReady, typedAt: pc.typedAt || null})")  # fmt: skip
+                                       "llmText: pc.llmText, botReady: pc.botReady, "
+                                       "typedAt: pc.typedAt || null})")  # fmt: skip
         out["page"] = state
         out["console"] = browser.console[-20:]
         await browser.close()

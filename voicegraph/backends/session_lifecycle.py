@@ -186,8 +186,13 @@ class SessionLifecycle:
         live = LiveSession(s, conn, rt, tracker, ConversationLog(), adm.principal)
         if adm.resumed is not None:
             live.restore(adm.resumed)
+        # a connection may watch frames inside the graph (RTVI tells the LLM tokens the
+        # sentence aggregator consumes): `graph_observer`, a link probe
+        watch: Callable[[Frame, Any], None] | None = getattr(conn, "graph_observer", None)
         for link in rt.links:
             rt.observe(link.src.name, link.dst.name, live.observe)
+            if watch is not None:
+                rt.observe(link.src.name, link.dst.name, watch)
         rt.on_upstream(lambda f, _: live.observe(f))
         rt.on_output(lambda f, _: self._on_output(live, f))
         return live

@@ -9,7 +9,7 @@ import { PipecatClient, RTVIMessage } from "@pipecat-ai/client-js";
 import { WebSocketTransport, WavMediaManager } from "@pipecat-ai/websocket-transport";
 import { SmallWebRTCTransport, WavMediaManager as RtcWavMediaManager } from "@pipecat-ai/small-webrtc-transport";
 
-const pc = (window.pc = { messages: [], audio: [], errors: [], state: "idle", botReady: null });
+const pc = (window.pc = { messages: [], audio: [], errors: [], llmText: [], state: "idle", botReady: null });
 const now = () => performance.now();
 
 // The fake microphone: a MediaStream fed by an AudioContext (48 kHz, as a browser mic).
@@ -101,6 +101,8 @@ pc.run = async (kind, url) => {
     callbacks: {
       onError: (m) => pc.errors.push({ t: now(), m }),
       onMessageError: (m) => pc.messages.push({ t: now(), local: "message-error", m }),
+      // client-js's own callback for the server's bot-llm-text events
+      onBotLlmText: (data) => pc.llmText.push({ t: now(), text: data.text }),
       onTrackStarted: (track, participant) => {
         // SmallWebRTC reports the bot's track without a participant
         if (track.kind === "audio" && !(participant && participant.local)) measureTrack(track);

@@ -47,6 +47,11 @@ class DailyOptions(BaseModel):
     bot_name: str = "voicegraph"
     reconnect_attempts: int = 3
     reconnect_backoff_s: float = 0.5
+    rtvi: bool = False
+    """Run Pipecat's RTVI protocol over app messages, one `RTVISession` per session."""
+    sdk: Any = None
+    """Python only: a stand-in for the daily module (tests; taken out before validation).
+    Declared so the config check (`provider_options`) knows it."""
 
 
 def connect_request(conn: DailyConnection) -> ConnectRequest:
@@ -109,7 +114,7 @@ class SessionDailyTransport:
         config = DailyConfig(
             room_url=room.url, token=token, sample_rate=opts.sample_rate, mode=SessionMode(opts.mode),
             bot_name=opts.bot_name, reconnect_attempts=opts.reconnect_attempts,
-            reconnect_backoff_s=opts.reconnect_backoff_s,
+            reconnect_backoff_s=opts.reconnect_backoff_s, rtvi=opts.rtvi,
         )  # fmt: skip
         self.transport = DailyTransport(config, session_runner=self._run_admitted, sdk=self._sdk)
         await self.transport.start()

@@ -14,6 +14,7 @@ from voicegraph.transports.daily.daily_transport import DailyTransport as DailyT
 from voicegraph.transports.daily.participant_event_frame import ParticipantEvent as ParticipantEvent
 from voicegraph.transports.daily.participant_event_frame import ParticipantEventFrame as ParticipantEventFrame
 from voicegraph.transports.daily.rest_client import DailyRestClient as DailyRestClient
+from voicegraph.transports.daily.rtvi_daily_connection import RTVIDailyConnection as RTVIDailyConnection
 
 __all__ = [
     "BROADCAST",
@@ -27,5 +28,6 @@ __all__ = [
     "DailyTransport",
     "ParticipantEvent",
     "ParticipantEventFrame",
+    "RTVIDailyConnection",
     "SessionMode",
 ]

@@ -17,6 +17,7 @@ from voicegraph.transports.daily.daily_sdk import completion, create_event_handl
 from voicegraph.transports.daily.participant_event_frame import ParticipantEvent, ParticipantEventFrame
 from voicegraph.transports.daily.participant_tracks import ParticipantTracks
 from voicegraph.transports.daily.room_audio import RoomAudio
+from voicegraph.transports.daily.rtvi_daily_connection import RTVIDailyConnection
 from voicegraph.transports.livekit.backoff import Backoff
 
 if TYPE_CHECKING:
@@ -163,23 +164,26 @@ class DailyCall:
     # -- sessions -------------------------------------------------------------------------
     def _new_session(self, key: str, user_name: str) -> DailyConnection:
         cfg = self.config
-        conn = DailyConnection(
-            cfg.room_name, key, user_name=user_name, rate=cfg.sample_rate, chunk_ms=cfg.chunk_ms
-        )
+        kind = RTVIDailyConnection if cfg.rtvi else DailyConnection
+        conn = kind(cfg.room_name, key, user_name=user_name, rate=cfg.sample_rate, chunk_ms=cfg.chunk_ms)
         conn.send_app = self._send_app
         self.sessions[key] = conn
         self._spawn(self._run_session(conn, key), f"session:{key or 'room'}")
         return conn
 
     async def _run_session(self, conn: DailyConnection, key: str) -> None:
-        pump = asyncio.get_running_loop().create_task(conn.pump.run(), name=f"pump:{key}")
+        loop = asyncio.get_running_loop()
+        helpers = [loop.create_task(conn.pump.run(), name=f"pump:{key}")]
+        if isinstance(conn, RTVIDailyConnection):
+            helpers.append(loop.create_task(conn.send_rtvi(), name=f"rtvi-out:{key}"))
         try:
             await self._runner(conn)
         except Exception:
             log.exception("%s: session %s failed", self.config.room_name, key or "room")
         finally:
             conn.finish(lost=True)
-            pump.cancel()
+            for helper in helpers:
+                helper.cancel()
             if self.sessions.get(key) is conn:
                 del self.sessions[key]
             self._tracks.detach(self.client, key)

@@ -42,6 +42,9 @@ class DailyConfig:
     """Joins tried after the call is lost before giving up (0: never reconnect)."""
     reconnect_backoff_s: float = 0.5
     """First delay between reconnect attempts (doubled each time, at most 8 s)."""
+    rtvi: bool = False
+    """Speak RTVI (Pipecat's client protocol) over app messages: one `RTVISession` per
+    session (`RTVIDailyConnection`)."""
 
     def __post_init__(self) -> None:
         problems = []

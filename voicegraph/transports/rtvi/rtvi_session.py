@@ -7,11 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import VoiceError
 from voicegraph.transports.rtvi.rtvi_events import RTVIEvents
+from voicegraph.transports.rtvi.rtvi_graph_frames import INNER, RTVIGraphFrames
 from voicegraph.transports.rtvi.rtvi_message import parse_json, parse_rtvi, rtvi_message
 from voicegraph.transports.rtvi.rtvi_requests import RTVIReply, RTVIRequests
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from voicegraph.framework.frames.base import Frame
+    from voicegraph.framework.node import Link
+
+    GraphObserver = Callable[[Frame, Link], None]
 
 log = logging.getLogger("voicegraph.transports.rtvi")
 
@@ -24,7 +30,10 @@ class RTVISession:
     valid RTVI envelope is answered with an RTVI `error` (not fatal) and changes
     nothing, a message with another label is ignored (as Pipecat does). `events` maps a
     frame reaching the output to RTVI events, in the form the client's protocol
-    version wants. Adds no latency.
+    version wants; `observer` makes a link probe that tells the frames the graph may
+    consume or hold before its output (`bot-llm-started/-text/-stopped`, function
+    calls, `user-transcription`: `rtvi_graph_frames.INNER`) where they first cross a
+    link, each frame once whether seen inside or at the output. Adds no latency.
 
     Args:
         user_id: put on the transcripts of `send-text`.
@@ -33,6 +42,7 @@ class RTVISession:
     def __init__(self, *, user_id: str = "") -> None:
         self.requests = RTVIRequests(user_id=user_id)
         self._events = RTVIEvents()
+        self._frames = RTVIGraphFrames()
         self.bad_messages = 0
         """Messages answered with an error (invalid envelope or request)."""
 
@@ -59,8 +69,21 @@ class RTVISession:
         return reply
 
     def events(self, frame: Frame) -> list[dict[str, Any]]:
-        """The RTVI events for a frame reaching the output."""
+        """The RTVI events for a frame reaching the output (none if told from inside)."""
+        if not self._frames.first_at_output(frame):
+            return []
         return self._events.of(frame)
+
+    def observer(self, sink: Callable[[Iterable[dict[str, Any]]], None]) -> GraphObserver:
+        """A link probe (`Runtime.observe`) handing `sink` the RTVI events of frames
+        crossing the graph's links (synchronously, in the graph's task; `sink` must not
+        block). Stale frames (an interrupted epoch) are not told."""
+
+        def probe(frame: Frame, link: Link) -> None:
+            if type(frame) in INNER and self._frames.first_inside(frame, link.dst.runtime.epoch):
+                sink(self._events.of(frame))
+
+        return probe
 
     def audio(self) -> list[dict[str, Any]]:
         """Bot audio is about to be written: `bot-tts-started` when it opens a reply."""

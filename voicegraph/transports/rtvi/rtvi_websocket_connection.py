@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.system import UserStartedSpeakingFrame, UserStoppedSpeakingFrame
 from voicegraph.transports.client_messages import ClientMark
 from voicegraph.transports.rtvi.protobuf_serializer import ClientFrame, PipecatProtobufSerializer
+from voicegraph.transports.rtvi.rtvi_outbox import RTVIOutbox
 from voicegraph.transports.websocket_connection import WebSocketConnection
 
 if TYPE_CHECKING:
@@ -56,7 +58,10 @@ class RTVIWebSocketConnection(WebSocketConnection):
     As `WebSocketConnection`, plus RTVI: after each client message the serializer's
     RTVI answers (bot-ready, error-response...) are sent at once and the graph frames
     its requests stand for are queued like client audio. Frames reaching the output go
-    out as RTVI events (several per frame when RTVI has several); a barge-in that cuts
+    out as RTVI events (several per frame when RTVI has several), and so do the LLM
+    frames crossing the graph's links (`graph_observer`, attached by the session layer:
+    the stock agent's tokens never reach the output); all RTVI events go through one
+    `RTVIOutbox`, so they leave in the order they happened. A barge-in that cuts
     the bot sends `bot-interrupted`. Bot audio stops within one playout chunk of the
     interruption (the output paces audio in real time, so the client holds little);
     `barge_in.last_ms` and the log say how long after the VAD decision it did.
@@ -68,8 +73,22 @@ class RTVIWebSocketConnection(WebSocketConnection):
         super().__init__(serializer, start, **options)
         self.barge_in = BargeInTimer()
         self._interrupted = False
+        self.outbox = RTVIOutbox()
+        self.graph_observer = self.serializer.rtvi.observer(self.outbox.put)
+        """Link probe telling the LLM frames inside the graph (see `RTVISession.observer`)."""
 
     async def pump(self, ws: Any) -> None:
+        async with asyncio.TaskGroup() as tg:  # the sender lives as long as the socket is read
+            sender = tg.create_task(self.outbox.run(self._send_rtvi), name=f"rtvi-out:{self.session_id}")
+            try:
+                await self._read(ws)
+            finally:
+                sender.cancel()
+
+    async def _send_rtvi(self, message: dict[str, Any]) -> None:
+        await self._send(self.serializer.encode_message(message))
+
+    async def _read(self, ws: Any) -> None:
         from websockets.exceptions import ConnectionClosed
 
         while True:
@@ -99,8 +118,8 @@ class RTVIWebSocketConnection(WebSocketConnection):
 
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
         self.barge_in.on_audio(at_ns, fmt.duration_ns(len(data)))
-        for message in self.serializer.rtvi.audio():
-            await self._send(self.serializer.encode_message(message))
+        self.outbox.put(self.serializer.rtvi.audio())
+        await self.outbox.flush(self._send_rtvi)
         await super().write_audio(data, fmt, at_ns)
 
     async def write_event(self, frame: Frame) -> None:
@@ -109,9 +128,10 @@ class RTVIWebSocketConnection(WebSocketConnection):
         self.barge_in.on_event(frame, self.session_id, self._interrupted)
         if isinstance(frame, UserStoppedSpeakingFrame):
             self._interrupted = False
-        for message in self.serializer.encode_events(frame):
-            await self._send(message)
+        self.outbox.put(self.serializer.rtvi.events(frame))
+        await self.outbox.flush(self._send_rtvi)
 
     async def write_clear(self) -> None:
         self._interrupted = True
-        await super().write_clear()
+        self.outbox.put([self.serializer.rtvi.interrupted()])
+        await self.outbox.flush(self._send_rtvi)
