@@ -64,6 +64,7 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
 
 
 async def _serve(config: ServeConfig, served: Served, graph: Graph) -> int:
+    from voicegraph.backends.fallback_health import fallback_chains
     from voicegraph.backends.preload import EnginePreload
     from voicegraph.backends.serve_log import SessionLog
     from voicegraph.backends.serve_monitor import ServeMonitor
@@ -71,7 +72,7 @@ async def _serve(config: ServeConfig, served: Served, graph: Graph) -> int:
 
     backend = served.backend
     monitor = ServeMonitor(backend.manager, config.health.degraded)
-    backend.health_checks += [monitor.engines, monitor.load]
+    backend.health_checks += [monitor.engines, monitor.load, fallback_chains]
     backend.manager.listeners.append(SessionLog())
     preload = EnginePreload(timeout_s=config.limits.preload_timeout_s)
     if config.engines.preload:

@@ -6,7 +6,12 @@ from typing import Protocol
 
 
 class SessionConnection(Protocol):
-    """What the session layer needs of a transport's connection (`transports.Connection`)."""
+    """What the session layer needs of a transport's connection (`transports.Connection`).
+
+    Optional: a `graph_observer(frame, link)` attribute. The session layer attaches it
+    to every link of the session's graph, so the connection sees frames that never
+    reach the output (the RTVI connections report the LLM's tokens this way).
+    """
 
     session_id: str
     lost: bool

@@ -15,6 +15,8 @@ from voicegraph.transports.webrtc.http_message import HttpError
 from voicegraph.transports.webrtc.webrtc_connection import WebRTCConnection
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
 
@@ -39,6 +41,8 @@ class SmallWebRTCConnection(WebRTCConnection):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.rtvi = RTVISession(user_id=self.session_id)
+        self.graph_observer = self.rtvi.observer(self._send_rtvi)
+        """Link probe the session layer attaches: LLM text and transcripts from inside the graph."""
         self.barge_in = BargeInTimer()
         self._interrupted = False
         self.track_enabled: dict[int, bool] = {}
@@ -48,6 +52,11 @@ class SmallWebRTCConnection(WebRTCConnection):
     def pc_id(self) -> str:
         """The peer connection id the client sends back (renegotiation, ICE candidates)."""
         return self.session_id
+
+    def _send_rtvi(self, messages: Iterable[dict[str, Any]]) -> None:
+        # A data-channel send does not block, so events keep their order with the output's.
+        for message in messages:
+            self._send(dumps(message))
 
     async def renegotiate(self, offer_sdp: str) -> str:
         """Answer a new offer on the live peer connection (the client added or changed tracks).
