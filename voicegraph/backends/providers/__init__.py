@@ -33,6 +33,7 @@ PROCESSORS = {
     "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
     "deepgram_stt": "voicegraph.processors.stt.deepgram_stt:DeepgramSTT",
     "deepgram_flux_stt": "voicegraph.processors.stt.deepgram_flux_stt:DeepgramFluxSTT",
+    "pipecat_service": "voicegraph.processors.pipecat_service:PipecatService",
 }
 """Processors not in the core list that `voicegraph serve` registers before reading a
 config, so they are found by type even where the entry points are not refreshed."""

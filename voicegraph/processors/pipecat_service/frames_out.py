@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ from voicegraph.framework.frames import (
     OutputAudioFrame,
     TranscriptFrame,
     TTSAudioFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
 )
 from voicegraph.processors.agent.chat_events import ToolCall
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
@@ -71,10 +74,10 @@ class FramesOut:
     """Translates the frames a Pipecat service pushes. Audio keeps its own rate and channels
     (`OutputAudioFrame`, or `TTSAudioFrame` with the words Pipecat timed on it)."""
 
-    def __init__(self, node: str) -> None:
+    def __init__(self, node: str, *, vad: bool = False) -> None:
         import pipecat.frames.frames as pf
 
-        self._pf, self._node = pf, node
+        self._pf, self._node, self._vad = pf, node, vad
         self.words = WordPlacer()
 
     def translate(self, frame: Any) -> Translated:
@@ -105,6 +108,8 @@ class FramesOut:
         if isinstance(frame, pf.TTSStoppedFrame):
             self.words.forget(frame.context_id or "")
             return Translated(context=frame.context_id)
+        if self._vad and isinstance(frame, pf.VADUserStartedSpeakingFrame | pf.VADUserStoppedSpeakingFrame):
+            return Translated((self._vad_frame(frame),))
         if isinstance(frame, pf.ErrorFrame):
             return Translated(error=error_of(frame, self._node))
         if isinstance(frame, pf.MetricsFrame):
@@ -120,6 +125,13 @@ class FramesOut:
             out = TTSAudioFrame(data=frame.audio, format=fmt, text=" ".join(w for w, _ in words),
                                 word_times_ms=words)  # fmt: skip
         return Translated((out,), context=cid)
+
+    def _vad_frame(self, frame: Any) -> Frame:
+        # Pipecat stamps the decision's wall time; the speech began start_secs/stop_secs before it.
+        now = time.monotonic_ns()
+        if isinstance(frame, self._pf.VADUserStartedSpeakingFrame):
+            return UserStartedSpeakingFrame(speech_start_ns=now - int(frame.start_secs * 1e9))
+        return UserStoppedSpeakingFrame(speech_end_ns=now - int(frame.stop_secs * 1e9))
 
     def _tool_calls(self, frame: Any) -> LLMToolCallFrame:
         calls = tuple(

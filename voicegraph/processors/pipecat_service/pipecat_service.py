@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BARRIER_MAX_S = 2.0
 """Longest wait for the interruption to come out of a service that swallows it."""
-_AUDIO_IN = ("stt", "realtime")
+_AUDIO_IN = ("stt", "realtime", "vad")
 _TEXT_IN = ("tts",)
 _CONTEXT_IN = ("llm", "realtime")
 
@@ -45,7 +45,10 @@ _CONTEXT_IN = ("llm", "realtime")
 class PipecatService(Processor):
     """Hosts one Pipecat service (`pipecat-ai`, optional) in Pipecat's own pipeline worker.
 
-    Handles, by the service's kind: STT and realtime take `InputAudioFrame` and the VAD's
+    Handles, by the service's kind: VAD (Pipecat's `VADProcessor` with its analyzer, e.g.
+    `SileroVADAnalyzer`) takes `InputAudioFrame` (passed on) and emits
+    `UserStartedSpeakingFrame`/`UserStoppedSpeakingFrame` (with `interrupt_on_speech`, a
+    start first requests a barge-in); STT and realtime take `InputAudioFrame` and the VAD's
     `UserStartedSpeakingFrame`/`UserStoppedSpeakingFrame` (as Pipecat's VAD and user
     speaking frames; the originals go on); LLM and realtime take `LLMMessagesFrame`
     (as an `LLMContextFrame` with its tools); TTS takes the reply markers and
@@ -63,7 +66,7 @@ class PipecatService(Processor):
     benchmarks/pipecat_service.py). Lifecycle: start runs Pipecat's `StartFrame` (the
     service connects or loads its model); drain sends `EndFrame` and waits (at most
     `drain_timeout_s`) for what the service still says; stop sends `CancelFrame`.
-    Flush (LLM, TTS, realtime; STT is on the input path and is not interrupted): a
+    Flush (LLM, TTS, realtime; STT and VAD are on the input path: not interrupted): a
     Pipecat `InterruptionFrame` goes into the service, and nothing it produces gets past
     the node until that frame has come out of it, nor ever again for a TTS context
     that was live before the flush (`stale_dropped` counts them).
@@ -72,10 +75,11 @@ class PipecatService(Processor):
         service: the class path (`pipecat.services.whisper.stt.WhisperSTTService`) or a
             service object.
         args: keyword arguments for the class; a `settings` dict becomes its `Settings`.
-        kind: "auto" (from Pipecat's base classes), "stt", "tts", "llm" or "realtime".
+        kind: "auto" (from Pipecat's base classes), "stt", "tts", "llm", "realtime", "vad".
         sample_rate: output audio rate (TTS, realtime): Pipecat's `audio_out_sample_rate`.
         input_rate: input audio rate (STT, realtime): Pipecat's `audio_in_sample_rate`.
-        forward_audio: STT: pass the input audio on as well.
+        forward_audio: STT: pass the input audio on as well (a VAD always does).
+        interrupt_on_speech: VAD: request an interruption when the user starts speaking.
         start_timeout_s: longest wait for the service to start.
         drain_timeout_s: longest wait for the service to finish at end of stream.
 
@@ -93,10 +97,11 @@ class PipecatService(Processor):
         *,
         service: object,
         args: dict[str, Any] | None = None,
-        kind: Literal["auto", "stt", "tts", "llm", "realtime"] = "auto",
+        kind: Literal["auto", "stt", "tts", "llm", "realtime", "vad"] = "auto",
         sample_rate: int = 24000,
         input_rate: int = 16000,
         forward_audio: bool = False,
+        interrupt_on_speech: bool = False,
         start_timeout_s: float = 60.0,
         drain_timeout_s: float = 15.0,
         name: str | None = None,
@@ -108,7 +113,8 @@ class PipecatService(Processor):
         else:
             self.service = service
         self.kind = service_kind(self.service) if kind == "auto" else kind
-        self.interruptible = self.kind != "stt"
+        self.interruptible = self.kind not in ("stt", "vad")
+        self._interrupt_on_speech = interrupt_on_speech
         self._out_format = AudioFormat(sample_rate, 1, SampleFormat.S16)
         self._in_format = AudioFormat(input_rate, 1, SampleFormat.S16)
         if self.kind in _AUDIO_IN:
@@ -141,7 +147,7 @@ class PipecatService(Processor):
         from voicegraph.processors.pipecat_service.pipecat_host import PipecatHost
 
         self._ctx = ctx
-        self._in, self._out = FramesIn(), FramesOut(self.name)
+        self._in, self._out = FramesIn(), FramesOut(self.name, vad=self.kind == "vad")
         self._host = PipecatHost(self.service, self._deliver, audio_in_rate=self._in_format.rate,
                                  audio_out_rate=self._out_format.rate, name=self.name)  # fmt: skip
         try:
@@ -180,12 +186,12 @@ class PipecatService(Processor):
             await out.send(frame)
             return
         await self._push(frame)
-        if self._forward_audio:
+        if self._forward_audio or self.kind == "vad":
             await out.send(frame)
 
     @handles(UserStartedSpeakingFrame, UserStoppedSpeakingFrame)
     async def on_user_speaking(self, frame: Frame, out: Outbox) -> None:
-        if self.kind in _AUDIO_IN:
+        if self.kind in ("stt", "realtime"):
             await self._push(frame)
         await out.send(frame)
 
@@ -232,6 +238,8 @@ class PipecatService(Processor):
             self._barrier = None
         if result.context is not None:
             self._live.add(result.context)
+        if self._interrupt_on_speech and isinstance(result.frames[0], UserStartedSpeakingFrame):
+            await self.outbox.request_interrupt("user_started_speaking")  # before the start, as our VAD
         for vg_frame in result.frames:
             await self.outbox.send(vg_frame)
 

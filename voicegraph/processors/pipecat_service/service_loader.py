@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
-Kind = Literal["stt", "tts", "llm", "realtime"]
+Kind = Literal["stt", "tts", "llm", "realtime", "vad"]
 
 
 def import_pipecat(node: str | None = None) -> None:
@@ -58,15 +58,41 @@ def load_service_class(path: str, node: str | None = None) -> type[Any]:
     return cls
 
 
+def _build_object(path: str, args: dict[str, Any], node: str | None) -> Any:
+    module_name, _, attr = path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"class {path!r}: {exc}", node=node) from exc
+    try:
+        return cls(**{k: resolve_arg(v, node) for k, v in args.items()})
+    except (TypeError, ValueError) as exc:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"class {path!r}: {exc}", node=node) from exc
+
+
+def resolve_arg(value: Any, node: str | None = None) -> Any:
+    """An argument as given, except `{"class": "pkg.mod.Name", "args": {...}}`, which becomes
+    that object (nested ones too): how YAML passes a Pipecat `VADParams`, `SileroVADAnalyzer`
+    or `LiveOptions`.
+
+    Raises:
+        VoiceError: (invalid_config) the class is not found or refuses its args.
+    """
+    if isinstance(value, dict) and isinstance(value.get("class"), str) and set(value) <= {"class", "args"}:
+        return _build_object(value["class"], dict(value.get("args") or {}), node)
+    return value
+
+
 def create_service(path: str, args: dict[str, Any], node: str | None = None) -> Any:
     """An instance of the service at `path` built with `args`; a `settings` dict becomes the
-    class's `Settings` object (Pipecat's canonical way to pass model, voice, language).
+    class's `Settings` object (Pipecat's canonical way to pass model, voice, language), and
+    `{"class": ..., "args": ...}` values become objects (`resolve_arg`).
 
     Raises:
         VoiceError: as `load_service_class`; (invalid_config) the class refused `args`.
     """
     cls = load_service_class(path, node)
-    kwargs = dict(args)
+    kwargs = {k: resolve_arg(v, node) for k, v in args.items()}
     settings = kwargs.get("settings")
     if isinstance(settings, dict) and hasattr(cls, "Settings"):
         kwargs["settings"] = cls.Settings(**settings)
@@ -77,21 +103,24 @@ def create_service(path: str, args: dict[str, Any], node: str | None = None) -> 
 
 
 def service_kind(service: Any) -> Kind:
-    """What the service is, from Pipecat's base classes: realtime (speech-to-speech LLM),
-    llm, stt or tts.
+    """What the service is, from Pipecat's base classes: vad (`VADProcessor`), realtime
+    (speech-to-speech LLM), llm, stt or tts.
 
     Raises:
         VoiceError: (invalid_config) none of them; pass `kind` to the node then.
     """
+    from pipecat.processors.audio.vad_processor import VADProcessor
     from pipecat.services.llm_service import LLMService
     from pipecat.services.stt_service import STTService
     from pipecat.services.tts_service import TTSService
 
+    if isinstance(service, VADProcessor):
+        return "vad"
     if isinstance(service, STTService):
         return "stt"
     if isinstance(service, TTSService):
         return "tts"
     if isinstance(service, LLMService):
         return "realtime" if "realtime" in type(service).__module__.lower() else "llm"
-    msg = f"{type(service).__name__} is not a Pipecat STT, TTS or LLM service; set `kind`"
+    msg = f"{type(service).__name__} is not a Pipecat STT, TTS, LLM service or VADProcessor; set `kind`"
     raise VoiceError(ErrorCode.INVALID_CONFIG, msg)
