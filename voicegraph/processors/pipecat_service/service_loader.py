@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import warnings
 from typing import Any, Literal
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 Kind = Literal["stt", "tts", "llm", "realtime", "vad"]
+
+
+def _quiet_import(module: str) -> Any:
+    # Pipecat's modules import `audioop` and their own moved aliases, which warn at import
+    # time (DeprecationWarning); that is Pipecat's business, not a fault of the graph.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return importlib.import_module(module)
 
 
 def import_pipecat(node: str | None = None) -> None:
@@ -21,7 +30,7 @@ def import_pipecat(node: str | None = None) -> None:
 
     try:
         quiet_pipecat_logs()  # before the import, which logs a banner
-        importlib.import_module("pipecat.frames.frames")
+        _quiet_import("pipecat.frames.frames")
     except ImportError as exc:
         msg = "the pipecat_service node needs pipecat-ai: pip install 'voicegraph[pipecat]'"
         raise VoiceError(ErrorCode.MISSING_DEPENDENCY, msg, node=node) from exc
@@ -41,7 +50,7 @@ def load_service_class(path: str, node: str | None = None) -> type[Any]:
     if not module_name:
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"service {path!r}: give module.ClassName", node=node)
     try:
-        module = importlib.import_module(module_name)
+        module = _quiet_import(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and not module_name.startswith(exc.name) and exc.name != module_name:
             msg = f"service {path!r} needs {exc.name!r}, which is not installed"
@@ -61,7 +70,7 @@ def load_service_class(path: str, node: str | None = None) -> type[Any]:
 def _build_object(path: str, args: dict[str, Any], node: str | None) -> Any:
     module_name, _, attr = path.rpartition(".")
     try:
-        cls = getattr(importlib.import_module(module_name), attr)
+        cls = getattr(_quiet_import(module_name), attr)
     except (ImportError, AttributeError, ValueError) as exc:
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"class {path!r}: {exc}", node=node) from exc
     try:
