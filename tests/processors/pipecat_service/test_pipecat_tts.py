@@ -46,7 +46,8 @@ async def test_a_reply_comes_back_as_audio_with_its_words_timed() -> None:
             await rt.end()
     assert tts.kind == "tts"
     sent = fake.received("tts")
-    assert [m["transcript"].strip() for m in sent if m["transcript"]] == ["Hello there.", "How are you today?"]
+    said = [m["transcript"].strip() for m in sent if m["transcript"]]
+    assert said == ["Hello there.", "How are you today?"]
     assert sent[0]["output_format"]["sample_rate"] == 16000 and len({m["context_id"] for m in sent}) == 1
     assert seconds(out) > 1.5 and {f.format.rate for f in audio(out)} == {16000}
     words = [w for f in audio(out) for w, _ in f.word_times_ms]

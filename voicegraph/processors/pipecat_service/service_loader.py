@@ -118,18 +118,18 @@ def service_kind(service: Any) -> Kind:
     Raises:
         VoiceError: (invalid_config) none of them; pass `kind` to the node then.
     """
-    from pipecat.processors.audio.vad_processor import VADProcessor
-    from pipecat.services.llm_service import LLMService
-    from pipecat.services.stt_service import STTService
-    from pipecat.services.tts_service import TTSService
+    vad_processor = _quiet_import("pipecat.processors.audio.vad_processor").VADProcessor
+    stt_service = _quiet_import("pipecat.services.stt_service").STTService
+    tts_service = _quiet_import("pipecat.services.tts_service").TTSService
+    llm_service = _quiet_import("pipecat.services.llm_service").LLMService
 
-    if isinstance(service, VADProcessor):
+    if isinstance(service, vad_processor):
         return "vad"
-    if isinstance(service, STTService):
+    if isinstance(service, stt_service):
         return "stt"
-    if isinstance(service, TTSService):
+    if isinstance(service, tts_service):
         return "tts"
-    if isinstance(service, LLMService):
+    if isinstance(service, llm_service):
         return "realtime" if "realtime" in type(service).__module__.lower() else "llm"
     msg = f"{type(service).__name__} is not a Pipecat STT, TTS, LLM service or VADProcessor; set `kind`"
     raise VoiceError(ErrorCode.INVALID_CONFIG, msg)
