@@ -60,9 +60,10 @@ async def test_barge_in_cancels_the_stream_and_no_old_text_follows() -> None:
         llm = openai_llm(server.base_url)
         async with Runtime(Graph.chain(llm)) as rt:
             out = rt.collect()
+            streaming = asyncio.Event()
+            rt.on_output(lambda f, _: streaming.set() if "word3" in getattr(f, "text", "") else None)
             await rt.push(ask())
-            while "word3" not in _text(out):
-                await asyncio.sleep(0.02)
+            await asyncio.wait_for(streaming.wait(), 10)
             await rt.interrupt("barge-in")
             mark = len(out)
             await asyncio.sleep(0.4)  # the old stream would have gone on meanwhile
@@ -75,8 +76,11 @@ async def test_barge_in_cancels_the_stream_and_no_old_text_follows() -> None:
 
 
 async def test_tools_reach_the_model_and_its_calls_come_back_as_a_tool_call_frame() -> None:
-    tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}  # fmt: skip
+    params = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    tool = {
+        "type": "function",
+        "function": {"name": "get_weather", "description": "Weather", "parameters": params},
+    }
     async with FakeOpenAIChatServer() as server:
         call = FakeToolCall(name="get_weather", fragments=('{"city": ', '"Paris"}'), id="call_1")
         server.script(FakeReply(texts=(), tool_calls=(call,)), FakeReply(texts=("Sunny.",)))
