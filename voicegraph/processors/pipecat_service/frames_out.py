@@ -95,7 +95,7 @@ class FramesOut:
         if isinstance(frame, pf.InterimTranscriptionFrame):
             return Translated((InterimTranscriptFrame(text=frame.text, user_id=frame.user_id or ""),))
         if isinstance(frame, pf.TranscriptionFrame):
-            lang = str(frame.language.value) if frame.language is not None else ""
+            lang = "" if frame.language is None else str(getattr(frame.language, "value", frame.language))
             return Translated((TranscriptFrame(text=frame.text, user_id=frame.user_id or "", language=lang),))
         if isinstance(frame, pf.LLMFullResponseStartFrame):
             return Translated((LLMResponseStartFrame(),))
