@@ -36,8 +36,11 @@ def whisper_stt(**node: Any) -> PipecatService:
 
 
 def deepgram_stt(ws_base: str, api_key: str, **node: Any) -> PipecatService:
-    """Pipecat's Deepgram live STT (through deepgram-sdk) on the fake Deepgram."""
-    return PipecatService(service=DEEPGRAM, args={"api_key": api_key, "base_url": ws_base}, **node)
+    """Pipecat's Deepgram live STT (through deepgram-sdk) on the fake Deepgram. Endpointing
+    300 ms as voicegraph's DeepgramSTT (Deepgram's default, 10 ms, splits "Count to | fifteen",
+    and the fake's Whisper hears nothing in a half-second piece)."""
+    args = {"api_key": api_key, "base_url": ws_base, "settings": {"endpointing": 300}}
+    return PipecatService(service=DEEPGRAM, args=args, **node)
 
 
 def silero_vad(*, stop_secs: float = 0.2, **node: Any) -> PipecatService:

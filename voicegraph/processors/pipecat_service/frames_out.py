@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
+    InputAudioFrame,
     InterimTranscriptFrame,
     LLMResponseEndFrame,
     LLMResponseStartFrame,
@@ -110,6 +111,9 @@ class FramesOut:
             return Translated(context=frame.context_id)
         if self._vad and isinstance(frame, pf.VADUserStartedSpeakingFrame | pf.VADUserStoppedSpeakingFrame):
             return Translated((self._vad_frame(frame),))
+        if self._vad and isinstance(frame, pf.InputAudioRawFrame):  # in Pipecat's order with its events
+            fmt = AudioFormat(frame.sample_rate, frame.num_channels, SampleFormat.S16)
+            return Translated((InputAudioFrame(data=frame.audio, format=fmt),))
         if isinstance(frame, pf.ErrorFrame):
             return Translated(error=error_of(frame, self._node))
         if isinstance(frame, pf.MetricsFrame):

@@ -46,7 +46,7 @@ class PipecatService(Processor):
     """Hosts one Pipecat service (`pipecat-ai`, optional) in Pipecat's own pipeline worker.
 
     Handles, by the service's kind: VAD (Pipecat's `VADProcessor` with its analyzer, e.g.
-    `SileroVADAnalyzer`) takes `InputAudioFrame` (passed on) and emits
+    `SileroVADAnalyzer`) takes `InputAudioFrame` (passed on in Pipecat's order) and emits
     `UserStartedSpeakingFrame`/`UserStoppedSpeakingFrame` (with `interrupt_on_speech`, a
     start first requests a barge-in); STT and realtime take `InputAudioFrame` and the VAD's
     `UserStartedSpeakingFrame`/`UserStoppedSpeakingFrame` (as Pipecat's VAD and user
@@ -186,7 +186,7 @@ class PipecatService(Processor):
             await out.send(frame)
             return
         await self._push(frame)
-        if self._forward_audio or self.kind == "vad":
+        if self._forward_audio and self.kind != "vad":  # a VAD's audio comes back out of Pipecat
             await out.send(frame)
 
     @handles(UserStartedSpeakingFrame, UserStoppedSpeakingFrame)
