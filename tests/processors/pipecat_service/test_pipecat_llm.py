@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -32,7 +33,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _text(frames: list[object]) -> str:
+def _text(frames: Sequence[object]) -> str:
     return "".join(f.text for f in frames if isinstance(f, LLMTextFrame))
 
 

@@ -119,11 +119,12 @@ def _stubborn_speaker() -> object:
     from voicegraph.processors.pipecat_service.service_loader import import_pipecat
 
     import_pipecat()  # first: quiet Pipecat's import-time warnings
+    from pipecat.frames.frames import Frame as PipecatFrame
     from pipecat.frames.frames import TTSAudioRawFrame, TTSSpeakFrame
     from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
     class StubbornSpeaker(FrameProcessor):
-        async def process_frame(self, frame: object, direction: FrameDirection) -> None:
+        async def process_frame(self, frame: PipecatFrame, direction: FrameDirection) -> None:
             await super().process_frame(frame, direction)
             if isinstance(frame, TTSSpeakFrame):
                 self.create_task(self._speak(frame.text))
