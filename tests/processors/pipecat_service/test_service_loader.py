@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -103,3 +104,14 @@ def test_a_bad_class_path_in_yaml_fails_the_build_naming_node_and_path() -> None
         build_graph(bad)
     assert info.value.code is ErrorCode.INVALID_CONFIG
     assert any("tts" in d and "CartesiaTTSServiceX" in d for d in info.value.details)
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_the_yaml_of_the_docs_page_builds(index: int) -> None:
+    register_builtin()
+    page = (ROOT / "docs" / "pipecat_services.md").read_text()
+    specs = re.findall(r"^```yaml\n(.*?)^```$", page, re.M | re.S)
+    assert len(specs) == 2
+    graph = build_graph(specs[index])
+    node = next(iter(graph.processors.values()))
+    assert isinstance(node, PipecatService) and node.kind == ("tts", "vad")[index]
