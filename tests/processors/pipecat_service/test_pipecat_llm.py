@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 
 import pytest
@@ -111,3 +112,35 @@ async def test_a_refused_key_reaches_the_bus_as_a_coded_error() -> None:
     assert errors and errors[0].node == llm.name
     assert errors[0].error.code is ErrorCode.AUTHENTICATION_FAILED
     assert _text(out) == ""
+
+
+async def test_with_voicegraph_tools_the_call_runs_and_the_model_answers_with_its_result() -> None:
+    from voicegraph.processors.agent.tool import tool
+
+    @tool
+    def get_weather(city: str) -> dict[str, str]:
+        """The weather in a city."""
+        return {"city": city, "sky": "sunny"}
+
+    async with FakeOpenAIChatServer() as server:
+        call = FakeToolCall(name="get_weather", fragments=('{"city": ', '"Paris"}'), id="call_1")
+        server.script(FakeReply(texts=(), tool_calls=(call,)), FakeReply(texts=("Sunny in Paris.",)))
+        llm = openai_llm(server.base_url, tools=[get_weather])
+        async with Runtime(Graph.chain(llm)) as rt:
+            out = rt.collect()
+            done = asyncio.Event()
+            rt.on_output(lambda f, _: done.set() if "Paris" in getattr(f, "text", "") else None)
+            await rt.push(ask())
+            await asyncio.wait_for(done.wait(), 10)
+            await rt.end()
+    first, second = (r.body for r in server.requests)
+    assert [t["function"]["name"] for t in first["tools"]] == ["get_weather"], "the schema went to the model"
+    round_ = [f for f in out if isinstance(f, LLMToolCallFrame)]
+    assert len(round_) == 1 and round_[0].results[0].ok
+    assert json.loads(round_[0].results[0].content) == {"city": "Paris", "sky": "sunny"}
+    tool_msg = second["messages"][-1]
+    assert (
+        tool_msg["role"] == "tool" and tool_msg["tool_call_id"] == "call_1" and "sunny" in tool_msg["content"]
+    )
+    assert second["messages"][-2]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert _text(out) == "Sunny in Paris."

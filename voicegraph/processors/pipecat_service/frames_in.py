@@ -49,6 +49,8 @@ class FramesIn:
         self.in_reply = False
         self.context: Any = None
         """The last `LLMContext` handed to the service."""
+        self.default_tools: tuple[dict[str, Any], ...] = ()
+        """Tool schemas for a context that brings none."""
 
     def translate(self, frame: Frame) -> list[Any]:
         """The Pipecat frames for `frame` (empty: nothing for the service)."""
@@ -80,6 +82,7 @@ class FramesIn:
         from pipecat.processors.aggregators.llm_context import LLMContext
 
         messages: list[Any] = [dict(m) for m in frame.messages]
-        tools = tools_schema(frame.tools) if frame.tools else None
+        given = frame.tools or self.default_tools
+        tools = tools_schema(given) if given else None
         self.context = LLMContext(messages=messages, tools=tools) if tools else LLMContext(messages=messages)
         return self.context

@@ -26,10 +26,16 @@ from voicegraph.framework.frames.base import Frame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
+from voicegraph.processors.agent.tool_registry import ToolRegistry
 from voicegraph.processors.pipecat_service.service_loader import create_service, import_pipecat, service_kind
+from voicegraph.processors.pipecat_service.tool_round import ToolRound
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from voicegraph.framework.context import StartContext
+    from voicegraph.processors.agent.tool_registry import ToolLike
     from voicegraph.processors.pipecat_service.frames_in import FramesIn
     from voicegraph.processors.pipecat_service.frames_out import FramesOut
     from voicegraph.processors.pipecat_service.pipecat_host import PipecatHost
@@ -57,20 +63,21 @@ class PipecatService(Processor):
 
     Emits: `TranscriptFrame`/`InterimTranscriptFrame`; `LLMResponseStartFrame`,
     `LLMTextFrame`, `LLMResponseEndFrame` and `LLMToolCallFrame` (the calls the model asked
-    for, as Pipecat announced them); `TTSAudioFrame` with Pipecat's word timestamps placed
-    on the chunks (`word_times_ms`, for the played-words report) or `OutputAudioFrame`.
+    for; with `tools`, once run, with their results and the round's messages);
+    `TTSAudioFrame` with Pipecat's word timestamps placed on the chunks (`word_times_ms`,
+    for the played-words report) or `OutputAudioFrame`.
     Pipecat `ErrorFrame`s become `ErrorEvent`s with a code, `MetricsFrame`s
     `MetricsEvent`s (ttfb_ms, processing_ms, tokens).
 
-    Latency: the service's own plus Pipecat's queue hops and the translation (about 0.1 ms per
-    frame against 0.01 ms for a native node; see
-    benchmarks/pipecat_service.py). Lifecycle: start runs Pipecat's `StartFrame` (the
-    service connects or loads its model); drain sends `EndFrame` and waits (at most
-    `drain_timeout_s`) for what the service still says; stop sends `CancelFrame`.
-    Flush (LLM, TTS, realtime; STT and VAD are on the input path: not interrupted): a
-    Pipecat `InterruptionFrame` goes into the service, and nothing it produces gets past
-    the node until that frame has come out of it, nor ever again for a TTS context
-    that was live before the flush (`stale_dropped` counts them).
+    Latency: the service's own plus Pipecat's queue hops and the translation (about
+    0.1 ms per frame against 0.01 ms for a native node; benchmarks/pipecat_service.py).
+    Lifecycle: start runs Pipecat's `StartFrame` (the service connects or loads its
+    model); drain sends `EndFrame` and waits (at most `drain_timeout_s`) for what the
+    service still says; stop sends `CancelFrame`. Flush (LLM, TTS, realtime; STT and VAD
+    are on the input path: not interrupted): a Pipecat `InterruptionFrame` goes into the
+    service, and nothing it produces gets past the node until that frame has come out of
+    it, nor ever again for a TTS context that was live before the flush
+    (`stale_dropped` counts them).
 
     Args:
         service: the class path (`pipecat.services.whisper.stt.WhisperSTTService`) or a
@@ -81,6 +88,10 @@ class PipecatService(Processor):
         input_rate: input audio rate (STT, realtime): Pipecat's `audio_in_sample_rate`.
         forward_audio: STT: pass the input audio on as well (a VAD always does).
         interrupt_on_speech: VAD: request an interruption when the user starts speaking.
+        tools: LLM: voicegraph tools (a ToolRegistry, tools or "module:attr" specs) the
+            node runs for the model's calls, closing each round as Pipecat's context
+            aggregator would (results into the context, the LLM runs again); their
+            schemas go with every context that has none of its own.
         start_timeout_s: longest wait for the service to start.
         drain_timeout_s: longest wait for the service to finish at end of stream.
 
@@ -103,6 +114,7 @@ class PipecatService(Processor):
         input_rate: int = 16000,
         forward_audio: bool = False,
         interrupt_on_speech: bool = False,
+        tools: ToolRegistry | Iterable[ToolLike] | None = None,
         start_timeout_s: float = 60.0,
         drain_timeout_s: float = 15.0,
         name: str | None = None,
@@ -115,6 +127,10 @@ class PipecatService(Processor):
             self.service = service
         self.kind = service_kind(self.service) if kind == "auto" else kind
         self.interruptible = self.kind not in ("stt", "vad")
+        self._tools: ToolRound | None = None
+        if tools is not None and self.kind in _CONTEXT_IN:
+            self._tools = ToolRound(tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools))
+            self.service.register_function(None, self._tools.handler)
         self._interrupt_on_speech = interrupt_on_speech
         self._out_format = AudioFormat(sample_rate, 1, SampleFormat.S16)
         self._in_format = AudioFormat(input_rate, 1, SampleFormat.S16)
@@ -149,6 +165,9 @@ class PipecatService(Processor):
 
         self._ctx = ctx
         self._in, self._out = FramesIn(), FramesOut(self.name, vad=self.kind == "vad")
+        if self._tools is not None:
+            self._in.default_tools = self._tools.registry.schemas()
+            self._tools.metadata = ctx.metadata
         self._host = PipecatHost(self.service, self._deliver, audio_in_rate=self._in_format.rate,
                                  audio_out_rate=self._out_format.rate, name=self.name)  # fmt: skip
         try:
@@ -222,6 +241,8 @@ class PipecatService(Processor):
         if self._barrier is not None and not upstream and getattr(frame, "id", None) == self._barrier[0]:
             self._barrier = None  # the interruption came through: what follows is new
             return
+        if self._tools is not None and not upstream and await self._tool_result(frame):
+            return
         result = self._out.translate(frame)
         if result.error is not None:
             self._report(result.error)
@@ -241,8 +262,30 @@ class PipecatService(Processor):
             self._live.add(result.context)
         if self._interrupt_on_speech and isinstance(result.frames[0], UserStartedSpeakingFrame):
             await self.outbox.request_interrupt("user_started_speaking")  # before the start, as our VAD
+        if self._tools is not None and isinstance(result.frames[0], LLMToolCallFrame):
+            self._tools.started(result.frames[0].calls)  # sent with its results, once run
+            return
         for vg_frame in result.frames:
             await self.outbox.send(vg_frame)
+
+    async def _tool_result(self, frame: Any) -> bool:
+        """A result of a call the node's tools ran: once the round is complete, its frame
+        goes out and the LLM runs again on the context with the round in it."""
+        import pipecat.frames.frames as pf
+
+        if not isinstance(frame, pf.FunctionCallResultFrame):
+            return False
+        assert self._tools is not None and self._in is not None and self._host is not None
+        done = self._tools.finished(frame.tool_call_id)
+        if done is None or self._barrier is not None or self._in.context is None:
+            return True  # not the last one, or the reply was interrupted meanwhile
+        self._in.context.add_messages(list(done.messages))
+        await self.outbox.send(done)
+        for action in self._tools.take_actions():
+            await self.outbox.send(action)
+        if frame.run_llm is not False:
+            await self._host.push(pf.LLMContextFrame(context=self._in.context))
+        return True
 
     def _report(self, err: VoiceError) -> None:
         log.warning("%s: %s", self.name, err)
