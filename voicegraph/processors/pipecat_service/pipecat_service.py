@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from voicegraph.framework.bus import ErrorEvent, MetricsEvent
-from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.errors import EndOfStream, ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
     InputAudioFrame,
@@ -265,8 +265,11 @@ class PipecatService(Processor):
         if self._tools is not None and isinstance(result.frames[0], LLMToolCallFrame):
             self._tools.started(result.frames[0].calls)  # sent with its results, once run
             return
-        for vg_frame in result.frames:
-            await self.outbox.send(vg_frame)
+        try:
+            for vg_frame in result.frames:
+                await self.outbox.send(vg_frame)
+        except EndOfStream:  # the graph has ended while the service still spoke: nobody listens
+            self.stale_dropped += 1
 
     async def _tool_result(self, frame: Any) -> bool:
         """A result of a call the node's tools ran: once the round is complete, its frame
