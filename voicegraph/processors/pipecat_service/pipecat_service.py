@@ -121,10 +121,9 @@ class PipecatService(Processor):
     ) -> None:
         super().__init__(name=name)
         import_pipecat(self.name)
+        self.service: Any = service
         if isinstance(service, str):
-            self.service: Any = create_service(service, args or {}, self.name)
-        else:
-            self.service = service
+            self.service = create_service(service, args or {}, self.name)
         self.kind = service_kind(self.service) if kind == "auto" else kind
         self.interruptible = self.kind not in ("stt", "vad")
         self._tools: ToolRound | None = None
@@ -136,11 +135,8 @@ class PipecatService(Processor):
         self._in_format = AudioFormat(input_rate, 1, SampleFormat.S16)
         if self.kind in _AUDIO_IN:
             self.accepts = (self._in_format,)
-        self._forward_audio, self._start_timeout, self._drain_timeout = (
-            forward_audio,
-            start_timeout_s,
-            drain_timeout_s,
-        )
+        self._forward_audio = forward_audio
+        self._start_timeout, self._drain_timeout = start_timeout_s, drain_timeout_s
         self._host: PipecatHost | None = None
         self._in: FramesIn | None = None
         self._out: FramesOut | None = None
