@@ -51,6 +51,7 @@ class FramesIn:
         """The last `LLMContext` handed to the service."""
         self.default_tools: tuple[dict[str, Any], ...] = ()
         """Tool schemas for a context that brings none."""
+        self._system_instruction: str | None = None
 
     def translate(self, frame: Frame) -> list[Any]:
         """The Pipecat frames for `frame` (empty: nothing for the service)."""
@@ -63,7 +64,7 @@ class FramesIn:
         if isinstance(frame, UserStoppedSpeakingFrame):
             return [pf.VADUserStoppedSpeakingFrame(), pf.UserStoppedSpeakingFrame()]
         if isinstance(frame, LLMMessagesFrame):
-            return [pf.LLMContextFrame(context=self._context(frame))]
+            return [*self._system(frame), pf.LLMContextFrame(context=self._context(frame))]
         if isinstance(frame, LLMResponseStartFrame | ResponseStartFrame):
             self.in_reply = True
             return [pf.LLMFullResponseStartFrame()]
@@ -78,11 +79,32 @@ class FramesIn:
             return [cls(text=text)]
         return []
 
+    def _system(self, frame: LLMMessagesFrame) -> list[Any]:
+        """Pipecat 1.9+ takes the system prompt as the service's `system_instruction`, not
+        as a context message: an `LLMUpdateSettingsFrame` when the prompt changes."""
+        from pipecat.services.settings import LLMSettings
+
+        system = "\n".join(str(m.get("content") or "") for m in _leading_system(frame.messages)) or None
+        if system == self._system_instruction:
+            return []
+        self._system_instruction = system
+        return [self._pf.LLMUpdateSettingsFrame(delta=LLMSettings(system_instruction=system))]
+
     def _context(self, frame: LLMMessagesFrame) -> Any:
         from pipecat.processors.aggregators.llm_context import LLMContext
 
-        messages: list[Any] = [dict(m) for m in frame.messages]
+        skip = len(_leading_system(frame.messages))
+        messages: list[Any] = [dict(m) for m in frame.messages[skip:]]
         given = frame.tools or self.default_tools
         tools = tools_schema(given) if given else None
         self.context = LLMContext(messages=messages, tools=tools) if tools else LLMContext(messages=messages)
         return self.context
+
+
+def _leading_system(messages: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    out = []
+    for m in messages:
+        if m.get("role") != "system":
+            break
+        out.append(m)
+    return out
