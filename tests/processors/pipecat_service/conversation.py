@@ -102,7 +102,8 @@ async def call(
             if len(result.reports) >= 2:
                 answered.set()
 
-    async with Runtime(graph) as rt:
+    # start_timeout: Silero, Whisper, eSpeak and Pipecat's worker start on two shared cores
+    async with Runtime(graph, start_timeout=60) as rt:
         rt.bus.subscribe(lambda e: result.interrupt_ns.append(time.perf_counter_ns()), InterruptEvent)
         rt.on_upstream(report)
         into_output = next(lk for lk in rt.links if lk.dst.name == output.name)
