@@ -26,6 +26,7 @@ PAGES = (
     "docs/cloud_engines.md",
     "docs/providers/pipecat.md",
     "docs/fallback.md",
+    "docs/pipecat_services.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

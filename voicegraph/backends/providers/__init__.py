@@ -37,6 +37,7 @@ PROCESSORS = {
     "fallback_stt": "voicegraph.processors.fallback:FallbackSTT",
     "fallback_tts": "voicegraph.processors.fallback:FallbackTTS",
     "fallback_llm": "voicegraph.processors.fallback:FallbackLLM",
+    "pipecat_service": "voicegraph.processors.pipecat_service:PipecatService",
 }
 """Processors not in the core list that `voicegraph serve` registers before reading a
 config, so they are found by type even where the entry points are not refreshed."""
