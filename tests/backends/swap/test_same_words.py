@@ -13,18 +13,13 @@ process against the CallClient stand-in (daily_caller.py says why).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soxr
 
 from tests.serving.question import heard_the_question
 from tests.speech import normalize_words, word_accuracy
 
-from .call_result import CallResult
 from .providers import PROVIDERS, run_provider
 from .reply_words import REPLY, REPLY_KEY_WORDS, transcribe
 
@@ -34,8 +29,11 @@ HEARD: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_the_same_question_gets_the_same_spoken_answer(provider: str, tmp_path: Path) -> None:
-    result = run_provider(provider, tmp_path)
+def test_the_same_question_gets_the_same_spoken_answer(
+    provider: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    livekit = request.getfixturevalue("livekit_server") if provider == "livekit" else None
+    result = run_provider(provider, tmp_path, livekit)
     why = f"{provider}: user said {result.user_text!r}, notes {result.notes}"
     assert heard_the_question(result.user_text), why
     assert len(result.bot) / result.rate > 0.5, why  # half a second of reply or more

@@ -1,0 +1,51 @@
+"""Which providers the swap test serves, and how each one's call is run.
+
+Every provider but Daily runs `python -m tests.backends.swap.scenario PROVIDER DIR` as a
+subprocess (which starts `voicegraph serve` cold): WebRTC inside a loopback-only network
+namespace (aiortc gathers every interface; tests/transports/webrtc/netns.py), LiveKit
+inside the test livekit-server's namespace with its URL and keys in the environment.
+Daily runs in this process (daily_caller.py says why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.livekit_server import LiveKitServer
+
+from .call_result import CallResult
+
+PROVIDERS = ("websocket", "twilio", "pipecat", "webrtc", "livekit", "vocode", "daily")
+ROOT = Path(__file__).resolve().parents[3]
+_LOOPBACK_NETNS = ["unshare", "--net", "--", "sh", "-c",
+                   'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$0" "$@"']  # fmt: skip
+
+
+def run_provider(provider: str, workdir: Path, livekit: LiveKitServer | None = None) -> CallResult:
+    """Serve `provider` cold and call it once; what the caller got.
+
+    Raises:
+        AssertionError: the scenario process failed (its output is attached).
+    """
+    if provider == "daily":
+        from .daily_caller import daily_call
+
+        return asyncio.run(daily_call(workdir))
+    cmd = [sys.executable, "-m", "tests.backends.swap.scenario", provider, str(workdir)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if provider == "webrtc":
+        cmd = [*_LOOPBACK_NETNS, *cmd]
+    elif provider == "livekit":
+        assert livekit is not None, "the livekit provider needs the test livekit-server"
+        env.update(LIVEKIT_URL=livekit.url, LIVEKIT_API_KEY=livekit.api_key,
+                   LIVEKIT_API_SECRET=livekit.api_secret)  # fmt: skip
+        cmd = livekit.netns.wrap(cmd) if livekit.netns is not None else cmd
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=150, check=False)
+    assert done.returncode == 0 and (workdir / "result.json").exists(), (
+        f"{provider} scenario exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    )
+    return CallResult.load(workdir)
