@@ -15,7 +15,7 @@ from tests.transports.livekit.sim_user import SimUser, wait_for
 from voicegraph.transports.livekit import LiveKitConfig, TokenIssuer
 
 from .call_result import CallResult
-from .listening import REPLY_BOUND_S, QUIET_S, spoken_question
+from .listening import QUIET_S, REPLY_BOUND_S, spoken_question
 
 ROOM, USER = "swap", "caller"
 

@@ -20,6 +20,9 @@ from tests.livekit_server import LiveKitServer
 from .call_result import CallResult
 
 PROVIDERS = ("websocket", "twilio", "pipecat", "webrtc", "livekit", "vocode", "daily")
+"""Providers that serve an audio session: the caller speaks and hears the bot."""
+TEXT_PROVIDERS = ("vapi",)
+"""Vapi: voicegraph as its custom LLM (text in, text out; Vapi does STT and TTS)."""
 ROOT = Path(__file__).resolve().parents[3]
 _LOOPBACK_NETNS = ["unshare", "--net", "--", "sh", "-c",
                    'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$0" "$@"']  # fmt: skip

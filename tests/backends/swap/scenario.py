@@ -49,6 +49,10 @@ def _call(provider: str, server: ServeProcess, port: int, store: Path) -> CallRe
         from .vocode_caller import vocode_call
 
         return vocode_call(f"{base}/conversation", store.parent)
+    if provider == "vapi":
+        from .vapi_caller import vapi_chat
+
+        return asyncio.run(vapi_chat(server.url(READY_S)))
     raise SystemExit(f"unknown provider {provider!r}")
 
 
@@ -58,6 +62,10 @@ def run(provider: str, out: Path) -> CallResult:
     port, store = free_port(), out / "sessions.db"
     config = write_config(provider, out, port=port, store=store)
     env = {"VOICEGRAPH_BACKEND__OPTIONS__TELEPHONY_PORT": str(free_port())} if provider == "vocode" else {}
+    if provider == "vapi":
+        from .vapi_caller import ENV
+
+        env.update(ENV)
     server = ServeProcess(config, out, env=env).start()
     result = CallResult(provider)
     try:

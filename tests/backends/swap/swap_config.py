@@ -24,6 +24,7 @@ BACKENDS: dict[str, dict[str, Any]] = {
     "webrtc": {"provider": "webrtc", "options": {**LOOPBACK}},
     "livekit": {"provider": "livekit", "options": {"rooms": ["swap"]}},
     "vocode": {"provider": "vocode", "options": {**LOOPBACK, "telephony_port": 0}},
+    "vapi": {"provider": "vapi", "options": {**LOOPBACK}},
     "daily": {"provider": "daily", "options": {"api_key_env": "DAILY_API_KEY", "create_room": "swap"}},
 }
 """The only part of the config that differs: each provider's `backend:` block (ports are
@@ -34,14 +35,25 @@ environment, as in production)."""
 def config_for(provider: str, *, port: int = 0, store: Path | None = None) -> dict[str, Any]:
     """serve.yaml as a dict with `provider`'s backend block (and `port`, if it listens)."""
     config: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text())
-    backend = {"provider": provider, "options": dict(BACKENDS[provider]["options"])}
-    if "host" in backend["options"]:
-        backend["options"]["port"] = port
-    config["backend"] = backend
-    config["graph"] = str(GRAPH)
+    options: dict[str, Any] = dict(BACKENDS[provider]["options"])
+    if "host" in options:
+        options["port"] = port
+    config["backend"] = {"provider": provider, "options": options}
+    config["graph"] = text_graph() if provider == "vapi" else str(GRAPH)
     if store is not None:  # sessions filed where the test reads what the server understood
         config["persistence"] = {"url": f"sqlite:///{store}"}
     return config
+
+
+def text_graph() -> dict[str, Any]:
+    """graph.yaml's scripted agent alone (text in, text out), for `vapi`: Vapi does the
+    call's STT and TTS itself and asks voicegraph only for the reply's text, which its
+    custom-LLM endpoint streams from the graph's `LLMTextFrame`s. The speech graph's
+    output carries audio and played words (`BotTextFrame`) instead, so it is not served
+    there: the endpoint would answer 200 with no text."""
+    spec: dict[str, Any] = yaml.safe_load(GRAPH.read_text())
+    agent = next(node for node in spec["nodes"] if node["id"] == "agent")
+    return {"name": f"{spec['name']}-text", "nodes": [agent]}
 
 
 def write_config(provider: str, directory: Path, *, port: int = 0, store: Path | None = None) -> Path:

@@ -96,7 +96,7 @@ async def converse(url: str, question: bytes) -> tuple[dict, bytes]:
         await ws.send(StopMessage().json())
         try:
             await asyncio.wait_for(reader, 10)
-        except (asyncio.TimeoutError, websockets.ConnectionClosed):
+        except (TimeoutError, websockets.ConnectionClosed):
             reader.cancel()
     return out, bytes(bot)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,9 @@ PB: Any = frames_pb2  # generated code without type information
 
 
 @contextlib.asynccontextmanager
-async def _running(receiver: AsyncIterator[None] | Any) -> AsyncIterator[None]:
-    task = asyncio.ensure_future(receiver)
+async def _running(receiver: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run `receiver` while the block runs; cancel it after."""
+    task = asyncio.get_running_loop().create_task(receiver)
     try:
         yield
     finally:
