@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,8 +49,6 @@ def _api_key() -> Iterator[None]:
 
 async def daily_call(workdir: Path) -> CallResult:
     """Serve the swap config as `daily` in process; a participant asks the question."""
-    import time
-
     result, store = CallResult("daily"), workdir / "sessions.db"
     with _api_key():
         async with FakeDailyRest(API_KEY) as rest:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 
 from tests.serving.livekit_scenario import Transcriptions
 from tests.transports.livekit.sim_user import SimUser, wait_for
@@ -46,7 +47,5 @@ async def livekit_call() -> CallResult:
 
 
 def _over(user: SimUser, after_ns: int) -> bool:
-    import time
-
     loud = user.heard.loud_times(after_ns)
     return bool(loud) and loud[-1] < time.monotonic_ns() - int(QUIET_S * 1e9)

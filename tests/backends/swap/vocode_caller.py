@@ -5,12 +5,14 @@ voicegraph's) talks to `/conversation`; the user's words come back as vocode
 
 from __future__ import annotations
 
+import json
+import subprocess
 import wave
 from pathlib import Path
 
 import numpy as np
 
-from tests.backends.providers.vocode.vocode_env import vocode_python as vocode_python
+from tests.backends.providers.vocode.vocode_env import vocode_python
 
 from .call_result import CallResult
 from .listening import spoken_question
@@ -20,9 +22,6 @@ CLIENT = Path(__file__).with_name("vocode_client.py")
 
 def vocode_call(url: str, workdir: Path) -> CallResult:
     """Run vocode's client against `url` (ws://host:port/conversation); what came back."""
-    import json
-    import subprocess
-
     question, bot = workdir / "question.wav", workdir / "vocode-bot.wav"
     with wave.open(str(question), "wb") as w:
         w.setnchannels(1)

@@ -5,6 +5,7 @@ transport client sends them) and `twilio` (Media Streams, mu-law 8 kHz)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 from collections.abc import AsyncIterator, Coroutine
@@ -113,6 +114,4 @@ async def twilio_call_result(url: str, store: Path) -> CallResult:
 
 
 def _loud_media(event: dict[str, Any]) -> bool:
-    import base64
-
     return loud(mulaw_decode(base64.b64decode(event["media"]["payload"])).astype(np.int16))
