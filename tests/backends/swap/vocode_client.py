@@ -48,6 +48,21 @@ def wav_bytes(pcm: bytes) -> bytes:
     return buf.getvalue()
 
 
+async def speak_then_listen(ws, question: bytes, loud_at: list[float]) -> None:
+    """The question in real-time 20 ms chunks, then silence until the bot's reply has been
+    quiet for 1.5 s (or 25 s)."""
+    t0 = time.monotonic()
+    k = 0
+    deadline = t0 + len(question) / 2 / RATE + 25.0
+    while time.monotonic() < deadline:
+        chunk = question[k * 2 * CHUNK : (k + 1) * 2 * CHUNK] or bytes(2 * CHUNK)
+        await ws.send(AudioMessage.from_bytes(wav_bytes(chunk)).json())
+        k += 1
+        await asyncio.sleep(max(0.0, t0 + k * 0.02 - time.monotonic()))
+        if loud_at and loud_at[-1] < time.monotonic() - 1.5:
+            return
+
+
 async def converse(url: str, question: bytes) -> tuple[dict, bytes]:
     out = {"transcripts": [], "ready": False}
     bot = bytearray()
@@ -82,17 +97,7 @@ async def converse(url: str, question: bytes) -> tuple[dict, bytes]:
         )
         await ws.send(start.json())
         await asyncio.wait_for(ready.wait(), 30)
-        pcm = question
-        t0 = time.monotonic()
-        k = 0
-        deadline = t0 + len(question) / 2 / RATE + 25.0
-        while time.monotonic() < deadline:
-            chunk = pcm[k * 2 * CHUNK : (k + 1) * 2 * CHUNK] or bytes(2 * CHUNK)
-            await ws.send(AudioMessage.from_bytes(wav_bytes(chunk)).json())
-            k += 1
-            await asyncio.sleep(max(0.0, t0 + k * 0.02 - time.monotonic()))
-            if loud_at and loud_at[-1] < time.monotonic() - 1.5:
-                break
+        await speak_then_listen(ws, question, loud_at)
         await ws.send(StopMessage().json())
         try:
             await asyncio.wait_for(reader, 10)
