@@ -10,7 +10,9 @@ Daily runs in this process (daily_caller.py says why).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,8 @@ PROVIDERS = ("websocket", "twilio", "pipecat", "webrtc", "livekit", "vocode", "d
 """Providers that serve an audio session: the caller speaks and hears the bot."""
 TEXT_PROVIDERS = ("vapi",)
 """Vapi: voicegraph as its custom LLM (text in, text out; Vapi does STT and TTS)."""
+SCENARIO_TIMEOUT_S = 240.0
+"""A scenario's bound: a cold start (up to 90 s on a loaded machine), one call, a stop."""
 ROOT = Path(__file__).resolve().parents[3]
 _LOOPBACK_NETNS = ["unshare", "--net", "--", "sh", "-c",
                    'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$0" "$@"']  # fmt: skip
@@ -47,8 +51,27 @@ def run_provider(provider: str, workdir: Path, livekit: LiveKitServer | None = N
         env.update(LIVEKIT_URL=livekit.url, LIVEKIT_API_KEY=livekit.api_key,
                    LIVEKIT_API_SECRET=livekit.api_secret)  # fmt: skip
         cmd = livekit.netns.wrap(cmd) if livekit.netns is not None else cmd
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=150, check=False)
-    assert done.returncode == 0 and (workdir / "result.json").exists(), (
-        f"{provider} scenario exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    code, out, err = _run(cmd, env, SCENARIO_TIMEOUT_S)
+    assert code == 0 and (workdir / "result.json").exists(), (
+        f"{provider} scenario exited {code}\n{out[-2000:]}\n{err[-3000:]}"
     )
     return CallResult.load(workdir)
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str, str]:
+    """Run the scenario in a session of its own; past `timeout` the whole session (the
+    scenario and the `voicegraph serve` it started) is ended by its process-group id, so
+    no server outlives a hung scenario."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+        out, err = proc.communicate()
+        err += f"\n[test] scenario still running after {timeout}s: its process group was ended"
+    return proc.returncode, out, err
