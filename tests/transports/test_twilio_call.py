@@ -144,3 +144,12 @@ async def test_the_webhook_passes_the_callers_number_on_to_the_stream_by_get_and
     assert stream_parameters(by_get.text) == (f"ws://127.0.0.1:{t.port}/stream", expected)
     assert stream_parameters(by_post.text) == ("wss://bot.example/stream", expected)
     assert (wrong_path.status_code, too_big.status_code) == (404, 413)
+
+
+async def test_a_webhook_on_its_own_port_points_the_stream_at_the_websocket_port() -> None:
+    async with serving(serializer=TwilioSerializer, twiml_path="/twiml", twiml_port=0) as t:
+        assert t.twiml_server is not None and t.twiml_server.port != t.port
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(f"http://127.0.0.1:{t.twiml_server.port}/twiml", data=WEBHOOK)
+    url, _ = stream_parameters(answer.text)
+    assert url == f"ws://127.0.0.1:{t.port}/stream"

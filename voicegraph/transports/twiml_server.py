@@ -10,6 +10,8 @@ from voicegraph.transports.webrtc.http_message import HttpResponse
 from voicegraph.transports.webrtc.http_server import HttpServer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from voicegraph.transports.webrtc.http_message import HttpRequest
 
 
@@ -30,6 +32,10 @@ class TwimlServer:
         stream_path: path of the stream, for the default URL.
         host, port: where to listen (port 0: any free port, see `port`).
         public_url: the server's public base URL (https -> `wss://` stream URL).
+        stream_port: the stream server's port (or a function giving it once it listens):
+            a webhook reached directly on this server's own port (`Host: h:<port>`)
+            points the stream at `h:<stream_port>`. A Host without this port (a proxy
+            or tunnel in front) is kept as it is.
     """
 
     def __init__(
@@ -41,9 +47,11 @@ class TwimlServer:
         host: str = "127.0.0.1",
         port: int = 0,
         public_url: str | None = None,
+        stream_port: int | Callable[[], int] | None = None,
     ) -> None:
         self.stream_url, self.path, self.stream_path = stream_url, path, stream_path
         self.public_url = public_url
+        self._stream_port = stream_port
         self._http = HttpServer(host=host, port=port, max_body_bytes=16 * 1024)
         for method in ("GET", "POST"):
             self._http.route(method, path, self._answer)
@@ -61,14 +69,31 @@ class TwimlServer:
         """Stop listening."""
         await self._http.stop()
 
-    async def _answer(self, request: HttpRequest) -> HttpResponse:
+    def _stream_host(self, host: str) -> str:
+        name, sep, port = host.rpartition(":")
+        if not sep or port != str(self.port) or self._stream_port is None:
+            return host
+        stream_port = self._stream_port() if callable(self._stream_port) else self._stream_port
+        return f"{name}:{stream_port}"
+
+    @staticmethod
+    def fields(request: HttpRequest) -> dict[str, str]:
+        """The webhook's fields: its query, and its form body on a POST."""
         fields = dict(urllib.parse.parse_qsl(request.query))
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             fields.update(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
-        host = request.headers.get("host", "localhost")
-        url = self.stream_url or stream_url_for(
-            host, self.stream_path, public_url=self.public_url,
+        return fields
+
+    def url_for(self, request: HttpRequest, stream_path: str | None = None) -> str:
+        """The stream URL to answer `request` with (`stream_url`, else built; see `stream_url_for`)."""
+        if self.stream_url:
+            return self.stream_url
+        host = self._stream_host(request.headers.get("host", "localhost"))
+        return stream_url_for(
+            host, stream_path or self.stream_path, public_url=self.public_url,
             forwarded_proto=request.headers.get("x-forwarded-proto"),
         )  # fmt: skip
-        twiml = render_twiml(url, call_parameters(fields))
+
+    async def _answer(self, request: HttpRequest) -> HttpResponse:
+        twiml = render_twiml(self.url_for(request), call_parameters(self.fields(request)))
         return HttpResponse(200, twiml.encode(), content_type="text/xml; charset=utf-8")

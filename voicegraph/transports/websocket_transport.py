@@ -121,6 +121,7 @@ class WebSocketTransport:
                 host=host,
                 port=twiml_port,
                 public_url=public_url,
+                stream_port=lambda: self.port,
             )
         self._server_options = server_options
         self.call_control = call_control

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-import urllib.parse
 from typing import TYPE_CHECKING
 
-from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
+from voicegraph.transports.twiml import call_parameters, render_twiml
 from voicegraph.transports.twiml_server import TwimlServer
 from voicegraph.transports.webrtc.http_message import HttpResponse
 
@@ -54,8 +53,7 @@ class VocodeTelephonyServer(TwimlServer):
         stream_port: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(None, path=inbound_path, stream_path=connect_call_path, host=host, port=port,
-                         public_url=public_url)  # fmt: skip
-        self._stream_port = stream_port
+                         public_url=public_url, stream_port=stream_port)  # fmt: skip
         for method in ("GET", "POST"):
             self._http.route(method, "/events", self._events)
 
@@ -63,16 +61,7 @@ class VocodeTelephonyServer(TwimlServer):
         return HttpResponse(200, b"", content_type="text/plain")
 
     async def _answer(self, request: HttpRequest) -> HttpResponse:
-        fields = dict(urllib.parse.parse_qsl(request.query))
-        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-            fields.update(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
         conversation_id = create_conversation_id()
-        host = request.headers.get("host", "localhost")
-        if self._stream_port is not None and not self.public_url:
-            host = f"{host.rsplit(':', 1)[0] if ':' in host else host}:{self._stream_port()}"
-        url = stream_url_for(
-            host, self.stream_path + conversation_id,
-            public_url=self.public_url, forwarded_proto=request.headers.get("x-forwarded-proto"),
-        )  # fmt: skip
-        params = {**call_parameters(fields), "conversation_id": conversation_id}
+        url = self.url_for(request, self.stream_path + conversation_id)
+        params = {**call_parameters(self.fields(request)), "conversation_id": conversation_id}
         return HttpResponse(200, render_twiml(url, params).encode(), content_type="text/xml; charset=utf-8")
