@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voicegraph.livekit_worker")
 ASSIGNMENT_TIMEOUT_S = 7.5
+WORKER_ATTRIBUTE = "voicegraph.worker_id"
+"""Agent participant attribute: the id of the worker serving the room."""
+PID_ATTRIBUTE = "voicegraph.worker_pid"
 
 
 class LiveKitWorker:
@@ -140,6 +143,10 @@ class LiveKitWorker:
             "resumed": self.rooms.resumed,
         }  # fmt: skip
 
+    def attributes(self) -> dict[str, str]:
+        """What the agent participant carries: which worker (id, pid) serves the room."""
+        return {WORKER_ATTRIBUTE: self.socket.worker_id, PID_ATTRIBUTE: str(os.getpid())}
+
     def load(self) -> float:
         """0..1: the larger of jobs (pending included) over `max_jobs` and lag over `lag_full_ms`."""
         busy = (len(self.jobs) + len(self._pending)) / self.options.max_jobs
@@ -200,6 +207,7 @@ class LiveKitWorker:
         if ok:
             reply.participant_identity = self.config.agent_identity
             reply.participant_name = self.config.agent_name
+            reply.participant_attributes.update(self.attributes())
             self._pending[job.id] = asyncio.get_running_loop().create_future()
         await self._send(agent.WorkerMessage(availability=reply))
         if not ok:
