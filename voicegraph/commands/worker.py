@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -92,7 +93,11 @@ def run_processes(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    return max((p.wait() for p in procs), default=0)
+    # Poll every child, not wait() on each in turn: a killed worker must be reaped at
+    # once, or its pid looks alive and no other worker may resume its sessions.
+    while any(p.poll() is None for p in procs):
+        time.sleep(0.2)
+    return max((p.returncode for p in procs), default=0)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -12,15 +12,11 @@ import pytest
 from tests.livekit_server import LiveKitServer
 from voicegraph.transports.livekit import LiveKitConfig
 
-from .worker_fleet import Caller, WorkerProcess
+from .worker_fleet import Caller, WorkerProcess, lk_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 ROOMS = 9
-
-
-def lk_config(server: LiveKitServer) -> LiveKitConfig:
-    return LiveKitConfig.create(url=server.url, api_key=server.api_key, api_secret=server.api_secret)
 
 
 @pytest.fixture

@@ -33,6 +33,11 @@ AGENT = "voicegraph-agent"
 TOPIC = "lk.transcription"
 
 
+def lk_config(server: LiveKitServer) -> LiveKitConfig:
+    """The test server's URL and credentials."""
+    return LiveKitConfig.create(url=server.url, api_key=server.api_key, api_secret=server.api_secret)
+
+
 def _wrap(server: LiveKitServer, cmd: list[str]) -> list[str]:
     return server.netns.wrap(cmd) if server.netns is not None else cmd
 
@@ -129,17 +134,31 @@ class WorkerProcess:
         return Path(self._log.name).read_text(errors="replace")[-n:]
 
 
+def named_agent_token(config: LiveKitConfig, identity: str, room: str, agent_name: str) -> str:
+    """A user token whose room configuration asks for agent `agent_name` (explicit dispatch)."""
+    from livekit import api
+
+    grants = api.VideoGrants(room_join=True, room=room)
+    cfg = api.RoomConfiguration(agents=[api.RoomAgentDispatch(agent_name=agent_name)])
+    token = api.AccessToken(config.api_key, config.secret()).with_identity(identity).with_grants(grants)
+    return token.with_room_config(cfg).to_jwt()
+
+
 class Caller:
     """A simulated user in one room: says a line per turn, reads the agent's words."""
 
-    def __init__(self, config: LiveKitConfig, room: str, identity: str = "caller") -> None:
-        self.config, self.room_name, self.identity = config, room, identity
+    def __init__(
+        self, config: LiveKitConfig, room: str, identity: str = "caller", agent_name: str = ""
+    ) -> None:
+        self.config, self.room_name, self.identity, self.agent_name = config, room, identity, agent_name
         self.user: SimUser | None = None
         self.bot_said: list[str] = []
         self.tasks: list[asyncio.Task[None]] = []
 
     async def join(self) -> None:
         token = await TokenIssuer(self.config).client_token(self.identity, self.room_name)
+        if self.agent_name:  # explicit dispatch through the room configuration in the token
+            token = named_agent_token(self.config, self.identity, self.room_name, self.agent_name)
         self.user = SimUser(self.config.url, token, self.identity, agent_identity=AGENT)
         self.user.room.register_text_stream_handler(TOPIC, self._on_stream)
         await self.user.join()
@@ -148,7 +167,7 @@ class Caller:
         async def read() -> None:
             text = await reader.read_all()
             final = dict(reader.info.attributes or {}).get("lk.transcription_final") == "true"
-            if sender == AGENT and final:
+            if sender.startswith(AGENT) and final:
                 self.bot_said.append(text)
 
         self.tasks.append(asyncio.get_running_loop().create_task(read()))
@@ -156,8 +175,11 @@ class Caller:
     def served_by(self) -> tuple[str, str]:
         """(worker id, pid) of the agent in the room, from its participant attributes."""
         assert self.user is not None
-        agent = self.user.room.remote_participants.get(AGENT)
-        attrs = dict(agent.attributes) if agent is not None else {}
+        agents = [
+            p for p in self.user.room.remote_participants.values() if p.attributes.get(WORKER_ATTRIBUTE)
+        ]
+        latest = max(agents, key=lambda p: p.joined_at.timestamp() if p.joined_at else 0.0, default=None)
+        attrs = dict(latest.attributes) if latest is not None else {}
         return attrs.get(WORKER_ATTRIBUTE, ""), attrs.get(PID_ATTRIBUTE, "")
 
     async def turn(self, n: int, timeout: float = 30.0) -> float:

@@ -32,6 +32,16 @@ WORKER_ATTRIBUTE = "voicegraph.worker_id"
 PID_ATTRIBUTE = "voicegraph.worker_pid"
 
 
+def job_identity(agent_identity: str, job_id: str) -> str:
+    """The agent participant's identity in one job's room: `<agent identity>-<job id>`.
+
+    One per job, not one per agent: livekit-server ends a job when a participant with
+    its agent identity leaves, so a re-dispatched job must not share the identity of
+    the dead worker's participant (still in the room until the server times it out).
+    """
+    return f"{agent_identity}-{job_id}"
+
+
 class LiveKitWorker:
     """A LiveKit agent worker: registers on `/agent`, takes the rooms the server dispatches.
 
@@ -44,6 +54,8 @@ class LiveKitWorker:
     and at each job change (load = the larger of jobs/max_jobs and lag/lag_full_ms;
     WS_FULL at 1.0 or while draining), and `WorkerPing`. A lost socket is re-opened
     with backoff and the worker registers again; rooms in progress go on meanwhile.
+    Each job's agent participant is `job_identity(...)` and carries the worker's id and
+    pid as attributes; its tracks keep the names `<agent identity>:<user>`.
     `drain` stops taking jobs and waits for the calls in progress to end; `stop`
     leaves every room. With a `ledger` the jobs are recorded in Redis so that, when
     this process dies, another worker asks the server to dispatch its rooms again.
@@ -81,6 +93,7 @@ class LiveKitWorker:
         self._main: asyncio.Task[None] | None = None
         self._status_now = asyncio.Event()
         self._job_ended = asyncio.Event()
+        self._was_full = False
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -203,9 +216,16 @@ class LiveKitWorker:
         from livekit.protocol import agent
 
         ok = not self.full()
+        log.info(
+            "job %s for room %s (agent %r): %s",
+            job.id,
+            job.room.name,
+            job.agent_name,
+            "yes" if ok else "full",
+        )
         reply = agent.AvailabilityResponse(job_id=job.id, available=ok)
         if ok:
-            reply.participant_identity = self.config.agent_identity
+            reply.participant_identity = job_identity(self.config.agent_identity, job.id)
             reply.participant_name = self.config.agent_name
             reply.participant_attributes.update(self.attributes())
             self._pending[job.id] = asyncio.get_running_loop().create_future()
@@ -231,21 +251,25 @@ class LiveKitWorker:
         self.jobs[job.id] = rj
         self._tokens.assigned[rj.room] = token
         status = agent.JS_SUCCESS
+        log.info("job %s: joining room %s", rj.job_id, rj.room)
         await self._job_status(rj, agent.JS_RUNNING)
         if self.ledger is not None:
-            await self.ledger.record(rj, self.socket.worker_id)
+            await self.ledger.record(
+                rj, self.socket.worker_id, job_identity(self.config.agent_identity, rj.job_id)
+            )
         try:
             await rj.run(self.rooms, self.options.idle_room_s)
         except VoiceError as err:
             rj.error, status = str(err), agent.JS_FAILED
             log.warning("job %s in %s failed: %s", rj.job_id, rj.room, err)
         finally:
+            log.info("job %s in %s ended: %s (%s users)", rj.job_id, rj.room, rj.ended_by, rj.users)
             self.jobs.pop(job.id, None)
             self._tokens.assigned.pop(rj.room, None)
             self.done.append(rj)
             self._status_now.set()
             self._job_ended.set()
-        if self.ledger is not None and status == agent.JS_SUCCESS:
+        if self.ledger is not None:  # ended here, cleanly or not: nothing to dispatch again
             await self.ledger.forget(rj)
         await self._job_status(rj, status)
 
@@ -266,6 +290,11 @@ class LiveKitWorker:
                     await self._status_now.wait()
             self._status_now.clear()
             full = self.full()
+            if full != self._was_full:
+                self._was_full = full
+                state = "WS_FULL" if full else "WS_AVAILABLE"
+                log.info("worker status %s (load %.2f, %d jobs, lag %.1f ms)",
+                         state, self.load(), len(self.jobs), self.lag.lag_ms)  # fmt: skip
             update = agent.UpdateWorkerStatus(
                 status=agent.WS_FULL if full else agent.WS_AVAILABLE, load=self.load(),
                 job_count=len(self.jobs), draining=self.draining,

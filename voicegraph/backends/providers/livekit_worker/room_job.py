@@ -30,6 +30,8 @@ class RoomJob:
     terminated: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the server ends the job (JobTermination) or the worker stops."""
     error: str = ""
+    ended_by: str = ""
+    """Why the job ended: users_left, idle, room_closed (why), terminated."""
 
     async def run(self, rooms: JobSessions, idle_s: float, poll_s: float = 0.2) -> None:
         """Join the room (with the assignment token) and stay while the call goes on.
@@ -44,14 +46,17 @@ class RoomJob:
         try:
             agent_room = await rooms.join(self.room, create=False)
             idle_since = time.monotonic()
+            self.ended_by = "terminated"
             while not self.terminated.is_set():
                 if agent_room.state is RoomState.CLOSED:
+                    self.ended_by = f"room_closed ({agent_room.last_error})"
                     break
                 live = len(agent_room.sessions)
                 self.users = max(self.users, live)
                 if live:
                     idle_since = time.monotonic()
                 elif self.users or time.monotonic() - idle_since > idle_s:
+                    self.ended_by = "users_left" if self.users else "idle"
                     break
                 try:
                     async with asyncio.timeout(poll_s):

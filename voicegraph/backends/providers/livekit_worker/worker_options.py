@@ -16,8 +16,8 @@ class WorkerOptions:
     """"" registers for automatic dispatch (every new room); a name for explicit dispatch."""
     max_jobs: int = 20
     """Rooms at once; at this count the worker reports WS_FULL and refuses jobs."""
-    lag_full_ms: float = 50.0
-    """Event-loop lag at which the worker reports WS_FULL (load 1.0)."""
+    lag_full_ms: float = 100.0
+    """Mean event-loop lag (over 3 s) at which the worker reports WS_FULL (load 1.0)."""
     status_interval_s: float = 2.5
     """Between two UpdateWorkerStatus messages (also sent at once when a job starts or ends)."""
     ping_interval_s: float = 10.0
