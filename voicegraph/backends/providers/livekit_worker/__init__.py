@@ -23,7 +23,8 @@ class LiveKitWorkerProvider:
     """Backend provider `livekit_worker` (pip extra `livekit`).
 
     Options: `WorkerOptions` fields (`agent_name`, `max_jobs`, `lag_full_ms`,
-    `status_interval_s`, `idle_room_s`, `drain_timeout_s`, `ledger_url`...) and
+    `status_interval_s`, `idle_room_s`, `drain_timeout_s`, `ledger_url`, `fleet_max_sessions`,
+    `fleet_rate`...) and
     `LiveKitConfig` fields (`url`, `api_key`, `api_secret`, else LIVEKIT_URL /
     LIVEKIT_API_KEY / LIVEKIT_API_SECRET; `agent_identity`...). No `rooms`: the server
     decides which rooms this worker joins.
@@ -48,7 +49,15 @@ class LiveKitWorkerProvider:
             from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
 
             ledger = JobLedger(worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s)
-        return LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
+        lk = LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
+        if worker.ledger_url and (worker.fleet_max_sessions or worker.fleet_rate):
+            from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
+
+            lk.rooms.fleet = FleetLimits(
+                worker.ledger_url, prefix=worker.ledger_prefix, max_sessions=worker.fleet_max_sessions,
+                rate=worker.fleet_rate, burst=worker.fleet_burst, stale_s=worker.heartbeat_s * 3,
+            )  # fmt: skip
+        return lk
 
 
 __all__ = ["AgentSocket", "LiveKitWorker", "LiveKitWorkerProvider", "WorkerOptions"]

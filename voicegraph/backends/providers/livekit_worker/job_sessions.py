@@ -12,6 +12,7 @@ from voicegraph.transports.livekit.participant_connection import ParticipantConn
 
 if TYPE_CHECKING:
     from voicegraph.backends.live_session import Admission
+    from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
     from voicegraph.transports.connection import Connection
 
 log = logging.getLogger("voicegraph.livekit_worker")
@@ -34,9 +35,13 @@ class JobSessions(SessionLiveKitTransport):
 
     resumed: int = 0
     """Sessions admitted as resumes (for describe and tests)."""
+    fleet: FleetLimits | None = None
+    """Limits shared by the fleet, checked before this worker's own (None: none)."""
 
     async def _admit(self, conn: ParticipantConnection) -> Admission:
         sid = room_session_id(conn.room, conn.identity)
+        if self.fleet is not None:
+            await self.fleet.admit(sid)
         try:
             adm = await self._manager.admit(dataclasses.replace(connect_request(conn), resume=sid))
             self.resumed += 1
@@ -53,6 +58,8 @@ class JobSessions(SessionLiveKitTransport):
             adm = await self._admit(conn)
         except VoiceError as err:
             log.info("room %s: %s refused: %s", conn.room, conn.identity, err)
+            if self.fleet is not None and err.code is not ErrorCode.SESSION_LIMIT_EXCEEDED:
+                await self.fleet.release(room_session_id(conn.room, conn.identity))
             await self._tell_refused(conn, err)
             return
         conn.session_id = adm.session_id
@@ -60,3 +67,5 @@ class JobSessions(SessionLiveKitTransport):
             await self._manager.run(conn)
         finally:
             self._manager.release(adm)
+            if self.fleet is not None:
+                await self.fleet.release(adm.session_id)

@@ -20,6 +20,7 @@ from voicegraph.transports.livekit.backoff import Backoff
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
+    from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
     from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
     from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions
     from voicegraph.backends.session_manager import SessionManager
@@ -104,6 +105,8 @@ class LiveKitWorker:
         """
         if self.ledger is not None:
             await self.ledger.open()
+        if self.rooms.fleet is not None:
+            await self.rooms.fleet.open()
         await self.socket.connect()
         self.registrations += 1
         log.info("worker %s registered (agent name %r)", self.socket.worker_id, self.options.agent_name)
@@ -144,6 +147,8 @@ class LiveKitWorker:
         await self.socket.close()
         if self.ledger is not None:
             await self.ledger.close()
+        if self.rooms.fleet is not None:
+            await self.rooms.fleet.close()
 
     def describe(self) -> dict[str, Any]:
         """Worker id, agent name, jobs (room by job id), state, load."""
@@ -176,6 +181,8 @@ class LiveKitWorker:
             tg.create_task(self._report(), name="lkworker:status")
             if self.ledger is not None:
                 tg.create_task(self.ledger.watch(self), name="lkworker:ledger")
+            if self.rooms.fleet is not None:
+                tg.create_task(self._renew_slots(self.rooms.fleet), name="lkworker:slots")
             tg.create_task(self._receive_forever(), name="lkworker:receive")
 
     async def _receive_forever(self) -> None:
@@ -304,6 +311,12 @@ class LiveKitWorker:
                 last_ping = time.monotonic()
                 with contextlib.suppress(VoiceError):
                     await self.socket.ping()
+
+    async def _renew_slots(self, fleet: FleetLimits) -> None:
+        while True:
+            with contextlib.suppress(Exception):  # Redis away for a moment: next beat
+                await fleet.renew()
+            await asyncio.sleep(self.options.heartbeat_s)
 
     async def _send(self, message: Any) -> None:
         try:

@@ -30,6 +30,12 @@ class WorkerOptions:
     """redis://... to record jobs so that survivors re-dispatch a dead worker's rooms ("" off)."""
     ledger_prefix: str = "voicegraph:lkjobs"
     """Key prefix of the job ledger."""
+    fleet_max_sessions: int = 0
+    """Sessions at once across every worker sharing `ledger_url` (0: no fleet limit)."""
+    fleet_rate: float = 0.0
+    """New sessions per second across the fleet (0: no fleet rate limit)."""
+    fleet_burst: float = 5.0
+    """New sessions allowed back to back across the fleet."""
     heartbeat_s: float = 1.0
     """Between two liveness marks in the ledger; a worker is dead after 3 missed."""
 
