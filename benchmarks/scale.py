@@ -34,6 +34,7 @@ if __package__ in (None, ""):
 
 import numpy as np
 import psutil  # type: ignore[import-untyped]
+from livekit import rtc
 
 from tests.backends.providers.livekit_worker.worker_fleet import (
     Caller,
@@ -110,11 +111,16 @@ async def one_level(
     answered = 0
     peak_rss = rss0
     try:
+        joined: list[Caller] = []
         for c in callers:
-            await c.join()
+            try:
+                await c.join()
+                joined.append(c)
+            except (TimeoutError, rtc.ConnectError) as exc:  # counted as unanswered turns
+                say(f"  {c.room_name}: join failed: {type(exc).__name__}")
             await asyncio.sleep(0.2)
         for n in range(1, turns + 1):
-            results = await asyncio.gather(*(c.turn(n, timeout=15) for c in callers), return_exceptions=True)
+            results = await asyncio.gather(*(c.turn(n, timeout=15) for c in joined), return_exceptions=True)
             answered += sum(isinstance(r, float) for r in results)
             peak_rss = max(peak_rss, rss_mb(workers))
     finally:
@@ -125,7 +131,7 @@ async def one_level(
     p99 = float(np.percentile(late, 99)) if late else None
     share = answered / (users * turns)
     return {
-        "users": users, "turns": users * turns, "answered": round(share, 4),
+        "users": users, "joined": len(joined), "turns": users * turns, "answered": round(share, 4),
         "late_p50_ms": round(float(np.percentile(late, 50)), 2) if late else None,
         "late_p99_ms": round(p99, 2) if p99 is not None else None,
         "worker_cores": round(cores, 3), "sessions_per_core": round(users / cores, 1) if cores else None,

@@ -24,6 +24,7 @@ PAGES = (
     "docs/providers/vapi.md",
     "docs/deepgram.md",
     "docs/cloud_engines.md",
+    "docs/scaling.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
