@@ -24,7 +24,7 @@ from livekit import rtc
 from tests.livekit_server import LiveKitServer
 from tests.serving.question import question, silence
 from tests.transports.livekit.sim_user import SimUser, wait_for
-from voicegraph.backends.providers.livekit_worker.livekit_worker import PID_ATTRIBUTE, WORKER_ATTRIBUTE
+from voicegraph.backends.providers.livekit_worker.room_job import PID_ATTRIBUTE, WORKER_ATTRIBUTE
 from voicegraph.transports.livekit import LiveKitConfig, TokenIssuer
 
 ROOT = Path(__file__).resolve().parents[4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -119,8 +120,6 @@ class AgentSocket:
 
     async def receive(self, timeout_s: float | None = None) -> Any:
         """The next `ServerMessage`, or None when the socket closed (pongs update `rtt_ms`)."""
-        import asyncio
-
         import aiohttp
         from livekit.protocol import agent
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -112,3 +114,10 @@ class FleetLimits:
         """Mark this worker's slots as still in use (call every heartbeat)."""
         if self.mine and self._r is not None:
             await self._r.zadd(f"{self.prefix}:slots", dict.fromkeys(self.mine, time.time()), xx=True)
+
+    async def keep(self, period_s: float) -> None:
+        """Renew this worker's slots every `period_s` until cancelled."""
+        while True:
+            with contextlib.suppress(Exception):  # Redis away for a moment: next beat
+                await self.renew()
+            await asyncio.sleep(period_s)

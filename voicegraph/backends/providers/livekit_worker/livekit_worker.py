@@ -13,14 +13,18 @@ from voicegraph.backends.providers.livekit_worker.agent_socket import AgentSocke
 from voicegraph.backends.providers.livekit_worker.job_sessions import JobSessions
 from voicegraph.backends.providers.livekit_worker.job_tokens import JobTokens
 from voicegraph.backends.providers.livekit_worker.loop_lag import LoopLag
-from voicegraph.backends.providers.livekit_worker.room_job import RoomJob
+from voicegraph.backends.providers.livekit_worker.room_job import (
+    PID_ATTRIBUTE,
+    WORKER_ATTRIBUTE,
+    RoomJob,
+    job_identity,
+)
 from voicegraph.framework.errors import VoiceError
 from voicegraph.transports.livekit.backoff import Backoff
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
-    from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
     from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
     from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions
     from voicegraph.backends.session_manager import SessionManager
@@ -28,19 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voicegraph.livekit_worker")
 ASSIGNMENT_TIMEOUT_S = 7.5
-WORKER_ATTRIBUTE = "voicegraph.worker_id"
-"""Agent participant attribute: the id of the worker serving the room."""
-PID_ATTRIBUTE = "voicegraph.worker_pid"
-
-
-def job_identity(agent_identity: str, job_id: str) -> str:
-    """The agent participant's identity in one job's room: `<agent identity>-<job id>`.
-
-    One per job, not one per agent: livekit-server ends a job when a participant with
-    its agent identity leaves, so a re-dispatched job must not share the identity of
-    the dead worker's participant (still in the room until the server times it out).
-    """
-    return f"{agent_identity}-{job_id}"
 
 
 class LiveKitWorker:
@@ -182,7 +173,7 @@ class LiveKitWorker:
             if self.ledger is not None:
                 tg.create_task(self.ledger.watch(self), name="lkworker:ledger")
             if self.rooms.fleet is not None:
-                tg.create_task(self._renew_slots(self.rooms.fleet), name="lkworker:slots")
+                tg.create_task(self.rooms.fleet.keep(self.options.heartbeat_s), name="lkworker:slots")
             tg.create_task(self._receive_forever(), name="lkworker:receive")
 
     async def _receive_forever(self) -> None:
@@ -311,12 +302,6 @@ class LiveKitWorker:
                 last_ping = time.monotonic()
                 with contextlib.suppress(VoiceError):
                     await self.socket.ping()
-
-    async def _renew_slots(self, fleet: FleetLimits) -> None:
-        while True:
-            with contextlib.suppress(Exception):  # Redis away for a moment: next beat
-                await fleet.renew()
-            await asyncio.sleep(self.options.heartbeat_s)
 
     async def _send(self, message: Any) -> None:
         try:

@@ -14,6 +14,19 @@ if TYPE_CHECKING:
     from voicegraph.backends.providers.livekit_worker.job_sessions import JobSessions
 
 log = logging.getLogger("voicegraph.livekit_worker")
+WORKER_ATTRIBUTE = "voicegraph.worker_id"
+"""Agent participant attribute: the id of the worker serving the room."""
+PID_ATTRIBUTE = "voicegraph.worker_pid"
+
+
+def job_identity(agent_identity: str, job_id: str) -> str:
+    """The agent participant's identity in one job's room: `<agent identity>-<job id>`.
+
+    One per job, not one per agent: livekit-server ends a job when a participant with
+    its agent identity leaves, so a re-dispatched job must not share the identity of
+    the dead worker's participant (still in the room until the server times it out).
+    """
+    return f"{agent_identity}-{job_id}"
 
 
 @dataclass(slots=True)
