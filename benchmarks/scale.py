@@ -14,7 +14,9 @@ Per user count: turns answered (the agent's words "(turn n)" within 15 s of the 
 playout lateness of the agent's replies as the users received them (each 10 ms frame's
 arrival minus its slot in its reply, p50/p99, in ms; see `lateness_ms`; this includes
 this process's own event-loop lag, since the users share the 2 cores), the workers'
-CPU (cores busy over the level), their RSS growth per session, sessions per core. A
+CPU (cores busy over the level), their own event-loop lateness (each worker's worst
+wake-up over 3 s, polled on /health every 0.5 s: p99 of those, `worker_lag_worst_p99_ms`;
+what delays their playout), their RSS growth per session, sessions per core. A
 level passes at p99 lateness < 20 ms and >= 99% of turns answered; the sweep stops at
 the first failing level (`--keep-going` runs all). JSON on stdout; progress on stderr.
 """
@@ -77,6 +79,25 @@ def lateness_ms(callers: list[Caller]) -> list[float]:
     return out
 
 
+async def sample_worker_lag(workers: list[WorkerProcess], into: list[float], period_s: float = 0.5) -> None:
+    """Poll each worker's /health for its worst event-loop lateness (3 s window), until cancelled."""
+    import aiohttp
+
+    urls = [w.event("registered").get("health") for w in workers]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        while True:
+            for url in urls:
+                if not url:
+                    continue
+                try:
+                    async with http.get(url) as resp:
+                        body = await resp.json()
+                    into.append(float(body["components"]["transport"]["worst_lag_ms"]))
+                except (aiohttp.ClientError, TimeoutError, KeyError, ValueError):
+                    pass
+            await asyncio.sleep(period_s)
+
+
 def rss_mb(workers: list[WorkerProcess]) -> float:
     total = 0
     for w in workers:
@@ -110,6 +131,8 @@ async def one_level(
     rss0, cpu0, t0 = rss_mb(workers), cpu_s(workers), time.monotonic()
     answered = 0
     peak_rss = rss0
+    worker_lag: list[float] = []
+    sampler = asyncio.get_running_loop().create_task(sample_worker_lag(workers, worker_lag))
     try:
         joined: list[Caller] = []
         for c in callers:
@@ -124,6 +147,7 @@ async def one_level(
             answered += sum(isinstance(r, float) for r in results)
             peak_rss = max(peak_rss, rss_mb(workers))
     finally:
+        sampler.cancel()
         wall, cpu = time.monotonic() - t0, cpu_s(workers) - cpu0
         late = lateness_ms(callers)
         await asyncio.gather(*(c.leave() for c in callers), return_exceptions=True)
@@ -134,6 +158,7 @@ async def one_level(
         "users": users, "joined": len(joined), "turns": users * turns, "answered": round(share, 4),
         "late_p50_ms": round(float(np.percentile(late, 50)), 2) if late else None,
         "late_p99_ms": round(p99, 2) if p99 is not None else None,
+        "worker_lag_worst_p99_ms": round(float(np.percentile(worker_lag, 99)), 1) if worker_lag else None,
         "worker_cores": round(cores, 3), "sessions_per_core": round(users / cores, 1) if cores else None,
         "rss_mb_before": round(rss0, 1), "rss_mb_peak": round(peak_rss, 1),
         "rss_mb_per_session": round((peak_rss - rss0) / users, 2),

@@ -70,7 +70,8 @@ async def run_worker(config: ServeConfig) -> int:
 
     shutdown = GracefulShutdown(stop, served.abort)
     shutdown.install()
-    _print({"event": "registered", **worker.describe()})
+    health = served.health.url if served.health is not None else None
+    _print({"event": "registered", **worker.describe(), "health": health})
     await shutdown.wait()
     _print({"event": "stopped", "pid": os.getpid(), "drained": bool(drained and drained[0]),
             "jobs_done": len(worker.done), "forced": shutdown.forced})  # fmt: skip

@@ -148,7 +148,8 @@ class LiveKitWorker:
             "agent_name": self.options.agent_name, "pid": os.getpid(), "draining": self.draining,
             "jobs": {j.job_id: j.room for j in self.jobs.values()}, "done": len(self.done),
             "connections": len(self.rooms.sessions), "load": round(self.load(), 3),
-            "lag_ms": round(self.lag.lag_ms, 1), "registrations": self.registrations,
+            "lag_ms": round(self.lag.lag_ms, 1), "worst_lag_ms": round(self.lag.worst_ms, 1),
+            "registrations": self.registrations,
             "resumed": self.rooms.resumed,
         }  # fmt: skip
 
