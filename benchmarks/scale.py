@@ -94,7 +94,7 @@ async def sample_worker_lag(workers: list[WorkerProcess], into: list[float], per
                     continue
                 try:
                     async with http.get(url) as resp:
-                        body = await resp.json()
+                        body = json.loads(await resp.text())
                     into.append(float(body["components"]["transport"]["worst_lag_ms"]))
                 except (aiohttp.ClientError, TimeoutError, KeyError, ValueError):
                     pass
