@@ -183,6 +183,8 @@ def main() -> None:
     env = {
         "VOICEGRAPH_PERSISTENCE__URL": redis.url,
         "VOICEGRAPH_BACKEND__OPTIONS__MAX_JOBS": str(args.max_jobs),
+        "VOICEGRAPH_HEALTH__ENABLED": "true",
+        "VOICEGRAPH_HEALTH__PORT": "0",
     }
     workers = [WorkerProcess(server, env=env) for _ in range(args.workers)]
     levels: list[dict[str, Any]] = []
