@@ -2,7 +2,8 @@
 conversations go on, with their earlier turns in context, on the surviving worker.
 
 Two workers registered as agent `resumer` (explicit dispatch through the users' token
-room configuration), sessions in a shared Redis store and the job ledger in the same
+room configuration) or unnamed (automatic dispatch), sessions in a shared Redis store
+and the job ledger in the same
 Redis. Each user has one turn answered ("turn 1"), then the worker of room 0 is killed.
 The survivor sees the dead worker's liveness mark expire, claims its rooms and asks the
 server to dispatch them again (AgentDispatchService); it takes them itself, resumes each
@@ -50,8 +51,8 @@ def shared_env(redis: RedisProcess) -> dict[str, str]:
     }  # fmt: skip
 
 
-async def kill_and_resume(config: LiveKitConfig, workers: list[WorkerProcess]) -> dict[str, Any]:
-    callers = [Caller(config, f"failover-{i}", agent_name=AGENT_NAME) for i in range(ROOMS)]
+async def kill_and_resume(config: LiveKitConfig, workers: list[WorkerProcess], name: str) -> dict[str, Any]:
+    callers = [Caller(config, f"failover-{name or 'auto'}-{i}", agent_name=name) for i in range(ROOMS)]
     out: dict[str, Any] = {}
     try:
         for c in callers:
@@ -93,15 +94,17 @@ async def kill_and_resume(config: LiveKitConfig, workers: list[WorkerProcess]) -
     return out
 
 
+@pytest.mark.parametrize("name", [AGENT_NAME, ""], ids=["explicit", "automatic"])
 def test_a_killed_workers_conversations_resume_on_the_survivor_with_their_context(
-    livekit: LiveKitServer, redis_in_netns: RedisProcess
+    livekit: LiveKitServer, redis_in_netns: RedisProcess, name: str
 ) -> None:
     env = shared_env(redis_in_netns)
-    workers = [WorkerProcess(livekit, env=env, args=("--agent-name", AGENT_NAME)) for _ in range(2)]
+    args = ("--agent-name", name) if name else ()
+    workers = [WorkerProcess(livekit, env=env, args=args) for _ in range(2)]
     try:
         for w in workers:
             w.event("registered")
-        result = asyncio.run(kill_and_resume(lk_config(livekit), workers))
+        result = asyncio.run(kill_and_resume(lk_config(livekit), workers, name))
     finally:
         for w in workers:
             w.stop()
