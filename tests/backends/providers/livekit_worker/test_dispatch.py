@@ -4,8 +4,10 @@ simulated user each are dispatched over them and every user is answered."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -52,3 +54,21 @@ def test_rooms_are_spread_over_three_workers_and_every_user_is_answered(
     ids = {w.worker_id for w in three_workers}
     assert set(served) <= ids and len(served) == 3, served
     assert all(any("(turn 1)" in s for s in c.bot_said) for c in callers)
+
+
+def test_processes_runs_n_registered_workers_and_sigterm_stops_them_all(livekit: LiveKitServer) -> None:
+    parent = WorkerProcess(livekit, args=("--processes", "2"))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(registered(parent)) < 2:
+            time.sleep(0.1)
+        ids = {e["worker_id"] for e in registered(parent)}
+    finally:
+        code = parent.stop(timeout=30)
+    stopped = [e for e in parent.events if e.get("event") == "stopped"]
+    assert len(ids) == 2, parent.tail()
+    assert code == 0 and len(stopped) == 2 and all(e["drained"] for e in stopped), (stopped, parent.tail())
+
+
+def registered(worker: WorkerProcess) -> list[dict[str, Any]]:
+    return [e for e in worker.events if e.get("event") == "registered"]

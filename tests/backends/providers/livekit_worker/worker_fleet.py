@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -38,6 +39,11 @@ def lk_config(server: LiveKitServer) -> LiveKitConfig:
     return LiveKitConfig.create(url=server.url, api_key=server.api_key, api_secret=server.api_secret)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test or benchmark process dies (even by abort)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _wrap(server: LiveKitServer, cmd: list[str]) -> list[str]:
     return server.netns.wrap(cmd) if server.netns is not None else cmd
 
@@ -52,7 +58,12 @@ class RedisProcess:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
         cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen(_wrap(server, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            _wrap(server, cmd),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         deadline = time.monotonic() + 10
         with server.network():
@@ -83,8 +94,9 @@ class WorkerProcess:
         }  # fmt: skip
         cmd = [sys.executable, "-m", "voicegraph.cli", "worker", str(CONFIG), *args]
         self.proc = subprocess.Popen(
-            _wrap(server, cmd), cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=self._log, text=True
-        )
+            _wrap(server, cmd), cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=self._log, text=True,
+            preexec_fn=_die_with_parent,
+        )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
