@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +72,21 @@ def test_bad_worker_options_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(VoiceError) as err:
         WorkerOptions.pop_from(dict(bad))
     assert err.value.code is ErrorCode.INVALID_CONFIG
+
+
+def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **ENV, "LIVEKIT_URL": f"ws://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    path = tmp_path / "worker.yaml"
+    path.write_text(
+        "backend:\n  provider: livekit_worker\ngraph: voice-agent\npersistence:\n  url: memory://\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "voicegraph.cli", "worker", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env, check=False,
+    )  # fmt: skip
+    lines = [ln for ln in done.stderr.strip().splitlines() if "voicegraph worker:" in ln]
+    assert done.returncode == 2 and len(lines) == 1 and "[connection_failed]" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
