@@ -27,6 +27,7 @@ PAGES = (
     "docs/providers/pipecat.md",
     "docs/fallback.md",
     "docs/pipecat_services.md",
+    "docs/scaling.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

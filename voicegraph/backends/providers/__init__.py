@@ -22,6 +22,7 @@ BUILTIN = {
     "twilio": "voicegraph.backends.providers.twilio:TwilioProvider",
     "webrtc": "voicegraph.backends.providers.webrtc:WebRTCProvider",
     "livekit": "voicegraph.backends.providers.livekit:LiveKitProvider",
+    "livekit_worker": "voicegraph.backends.providers.livekit_worker:LiveKitWorkerProvider",
     "vocode": "voicegraph.backends.providers.vocode:VocodeProvider",
     "daily": "voicegraph.backends.providers.daily:DailyProvider",
     "vapi": "voicegraph.backends.providers.vapi:VapiProvider",
