@@ -22,7 +22,12 @@ from voicegraph.framework.frames import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.tts.cartesia_socket import API_VERSION, CartesiaAccess, CartesiaSocket
+from voicegraph.processors.tts.cartesia_socket import (
+    API_VERSION,
+    CartesiaAccess,
+    CartesiaSocket,
+    service_error,
+)
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
@@ -244,11 +249,7 @@ class CartesiaSTT(Processor):
         elif kind == "done":
             self._closed.set()
         elif kind == "error":
-            status = int(event.get("status_code") or 0)
-            msg = event.get("message") or event.get("title") or "error"
-            code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
-            self._report(VoiceError(code, f"Cartesia STT: {msg} (status {status})", node=self.name,
-                                    retriable=status >= 500))  # fmt: skip
+            self._report(service_error(event, self.name, "Cartesia STT"))
 
     def _report(self, err: VoiceError) -> None:
         log.warning("%s: %s", self.name, err)

@@ -80,6 +80,15 @@ def handshake_error(status: int, node: str | None) -> VoiceError:
     )  # fmt: skip
 
 
+def service_error(event: Mapping[str, Any], node: str | None, label: str = "Cartesia") -> VoiceError:
+    """A coded error for an `error` event on an open socket: 4xx is the caller's input
+    (invalid_input), anything else the service's (pipeline_error, retriable when 5xx)."""
+    status = int(event.get("status_code") or 0)
+    text = event.get("message") or event.get("error") or event.get("title") or "error"
+    code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
+    return VoiceError(code, f"{label}: {text} (status {status})", node=node, retriable=status >= 500)
+
+
 class CartesiaSocket:
     """A WebSocket client (`websockets`, asyncio API) for one Cartesia stream.
 

@@ -25,7 +25,12 @@ from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.tts.cartesia_context import CartesiaContext, ContextTable
-from voicegraph.processors.tts.cartesia_socket import API_VERSION, CartesiaAccess, CartesiaSocket
+from voicegraph.processors.tts.cartesia_socket import (
+    API_VERSION,
+    CartesiaAccess,
+    CartesiaSocket,
+    service_error,
+)
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
@@ -267,7 +272,7 @@ class CartesiaTTS(Processor):
         if ctx is None or ctx.cancelled or (self._ctx is not None and ctx.epoch != self._ctx.epoch):
             self.stale_dropped += 1
             if kind == "error" and event.get("context_id") is None:
-                self._report(_service_error(event, self.name))
+                self._report(service_error(event, self.name))
             return
         if kind == "chunk":
             await self._emit(ctx, base64.b64decode(str(event.get("data", ""))))
@@ -278,7 +283,7 @@ class CartesiaTTS(Processor):
             self._contexts.release(ctx)
         elif kind == "error":
             ctx.error = str(event.get("message") or event.get("error") or "error")
-            self._report(_service_error(event, self.name))
+            self._report(service_error(event, self.name))
             if not await self._recover(ctx):
                 self._contexts.release(ctx)
 
@@ -327,10 +332,3 @@ class CartesiaTTS(Processor):
         if self._ctx is not None:
             bus = self._ctx.bus
             bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
-
-
-def _service_error(event: dict[str, Any], node: str) -> VoiceError:
-    status = int(event.get("status_code") or 0)
-    text = event.get("message") or event.get("error") or event.get("title") or "Cartesia error"
-    code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
-    return VoiceError(code, f"Cartesia: {text} (status {status})", node=node, retriable=status >= 500)
