@@ -175,6 +175,15 @@ async def test_a_wrong_key_fails_the_start_with_an_auth_code(monkeypatch: pytest
     assert ErrorCode.AUTHENTICATION_FAILED in codes
 
 
+async def test_an_unusable_base_url_fails_the_start_with_a_config_code() -> None:
+    tts = CartesiaTTS(base_url="ftp://127.0.0.1:9")  # a scheme no WebSocket client can use
+    with pytest.raises(Exception) as err:
+        async with Runtime(Graph.chain(tts)):
+            pass
+    errors = [e for e in _leaves(err.value) if isinstance(e, VoiceError)]
+    assert any(e.code is ErrorCode.INVALID_CONFIG and "base_url" in e.message for e in errors)
+
+
 def _leaves(exc: BaseException) -> list[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
         return [leaf for e in exc.exceptions for leaf in _leaves(e)]
