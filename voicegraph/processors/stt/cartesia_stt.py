@@ -8,7 +8,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -22,6 +21,7 @@ from voicegraph.framework.frames import (
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.bus_reports import publish_error, publish_metrics
 from voicegraph.processors.tts.cartesia_socket import (
     API_VERSION,
     CartesiaAccess,
@@ -253,10 +253,7 @@ class CartesiaSTT(Processor):
 
     def _report(self, err: VoiceError) -> None:
         log.warning("%s: %s", self.name, err)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
+        publish_error(self._ctx, self.name, err)
 
     def _metric(self, key: str, value: float) -> None:
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+        publish_metrics(self._ctx, self.name, {key: value})
