@@ -8,14 +8,11 @@ import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
 from tests.processors.pipecat_service.services import cartesia_tts
-from tests.processors.tts.tts_harness import Playout, audio, seconds
+from tests.processors.tts.tts_harness import Playout, audio, reply, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.frames import (
     Frame,
-    LLMResponseEndFrame,
-    LLMResponseStartFrame,
-    SentenceFrame,
     TextFrame,
     TTSAudioFrame,
 )
@@ -26,13 +23,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(90)]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def reply(rt: Runtime, *sentences: str) -> None:
-    await rt.push(LLMResponseStartFrame())
-    for s in sentences:
-        await rt.push(SentenceFrame(text=s))
-    await rt.push(LLMResponseEndFrame())
 
 
 async def test_a_reply_comes_back_as_audio_with_its_words_timed() -> None:

@@ -15,18 +15,18 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import Frame, InterimTranscriptFrame, TranscriptFrame, TurnEndFrame
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(90)]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.timeout(90),
+    pytest.mark.usefixtures("cartesia_key"),
+]
 FIRST, SECOND = "what time does the library open", "thank you very much"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
 
 
 def finals(out: list[Frame]) -> list[str]:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
-from tests.processors.tts.tts_harness import Playout, audio, seconds
+from tests.processors.tts.tts_harness import Playout, audio, reply, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -21,24 +21,12 @@ from voicegraph.framework.frames import (
 )
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60), pytest.mark.usefixtures("cartesia_key")]
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
-
-
-async def reply(rt: Runtime, *sentences: str) -> None:
-    await rt.push(LLMResponseStartFrame())
-    for s in sentences:
-        await rt.push(SentenceFrame(text=s))
-    await rt.push(LLMResponseEndFrame())
 
 
 async def test_a_reply_is_one_context_continued_then_closed() -> None:

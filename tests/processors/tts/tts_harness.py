@@ -8,7 +8,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voicegraph.framework import Graph, Outbox, Processor, Runtime, handles
-from voicegraph.framework.frames import Frame, SentenceFrame, TTSAudioFrame
+from voicegraph.framework.frames import (
+    Frame,
+    LLMResponseEndFrame,
+    LLMResponseStartFrame,
+    SentenceFrame,
+    TTSAudioFrame,
+)
 
 
 class Playout(Processor):
@@ -34,6 +40,14 @@ async def speak(tts: Processor, *texts: str) -> list[Frame]:
             await rt.push(SentenceFrame(text=text))
         await rt.end()
     return out
+
+
+async def reply(rt: Runtime, *sentences: str) -> None:
+    """Push one reply: `LLMResponseStartFrame`, a SentenceFrame per sentence, `LLMResponseEndFrame`."""
+    await rt.push(LLMResponseStartFrame())
+    for s in sentences:
+        await rt.push(SentenceFrame(text=s))
+    await rt.push(LLMResponseEndFrame())
 
 
 def audio(frames: list[Frame]) -> list[TTSAudioFrame]:
