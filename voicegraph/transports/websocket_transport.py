@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.transports.client_messages import ClientStart
 from voicegraph.transports.close_codes import close_code, close_reason
-from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
+from voicegraph.transports.graph_session_runner import GraphFactory, session_runner_or_graph
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
 from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.twiml_server import TwimlServer
@@ -96,13 +96,7 @@ class WebSocketTransport:
         public_url: str | None = None,
         **server_options: Any,
     ) -> None:
-        if session_runner is None:
-            if graph_factory is None:
-                raise VoiceError(
-                    ErrorCode.INVALID_CONFIG, "WebSocketTransport needs graph_factory or session_runner"
-                )
-            session_runner = GraphSessionRunner(graph_factory)
-        self._runner = session_runner
+        self._runner = session_runner_or_graph(session_runner, graph_factory, "WebSocketTransport")
         self._serializer = serializer
         self.host, self._port = host, port
         self.max_size = max_size
