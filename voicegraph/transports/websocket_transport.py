@@ -198,17 +198,22 @@ class WebSocketTransport:
 
     # -- sessions -------------------------------------------------------------------------
     async def _handle(self, ws: Any) -> None:
+        serializer = self._serializer()
+        start = await self._start_or_reject(ws, serializer)
+        if start is not None:
+            await self._open(ws, serializer, start)
+
+    async def _start_or_reject(self, ws: Any, serializer: Serializer) -> ClientStart | None:
+        """The client's start message; None when refused (the client is told why) or closed first."""
         from websockets.exceptions import ConnectionClosed
 
-        serializer = self._serializer()
         try:
-            start = await self._read_start(ws, serializer)
+            return await self._read_start(ws, serializer)
         except VoiceError as err:
             await self._reject(ws, serializer, err)
-            return
         except ConnectionClosed:
-            return
-        await self._open(ws, serializer, start)
+            pass
+        return None
 
     async def _open(self, ws: Any, serializer: Serializer, start: ClientStart) -> None:
         """Run the session a client's start message asks for: a resumed one or a new one."""
