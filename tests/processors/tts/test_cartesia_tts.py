@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
-from tests.processors.tts.tts_harness import Playout, audio, reply, seconds
+from tests.processors.tts.tts_harness import Playout, audio, barge_in_mid_reply, reply, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -96,11 +96,7 @@ async def test_barge_in_cancels_the_context_and_no_stale_audio_plays() -> None:
             out = rt.collect()
             sent: list[Frame] = []
             rt.observe(tts.name, playout.name, lambda f, _: sent.append(f))
-            started = asyncio.Event()
-            rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
-            await reply(rt, "This is the start of a rather long answer that goes on and on for a while.")
-            await asyncio.wait_for(started.wait(), 20)
-            await rt.interrupt("barge-in")
+            await barge_in_mid_reply(rt)
             before = len(sent)
             await reply(rt, "Sorry.")
             await rt.end()

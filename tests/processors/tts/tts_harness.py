@@ -50,6 +50,20 @@ async def reply(rt: Runtime, *sentences: str) -> None:
     await rt.push(LLMResponseEndFrame())
 
 
+LONG_REPLY = "This is the start of a rather long answer that goes on and on for a while."
+
+
+async def barge_in_mid_reply(rt: Runtime, *, after_s: float = 0.0) -> None:
+    """Say `LONG_REPLY`; once its first audio leaves the graph (and `after_s` more), interrupt
+    ("barge-in"). Call once per runtime: it adds an output callback."""
+    started = asyncio.Event()
+    rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
+    await reply(rt, LONG_REPLY)
+    await asyncio.wait_for(started.wait(), 20)
+    await asyncio.sleep(after_s)
+    await rt.interrupt("barge-in")
+
+
 def audio(frames: list[Frame]) -> list[TTSAudioFrame]:
     return [f for f in frames if isinstance(f, TTSAudioFrame)]
 
