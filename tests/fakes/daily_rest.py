@@ -31,6 +31,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.fakes.loopback_site import serve_on_loopback
+
 __all__ = ["FakeDailyRequest", "FakeDailyRest"]
 
 _BODY: web.RequestKey[dict[str, Any]] = web.RequestKey("body", dict)
@@ -94,10 +96,7 @@ class FakeDailyRest:
         app.router.add_delete("/v1/rooms/{name}", self._delete_room)
         app.router.add_post("/v1/meeting-tokens", self._create_token)
         self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = await serve_on_loopback(self._runner)
         return self
 
     async def __aexit__(

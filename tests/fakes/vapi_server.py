@@ -18,6 +18,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.fakes.loopback_site import serve_on_loopback
 from tests.fakes.vapi_call_session import FakeCallSession
 
 ORG_ID = "org-fake-0001"
@@ -43,10 +44,7 @@ class FakeVapiServer:
         self._runner = web.AppRunner(app)
 
     async def __aenter__(self) -> Self:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = await serve_on_loopback(self._runner)
         return self
 
     async def __aexit__(

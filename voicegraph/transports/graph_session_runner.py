@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.transports.session_end import end_with_connection
@@ -20,6 +21,7 @@ log = logging.getLogger("voicegraph.transports")
 
 GraphFactory = Callable[["Connection"], "Graph"]
 """Builds the graph of one session, on the connection's `input()` and `output()`."""
+R = TypeVar("R")
 
 
 class GraphSessionRunner:
@@ -67,3 +69,19 @@ class GraphSessionRunner:
         rt.on_output(on_output)
         await rt.start()
         await end_with_connection(rt, conn)
+
+
+def session_runner_or_graph(
+    session_runner: R | None, graph_factory: GraphFactory | None, transport: str
+) -> R | GraphSessionRunner:
+    """What a transport runs each session with: `session_runner` when given, else a
+    `GraphSessionRunner` over `graph_factory`.
+
+    Raises:
+        VoiceError: (invalid_config) neither is given; the message names `transport`.
+    """
+    if session_runner is not None:
+        return session_runner
+    if graph_factory is None:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"{transport} needs graph_factory or session_runner")
+    return GraphSessionRunner(graph_factory)

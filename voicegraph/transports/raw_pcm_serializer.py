@@ -57,6 +57,7 @@ from voicegraph.transports.client_messages import (
     ClientStart,
     ClientText,
 )
+from voicegraph.transports.json_message import json_object
 from voicegraph.transports.serializer import Message, Serializer
 
 if TYPE_CHECKING:
@@ -98,12 +99,7 @@ class RawPCMSerializer(Serializer):
     def parse(self, message: Message) -> ClientMessage | None:
         if isinstance(message, bytes | bytearray | memoryview):
             return self._audio(bytes(message))
-        try:
-            obj = json.loads(message)
-        except (ValueError, RecursionError) as exc:
-            raise _bad(f"not JSON: {exc}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            raise _bad('a control message is a JSON object with a string "type"')
+        obj = json_object(message, "type", "a control message")
         kind = obj["type"]
         if kind == "start":
             return self._start(obj)

@@ -27,6 +27,7 @@ from voicegraph.transports.client_messages import (
     ClientMessage,
     ClientStart,
 )
+from voicegraph.transports.json_message import json_object
 from voicegraph.transports.serializer import Message, Serializer
 
 MAX_ID = 64
@@ -71,12 +72,7 @@ class TwilioSerializer(Serializer):
     def parse(self, message: Message) -> ClientMessage | None:
         if not isinstance(message, str):
             raise _bad("binary frames are not part of the Media Streams protocol")
-        try:
-            obj = json.loads(message)
-        except (ValueError, RecursionError) as exc:
-            raise _bad(f"not JSON: {exc}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("event"), str):
-            raise _bad('a message is a JSON object with a string "event"')
+        obj = json_object(message, "event")
         event = obj["event"]
         if event == "connected":
             return None

@@ -150,10 +150,15 @@ class WebSocketConnection(Connection):
             except VoiceError as err:
                 await self._bad_message(ws, err)
                 continue
+            await self._after_parse()
             if isinstance(msg, ClientMark):
                 await self.deliver_mark(msg.name)  # playout bookkeeping, not graph input
             elif msg is not None:
                 self._enqueue(msg)
+
+    async def _after_parse(self) -> None:
+        """Runs after each message parsed, before it is taken in: a protocol layered on the
+        socket (RTVI) sends its replies and queues what the message implied. Nothing here."""
 
     def _enqueue(self, msg: ClientMessage) -> None:
         self._inbox.append(msg)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.transports.client_messages import ClientStart
 from voicegraph.transports.close_codes import close_code, close_reason
-from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
+from voicegraph.transports.graph_session_runner import GraphFactory, session_runner_or_graph
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
 from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.twiml_server import TwimlServer
@@ -96,13 +96,7 @@ class WebSocketTransport:
         public_url: str | None = None,
         **server_options: Any,
     ) -> None:
-        if session_runner is None:
-            if graph_factory is None:
-                raise VoiceError(
-                    ErrorCode.INVALID_CONFIG, "WebSocketTransport needs graph_factory or session_runner"
-                )
-            session_runner = GraphSessionRunner(graph_factory)
-        self._runner = session_runner
+        self._runner = session_runner_or_graph(session_runner, graph_factory, "WebSocketTransport")
         self._serializer = serializer
         self.host, self._port = host, port
         self.max_size = max_size
@@ -204,17 +198,22 @@ class WebSocketTransport:
 
     # -- sessions -------------------------------------------------------------------------
     async def _handle(self, ws: Any) -> None:
+        serializer = self._serializer()
+        start = await self._start_or_reject(ws, serializer)
+        if start is not None:
+            await self._open(ws, serializer, start)
+
+    async def _start_or_reject(self, ws: Any, serializer: Serializer) -> ClientStart | None:
+        """The client's start message; None when refused (the client is told why) or closed first."""
         from websockets.exceptions import ConnectionClosed
 
-        serializer = self._serializer()
         try:
-            start = await self._read_start(ws, serializer)
+            return await self._read_start(ws, serializer)
         except VoiceError as err:
             await self._reject(ws, serializer, err)
-            return
         except ConnectionClosed:
-            return
-        await self._open(ws, serializer, start)
+            pass
+        return None
 
     async def _open(self, ws: Any, serializer: Serializer, start: ClientStart) -> None:
         """Run the session a client's start message asks for: a resumed one or a new one."""

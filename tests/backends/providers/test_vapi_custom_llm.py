@@ -14,19 +14,11 @@ from tests.fakes.openai_chat import FakeOpenAIChatServer, FakeReply, FakeToolCal
 from tests.fakes.vapi_caller import VapiCaller, new_call_id, sse_events
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
-from voicegraph.backends.providers import register_builtin
 from voicegraph.backends.providers.vapi import VapiServer
 
-from .vapi_config import ENV, LLM_GRAPH, LLM_KEY, SECRET, TOOLS, scripted_graph, vapi_config
+from .vapi_config import LLM_GRAPH, LLM_KEY, SECRET, TOOLS, scripted_graph, vapi_config
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def vapi_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    register_builtin()  # the venv's entry points may predate the vapi provider
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("vapi_env")]
 
 
 USER = [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "hello"}]

@@ -14,7 +14,6 @@ from tests.fakes.vapi_server import FakeVapiServer
 from tests.processors.s2s.vapi_helpers import speak, until_event
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
-from voicegraph.backends.providers import register_builtin
 from voicegraph.backends.providers.vapi import VapiServer
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.formats import PCM16K
@@ -22,18 +21,14 @@ from voicegraph.framework.frames import Frame, OutputAudioFrame
 from voicegraph.processors.s2s.vapi_call import VapiCall
 from voicegraph.transports import MemoryTransport
 
-from .vapi_config import ENV, LLM_KEY, SECRET, scripted_graph, vapi_config
+from .vapi_config import LLM_KEY, SECRET, scripted_graph, vapi_config
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 REPLY = "Your order ships tomorrow."
 
 
-async def test_a_call_through_vapi_is_answered_by_the_voicegraph_agent_and_reported(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    register_builtin()
+@pytest.mark.usefixtures("vapi_env")
+async def test_a_call_through_vapi_is_answered_by_the_voicegraph_agent_and_reported() -> None:
     served = build_served(load_config(vapi_config(scripted_graph(REPLY)), env={}))
     await served.start()
     try:

@@ -15,22 +15,14 @@ import yaml
 from tests.fakes.vapi_caller import VapiCaller, new_call_id
 from voicegraph.backends.config import load_config
 from voicegraph.backends.from_config import build_served
-from voicegraph.backends.providers import register_builtin
 from voicegraph.backends.providers.vapi import VapiServer
 from voicegraph.backends.session import SessionState
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 from ..server_process import ROOT
-from .vapi_config import ENV, HMAC_SECRET, LLM_KEY, SECRET, scripted_graph, vapi_config
+from .vapi_config import HMAC_SECRET, LLM_KEY, SECRET, scripted_graph, vapi_config
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def vapi_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    register_builtin()  # the venv's entry points may predate the vapi provider
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("vapi_env")]
 
 
 @asynccontextmanager

@@ -19,8 +19,7 @@ DOC = Path(__file__).parents[3] / "docs" / "fallback.md"
 
 
 @pytest.fixture(autouse=True)
-def setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
+def setup(cartesia_key: str) -> None:
     register_builtin()  # the fallback types, where the installed entry points predate them
 
 

@@ -34,7 +34,12 @@ from voicegraph.transports.memory_transport import MemoryTransport
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.timeout(180),
+    pytest.mark.usefixtures("cartesia_key"),
+]
 TURNS = [
     ("Please book a table for four people tonight.", "Your table is booked."),
     ("Can you also order a taxi for me?", "A taxi is on its way."),
@@ -46,11 +51,6 @@ RULES = [("table", TURNS[0][1]), ("taxi", TURNS[1][1]), ("weather", TURNS[2][1])
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
 
 
 async def speak(client: MemoryTransport, pcm: NDArray[np.int16]) -> None:

@@ -22,17 +22,12 @@ from voicegraph.processors.fallback import HEALTH_EVENT, FallbackTTS
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
 from voicegraph.processors.tts.espeak_tts import EspeakTTS
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(90), pytest.mark.usefixtures("cartesia_key")]
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
 
 
 def chain(fake: FakeCartesia, **options: float) -> FallbackTTS:

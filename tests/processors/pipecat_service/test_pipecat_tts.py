@@ -8,14 +8,11 @@ import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
 from tests.processors.pipecat_service.services import cartesia_tts
-from tests.processors.tts.tts_harness import Playout, audio, seconds
+from tests.processors.tts.tts_harness import Playout, audio, barge_in_mid_reply, reply, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import MetricsEvent
 from voicegraph.framework.frames import (
     Frame,
-    LLMResponseEndFrame,
-    LLMResponseStartFrame,
-    SentenceFrame,
     TextFrame,
     TTSAudioFrame,
 )
@@ -26,13 +23,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(90)]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def reply(rt: Runtime, *sentences: str) -> None:
-    await rt.push(LLMResponseStartFrame())
-    for s in sentences:
-        await rt.push(SentenceFrame(text=s))
-    await rt.push(LLMResponseEndFrame())
 
 
 async def test_a_reply_comes_back_as_audio_with_its_words_timed() -> None:
@@ -76,11 +66,7 @@ async def test_barge_in_reaches_the_service_and_no_stale_audio_gets_past_the_nod
         async with Runtime(Graph.chain(tts, playout)) as rt:
             sent: list[Frame] = []
             rt.observe(tts.name, playout.name, lambda f, _: sent.append(f))
-            started = asyncio.Event()
-            rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
-            await reply(rt, "This is the start of a rather long answer that goes on and on for a while.")
-            await asyncio.wait_for(started.wait(), 20)
-            await rt.interrupt("barge-in")
+            await barge_in_mid_reply(rt)
             before = len(sent)
             await asyncio.sleep(0.5)  # the cancelled context's chunks keep coming meanwhile
             await reply(rt, "Sorry.")
@@ -98,12 +84,7 @@ async def test_audio_queued_behind_a_slow_playout_at_the_barge_in_is_dropped() -
         async with Runtime(Graph.chain(tts, playout)) as rt:
             sent: list[Frame] = []
             rt.observe(tts.name, playout.name, lambda f, _: sent.append(f))
-            started = asyncio.Event()
-            rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
-            await reply(rt, "This is the start of a rather long answer that goes on and on for a while.")
-            await asyncio.wait_for(started.wait(), 20)
-            await asyncio.sleep(0.3)
-            await rt.interrupt("barge-in")
+            await barge_in_mid_reply(rt, after_s=0.3)
             before = len(sent)
             await reply(rt, "Sorry.")
             await rt.end()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
-from tests.processors.stt.stt_harness import push_speech
+from tests.processors.stt.stt_harness import push_speech, run_speech
 from tests.speech import with_pauses, word_accuracy
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import ErrorEvent
@@ -15,18 +15,18 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import Frame, InterimTranscriptFrame, TranscriptFrame, TurnEndFrame
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(90)]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.timeout(90),
+    pytest.mark.usefixtures("cartesia_key"),
+]
 FIRST, SECOND = "what time does the library open", "thank you very much"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
 
 
 def finals(out: list[Frame]) -> list[str]:
@@ -37,10 +37,7 @@ async def test_a_turn_gives_its_final_transcript_before_the_turn_end() -> None:
     pcm, segments = with_pauses([0.3, FIRST, 0.8])
     async with FakeCartesia(interim_every_s=0) as fake:
         stt = CartesiaSTT(base_url=fake.ws_url)
-        async with Runtime(Graph.chain(stt)) as rt:
-            out = rt.collect()
-            await push_speech(rt, pcm, segments, pace=0.004, turn_end=True)
-            await rt.end()
+        out = await run_speech(stt, pcm, segments, pace=0.004, turn_end=True)
     assert word_accuracy(FIRST, " ".join(finals(out))) > 0.7
     kinds = [type(f) for f in out if type(f) in (TranscriptFrame, TurnEndFrame)]
     assert kinds.index(TurnEndFrame) > kinds.index(TranscriptFrame)
@@ -52,10 +49,7 @@ async def test_interim_results_come_as_interim_frames() -> None:
     pcm, segments = with_pauses([0.2, FIRST, 0.6])
     async with FakeCartesia(interim_every_s=0.5) as fake:
         stt = CartesiaSTT(base_url=fake.ws_url)
-        async with Runtime(Graph.chain(stt)) as rt:
-            out = rt.collect()
-            await push_speech(rt, pcm, segments, pace=0.004, turn_end=True)
-            await rt.end()
+        out = await run_speech(stt, pcm, segments, pace=0.004, turn_end=True)
     assert any(isinstance(f, InterimTranscriptFrame) for f in out)
     assert finals(out)
 
@@ -64,10 +58,7 @@ async def test_each_turn_is_finalized_on_one_warm_socket() -> None:
     pcm, segments = with_pauses([0.3, FIRST, 1.0, SECOND, 0.8])
     async with FakeCartesia(interim_every_s=0) as fake:
         stt = CartesiaSTT(base_url=fake.ws_url)
-        async with Runtime(Graph.chain(stt)) as rt:
-            out = rt.collect()
-            await push_speech(rt, pcm, segments, pace=0.004, turn_end=True)
-            await rt.end()
+        out = await run_speech(stt, pcm, segments, pace=0.004, turn_end=True)
     assert stt.connects == 1
     assert word_accuracy(f"{FIRST} {SECOND}", " ".join(finals(out))) > 0.7
     assert [m.get("command") for m in fake.received("stt") if "command" in m][-1] == "close"

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.fakes.cartesia_server import FakeCartesia
-from tests.processors.tts.tts_harness import Playout, audio, seconds
+from tests.processors.tts.tts_harness import Playout, audio, barge_in_mid_reply, reply, seconds
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
@@ -21,24 +21,12 @@ from voicegraph.framework.frames import (
 )
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60), pytest.mark.usefixtures("cartesia_key")]
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_fake_test_key")
-
-
-async def reply(rt: Runtime, *sentences: str) -> None:
-    await rt.push(LLMResponseStartFrame())
-    for s in sentences:
-        await rt.push(SentenceFrame(text=s))
-    await rt.push(LLMResponseEndFrame())
 
 
 async def test_a_reply_is_one_context_continued_then_closed() -> None:
@@ -108,11 +96,7 @@ async def test_barge_in_cancels_the_context_and_no_stale_audio_plays() -> None:
             out = rt.collect()
             sent: list[Frame] = []
             rt.observe(tts.name, playout.name, lambda f, _: sent.append(f))
-            started = asyncio.Event()
-            rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
-            await reply(rt, "This is the start of a rather long answer that goes on and on for a while.")
-            await asyncio.wait_for(started.wait(), 20)
-            await rt.interrupt("barge-in")
+            await barge_in_mid_reply(rt)
             before = len(sent)
             await reply(rt, "Sorry.")
             await rt.end()
@@ -173,6 +157,15 @@ async def test_a_wrong_key_fails_the_start_with_an_auth_code(monkeypatch: pytest
                 pass
     codes = [getattr(e, "code", None) for e in _leaves(err.value)]
     assert ErrorCode.AUTHENTICATION_FAILED in codes
+
+
+async def test_an_unusable_base_url_fails_the_start_with_a_config_code() -> None:
+    tts = CartesiaTTS(base_url="ftp://127.0.0.1:9")  # a scheme no WebSocket client can use
+    with pytest.raises(Exception) as err:
+        async with Runtime(Graph.chain(tts)):
+            pass
+    errors = [e for e in _leaves(err.value) if isinstance(e, VoiceError)]
+    assert any(e.code is ErrorCode.INVALID_CONFIG and "base_url" in e.message for e in errors)
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:

@@ -8,7 +8,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from voicegraph.framework import Graph, Outbox, Processor, Runtime, handles
-from voicegraph.framework.frames import Frame, SentenceFrame, TTSAudioFrame
+from voicegraph.framework.frames import (
+    Frame,
+    LLMResponseEndFrame,
+    LLMResponseStartFrame,
+    SentenceFrame,
+    TTSAudioFrame,
+)
 
 
 class Playout(Processor):
@@ -34,6 +40,28 @@ async def speak(tts: Processor, *texts: str) -> list[Frame]:
             await rt.push(SentenceFrame(text=text))
         await rt.end()
     return out
+
+
+async def reply(rt: Runtime, *sentences: str) -> None:
+    """Push one reply: `LLMResponseStartFrame`, a SentenceFrame per sentence, `LLMResponseEndFrame`."""
+    await rt.push(LLMResponseStartFrame())
+    for s in sentences:
+        await rt.push(SentenceFrame(text=s))
+    await rt.push(LLMResponseEndFrame())
+
+
+LONG_REPLY = "This is the start of a rather long answer that goes on and on for a while."
+
+
+async def barge_in_mid_reply(rt: Runtime, *, after_s: float = 0.0) -> None:
+    """Say `LONG_REPLY`; once its first audio leaves the graph (and `after_s` more), interrupt
+    ("barge-in"). Call once per runtime: it adds an output callback."""
+    started = asyncio.Event()
+    rt.on_output(lambda f, _: started.set() if isinstance(f, TTSAudioFrame) else None)
+    await reply(rt, LONG_REPLY)
+    await asyncio.wait_for(started.wait(), 20)
+    await asyncio.sleep(after_s)
+    await rt.interrupt("barge-in")
 
 
 def audio(frames: list[Frame]) -> list[TTSAudioFrame]:

@@ -3,7 +3,8 @@ the handshake, requests, errors, and that each participant's RTVI session is its
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,10 +13,14 @@ from voicegraph.transports.daily import DailyConfig, DailyTransport, RTVIDailyCo
 
 from .agent_graphs import SessionLog, probe_only, wait_for
 
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from tests.fakes.daily_room import FakeDailyUser
+
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
 
 URL = "https://voicegraph.daily.co/rtvi"
-RTVI_ROOM = DailyConfig(room_url=URL, rtvi=True)
 READY = {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}}
 
 
@@ -24,18 +29,27 @@ def rtvi(kind: str, msg_id: str = "", data: Any = None) -> dict[str, Any]:
     return {"label": "rtvi-ai", "type": kind, "id": msg_id, "data": {} if data is None else data}
 
 
+@asynccontextmanager
+async def rtvi_room(
+    *names: str, rtvi_on: bool = True
+) -> AsyncIterator[tuple[DailyTransport, list[FakeDailyUser], dict[str, SessionLog]]]:
+    """A Daily room served by probe graphs (RTVI on or off), with `names` joined and their
+    sessions up: yields the transport, the users and the session logs."""
+    server, logs = FakeDailyServer(), dict[str, SessionLog]()
+    room = server.room(URL)
+    config = DailyConfig(room_url=URL, rtvi=rtvi_on)
+    async with DailyTransport(config, probe_only(logs), sdk=server.sdk) as daily:
+        users = [room.add_user(name) for name in names]
+        await wait_for(lambda: all(user.id in daily.sessions for user in users), 5)
+        yield daily, users, logs
+
+
 def of(messages: list[Any], kind: str) -> list[dict[str, Any]]:
     return [m for m in messages if isinstance(m, dict) and m.get("type") == kind]
 
 
 async def test_client_ready_is_answered_bot_ready_to_that_participant_only() -> None:
-    server, logs = FakeDailyServer(), dict[str, SessionLog]()
-    room = server.room(URL)
-    async with DailyTransport(
-        DailyConfig(room_url=URL, rtvi=True), probe_only(logs), sdk=server.sdk
-    ) as daily:
-        alice, bob = room.add_user("alice"), room.add_user("bob")
-        await wait_for(lambda: len(daily.sessions) == 2, 5)
+    async with rtvi_room("alice", "bob") as (daily, (alice, bob), logs):
         alice.send_app_message(rtvi("client-ready", "ready-a", READY))
         await wait_for(lambda: of(alice.app_messages, "bot-ready"), 5)
         sessions = {
@@ -53,13 +67,7 @@ async def test_client_ready_is_answered_bot_ready_to_that_participant_only() -> 
 
 
 async def test_send_text_comes_back_as_a_final_user_transcription_to_its_sender() -> None:
-    server, logs = FakeDailyServer(), dict[str, SessionLog]()
-    room = server.room(URL)
-    async with DailyTransport(
-        DailyConfig(room_url=URL, rtvi=True), probe_only(logs), sdk=server.sdk
-    ) as daily:
-        alice, bob = room.add_user("alice"), room.add_user("bob")
-        await wait_for(lambda: len(daily.sessions) == 2, 5)
+    async with rtvi_room("alice", "bob") as (_, (alice, bob), _):
         for user in (alice, bob):
             user.send_app_message(rtvi("client-ready", "r", READY))
         alice.send_app_message(rtvi("send-text", "t1", {"content": "hello from alice"}))
@@ -71,13 +79,7 @@ async def test_send_text_comes_back_as_a_final_user_transcription_to_its_sender(
 
 
 async def test_bad_rtvi_messages_are_answered_with_errors_and_the_session_goes_on() -> None:
-    server, logs = FakeDailyServer(), dict[str, SessionLog]()
-    room = server.room(URL)
-    async with DailyTransport(
-        DailyConfig(room_url=URL, rtvi=True), probe_only(logs), sdk=server.sdk
-    ) as daily:
-        alice = room.add_user("alice")
-        await wait_for(lambda: alice.id in daily.sessions, 5)
+    async with rtvi_room("alice") as (daily, (alice,), _):
         alice.send_app_message(rtvi("client-ready", "r", READY))
         alice.send_app_message(rtvi("no-such-type", "bad-type"))
         alice.send_app_message(rtvi("send-text", "bad-data", {"content": 5}))
@@ -97,13 +99,7 @@ async def test_bad_rtvi_messages_are_answered_with_errors_and_the_session_goes_o
 
 
 async def test_disconnect_bot_ends_that_participants_session() -> None:
-    server, logs = FakeDailyServer(), dict[str, SessionLog]()
-    room = server.room(URL)
-    async with DailyTransport(
-        DailyConfig(room_url=URL, rtvi=True), probe_only(logs), sdk=server.sdk
-    ) as daily:
-        alice, bob = room.add_user("alice"), room.add_user("bob")
-        await wait_for(lambda: len(daily.sessions) == 2, 5)
+    async with rtvi_room("alice", "bob") as (daily, (alice, bob), _):
         alice.send_app_message(rtvi("client-ready", "r", READY))
         alice.send_app_message(rtvi("disconnect-bot", "bye"))
         await wait_for(lambda: alice.id not in daily.sessions, 5)
@@ -111,11 +107,7 @@ async def test_disconnect_bot_ends_that_participants_session() -> None:
 
 
 async def test_without_the_option_rtvi_messages_are_plain_app_messages() -> None:
-    server, logs = FakeDailyServer(), dict[str, SessionLog]()
-    room = server.room(URL)
-    async with DailyTransport(DailyConfig(room_url=URL), probe_only(logs), sdk=server.sdk) as daily:
-        alice = room.add_user("alice")
-        await wait_for(lambda: alice.id in daily.sessions, 5)
+    async with rtvi_room("alice", rtvi_on=False) as (_, (alice,), _):
         alice.send_app_message(rtvi("client-ready", "r", READY))
         await wait_for(lambda: alice.app_messages, 5)
     assert alice.app_messages == [{"ack": rtvi("client-ready", "r", READY)}]

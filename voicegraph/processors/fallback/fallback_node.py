@@ -8,9 +8,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from voicegraph.framework.bus import CustomEvent, ErrorEvent, MetricsEvent
+from voicegraph.framework.bus import CustomEvent, ErrorEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.processor import Processor
+from voicegraph.processors.bus_reports import publish_error, publish_metrics
 from voicegraph.processors.fallback.engine_chain import EngineChain, build_engines
 from voicegraph.processors.fallback.engine_health import board, is_failover
 from voicegraph.processors.fallback.engine_probe import EngineProbe
@@ -294,8 +295,7 @@ class FallbackNode(Processor):
     async def _unavailable(self, frame: Frame) -> None:
         err = VoiceError(ErrorCode.ENGINE_UNAVAILABLE, f"no healthy engine for {type(frame).__name__}",
                          node=self.name, retriable=True)  # fmt: skip
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
+        publish_error(self._ctx, self.name, err)
 
     # -- engine output -----------------------------------------------------------------------
     async def _deliver(self, i: int, frame: Frame, up: bool) -> None:
@@ -377,6 +377,4 @@ class FallbackNode(Processor):
             bus.publish(CustomEvent(graph=bus.name, name=HEALTH_EVENT, payload=self.snapshot()))
 
     def _metric(self, key: str, value: float) -> None:
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+        publish_metrics(self._ctx, self.name, {key: value})

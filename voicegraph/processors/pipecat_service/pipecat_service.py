@@ -6,7 +6,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import EndOfStream, ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -28,6 +27,7 @@ from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.agent.tool_call_frame import LLMToolCallFrame
 from voicegraph.processors.agent.tool_registry import ToolRegistry
+from voicegraph.processors.bus_reports import publish_error, publish_metrics
 from voicegraph.processors.pipecat_service.service_loader import create_service, import_pipecat, service_kind
 from voicegraph.processors.pipecat_service.tool_round import ToolRound
 
@@ -288,10 +288,7 @@ class PipecatService(Processor):
 
     def _report(self, err: VoiceError) -> None:
         log.warning("%s: %s", self.name, err)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
+        publish_error(self._ctx, self.name, err)
 
     def _metrics(self, values: dict[str, float]) -> None:
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values=values))
+        publish_metrics(self._ctx, self.name, values)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.s2s.realtime_error_map import handshake_error
+from voicegraph.processors.websocket_handshake import open_websocket
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 """Largest server message accepted (the protocol allows 15 MiB events)."""
 
@@ -64,30 +63,11 @@ class RealtimeConnection:
                 refused the upgrade; (connection_timeout) no answer in time;
                 (connection_failed) the network failed.
         """
-        try:
-            from websockets.asyncio.client import connect
-            from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
-        except ImportError:
-            raise missing_dependency("websocket", "websockets") from None
-        host = urlsplit(self.url).hostname or ""
-        try:
-            self._ws = await connect(
-                self.url, additional_headers=self.headers, open_timeout=self.open_timeout_s,
-                max_size=MAX_MESSAGE_BYTES, compression=None, proxy=None if host in _LOOPBACK else True,
-            )  # fmt: skip
-        except InvalidStatus as exc:
-            raise handshake_error(exc.response.status_code, node=self.node) from exc
-        except InvalidURI as exc:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, f"bad realtime URL: {exc}", node=self.node) from exc
-        except TimeoutError as exc:
-            raise VoiceError(
-                ErrorCode.CONNECTION_TIMEOUT, "realtime handshake timed out", node=self.node, retriable=True
-            ) from exc
-        except (OSError, InvalidHandshake) as exc:
-            raise VoiceError(
-                ErrorCode.CONNECTION_FAILED, f"cannot reach the realtime provider: {exc}", node=self.node,
-                retriable=True,
-            ) from exc  # fmt: skip
+        self._ws = await open_websocket(
+            self.url, self.headers, refused=lambda status: handshake_error(status, node=self.node),
+            who="realtime", reach="the realtime provider", bad_url="bad realtime URL",
+            open_timeout_s=self.open_timeout_s, max_size=MAX_MESSAGE_BYTES, node=self.node,
+        )  # fmt: skip
 
     async def send(self, event: dict[str, Any]) -> None:
         """Write one client event.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -21,17 +19,19 @@ from voicegraph.framework.frames import (
 )
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
-from voicegraph.framework.processor import Processor, handles
-from voicegraph.processors.tts.cartesia_socket import API_VERSION, CartesiaAccess, CartesiaSocket
+from voicegraph.framework.processor import handles
+from voicegraph.processors.tts.cartesia_node import CartesiaNode
+from voicegraph.processors.tts.cartesia_socket import (
+    API_VERSION,
+    CartesiaAccess,
+    CartesiaSocket,
+    service_error,
+)
 
-if TYPE_CHECKING:
-    from voicegraph.framework.context import StartContext
-
-log = logging.getLogger(__name__)
 PCM16K = AudioFormat(16000, 1, SampleFormat.S16)
 
 
-class CartesiaSTT(Processor):
+class CartesiaSTT(CartesiaNode):
     """Transcribes the user with Cartesia Ink (`/stt/websocket`, manual finalize).
 
     Handles: `InputAudioFrame` (16 kHz mono s16, sent as binary frames while the socket
@@ -83,7 +83,7 @@ class CartesiaSTT(Processor):
         retry_s: float = 1.0,
         name: str | None = None,
     ) -> None:
-        super().__init__(name=name)
+        super().__init__(open_timeout_s=open_timeout_s, name=name)
         self._access = CartesiaAccess.resolve(
             api_key_env=api_key_env, base_url=base_url, version=api_version, node=self.name
         )
@@ -92,30 +92,16 @@ class CartesiaSTT(Processor):
             "min_volume": min_volume, "max_silence_duration_secs": max_silence_duration_secs,
         }  # fmt: skip
         self._finalize_timeout = finalize_timeout_s
-        self._open_timeout = open_timeout_s
         self._retry_s = retry_s
-        self._socket: CartesiaSocket | None = None
-        self._ctx: StartContext | None = None
         self._flushes: collections.deque[tuple[float, asyncio.Event]] = collections.deque()
         self._closed = asyncio.Event()
         self._next_try = 0.0
         self._speech_end_ns = 0
         self._audio_since_finalize = False
-        self.connects = 0
-        """Sockets opened so far (1 + reconnects)."""
 
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
         """None: the node emits text only."""
         return None
-
-    async def on_start(self, ctx: StartContext) -> None:
-        self._ctx = ctx
-        try:
-            await self._connected()
-        except VoiceError as exc:
-            if not exc.retriable:
-                raise
-            self._report(exc)
 
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
@@ -158,11 +144,6 @@ class CartesiaSTT(Processor):
             pass  # closing anyway
         await sock.close()
 
-    async def on_stop(self) -> None:
-        sock, self._socket = self._socket, None
-        if sock is not None:
-            await sock.close()
-
     # -- finalize ----------------------------------------------------------------------
     async def _finalize(self) -> None:
         sock = self._socket
@@ -201,18 +182,11 @@ class CartesiaSTT(Processor):
             self._report(exc)
             return None
 
-    async def _connected(self) -> CartesiaSocket:
-        if self._socket is not None and self._socket.is_open:
-            return self._socket
-        sock = CartesiaSocket(self._access.url("/stt/websocket", self._query), self._access.headers(),
-                              open_timeout_s=self._open_timeout, node=self.name)  # fmt: skip
-        await sock.open()
-        self._socket = sock
+    def _socket_url(self) -> str:
+        return self._access.url("/stt/websocket", self._query)
+
+    def _on_connect(self) -> None:
         self._closed.clear()
-        self.connects += 1
-        if self._ctx is not None:
-            self._ctx.spawn(self._read(sock), name=f"{self.name}:socket")
-        return sock
 
     async def _read(self, sock: CartesiaSocket) -> None:
         async for event in sock.events():
@@ -244,18 +218,4 @@ class CartesiaSTT(Processor):
         elif kind == "done":
             self._closed.set()
         elif kind == "error":
-            status = int(event.get("status_code") or 0)
-            msg = event.get("message") or event.get("title") or "error"
-            code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
-            self._report(VoiceError(code, f"Cartesia STT: {msg} (status {status})", node=self.name,
-                                    retriable=status >= 500))  # fmt: skip
-
-    def _report(self, err: VoiceError) -> None:
-        log.warning("%s: %s", self.name, err)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
-
-    def _metric(self, key: str, value: float) -> None:
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+            self._report(service_error(event, self.name, "Cartesia STT"))

@@ -7,10 +7,10 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import PCM16K, AudioFormat
 from voicegraph.framework.processor import Processor
+from voicegraph.processors.bus_reports import publish_error, publish_metrics
 from voicegraph.processors.stt.deepgram_socket import DeepgramSocket, listen_url, resolve_api_key
 
 if TYPE_CHECKING:
@@ -125,11 +125,8 @@ class DeepgramNode(Processor):
         """Publish an error on the graph bus (the session goes on)."""
         err = exc.with_node(self.name)
         log.warning("%s: %s", self.name, err)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
+        publish_error(self._ctx, self.name, err)
 
     def metric(self, key: str, value: float) -> None:
         """Publish one measurement on the graph bus."""
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+        publish_metrics(self._ctx, self.name, {key: value})

@@ -7,15 +7,15 @@ import json
 import logging
 import os
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.processors.websocket_handshake import open_websocket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _STATUS = {
     400: ErrorCode.INVALID_CONFIG,
     401: ErrorCode.AUTHENTICATION_FAILED,
@@ -23,6 +23,12 @@ _STATUS = {
     403: ErrorCode.AUTHORIZATION_FAILED,
     429: ErrorCode.RATE_LIMIT_EXCEEDED,
 }
+
+
+def _refused(status: int, node: str) -> VoiceError:
+    code = _STATUS.get(status, ErrorCode.CONNECTION_FAILED)
+    msg = f"Deepgram refused the connection: HTTP {status}"
+    return VoiceError(code, msg, node=node, retriable=code is ErrorCode.CONNECTION_FAILED)
 
 
 def resolve_api_key(api_key: str | None, api_key_env: str, *, node: str) -> str:
@@ -111,33 +117,10 @@ class DeepgramSocket:
                 `connection_failed` (5xx, network), `connection_timeout`,
                 `missing_dependency` without `websockets`.
         """
-        try:
-            from websockets.asyncio.client import connect
-            from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
-        except ImportError:
-            raise missing_dependency("websocket", "websockets") from None
-        host = urlsplit(self.url).hostname or ""
-        try:
-            self._ws = await connect(
-                self.url, additional_headers=self._headers, open_timeout=self.open_timeout_s,
-                compression=None, proxy=None if host in _LOOPBACK else True,
-            )  # fmt: skip
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            code = _STATUS.get(status, ErrorCode.CONNECTION_FAILED)
-            msg = f"Deepgram refused the connection: HTTP {status}"
-            raise VoiceError(
-                code, msg, node=self.node, retriable=code is ErrorCode.CONNECTION_FAILED
-            ) from exc
-        except InvalidURI as exc:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, f"base_url: {exc}", node=self.node) from exc
-        except TimeoutError as exc:
-            raise VoiceError(
-                ErrorCode.CONNECTION_TIMEOUT, "Deepgram handshake timed out", node=self.node, retriable=True
-            ) from exc
-        except (OSError, InvalidHandshake) as exc:
-            msg = f"cannot reach Deepgram: {exc}"
-            raise VoiceError(ErrorCode.CONNECTION_FAILED, msg, node=self.node, retriable=True) from exc
+        self._ws = await open_websocket(
+            self.url, self._headers, refused=lambda status: _refused(status, self.node), who="Deepgram",
+            reach="Deepgram", bad_url="base_url", open_timeout_s=self.open_timeout_s, node=self.node,
+        )  # fmt: skip
         self.connections += 1
 
     async def send_audio(self, data: bytes) -> bool:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -23,12 +22,12 @@ from voicegraph.framework.frames import (
 )
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.bus_reports import publish_error, publish_metrics
 from voicegraph.processors.stt.utterance_tracker import Action, Begin, End, Feed, UtteranceTracker
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from voicegraph.framework.bus import Bus
     from voicegraph.framework.context import StartContext
     from voicegraph.processors.stt.recognizer import Recognizer
 
@@ -226,13 +225,10 @@ class UtteranceSTT(Processor):
         )
         err = err.with_node(self.name)
         log.warning("%s: %s", self.name, err, exc_info=exc)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
+        publish_error(self._ctx, self.name, err)
 
     def _metric(self, key: str, value: float) -> None:
-        bus: Bus | None = self._ctx.bus if self._ctx is not None else None
-        if bus is not None:
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
+        publish_metrics(self._ctx, self.name, {key: value})
 
     async def on_stop(self) -> None:
         rec, self._recognizer = self._recognizer, None

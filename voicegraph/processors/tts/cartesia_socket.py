@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.processors.websocket_handshake import open_websocket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.cartesia.ai"
 API_VERSION = "2026-03-01"
 """The `Cartesia-Version` sent by default (the one Pipecat pins)."""
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,15 @@ def handshake_error(status: int, node: str | None) -> VoiceError:
     )  # fmt: skip
 
 
+def service_error(event: Mapping[str, Any], node: str | None, label: str = "Cartesia") -> VoiceError:
+    """A coded error for an `error` event on an open socket: 4xx is the caller's input
+    (invalid_input), anything else the service's (pipeline_error, retriable when 5xx)."""
+    status = int(event.get("status_code") or 0)
+    text = event.get("message") or event.get("error") or event.get("title") or "error"
+    code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
+    return VoiceError(code, f"{label}: {text} (status {status})", node=node, retriable=status >= 500)
+
+
 class CartesiaSocket:
     """A WebSocket client (`websockets`, asyncio API) for one Cartesia stream.
 
@@ -110,29 +119,14 @@ class CartesiaSocket:
         Raises:
             VoiceError: (missing_dependency) no `websockets`; (authentication_failed,
                 authorization_failed, rate_limit_exceeded, connection_failed) the upgrade was
-                refused; (connection_timeout) no answer in time; (connection_failed) no network.
+                refused; (invalid_config) a base URL no WebSocket client can use;
+                (connection_timeout) no answer in time; (connection_failed) no network.
         """
-        try:
-            from websockets.asyncio.client import connect
-            from websockets.exceptions import InvalidHandshake, InvalidStatus
-        except ImportError:
-            raise missing_dependency("websocket", "websockets") from None
-        host = urlsplit(self.url).hostname or ""
-        try:
-            self._ws = await connect(
-                self.url, additional_headers=self.headers, open_timeout=self.open_timeout_s,
-                max_size=2**22, compression=None, proxy=None if host in _LOOPBACK else True,
-            )  # fmt: skip
-        except InvalidStatus as exc:
-            raise handshake_error(exc.response.status_code, self.node) from exc
-        except TimeoutError as exc:
-            raise VoiceError(
-                ErrorCode.CONNECTION_TIMEOUT, "Cartesia handshake timed out", node=self.node, retriable=True
-            ) from exc
-        except (OSError, InvalidHandshake) as exc:
-            raise VoiceError(
-                ErrorCode.CONNECTION_FAILED, f"cannot reach Cartesia: {exc}", node=self.node, retriable=True
-            ) from exc
+        self._ws = await open_websocket(
+            self.url, self.headers, refused=lambda status: handshake_error(status, self.node),
+            who="Cartesia", reach="Cartesia", bad_url="base_url", open_timeout_s=self.open_timeout_s,
+            max_size=2**22, node=self.node,
+        )  # fmt: skip
 
     async def send(self, message: dict[str, Any] | str | bytes) -> None:
         """Write a JSON event (dict), a text command (str) or audio (bytes).

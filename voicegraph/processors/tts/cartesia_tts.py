@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from voicegraph.framework.bus import ErrorEvent, MetricsEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import (
@@ -23,19 +21,21 @@ from voicegraph.framework.frames import (
 )
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
-from voicegraph.framework.processor import Processor, handles
+from voicegraph.framework.processor import handles
 from voicegraph.processors.tts.cartesia_context import CartesiaContext, ContextTable
-from voicegraph.processors.tts.cartesia_socket import API_VERSION, CartesiaAccess, CartesiaSocket
+from voicegraph.processors.tts.cartesia_node import CartesiaNode
+from voicegraph.processors.tts.cartesia_socket import (
+    API_VERSION,
+    CartesiaAccess,
+    CartesiaSocket,
+    service_error,
+)
 
-if TYPE_CHECKING:
-    from voicegraph.framework.context import StartContext
-
-log = logging.getLogger(__name__)
 DEFAULT_VOICE = "6ccbfb76-1fc6-48f7-b71d-91ac6298247b"
 """A stock Cartesia voice id (the SDK's own default)."""
 
 
-class CartesiaTTS(Processor):
+class CartesiaTTS(CartesiaNode):
     """Speaks text with Cartesia Sonic over one WebSocket kept open for the session.
 
     Handles: `SentenceFrame`/`TextFrame` (spoken; within a reply, marked by
@@ -96,7 +96,7 @@ class CartesiaTTS(Processor):
         open_timeout_s: float = 5.0,
         name: str | None = None,
     ) -> None:
-        super().__init__(name=name)
+        super().__init__(open_timeout_s=open_timeout_s, name=name)
         if sample_rate not in self.RATES:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"sample_rate {sample_rate} not in {self.RATES}",
                              node=self.name)  # fmt: skip
@@ -116,29 +116,15 @@ class CartesiaTTS(Processor):
         self._timed = add_timestamps
         self._ttl = context_ttl_s
         self._done_timeout = done_timeout_s
-        self._open_timeout = open_timeout_s
-        self._socket: CartesiaSocket | None = None
-        self._ctx: StartContext | None = None
         self._contexts = ContextTable()
         self._current: CartesiaContext | None = None
         self._in_reply = False
-        self.connects = 0
-        """Sockets opened so far (1 + reconnects)."""
         self.stale_dropped = 0
         """Messages of cancelled or unknown contexts dropped."""
 
     def output_format(self, input_format: AudioFormat | None) -> AudioFormat | None:
         """Mono s16 at `sample_rate`, whatever comes in."""
         return self._format
-
-    async def on_start(self, ctx: StartContext) -> None:
-        self._ctx = ctx
-        try:  # warm: the first reply does not pay the handshake
-            await self._connected()
-        except VoiceError as exc:
-            if not exc.retriable:
-                raise
-            self._report(exc)  # the first text tries again
 
     # -- frames ------------------------------------------------------------------------
     @handles(LLMResponseStartFrame, ResponseStartFrame)
@@ -179,11 +165,6 @@ class CartesiaTTS(Processor):
     async def on_drain(self, out: Outbox) -> None:
         if self._current is not None:
             await self._finish(self._current)
-
-    async def on_stop(self) -> None:
-        sock, self._socket = self._socket, None
-        if sock is not None:
-            await sock.close()
 
     # -- contexts ----------------------------------------------------------------------
     async def _send_text(self, text: str) -> CartesiaContext:
@@ -238,17 +219,8 @@ class CartesiaTTS(Processor):
         self._contexts.release(ctx)
 
     # -- socket ------------------------------------------------------------------------
-    async def _connected(self) -> CartesiaSocket:
-        if self._socket is not None and self._socket.is_open:
-            return self._socket
-        sock = CartesiaSocket(self._access.url("/tts/websocket"), self._access.headers(),
-                              open_timeout_s=self._open_timeout, node=self.name)  # fmt: skip
-        await sock.open()
-        self._socket = sock
-        self.connects += 1
-        if self._ctx is not None:
-            self._ctx.spawn(self._read(sock), name=f"{self.name}:socket")
-        return sock
+    def _socket_url(self) -> str:
+        return self._access.url("/tts/websocket")
 
     async def _read(self, sock: CartesiaSocket) -> None:
         async for event in sock.events():
@@ -267,7 +239,7 @@ class CartesiaTTS(Processor):
         if ctx is None or ctx.cancelled or (self._ctx is not None and ctx.epoch != self._ctx.epoch):
             self.stale_dropped += 1
             if kind == "error" and event.get("context_id") is None:
-                self._report(_service_error(event, self.name))
+                self._report(service_error(event, self.name))
             return
         if kind == "chunk":
             await self._emit(ctx, base64.b64decode(str(event.get("data", ""))))
@@ -278,7 +250,7 @@ class CartesiaTTS(Processor):
             self._contexts.release(ctx)
         elif kind == "error":
             ctx.error = str(event.get("message") or event.get("error") or "error")
-            self._report(_service_error(event, self.name))
+            self._report(service_error(event, self.name))
             if not await self._recover(ctx):
                 self._contexts.release(ctx)
 
@@ -317,20 +289,3 @@ class CartesiaTTS(Processor):
             frame = TTSAudioFrame(data=piece.data, format=self._format, text=piece.text,
                                   word_times_ms=piece.words)  # fmt: skip
             await self.outbox.send(frame)
-
-    def _report(self, err: VoiceError) -> None:
-        log.warning("%s: %s", self.name, err)
-        if self._ctx is not None:
-            self._ctx.bus.publish(ErrorEvent(graph=self._ctx.bus.name, error=err, node=self.name))
-
-    def _metric(self, key: str, value: float) -> None:
-        if self._ctx is not None:
-            bus = self._ctx.bus
-            bus.publish(MetricsEvent(graph=bus.name, node=self.name, values={key: value}))
-
-
-def _service_error(event: dict[str, Any], node: str) -> VoiceError:
-    status = int(event.get("status_code") or 0)
-    text = event.get("message") or event.get("error") or event.get("title") or "Cartesia error"
-    code = ErrorCode.INVALID_INPUT if 400 <= status < 500 else ErrorCode.PIPELINE_ERROR
-    return VoiceError(code, f"Cartesia: {text} (status {status})", node=node, retriable=status >= 500)

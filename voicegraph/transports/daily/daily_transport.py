@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.transports.daily.daily_call import CallState, DailyCall, SessionRunner
 from voicegraph.transports.daily.daily_sdk import load_daily_sdk
-from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
+from voicegraph.transports.graph_session_runner import GraphFactory, session_runner_or_graph
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,15 +44,9 @@ class DailyTransport:
         session_runner: SessionRunner | None = None,
         sdk: Any = None,
     ) -> None:
-        if session_runner is None:
-            if graph_factory is None:
-                raise VoiceError(
-                    ErrorCode.INVALID_CONFIG, "DailyTransport needs graph_factory or session_runner"
-                )
-            session_runner = GraphSessionRunner(graph_factory)
         self.config = config
         self.call: DailyCall | None = None
-        self._runner = session_runner
+        self._runner = session_runner_or_graph(session_runner, graph_factory, "DailyTransport")
         self._sdk = sdk
 
     @property

@@ -6,9 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.frames.system import UserStartedSpeakingFrame, UserStoppedSpeakingFrame
-from voicegraph.transports.client_messages import ClientMark
 from voicegraph.transports.rtvi.protobuf_serializer import ClientFrame, PipecatProtobufSerializer
 from voicegraph.transports.rtvi.rtvi_outbox import RTVIOutbox
 from voicegraph.transports.websocket_connection import WebSocketConnection
@@ -81,35 +79,18 @@ class RTVIWebSocketConnection(WebSocketConnection):
         async with asyncio.TaskGroup() as tg:  # the sender lives as long as the socket is read
             sender = tg.create_task(self.outbox.run(self._send_rtvi), name=f"rtvi-out:{self.session_id}")
             try:
-                await self._read(ws)
+                await super().pump(ws)
             finally:
                 sender.cancel()
 
     async def _send_rtvi(self, message: dict[str, Any]) -> None:
         await self._send(self.serializer.encode_message(message))
 
-    async def _read(self, ws: Any) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        while True:
-            try:
-                message = await ws.recv()
-            except ConnectionClosed:
-                self._detach(ws)
-                return
-            try:
-                msg = self.serializer.parse(message)
-            except VoiceError as err:
-                await self._bad_message(ws, err)
-                continue
-            for reply in self.serializer.take_replies():
-                await self._send(reply)
-            for item in self.serializer.take_inputs():
-                self._enqueue(item)
-            if isinstance(msg, ClientMark):
-                await self.deliver_mark(msg.name)
-            elif msg is not None:
-                self._enqueue(msg)
+    async def _after_parse(self) -> None:
+        for reply in self.serializer.take_replies():
+            await self._send(reply)
+        for item in self.serializer.take_inputs():
+            self._enqueue(item)
 
     async def _to_frame(self, msg: ClientMessage | None) -> Frame | None:
         if isinstance(msg, ClientFrame):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.framework.formats import PCM16K, PCM48K
-from voicegraph.transports.graph_session_runner import GraphFactory, GraphSessionRunner
+from voicegraph.transports.graph_session_runner import GraphFactory, session_runner_or_graph
 from voicegraph.transports.webrtc.http_message import HttpError, HttpRequest, HttpResponse, json_response
 from voicegraph.transports.webrtc.http_server import HttpServer
 from voicegraph.transports.webrtc.ice_server import IceServer, parse_ice_servers
@@ -93,13 +93,7 @@ class WebRTCTransport:
         ssl_context: ssl.SSLContext | None = None,
         reuse_port: bool = False,
     ) -> None:
-        if session_runner is None:
-            if graph_factory is None:
-                raise VoiceError(
-                    ErrorCode.INVALID_CONFIG, "WebRTCTransport needs graph_factory or session_runner"
-                )
-            session_runner = GraphSessionRunner(graph_factory)
-        self._runner = session_runner
+        self._runner = session_runner_or_graph(session_runner, graph_factory, "WebRTCTransport")
         self.ice_servers = parse_ice_servers(ice_servers)
         self.input_format, self.output_format = input_format, output_format
         self.max_sessions = max_sessions

@@ -26,6 +26,7 @@ from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames.bot_text import BotTextFrame
 from voicegraph.framework.frames.llm import LLMResponseEndFrame, LLMResponseStartFrame, LLMTextFrame
 from voicegraph.transports.client_messages import ClientEnd, ClientMessage, ClientStart, ClientText
+from voicegraph.transports.json_message import json_object
 from voicegraph.transports.serializer import Message, Serializer
 
 if TYPE_CHECKING:
@@ -60,12 +61,7 @@ class VocodeAgentSerializer(Serializer):
     def parse(self, message: Message) -> ClientMessage | None:
         if not isinstance(message, str):
             raise _bad("binary frames are not part of the Vocode agent protocol")
-        try:
-            obj = json.loads(message)
-        except (ValueError, RecursionError) as exc:
-            raise _bad(f"not JSON: {exc}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            raise _bad('a message is a JSON object with a string "type"')
+        obj = json_object(message, "type")
         cid = obj.get("conversation_id")
         if isinstance(cid, str) and cid and len(cid) <= MAX_ID:
             self.conversation_id = cid

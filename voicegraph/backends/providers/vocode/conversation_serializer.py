@@ -41,6 +41,7 @@ from voicegraph.framework.formats import MULAW8K, AudioFormat, SampleFormat
 from voicegraph.framework.frames.bot_text import BotTextFrame
 from voicegraph.framework.frames.text import TranscriptFrame
 from voicegraph.transports.client_messages import ClientAudio, ClientEnd, ClientMessage, ClientStart
+from voicegraph.transports.json_message import json_object
 from voicegraph.transports.serializer import Message, Serializer
 
 if TYPE_CHECKING:
@@ -122,12 +123,7 @@ class VocodeConversationSerializer(Serializer):
     def parse(self, message: Message) -> ClientMessage | None:
         if not isinstance(message, str):
             raise _bad("binary frames are not part of the Vocode protocol (send websocket_audio)")
-        try:
-            obj = json.loads(message)
-        except (ValueError, RecursionError) as exc:
-            raise _bad(f"not JSON: {exc}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            raise _bad('a message is a JSON object with a string "type"')
+        obj = json_object(message, "type")
         kind = obj["type"]
         if kind == "websocket_audio_config_start":
             return self._start(obj)

@@ -93,8 +93,6 @@ class VocodeTransport(SessionWebSocketTransport):
         raise VoiceError(ErrorCode.PROTOCOL_ERROR, f"no Vocode route at {path[:60]!r}")
 
     async def _handle(self, ws: Any) -> None:
-        from websockets.exceptions import ConnectionClosed
-
         try:
             serializer, conversation_id = self._route(ws)
         except VoiceError as err:
@@ -103,12 +101,8 @@ class VocodeTransport(SessionWebSocketTransport):
         if isinstance(serializer, VocodeAgentSerializer):
             await self._open(ws, serializer, agent_start())
             return
-        try:
-            start = await self._read_start(ws, serializer)
-        except VoiceError as err:
-            await self._reject(ws, serializer, err)
-            return
-        except ConnectionClosed:
+        start = await self._start_or_reject(ws, serializer)
+        if start is None:
             return
         if conversation_id:
             start = dataclasses.replace(start, params={**start.params, "conversation_id": conversation_id})
