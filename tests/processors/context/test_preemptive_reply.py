@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from voicegraph.framework import Graph, Runtime
+from voicegraph.framework import EdgeConfig, Graph, Runtime
 from voicegraph.framework.frames import (
     EndCallFrame,
     Frame,
@@ -19,6 +19,8 @@ from voicegraph.framework.frames import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
+from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.agent import ScriptedAgent
 from voicegraph.processors.context import ConversationContext, ReplyGate, UserAggregator
 
@@ -206,3 +208,36 @@ async def test_a_call_action_in_a_held_reply_waits_with_it_and_goes_with_it() ->
         await _settle()
     # the re-asked agent decides again: the dropped reply's hang-up is gone with it
     assert [f.reason for f in out if isinstance(f, EndCallFrame)] == ["done"]
+
+
+class _SlowSink(Processor):
+    """A queued output that takes its time, so a release waits on a full lane."""
+
+    concurrent = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    @handles
+    async def on_text(self, frame: LLMTextFrame, out: Outbox) -> None:
+        await asyncio.sleep(0.002)
+        self.texts.append(frame.text)
+
+
+async def test_frames_after_the_confirmation_wait_behind_the_released_ones() -> None:
+    gate, sink = ReplyGate(), _SlowSink()
+    graph = Graph.chain(gate, sink, edges={sink.name: EdgeConfig(capacity=1)})
+    async with Runtime(graph) as rt:
+        await rt.push(ReplyHoldFrame(turn=1))
+        for i in range(10):
+            await rt.push(LLMTextFrame(text=f"held{i}"))
+
+        async def more() -> None:
+            await asyncio.sleep(0)  # the release has started and waits on the full lane
+            for i in range(10):
+                await rt.push(LLMTextFrame(text=f"later{i}"))
+
+        await asyncio.gather(rt.push(TurnConfirmedFrame(turn=1)), more())
+        await asyncio.sleep(0.2)
+    assert sink.texts == [f"held{i}" for i in range(10)] + [f"later{i}" for i in range(10)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import ClassVar
 
 from voicegraph.framework.frames import (
@@ -34,6 +36,10 @@ class ReplyGate(Processor):
     LLM and TTS can work while the turn detector still waits. Latency: none once the
     turn is confirmed. Drain: held frames are released (end of stream ends the turn).
 
+    Order: a confirmation releases from another node's task, and sending may wait on a
+    full downstream lane; frames of the reply that arrive meanwhile wait behind the
+    released ones, so the reply plays in the order it was made.
+
     Args:
         max_held: most frames held (about 40 s of 40 ms TTS chunks); past it the oldest
             are dropped and counted in `dropped`.
@@ -46,7 +52,10 @@ class ReplyGate(Processor):
         super().__init__(name=name)
         self._max_held = max_held
         self._holding: int | None = None  # the turn whose reply is held
-        self._held: list[Frame] = []
+        self._held: deque[Frame] = deque()
+        self._released = asyncio.Event()  # clear while a release is sending
+        self._released.set()
+        self._flushed = False
         self.dropped = 0
         """Held frames dropped because more than `max_held` were waiting."""
 
@@ -57,6 +66,7 @@ class ReplyGate(Processor):
 
     @handles
     async def on_hold(self, frame: ReplyHoldFrame, out: Outbox) -> None:
+        await self._released.wait()  # the confirmed reply goes out whole before a new hold
         self._held.clear()
         self._holding = frame.turn
         await out.send(frame)
@@ -72,22 +82,35 @@ class ReplyGate(Processor):
         CallActionFrame,
     )  # fmt: skip
     async def on_reply(self, frame: Frame, out: Outbox) -> None:
-        if self._holding is None or out.direction is Direction.UP:
+        if out.direction is Direction.UP:
+            await out.forward(frame)
+            return
+        if self._holding is None:
+            await self._released.wait()  # never overtake held frames still being sent
             await out.forward(frame)
             return
         self._held.append(frame)
         if len(self._held) > self._max_held:
-            del self._held[0]
+            self._held.popleft()
             self.dropped += 1
 
     async def _release(self, out: Outbox) -> None:
-        held, self._held, self._holding = self._held, [], None
-        for frame in held:
-            await out.send(frame)
+        held, self._held, self._holding = self._held, deque(), None
+        self._released.clear()
+        try:
+            while held:
+                await out.send(held.popleft())
+                if self._flushed:
+                    break
+        finally:
+            self._flushed = False
+            self._released.set()
 
     async def on_flush(self) -> None:
         self._held.clear()
         self._holding = None
+        self._flushed = not self._released.is_set()  # a release in progress stops
 
     async def on_drain(self, out: Outbox) -> None:
+        await self._released.wait()
         await self._release(out)
