@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both set up from scratch.
-.PHONY: setup demo test test-fast lint bench livekit-server
+.PHONY: setup demo test test-fast lint bench livekit-server docs install-check
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,3 +26,11 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python benchmarks/runtime.py --quick
+
+# The documentation site into site/ (warnings are errors).
+docs: setup
+	$(BIN)/mkdocs build --strict
+
+# Build the wheel and sdist, install the wheel in a fresh venv and run it from outside the repo.
+install-check: setup
+	@bash scripts/install_check.sh

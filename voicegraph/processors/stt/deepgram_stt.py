@@ -64,8 +64,8 @@ class DeepgramSTT(DeepgramNode):
         api_key: the key (else read from `api_key_env`).
         api_key_env: environment variable holding the key.
         base_url: `wss://api.deepgram.com` or a compatible server (the tests' fake).
-        interim_results, endpointing_ms, utterance_end_ms, vad_events, punctuate,
-            smart_format: Deepgram query parameters (`endpointing_ms=None` sends false).
+        interim_results, endpointing_ms, utterance_end_ms, vad_events, punctuate, smart_format:
+            Deepgram query parameters (`endpointing_ms=None` sends false).
         keyterms: `keyterm` boosts (Nova-3).
         gate_audio: stream only the user's speech (needs a VAD upstream).
         preroll_ms: audio before the VAD start sent with it.
