@@ -28,6 +28,8 @@ PAGES = (
     "docs/fallback.md",
     "docs/pipecat_services.md",
     "docs/scaling.md",
+    "docs/index.md",
+    "docs/concepts.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
