@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
 
 
+def _embedder_params(text: str) -> dict[str, Any]:
+    """Raises: VoiceError: (invalid_config) not a JSON object."""
+    from voicegraph.framework.errors import ErrorCode, VoiceError
+
+    try:
+        params = json.loads(text) if text else {}
+    except json.JSONDecodeError as exc:
+        raise VoiceError(ErrorCode.INVALID_CONFIG, f"--embedder-params is not valid JSON: {exc}") from exc
+    if not isinstance(params, dict):
+        raise VoiceError(ErrorCode.INVALID_CONFIG, "--embedder-params must be a JSON object ({...})")
+    return params
+
+
 async def _index(args: argparse.Namespace) -> int:
     from voicegraph.processors.rag import index_folder, make_embedder
 
-    params = json.loads(args.embedder_params) if args.embedder_params else {}
-    embedder = make_embedder(args.embedder, params)
+    embedder = make_embedder(args.embedder, _embedder_params(args.embedder_params))
+    print(f"indexing {args.folder} into {args.db} ({args.embedder})...", file=sys.stderr, flush=True)
     try:
         report = await index_folder(args.folder, args.db, embedder=embedder, max_chars=args.chunk_chars)
     finally:
@@ -34,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_index(args))
     except VoiceError as exc:
-        print(f"error: {exc}")
+        print(f"voicegraph index: {exc}", file=sys.stderr)
         return 2
 
 

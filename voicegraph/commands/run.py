@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     import argparse
 
     from voicegraph.demo.offline_conversation import ConversationResult
+    from voicegraph.framework.spec import GraphSpec
 
 _HELP = """Runs the stock voice agent (VAD, turn detection, STT, LLM, TTS, barge-in) offline.
 The user is a scripted caller whose lines are synthesized with Piper and played in real
@@ -58,12 +60,38 @@ def _run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        _check_out(args.out)  # before the conversation, not after it: a minute of engines wasted
         result = asyncio.run(_conversation(args))
+        _report(args, result)
     except VoiceError as err:
         print(f"voicegraph run: {err}", file=sys.stderr)
         return 2
-    _report(args, result)
     return 0
+
+
+def _check_out(out: Path) -> None:
+    """Raises: VoiceError: (invalid_input) `out` cannot be written."""
+    from voicegraph.framework.errors import ErrorCode, VoiceError
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.is_dir() or not os.access(out.parent, os.W_OK):
+            raise PermissionError(13, "not writable" if not out.is_dir() else "is a directory")
+    except OSError as exc:
+        raise VoiceError(ErrorCode.INVALID_INPUT, f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _load_spec(path: Path) -> GraphSpec:
+    """Raises: VoiceError: (invalid_input) unreadable file; (invalid_config) a bad spec."""
+    from voicegraph.framework.errors import ErrorCode, VoiceError
+    from voicegraph.framework.spec import load_spec
+
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise VoiceError(ErrorCode.INVALID_INPUT, f"cannot read spec {path}: {reason}") from exc
+    return load_spec(text + "\n")  # a YAML text, never taken for a file name
 
 
 async def _conversation(args: argparse.Namespace) -> ConversationResult:
@@ -71,7 +99,6 @@ async def _conversation(args: argparse.Namespace) -> ConversationResult:
     from voicegraph.demo.caller_recording import read_caller_recording
     from voicegraph.demo.demo_conversation import DEMO_DEFAULT_REPLY, DEMO_RULES, DEMO_SCRIPT
     from voicegraph.demo.offline_conversation import OfflineConversation
-    from voicegraph.framework.spec import load_spec
     from voicegraph.graphs.voice_agent import VoiceAgentOptions
 
     agent_params: dict[str, Any] = {}
@@ -84,7 +111,7 @@ async def _conversation(args: argparse.Namespace) -> ConversationResult:
     )  # fmt: skip
     recording = read_caller_recording(args.wav) if args.wav else None
     lines = read_script(args.script) if args.script else ([] if recording is not None else list(DEMO_SCRIPT))
-    spec = load_spec(args.spec) if args.spec else None
+    spec = _load_spec(args.spec) if args.spec else None
     print(f"voicegraph run: stt={args.stt} tts={args.tts} agent={args.agent}; loading engines...", flush=True)
     conversation = OfflineConversation(
         options, lines=lines, recording=recording, spec=spec, caller_voice=args.caller_voice,

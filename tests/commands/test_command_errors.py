@@ -1,0 +1,50 @@
+"""Mistakes a user can make on the command line end in one line with a code, exit 2.
+
+Each case failed with a traceback before the fix (a missing `--spec` file, bad JSON in
+`--embedder-params`) or only after the whole conversation had run (an `--out` that cannot
+be written).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voicegraph.cli import main
+
+
+def _one_coded_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_run_with_a_missing_spec_file_is_invalid_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--spec", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "c.wav")])
+    assert code == 2
+    assert "[invalid_input]" in _one_coded_line(capsys)
+
+
+def test_run_with_an_unwritable_out_fails_before_loading_engines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "taken"
+    out.mkdir()  # a directory where the WAV file should go
+    code = main(["run", "--out", str(out), "--stt", "pocketsphinx", "--tts", "espeak", "--agent", "scripted"])
+    assert code == 2
+    assert "[invalid_input]" in _one_coded_line(capsys)
+    assert "loading engines" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("params", ["{bad", "[1]"])
+def test_index_with_bad_embedder_params_is_invalid_config(
+    params: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.md").write_text("# A\n\nSome text.\n")
+    code = main(["index", str(tmp_path), "--db", str(tmp_path / "k.db"), "--embedder-params", params])
+    assert code == 2
+    assert "[invalid_config]" in _one_coded_line(capsys)
