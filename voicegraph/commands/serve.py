@@ -113,6 +113,8 @@ async def _run_server(
     health_url = served.health.url if served.health is not None else None
     _print({"event": "listening", "pid": os.getpid(), "listen_s": round(listen_s, 4),
             "transport": backend.transport.describe(), "health": health_url})  # fmt: skip
+    if config.engines.preload:  # progress: loading the models takes seconds, say so first
+        _print({"event": "loading", "pid": os.getpid(), "what": "engines", "warm": config.engines.warm})
     t_preload = time.monotonic()
     spent = await _preload(config, graph, preload, stopping)
     if spent is None:  # stopped while loading
