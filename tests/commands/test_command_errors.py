@@ -1,12 +1,16 @@
 """Mistakes a user can make on the command line end in one line with a code, exit 2.
 
 Each case failed with a traceback before the fix (a missing `--spec` file, bad JSON in
-`--embedder-params`) or only after the whole conversation had run (an `--out` that cannot
-be written).
+`--embedder-params`, Ctrl-C during `run`) or only after the whole conversation had run
+(an `--out` that cannot be written).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,27 @@ def test_index_with_bad_embedder_params_is_invalid_config(
     code = main(["index", str(tmp_path), "--db", str(tmp_path / "k.db"), "--embedder-params", params])
     assert code == 2
     assert "[invalid_config]" in _one_coded_line(capsys)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_run_stops_with_one_line_and_status_130(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "voicegraph.cli", "run", "--stt", "pocketsphinx", "--tts", "espeak",
+           "--agent", "scripted", "--caller-voice", "espeak", "--out", str(tmp_path / "c.wav")]  # fmt: skip
+    # SIG_DFL in the child: a shell's background jobs (CI's too) start with SIGINT ignored.
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert "loading engines" in proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "c.wav").exists()

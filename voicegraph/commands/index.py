@@ -50,6 +50,9 @@ def _run(args: argparse.Namespace) -> int:
     except VoiceError as exc:
         print(f"voicegraph index: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C is the user's way to stop, not a crash: no traceback
+        print("voicegraph index: interrupted", file=sys.stderr)
+        return 130
 
 
 def add_parser(sub: Any) -> None:

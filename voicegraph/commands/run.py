@@ -66,6 +66,9 @@ def _run(args: argparse.Namespace) -> int:
     except VoiceError as err:
         print(f"voicegraph run: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C is the user's way to stop, not a crash: no traceback
+        print("voicegraph run: interrupted; nothing written", file=sys.stderr)
+        return 130
     return 0
 
 
