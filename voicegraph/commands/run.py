@@ -115,7 +115,12 @@ async def _conversation(args: argparse.Namespace) -> ConversationResult:
     recording = read_caller_recording(args.wav) if args.wav else None
     lines = read_script(args.script) if args.script else ([] if recording is not None else list(DEMO_SCRIPT))
     spec = _load_spec(args.spec) if args.spec else None
-    print(f"voicegraph run: stt={args.stt} tts={args.tts} agent={args.agent}; loading engines...", flush=True)
+    what = f"{len(lines)} caller line{'' if len(lines) == 1 else 's'}" if recording is None else f"{args.wav}"
+    print(
+        f"voicegraph run: stt={args.stt} tts={args.tts} agent={args.agent}; loading engines, then "
+        f"playing {what} in real time (the transcript follows at the end)...",
+        flush=True,
+    )
     conversation = OfflineConversation(
         options, lines=lines, recording=recording, spec=spec, caller_voice=args.caller_voice,
         reply_timeout_s=4.0 if recording is not None else 8.0,
