@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 class UserAggregator(Processor):
     """Collects the user's final transcripts per turn and asks the LLM to answer.
 
-    Handles: final `TranscriptFrame`s (joined with spaces; interim ones pass by) and the
+    Handles: final `TranscriptFrame`s (joined with spaces; interim ones pass by; one that
+    `revises` replaces the turn's finals so far, and a reply prepared for the old words
+    is dropped and asked again) and the
     in-band `TurnEndFrame`, which closes the turn: the text is appended to the
     `ConversationContext` as a user message and `LLMMessagesFrame(messages=...)` goes
     downstream (after the forwarded `TurnEndFrame`). Flows without VAD or turn events
@@ -180,7 +182,13 @@ class UserAggregator(Processor):
         await out.send(frame)
         if not frame.final or not frame.text.strip():
             return
-        self._texts.append(frame.text.strip())
+        if frame.revises:
+            self._texts = [frame.text.strip()]
+            if self._held is not None and str(self._held.content) != self._texts[0]:
+                await out.request_interrupt("turn_revised")  # the prepared reply answers old words
+                self._take_back()
+        else:
+            self._texts.append(frame.text.strip())
         late = self._empty_end_ns is not None and self.clock.now_ns() - self._empty_end_ns <= self._late_ns
         per_transcript = self._end_on_transcript
         if per_transcript is None:

@@ -48,8 +48,9 @@ class DeepgramFluxSTT(DeepgramNode):
       (or, without eager mode, the aggregator asks for the reply now).
 
     Each final carries only words not given before in the turn (Flux sends the whole
-    turn's transcript each time; the aggregator joins finals; see `FluxTurnText` for
-    words revised after an eager end). If the socket drops, it
+    turn's transcript each time; the aggregator joins finals); when Flux revised words
+    already given (after an eager end), the final carries the whole turn marked
+    `revises`, and the aggregator replaces the turn's words (see `FluxTurnText`). If the socket drops, it
     reconnects and resends the audio of the open turn. Latency: Flux's end-of-turn
     decision (set by `eot_threshold`/`eot_timeout_ms`) plus the network. Not
     interruptible. Drain: `CloseStream`; Flux ends an open turn.
@@ -179,9 +180,9 @@ class DeepgramFluxSTT(DeepgramNode):
             await out.send(UserStoppedSpeakingFrame(speech_end_ns=self.clock.now_ns()))
 
     async def _final(self, out: Outbox, transcript: str) -> None:
-        fresh = self._text.new_words(transcript)
-        if fresh:
-            await out.send(TranscriptFrame(text=fresh, speech_end_ns=self.clock.now_ns()))
+        text, revises = self._text.final(transcript)
+        if text:
+            await out.send(TranscriptFrame(text=text, revises=revises, speech_end_ns=self.clock.now_ns()))
 
     async def on_reconnect(self) -> None:
         """Resend the open turn's audio (the new connection starts a new turn state)."""
