@@ -18,6 +18,7 @@ from voicegraph.framework.frames import (
     ResponseStartFrame,
     SentenceFrame,
     TextFrame,
+    TranscriptFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -61,7 +62,8 @@ class PipecatService(Processor):
     `LLMTextFrame`/`TextFrame`/`SentenceFrame` (inside a reply streamed as text, outside
     one spoken at once as `TTSSpeakFrame`). Other frames pass by.
 
-    Emits: `TranscriptFrame`/`InterimTranscriptFrame`; `LLMResponseStartFrame`,
+    Emits: `TranscriptFrame`/`InterimTranscriptFrame` (a realtime service's transcript of
+    the user, which Pipecat pushes upstream, goes downstream); `LLMResponseStartFrame`,
     `LLMTextFrame`, `LLMResponseEndFrame` and `LLMToolCallFrame` (the calls the model asked
     for; with `tools`, once run, with their results and the round's messages);
     `TTSAudioFrame` with Pipecat's word timestamps placed on the chunks (`word_times_ms`,
@@ -232,6 +234,11 @@ class PipecatService(Processor):
             await self._host.push(pc_frame)
 
     # -- frames out ----------------------------------------------------------------------
+    def _user_words(self, frame: Frame) -> bool:
+        """A realtime service pushes the user's transcript upstream (to Pipecat's user
+        aggregator, before it); in a voicegraph graph the user's words go downstream."""
+        return self.kind == "realtime" and isinstance(frame, TranscriptFrame)
+
     async def _deliver(self, frame: Any, upstream: bool) -> None:
         assert self._out is not None
         if self._barrier is not None and not upstream and getattr(frame, "id", None) == self._barrier[0]:
@@ -244,7 +251,7 @@ class PipecatService(Processor):
             self._report(result.error)
         if result.metrics:
             self._metrics(result.metrics)
-        if upstream or not result.frames:
+        if not result.frames or (upstream and not self._user_words(result.frames[0])):
             return
         if result.context is not None and result.context in self._banned:
             self.stale_dropped += len(result.frames)
