@@ -80,8 +80,9 @@ async def smoke() -> None:
         page = await asyncio.to_thread(lambda: urllib.request.urlopen(url).read().decode())
         print("page loads client.js:", "client.js" in page)
         answer = await asyncio.to_thread(post_json, url + "offer", {"type": "offer", "sdp": sdp})
-        print(f"answer: type={answer['type']} audio={'m=audio' in answer['sdp']}"
-              f" datachannel={'m=application' in answer['sdp']} session={bool(answer['session_id'])}")  # fmt: skip
+        sdp_answer = str(answer["sdp"])
+        has = f"audio={'m=audio' in sdp_answer} datachannel={'m=application' in sdp_answer}"
+        print(f"answer: type={answer['type']} {has} session={bool(answer['session_id'])}")
     finally:
         await pc.close()
         await served.stop(timeout=3.0)

@@ -20,8 +20,7 @@ import argparse
 import asyncio
 import json
 import os
-from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework import Graph, Runtime
 from voicegraph.framework.frames import LLMMessagesFrame, LLMTextFrame
@@ -35,6 +34,9 @@ from voicegraph.processors.agent import (
     TransferCallFrame,
     tool,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
 
 CALENDAR: dict[str, list[str]] = {"monday": ["09:00"], "tuesday": ["10:00", "15:00"]}
 
@@ -78,7 +80,9 @@ class RuleModel(StreamingAgent):
             return
         said = str(last["content"]).lower()
         if "person" in said or "human" in said:
-            yield ToolCall(index=0, id="call_1", name="transfer_to_human", arguments='{"department": "sales"}')
+            yield ToolCall(
+                index=0, id="call_1", name="transfer_to_human", arguments='{"department": "sales"}'
+            )
         elif "book" in said:
             day = next((d for d in CALENDAR if d in said), "monday")
             slot = (CALENDAR[day] or ["09:00"])[0]

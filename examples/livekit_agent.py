@@ -39,7 +39,12 @@ def config(worker: bool, graph: str, room: str = ROOM) -> dict[str, Any]:
         if worker
         else {"provider": "livekit", "options": {"rooms": [room]}}  # join these rooms
     )
-    return {"backend": backend, "graph": graph, "persistence": {"url": "memory://"}, "health": {"enabled": False}}
+    return {
+        "backend": backend,
+        "graph": graph,
+        "persistence": {"url": "memory://"},
+        "health": {"enabled": False},
+    }
 
 
 async def serve_forever(worker: bool) -> None:

@@ -30,6 +30,7 @@ class Words:
 
     def __init__(self, room: rtc.Room) -> None:
         self.got: list[tuple[str, str, bool]] = []
+        self.replied = asyncio.Event()  # set at the first whole reply of someone else
         self._tasks: list[asyncio.Task[None]] = []
         room.register_text_stream_handler("lk.transcription", self._on_stream)
 
@@ -40,11 +41,13 @@ class Words:
         text = await reader.read_all()
         final = (reader.info.attributes or {}).get("lk.transcription_final") == "true"
         self.got.append((sender, text, final))
+        if final and sender != "caller":
+            self.replied.set()
 
-    def agent_final(self, user: str) -> str:
-        """The first whole reply from anyone but `user` (the agent's identity varies:
+    def agent_final(self) -> str:
+        """The first whole reply from anyone but the caller (the agent's identity varies:
         a room agent is `voicegraph-agent`, a dispatched worker's job has its own)."""
-        return next((text for who, text, final in self.got if who != user and final), "")
+        return next((text for who, text, final in self.got if who != "caller" and final), "")
 
 
 async def speak(source: rtc.AudioSource, pcm16k: np.ndarray) -> None:
@@ -59,8 +62,13 @@ async def ask(config: LiveKitConfig, room_name: str, pcm16k: np.ndarray, timeout
     """Join `room_name` as `caller`, say `pcm16k` once the agent listens; the agent's reply."""
     token = await TokenIssuer(config).client_token("caller", room_name)
     room, agent_track = rtc.Room(), asyncio.Event()
+
     # The agent publishes one track per user, named `<agent identity>:<user identity>`.
-    room.on("track_subscribed", lambda track, *_: track.name.endswith(":caller") and agent_track.set())
+    def on_track(track: rtc.Track, *_: object) -> None:
+        if track.name.endswith(":caller"):
+            agent_track.set()
+
+    room.on("track_subscribed", on_track)
     words = Words(room)
     await room.connect(config.url, token, rtc.RoomOptions(auto_subscribe=True))
     source = rtc.AudioSource(RATE, 1, queue_size_ms=100)
@@ -71,9 +79,8 @@ async def ask(config: LiveKitConfig, room_name: str, pcm16k: np.ndarray, timeout
         async with asyncio.timeout(timeout_s):
             await agent_track.wait()  # the agent is in and has a track for us
             await speak(source, pcm16k)
-            while not words.agent_final("caller"):
-                await asyncio.sleep(0.1)
-        return words.agent_final("caller")
+            await words.replied.wait()
+        return words.agent_final()
     finally:
         with contextlib.suppress(Exception):
             await room.disconnect()

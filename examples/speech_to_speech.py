@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from voicegraph.framework.formats import PCM24K
 from voicegraph.framework.frames import OutputAudioFrame
 from voicegraph.processors.s2s import BotTranscriptFrame, OpenAIRealtimeS2S
 from voicegraph.transports import MemoryTransport
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 RATE = 24000
 QUESTION = "What is the capital of France?"

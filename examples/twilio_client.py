@@ -59,7 +59,12 @@ class TwilioCall:
         ulaw = mulaw_encode(np.concatenate([pcm, np.zeros(RATE, dtype=np.int16)]))
         for chunk, start in enumerate(range(0, len(ulaw), FRAME), start=1):
             payload = base64.b64encode(ulaw[start : start + FRAME]).decode()
-            media = {"track": "inbound", "chunk": str(chunk), "timestamp": str(chunk * 20), "payload": payload}
+            media = {
+                "track": "inbound",
+                "chunk": str(chunk),
+                "timestamp": str(chunk * 20),
+                "payload": payload,
+            }
             await self.send("media", media=media)
             await asyncio.sleep(0.02)
 
@@ -87,7 +92,8 @@ async def call(url: str, pcm: np.ndarray, timeout_s: float = 60.0) -> float:
         listener = asyncio.get_running_loop().create_task(phone.listen())
         await phone.say(pcm)
         async with asyncio.timeout(timeout_s):
-            while not phone.bot_audio or time.monotonic() - phone.last_audio < 1.0:
+            # polls: "a quiet second after the bot spoke" is a time, not an event
+            while not phone.bot_audio or time.monotonic() - phone.last_audio < 1.0:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
         await phone.hang_up()
         listener.cancel()
