@@ -1,11 +1,12 @@
-"""A fake Cartesia API on 127.0.0.1: the TTS (Sonic) and STT (Ink) WebSockets, for tests.
+"""A fake Cartesia API on 127.0.0.1: the TTS (Sonic) and STT (Ink, both modes) WebSockets, for tests.
 
 REST: `POST /tts/bytes` on a second port (`http_url`, see `cartesia_rest`).
 Handshake rules follow shared/protocols/cartesia_tts_ws.md section 1: the key comes as
 `Authorization: Bearer K` (the SDK), `X-API-Key: K` (Pipecat) or `?api_key=K`; the API
 version as `Cartesia-Version` or `?cartesia_version=` (required). A wrong or missing key
 gets HTTP 401, a missing version 400, an unknown path 404. Sessions:
-`cartesia_tts_session.TTSSession` and `cartesia_stt_session.STTSession`. Audio is real
+`cartesia_tts_session.TTSSession`, `cartesia_stt_session.STTSession` (`/stt/websocket`)
+and `cartesia_turns_session.TurnsSession` (`/stt/turns/websocket`). Audio is real
 speech (eSpeak) and transcripts are real (Whisper); nothing is scripted.
 
 Faults (`CartesiaFaults`, changeable while running): `refuse_status` answers every
@@ -33,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.cartesia_rest import CartesiaRest
 from tests.fakes.cartesia_stt_session import STTSession
 from tests.fakes.cartesia_tts_session import TTSSession
+from tests.fakes.cartesia_turns_session import TurnsSession
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -74,6 +76,8 @@ class FakeCartesia:
             the real service runs well ahead of real time).
         context_ttl_s: an open context with no input for this long expires.
         interim_every_s: STT interim results every this much new audio (0: none).
+        turn_full_s: on the turns socket, silence at which the turn surely ended (the
+            fake's probability that the user goes on is 1 - silence / this).
     """
 
     def __init__(
@@ -83,11 +87,15 @@ class FakeCartesia:
         pace: float = 0.0,
         context_ttl_s: float = 5.0,
         interim_every_s: float = 1.0,
+        turn_full_s: float = 1.0,
     ) -> None:
         self.api_key = api_key
         self.pace = pace
         self.context_ttl_s = context_ttl_s
         self.interim_every_s = interim_every_s
+        self.turn_full_s = turn_full_s
+        self.turns: list[TurnsSession] = []
+        """The turns sockets served, in order."""
         self.faults = CartesiaFaults()
         self.log: list[Logged] = []
         self.handshakes: list[dict[str, str]] = []
@@ -159,7 +167,7 @@ class FakeCartesia:
         self.handshakes.append({"path": url.path, "auth": style, "version": version or ""})
         if self.faults.refuse_status is not None:
             return connection.respond(HTTPStatus(self.faults.refuse_status), "refused by fault\n")
-        if url.path not in ("/tts/websocket", "/stt/websocket"):
+        if url.path not in ("/tts/websocket", "/stt/websocket", "/stt/turns/websocket"):
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         if key != self.api_key:
             return connection.respond(HTTPStatus.UNAUTHORIZED, '{"message":"Invalid API key"}\n')
@@ -174,6 +182,9 @@ class FakeCartesia:
         try:
             if url.path == "/tts/websocket":
                 await TTSSession(ws, self, conn_id).run()
+            elif url.path == "/stt/turns/websocket":
+                self.turns.append(TurnsSession(ws, self, conn_id, url.query))
+                await self.turns[-1].run()
             else:
                 await STTSession(ws, self, conn_id, url.query).run()
         except Exception:  # a dropped client ends its session, not the server
