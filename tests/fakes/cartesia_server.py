@@ -23,6 +23,7 @@ client still reads from the wire after it cancelled).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import time
@@ -37,6 +38,7 @@ from tests.fakes.cartesia_tts_session import TTSSession
 from tests.fakes.cartesia_turns_session import TurnsSession
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from websockets.asyncio.server import Server, ServerConnection
@@ -134,6 +136,12 @@ class FakeCartesia:
             self._server.close(close_connections=True)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `predicate()` is true (state the sessions or a node change)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():  # noqa: ASYNC110 - polls state changed elsewhere
+                await asyncio.sleep(0.01)
 
     def drop(self) -> None:
         """Cut every open connection at the TCP level (no close frame)."""

@@ -66,6 +66,7 @@ class TurnEvents:
         """Whether a turn is open (started and not ended)."""
         self._stopped = False
         self._last_interim = ""
+        self._continuing = False
 
     def heard(self, data: bytes) -> None:
         """Audio about to be sent (outside a turn only a short tail is kept)."""
@@ -77,9 +78,16 @@ class TurnEvents:
         """The open turn's audio (with its preroll), in order, to send on a new connection."""
         return self._audio.replay()
 
+    def reconnected(self) -> None:
+        """A new connection is replaying the open turn: its first `start` continues that
+        turn (no frames, the words given stay given) instead of opening a new one."""
+        self._continuing = self.in_turn
+
     async def on_event(self, out: Outbox, event: TurnEvent, transcript: str) -> None:
         """Emit the frames for one event (`transcript`: the turn's text so far, stripped)."""
-        if event == "start":
+        if event == "start" and self._continuing:
+            self._continuing = False
+        elif event == "start":
             self.in_turn, self._stopped, self._last_interim = True, False, ""
             self.text.reset()
             if self._interrupt:
