@@ -139,6 +139,21 @@ async def test_a_socket_dropped_mid_turn_reconnects_and_the_turn_completes(pause
     assert word_accuracy(WHOLE, _turn_text(_finals(out))) >= 0.7, "the turn's first words were replayed"
 
 
+async def test_a_refused_start_is_retried_when_audio_comes(paused: NDArray[np.int16]) -> None:
+    async with FakeCartesia(turn_full_s=1.5) as fake:
+        fake.faults.refuse_status = 503
+        stt = CartesiaTurnsSTT(base_url=fake.ws_url, end_threshold=0.1)
+        async with Runtime(Graph.chain(stt)) as rt:
+            out = rt.collect()
+            fake.faults.refuse_status = None
+            for i in range(0, len(paused), 320):
+                await rt.push(InputAudioFrame(data=paused[i : i + 320].tobytes(), format=PCM16K))
+                await asyncio.sleep(0.002)
+            await rt.end()
+    assert stt.connects == 1 and [h["path"] for h in fake.handshakes] == ["/stt/turns/websocket"] * 2
+    assert _count(out, TurnEndFrame) == 1 and word_accuracy(WHOLE, _finals(out)[0].text) >= 0.7
+
+
 async def test_configure_changes_the_turn_settings_mid_session() -> None:
     async with FakeCartesia() as fake:
         stt = CartesiaTurnsSTT(base_url=fake.ws_url)

@@ -202,8 +202,8 @@ class CartesiaTurnsSTT(CartesiaNode):
             self._socket = None
             self._report(VoiceError(ErrorCode.CONNECTION_FAILED, "Cartesia turns socket closed",
                                     node=self.name, retriable=True))  # fmt: skip
-            self._reconnecting = True
-            await self._reconnect()
+            if not self._reconnecting:  # else on_audio found the drop first and is reconnecting
+                await self._reconnect()
 
     async def _on_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type"))
