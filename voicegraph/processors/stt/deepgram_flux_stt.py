@@ -29,7 +29,8 @@ class DeepgramFluxSTT(DeepgramNode):
     """Deepgram Flux: speech recognition with the turn detection built in.
 
     Replaces the VAD, the turn detector and the STT of a voice-agent graph. Handles:
-    InputAudioFrame (16 kHz mono s16, all of it streamed). Emits, per Flux `TurnInfo` event:
+    InputAudioFrame (16 kHz mono s16, all of it streamed). Emits, per Flux `TurnInfo` event
+    (the mapping is `TurnEvents`, shared with `CartesiaTurnsSTT`):
 
     - `StartOfTurn` -> an interruption request (barge-in, with `interrupt_on_start`) and
       UserStartedSpeakingFrame;
