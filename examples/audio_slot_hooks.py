@@ -8,8 +8,8 @@ Shows the serving hooks from Python (the same as `hooks:` in a serve config):
   refuses others before any graph exists (`authentication_failed`, close code 4401);
 - a `RateLimiter`: a token bucket per session for client operations (typed text, DTMF,
   updates): past it the client gets a coded `rate_limit_exceeded` error and the
-  session goes on. Connects are checked too, keyed by the remote address as
-  `host:port`: today each new connection (a new port) gets a bucket of its own.
+  session goes on. Connects are checked too, in one bucket per client host (every
+  connection of a host shares it, whatever its port).
 In a config file: `hooks: {auth: {type: mymodule:ApiKeyAuth}, rate_limit: {rate: 1,
 burst: 2}, processors: [{position: before_stt, type: level_meter}]}`.
 
