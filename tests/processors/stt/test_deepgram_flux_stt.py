@@ -96,6 +96,7 @@ async def test_a_socket_dropped_mid_turn_reconnects_and_the_turn_completes(pause
     assert len(server.sessions) == 2 and server.sessions[0].closed_by == "drop"
     assert word_accuracy(WHOLE, " ".join(_finals(out))) >= 0.7
     assert sum(isinstance(f, TurnEndFrame) for f in out) == 1
+    assert sum(isinstance(f, UserStartedSpeakingFrame) for f in out) == 1, "the replayed turn goes on"
 
 
 async def test_configure_changes_thresholds_mid_session() -> None:

@@ -146,6 +146,8 @@ class DeepgramFluxSTT(DeepgramNode):
             await self._turns.on_event(self.outbox, kind, transcript)
 
     async def on_reconnect(self) -> None:
-        """Resend the open turn's audio (the new connection starts a new turn state)."""
+        """Resend the open turn's audio; the new connection's StartOfTurn continues that
+        turn (no second start, no word given twice)."""
+        self._turns.reconnected()
         for chunk in self._turns.replay():
             await self.socket.send_audio(chunk)
