@@ -42,15 +42,9 @@ def run(tmp: Path, scenarios: Path, capsys: pytest.CaptureFixture[str]) -> tuple
 @pytest.fixture(scope="module")
 def stock(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, dict[str, Any], ET.Element]:
     tmp = tmp_path_factory.mktemp("stock")
-    with pytest.MonkeyPatch.context():
-        import contextlib
-        import io
-
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            code = main(
-                ["test", str(STOCK), "--junit", str(tmp / "out.xml"), "--report", str(tmp / "out.json")]
-            )
+    buf = io.StringIO()  # module scope: capsys is per test
+    with contextlib.redirect_stdout(buf):
+        code = main(["test", str(STOCK), "--junit", str(tmp / "out.xml"), "--report", str(tmp / "out.json")])
     report = json.loads((tmp / "out.json").read_text())
     return code, buf.getvalue(), report, ET.parse(tmp / "out.xml").getroot()
 
