@@ -58,4 +58,5 @@ def junit_xml(reports: Sequence[ScenarioReport], *, suite: str) -> str:
         elif not report.passed:
             ET.SubElement(case, "failure", message=report.failure).text = report.failure
         ET.SubElement(case, "system-out").text = format_report(report)
+    ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
