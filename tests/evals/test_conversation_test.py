@@ -85,3 +85,29 @@ async def test_a_spec_path_that_does_not_exist_is_one_coded_error() -> None:
     with pytest.raises(VoiceError) as info:
         ConversationTest("no/such/graph.yaml")
     assert info.value.code is ErrorCode.INVALID_INPUT
+
+
+async def test_a_built_text_graph_is_driven_as_it_is() -> None:
+    from voicegraph.framework.graph import Graph
+    from voicegraph.processors.agent import ScriptedAgent
+    from voicegraph.processors.context import AssistantAggregator, UserAggregator
+
+    graph = Graph.chain(
+        UserAggregator(context="main"),
+        ScriptedAgent(script=["One.", "Two."]),
+        AssistantAggregator(context="main", commit_on="generated"),
+    )
+    async with ConversationTest(graph) as conv:
+        assert not conv.virtual, "a built graph runs on the real clock unless asked"
+        turns = await conv.converse(["first", "second"])
+    assert [t.said for t in turns] == ["One.", "Two."]
+
+
+async def test_a_graph_without_an_agent_is_refused_with_a_code() -> None:
+    from voicegraph.framework.graph import Graph
+    from voicegraph.processors.context import UserAggregator
+
+    with pytest.raises(VoiceError) as info:
+        async with ConversationTest(Graph.chain(UserAggregator())):
+            pass
+    assert info.value.code is ErrorCode.INVALID_CONFIG

@@ -71,12 +71,18 @@ class ConversationTest:
         reply_timeout_s: float = 30.0,
         caller_voice: str = "piper",
     ) -> None:
-        self._graph = graph if isinstance(graph, Graph) else None
-        if self._graph is not None and (audio or options is not None):
-            raise VoiceError(
-                ErrorCode.INVALID_CONFIG, "a built Graph is driven as is: pass a spec for audio or options"
-            )
-        self.spec = None if self._graph is not None else resolve_spec(graph)  # type: ignore[arg-type]
+        self._graph: Graph | None = None
+        self.spec: GraphSpec | None = None
+        """The spec driven (None when a built `Graph` was given)."""
+        if isinstance(graph, Graph):
+            if audio or options is not None:
+                raise VoiceError(
+                    ErrorCode.INVALID_CONFIG,
+                    "a built Graph is driven as is: pass a spec for audio or options",
+                )
+            self._graph = graph
+        else:
+            self.spec = resolve_spec(graph)
         if self.spec is not None and options is not None:
             from voicegraph.graphs.voice_agent import voice_agent_spec
 
@@ -104,7 +110,11 @@ class ConversationTest:
 
     async def __aenter__(self) -> ConversationTest:
         if not self.audio:
-            await self._start_text()
+            try:
+                await self._start_text()
+            except BaseException:
+                await self._stack.aclose()  # the virtual clock's driver
+                raise
         return self
 
     async def __aexit__(
@@ -121,7 +131,10 @@ class ConversationTest:
             await self._stack.aclose()
 
     async def _start_text(self) -> None:
-        graph = self._graph if self._graph is not None else build_text_graph(text_spec(self.spec))  # type: ignore[arg-type]
+        graph = self._graph
+        if graph is None:
+            assert self.spec is not None
+            graph = build_text_graph(text_spec(self.spec))
         clock = None
         if self.virtual:
             clock = await self._stack.enter_async_context(VirtualClock().autojump())
