@@ -69,3 +69,12 @@ async def test_a_transfer_is_seen_with_its_target(llm: FakeOpenAIChatServer) -> 
     with pytest.raises(ExpectationError, match="transferred to 'billing'"):
         turn.expect.transferred("sales")
     turn.expect.transferred("billing")
+
+
+async def test_an_agent_that_fails_shows_its_coded_error_in_the_turn(llm: FakeOpenAIChatServer) -> None:
+    llm.script(FakeReply(status=400, error={"message": "bad request", "type": "invalid_request_error"}))
+    async with ConversationTest(options=options(llm)) as conv:
+        turn = await conv.user_says("Hello?")
+    assert len(turn.errors) == 1 and turn.errors[0].startswith("["), turn.errors
+    with pytest.raises(ExpectationError, match="error: \\["):
+        turn.expect.said("hello")

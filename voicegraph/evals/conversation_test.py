@@ -10,6 +10,7 @@ from voicegraph.demo.caller_line import CallerLine
 from voicegraph.evals.graph_source import build_text_graph, resolve_spec, runs_on_virtual_clock, text_spec
 from voicegraph.evals.reply_recorder import ReplyRecorder
 from voicegraph.evals.turn_record import TurnRecord
+from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.clock import VirtualClock
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
@@ -97,6 +98,7 @@ class ConversationTest:
         """Errors the graph reported (filled at the end)."""
         self.runtime: Runtime | None = None
         self._recorder = ReplyRecorder()
+        self._errors: list[str] = []
         self._stack = contextlib.AsyncExitStack()
 
     @property
@@ -126,7 +128,7 @@ class ConversationTest:
                     await self.runtime.end()
                 else:
                     await self.runtime.cancel()
-                self.errors += [str(e.error) for e in self.runtime.bus.errors]
+                self.errors += self._errors
         finally:
             await self._stack.aclose()
 
@@ -140,6 +142,7 @@ class ConversationTest:
             clock = await self._stack.enter_async_context(VirtualClock().autojump())
         self.runtime = Runtime(graph, clock=clock, start_timeout=180.0)
         self._recorder.attach(self.runtime)
+        self.runtime.bus.subscribe(lambda e: self._errors.append(str(e.error)), ErrorEvent)
         await self.runtime.start()
 
     async def user_says(self, text: str) -> TurnRecord:
@@ -156,25 +159,17 @@ class ConversationTest:
             )
         turn = TurnRecord(index=len(self.turns) + 1, user_text=text)
         self.turns.append(turn)
-        before = len(self._recorder.replies)
+        before, errors_before = len(self._recorder.replies), len(self._errors)
         self._recorder.ended.clear()
         t0 = rt.clock.now_ns()
-        for frame in (
-            UserStartedSpeakingFrame(),
-            UserStoppedSpeakingFrame(),
-            TranscriptFrame(text=text),
-            TurnEndFrame(),
-        ):
+        for frame in (UserStartedSpeakingFrame(), UserStoppedSpeakingFrame(), TranscriptFrame(text=text)):
             await rt.push(frame)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.reply_timeout_s):
-                while not (
-                    len(self._recorder.replies) > before and self._recorder.replies[-1].end_ns is not None
-                ):
-                    await self._recorder.ended.wait()
-                    self._recorder.ended.clear()
+        await rt.push(TurnEndFrame())
+        if not await self._reply_ended(before):
+            turn.errors.append(f"no reply within {self.reply_timeout_s:g} s")
         for _ in range(_SETTLE_ROUNDS):  # call actions follow the response end in the same handler
             await asyncio.sleep(0)
+        turn.errors[:0] = self._errors[errors_before:]
         for reply in self._recorder.replies[before:]:
             turn.events += reply.events
             if reply.first_text_ns is not None and "first_text_ms" not in turn.timings_ms:
@@ -182,6 +177,18 @@ class ConversationTest:
             if reply.end_ns is not None:
                 turn.timings_ms["reply_ms"] = (reply.end_ns - t0) / 1e6
         return turn
+
+    async def _reply_ended(self, before: int) -> bool:
+        """Wait (wall time) until a reply started after `before` replies has ended."""
+        replies, ended = self._recorder.replies, self._recorder.ended
+        try:
+            async with asyncio.timeout(self.reply_timeout_s):
+                while not (len(replies) > before and replies[-1].end_ns is not None):
+                    await ended.wait()
+                    ended.clear()
+        except TimeoutError:
+            return False
+        return True
 
     async def converse(self, lines: Sequence[CallerLine | str]) -> list[TurnRecord]:
         """Say every line: typed turns one after another, or (audio) one spoken call.

@@ -55,6 +55,9 @@ class TurnRecord:
     timings_ms: dict[str, float] = field(default_factory=dict)
     heard_text: str | None = None
     """The reply as far as it played (audio conversations; None: no report)."""
+    errors: list[str] = field(default_factory=list)
+    """Errors the graph reported during the turn (an agent that failed), or no reply in time."""
+    """The reply as far as it played (audio conversations; None: no report)."""
     _expect: TurnExpectations | None = None
 
     @property
@@ -80,4 +83,5 @@ class TurnRecord:
 
     def transcript(self) -> list[str]:
         """The turn as lines: the user's words, then each event."""
-        return [f"user: {self.user_text}", *(f"agent {e.describe()}" for e in self.events)]
+        lines = [f"user: {self.user_text}", *(f"agent {e.describe()}" for e in self.events)]
+        return lines + [f"error: {e}" for e in self.errors]
