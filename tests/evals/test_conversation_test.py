@@ -111,3 +111,11 @@ async def test_a_graph_without_an_agent_is_refused_with_a_code() -> None:
         async with ConversationTest(Graph.chain(UserAggregator())):
             pass
     assert info.value.code is ErrorCode.INVALID_CONFIG
+
+
+async def test_an_audio_conversation_takes_its_lines_in_one_call() -> None:
+    async with ConversationTest(options=scripted(), audio=True) as conv:
+        assert not conv.virtual, "spoken calls run in real time"
+        with pytest.raises(VoiceError) as info:
+            await conv.user_says("What is your name?")
+    assert info.value.code is ErrorCode.INVALID_CONFIG

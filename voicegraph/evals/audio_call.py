@@ -73,14 +73,7 @@ async def run_audio_call(
     await rt.start()
     try:
         await warm_engines(graph)
-        async with asyncio.TaskGroup() as tg:
-            listener = tg.create_task(caller.listen())
-            try:
-                await caller.run()
-                async with asyncio.timeout(end_timeout_s):
-                    await rt.wait()
-            finally:
-                listener.cancel()
+        await _talk(rt, caller, end_timeout_s)
     except BaseException:
         await rt.cancel()
         raise
@@ -95,6 +88,18 @@ async def run_audio_call(
         for i, timing in enumerate(requests)
     ]
     return AudioCallResult(turns=turns, errors=[str(e.error) for e in rt.bus.errors])
+
+
+async def _talk(rt: Runtime, caller: ScriptedCaller, end_timeout_s: float) -> None:
+    """The caller speaks its lines while listening; then the graph drains."""
+    async with asyncio.TaskGroup() as tg:
+        listener = tg.create_task(caller.listen())
+        try:
+            await caller.run()
+            async with asyncio.timeout(end_timeout_s):
+                await rt.wait()
+        finally:
+            listener.cancel()
 
 
 def _turn(i: int, timing: RequestTiming, reply: Reply | None) -> TurnRecord:
