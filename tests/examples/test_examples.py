@@ -138,6 +138,29 @@ def test_audio_slot_and_hooks_refuse_without_key_meter_audio_and_limit_a_burst()
 
 
 @pytest.mark.slow
+def test_conversation_test_passes_its_checks_on_the_virtual_clock_and_shows_a_failure() -> None:
+    out = run_example("conversation_test.py", "--smoke")
+    assert line(out, "virtual clock:").startswith("virtual clock: True")
+    assert [x for x in out.splitlines() if x.startswith(("PASS", "FAIL"))] == [
+        r"PASS said /\bVee\b/", "PASS said /voice agent/", "PASS within first_text_ms<=1000",
+        "PASS said /nine/", "PASS said /five/",
+    ]  # fmt: skip
+    assert "expected said /midnight/" in line(out, "expected failure:")
+
+
+def test_conversation_scenarios_pass_under_voicegraph_test(tmp_path: Path) -> None:
+    junit = tmp_path / "report.xml"
+    done = subprocess.run(
+        [sys.executable, "-m", "voicegraph.cli", "test", str(EXAMPLES / "conversation_scenarios.yaml"),
+         "--junit", str(junit)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=150, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "1 passed, 0 failed" in done.stdout
+    assert 'failures="0"' in junit.read_text()
+
+
 def test_livekit_room_agent_and_worker_each_answer_a_user(livekit_server: LiveKitServer) -> None:
     env = {
         "LIVEKIT_URL": livekit_server.url,
