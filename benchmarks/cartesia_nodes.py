@@ -5,7 +5,9 @@
 TTS: for every `chunk` the fake Cartesia sends, the time until the `TTSAudioFrame`
 holding its last sample leaves the graph (matched by cumulative audio), and for the
 first chunk of each reply alone. STT: for every final `transcript` the fake sends, the
-time until its `TranscriptFrame` leaves the graph. The fake and the node share one
+time until its `TranscriptFrame` leaves the graph. STT turns (`CartesiaTurnsSTT`, the
+`/stt/turns/websocket` socket): for every `turn.start` and `turn.end` the fake sends, the
+time until its `UserStartedSpeakingFrame` / `TurnEndFrame` leaves the graph. The fake and the node share one
 process and event loop over loopback, so the figures are the node's own cost (JSON
 decode, base64, frame building, one graph hop) plus loopback, not Cartesia's service
 time (synthesis and recognition run before the fake's send and are not counted).
@@ -38,6 +40,7 @@ from voicegraph.framework.frames import (
     UserStoppedSpeakingFrame,
 )
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT
+from voicegraph.processors.stt.cartesia_turns_stt import CartesiaTurnsSTT
 from voicegraph.processors.tts.cartesia_tts import CartesiaTTS
 
 SENTENCES = ("Sure, I can help with that.", "Your table is booked for seven tonight.")
@@ -115,13 +118,45 @@ async def stt_latency(turns: int) -> dict[str, dict[str, float]]:
     return {"stt_final": stats([(a - s) * 1000 for s, a in zip(sent, arrivals, strict=False)])}
 
 
+async def turns_latency(turns: int) -> dict[str, dict[str, float]]:
+    pcm, _ = with_pauses([0.2, "please book a table for two", 1.2])  # ends 0.8 s into the pause
+    async with FakeCartesia() as fake:
+        stt = CartesiaTurnsSTT(base_url=fake.ws_url, interrupt_on_start=False)
+        starts: list[float] = []
+        ends: list[float] = []
+        turn_done = asyncio.Event()
+
+        def seen(frame: object, _: str) -> None:
+            if isinstance(frame, UserStartedSpeakingFrame):
+                starts.append(time.perf_counter())
+            elif isinstance(frame, TurnEndFrame):
+                ends.append(time.perf_counter())
+                turn_done.set()
+
+        async with Runtime(Graph.chain(stt)) as rt:
+            rt.on_output(seen)
+            for _ in range(turns):
+                turn_done.clear()
+                for i in range(0, pcm.size, 320):
+                    await rt.push(InputAudioFrame(data=pcm[i : i + 320].tobytes(), format=PCM16K))
+                await turn_done.wait()
+            await rt.end()
+
+    def added(kind: str, arrivals: list[float]) -> dict[str, float]:
+        sent = [m.t for m in fake.sent_events(kind)]
+        return stats([(a - s) * 1000 for s, a in zip(sent, arrivals, strict=False)])
+
+    return {"turns_start": added("turn.start", starts), "turns_end": added("turn.end", ends)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replies", type=int, default=30)
     parser.add_argument("--turns", type=int, default=8)
     args = parser.parse_args()
     os.environ.setdefault("CARTESIA_API_KEY", "sk_car_fake_test_key")
-    result = {**asyncio.run(tts_latency(args.replies)), **asyncio.run(stt_latency(args.turns))}
+    result = {**asyncio.run(tts_latency(args.replies)), **asyncio.run(stt_latency(args.turns)),
+              **asyncio.run(turns_latency(args.turns))}  # fmt: skip
     print(json.dumps({"benchmark": "cartesia_nodes", "transport": "loopback fake", **result}, indent=2))
 
 

@@ -24,6 +24,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "graphs": frozenset({"backends", "demo", "commands", "cli"}),
     "backends": frozenset({"demo", "commands", "cli"}),
     "demo": frozenset({"commands", "cli"}),
+    "evals": frozenset({"backends", "commands", "cli"}),
 }
 
 

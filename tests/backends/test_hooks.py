@@ -111,6 +111,26 @@ async def test_connect_bursts_over_the_rate_are_refused_with_rate_limit_exceeded
             await c.end()
 
 
+async def test_connects_from_one_host_share_a_bucket_whatever_their_port() -> None:
+    limiter = RateLimiter(rate=0.01, burst=2)
+    async with memory_backend(hooks=Hooks(rate_limiter=limiter)) as backend:
+        ok = [await backend.transport.connect(remote=f"10.0.0.1:{5000 + i}") for i in range(2)]
+        with pytest.raises(VoiceError) as err:
+            await backend.transport.connect(remote="10.0.0.1:5002")
+        assert err.value.code is ErrorCode.RATE_LIMIT_EXCEEDED
+        ok.append(await backend.transport.connect(remote="10.0.0.2:5000"))  # another host: its own
+        for c in ok:
+            await c.end()
+
+
+@pytest.mark.parametrize(
+    ("remote", "client"),
+    [("10.0.0.1:5000", "10.0.0.1"), ("[::1]:5000", "::1"), ("::1", "::1"), ("alice", "alice"), ("", "ws")],
+)
+def test_the_client_of_a_connect_request_is_its_host(remote: str, client: str) -> None:
+    assert ConnectRequest(transport="ws", remote=remote).client == client
+
+
 async def test_messages_over_the_rate_get_a_rate_limit_exceeded_error_and_are_dropped() -> None:
     limiter = RateLimiter(rate=0.01, burst=2)
     async with memory_backend(hooks=Hooks(rate_limiter=limiter)) as backend:

@@ -28,6 +28,7 @@ PAGES = (
     "docs/fallback.md",
     "docs/pipecat_services.md",
     "docs/scaling.md",
+    "docs/evals.md",
     "docs/index.md",
     "docs/concepts.md",
 )

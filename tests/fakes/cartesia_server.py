@@ -1,11 +1,12 @@
-"""A fake Cartesia API on 127.0.0.1: the TTS (Sonic) and STT (Ink) WebSockets, for tests.
+"""A fake Cartesia API on 127.0.0.1: the TTS (Sonic) and STT (Ink, both modes) WebSockets, for tests.
 
 REST: `POST /tts/bytes` on a second port (`http_url`, see `cartesia_rest`).
 Handshake rules follow shared/protocols/cartesia_tts_ws.md section 1: the key comes as
 `Authorization: Bearer K` (the SDK), `X-API-Key: K` (Pipecat) or `?api_key=K`; the API
 version as `Cartesia-Version` or `?cartesia_version=` (required). A wrong or missing key
 gets HTTP 401, a missing version 400, an unknown path 404. Sessions:
-`cartesia_tts_session.TTSSession` and `cartesia_stt_session.STTSession`. Audio is real
+`cartesia_tts_session.TTSSession`, `cartesia_stt_session.STTSession` (`/stt/websocket`)
+and `cartesia_turns_session.TurnsSession` (`/stt/turns/websocket`). Audio is real
 speech (eSpeak) and transcripts are real (Whisper); nothing is scripted.
 
 Faults (`CartesiaFaults`, changeable while running): `refuse_status` answers every
@@ -22,6 +23,7 @@ client still reads from the wire after it cancelled).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import time
@@ -33,8 +35,10 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakes.cartesia_rest import CartesiaRest
 from tests.fakes.cartesia_stt_session import STTSession
 from tests.fakes.cartesia_tts_session import TTSSession
+from tests.fakes.cartesia_turns_session import TurnsSession
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from websockets.asyncio.server import Server, ServerConnection
@@ -74,6 +78,8 @@ class FakeCartesia:
             the real service runs well ahead of real time).
         context_ttl_s: an open context with no input for this long expires.
         interim_every_s: STT interim results every this much new audio (0: none).
+        turn_full_s: on the turns socket, silence at which the turn surely ended (the
+            fake's probability that the user goes on is 1 - silence / this).
     """
 
     def __init__(
@@ -83,11 +89,15 @@ class FakeCartesia:
         pace: float = 0.0,
         context_ttl_s: float = 5.0,
         interim_every_s: float = 1.0,
+        turn_full_s: float = 1.0,
     ) -> None:
         self.api_key = api_key
         self.pace = pace
         self.context_ttl_s = context_ttl_s
         self.interim_every_s = interim_every_s
+        self.turn_full_s = turn_full_s
+        self.turns: list[TurnsSession] = []
+        """The turns sockets served, in order."""
         self.faults = CartesiaFaults()
         self.log: list[Logged] = []
         self.handshakes: list[dict[str, str]] = []
@@ -127,6 +137,12 @@ class FakeCartesia:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `predicate()` is true (state the sessions or a node change)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():  # noqa: ASYNC110 - polls state changed elsewhere
+                await asyncio.sleep(0.01)
+
     def drop(self) -> None:
         """Cut every open connection at the TCP level (no close frame)."""
         for ws in list(self._open):
@@ -159,7 +175,7 @@ class FakeCartesia:
         self.handshakes.append({"path": url.path, "auth": style, "version": version or ""})
         if self.faults.refuse_status is not None:
             return connection.respond(HTTPStatus(self.faults.refuse_status), "refused by fault\n")
-        if url.path not in ("/tts/websocket", "/stt/websocket"):
+        if url.path not in ("/tts/websocket", "/stt/websocket", "/stt/turns/websocket"):
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         if key != self.api_key:
             return connection.respond(HTTPStatus.UNAUTHORIZED, '{"message":"Invalid API key"}\n')
@@ -174,6 +190,9 @@ class FakeCartesia:
         try:
             if url.path == "/tts/websocket":
                 await TTSSession(ws, self, conn_id).run()
+            elif url.path == "/stt/turns/websocket":
+                self.turns.append(TurnsSession(ws, self, conn_id, url.query))
+                await self.turns[-1].run()
             else:
                 await STTSession(ws, self, conn_id, url.query).run()
         except Exception:  # a dropped client ends its session, not the server

@@ -1,19 +1,13 @@
 """The fake's `/v2/listen` (Flux) session: `Connected`, then `TurnInfo` events per turn.
 
-Flux's documented state machine (developers.deepgram.com/docs/flux/state), driven by
-the fake's VAD and Whisper on the real audio:
-Initial -StartOfTurn-> TurnOngoing -EagerEndOfTurn-> AwaitingEnd -TurnResumed-> TurnOngoing;
-AwaitingEnd or TurnOngoing -EndOfTurn-> Initial (turn_index + 1). `Update` every 0.25 s
-of audio inside a turn (its transcript refreshed every `refresh_s`).
-
-The fake's `end_of_turn_confidence` is the silence after the last speech over
-`full_confidence_s` (1.0 s), capped at 1: so `eager_eot_threshold=0.4` fires
-EagerEndOfTurn after 400 ms of silence and `eot_threshold=0.7` EndOfTurn after 700 ms
-(the real model also weighs the words; this one only the pause). `eot_timeout_ms`
-ends a turn by timeout. EagerEndOfTurn always carries a nonempty transcript, and an
-EndOfTurn right after one repeats its transcript (documented rules 2 and 4).
-`ForceEndTurn` ends the turn (`trigger: manual`), `Configure` changes thresholds
-(`ConfigureSuccess`), `CloseStream` ends an open turn and closes 1000.
+The turn events come from the fakes' shared `TurnModel` (Flux's documented state
+machine, driven by Silero and Whisper on the real audio), named as Flux names them:
+StartOfTurn, Update, EagerEndOfTurn, TurnResumed, EndOfTurn. The model's
+`end_of_turn_confidence` is the silence after the last speech over
+`full_confidence_s` (1.0 s): so `eager_eot_threshold=0.4` fires EagerEndOfTurn after
+400 ms of silence and `eot_threshold=0.7` EndOfTurn after 700 ms. `eot_timeout_ms`
+ends a turn by timeout. `ForceEndTurn` ends the turn (`trigger: manual`), `Configure`
+changes thresholds (`ConfigureSuccess`), `CloseStream` ends an open turn and closes 1000.
 """
 
 from __future__ import annotations
@@ -24,8 +18,12 @@ import numpy as np
 
 from tests.fakes.deepgram_session import FakeSession
 from tests.fakes.deepgram_speech import SpeechEars, Transcriber, words
+from tests.fakes.turn_model import Event, TurnModel
 
-UPDATE_EVERY_S = 0.25
+FLUX_NAMES: dict[Event, str] = {
+    "start": "StartOfTurn", "update": "Update", "eager_end": "EagerEndOfTurn",
+    "resume": "TurnResumed", "end": "EndOfTurn",
+}  # fmt: skip
 
 
 class FluxSession(FakeSession):
@@ -35,19 +33,15 @@ class FluxSession(FakeSession):
                  refresh_s: float = 1.0, **kw: Any) -> None:  # fmt: skip
         super().__init__(*args, **kw)
         q = self.query
-        self.eager = float(q["eager_eot_threshold"]) if "eager_eot_threshold" in q else None
-        self.eot = float(q.get("eot_threshold", "0.7"))
-        self.eot_timeout_s = int(q.get("eot_timeout_ms", "5000")) / 1000
         self.ears = SpeechEars(stop_s=0.05, transcribe=transcribe)
-        self._full_s = full_confidence_s
-        self._refresh_s = refresh_s
-        self.state = "Initial"
-        self.turn_index = 0
+        self.turns = TurnModel(
+            self.ears, self._turn_info,
+            eager=float(q["eager_eot_threshold"]) if "eager_eot_threshold" in q else None,
+            eot=float(q.get("eot_threshold", "0.7")),
+            eot_timeout_s=int(q.get("eot_timeout_ms", "5000")) / 1000,
+            full_confidence_s=full_confidence_s, refresh_s=refresh_s,
+        )  # fmt: skip
         self._seq = 0
-        self._transcript = ""
-        self._refreshed_at = 0.0
-        self._next_update = 0.0
-        self._eager_text = ""
 
     async def start(self) -> None:
         """Send `Connected`."""
@@ -58,12 +52,13 @@ class FluxSession(FakeSession):
         self._seq += 1
         await self.send(message)
 
-    async def _turn_info(self, event: str, text: str, confidence: float, trigger: str | None = None) -> None:
+    async def _turn_info(self, event: Event, text: str, confidence: float, trigger: str | None) -> None:
         seg = self.ears.segment
         start = seg.speech_start_s if seg.speech_start_s is not None else seg.start_s
         end = self.ears.now_s
         msg: dict[str, Any] = {
-            "type": "TurnInfo", "request_id": self.request_id, "event": event, "turn_index": self.turn_index,
+            "type": "TurnInfo", "request_id": self.request_id, "event": FLUX_NAMES[event],
+            "turn_index": self.turns.turn_index,
             "audio_window_start": round(seg.start_s, 3), "audio_window_end": round(end, 3),
             "transcript": text, "words": [
                 {"word": w["punctuated_word"], "confidence": w["confidence"],
@@ -75,76 +70,19 @@ class FluxSession(FakeSession):
             msg["trigger"] = trigger
         await self._emit(msg)
 
-    def _silence_s(self) -> float:
-        end = self.ears.segment.speech_end_s
-        if self.ears.speaking or end is None:
-            return 0.0
-        return max(0.0, self.ears.now_s - end)
-
     async def on_audio(self, pcm: np.ndarray[Any, Any]) -> None:
-        ears = self.ears
-        for ev in ears.push(pcm):
-            if not ev.speaking:
-                if self.state == "TurnOngoing" and self.eager is not None:
-                    await self._refresh(force=True)  # read the words now, while the pause grows
-                continue
-            if self.state == "Initial":
-                self.state = "TurnOngoing"
-                self._transcript, self._refreshed_at = "", ears.now_s
-                self._next_update = ears.now_s + UPDATE_EVERY_S
-                await self._turn_info("StartOfTurn", "", 0.0)
-            elif self.state == "AwaitingEnd":
-                self.state = "TurnOngoing"
-                await self._turn_info("TurnResumed", self._eager_text, 0.0)
-        if self.state != "Initial":
-            await self._advance()
-
-    async def _advance(self) -> None:
-        ears = self.ears
-        silence = self._silence_s()
-        confidence = min(1.0, silence / self._full_s)
-        eager = self.eager is not None and confidence >= self.eager
-        if silence > 0.0 and self.state == "TurnOngoing" and eager:
-            end = self.ears.segment.speech_end_s or 0.0
-            text = await self._refresh(force=self._refreshed_at < end)
-            if text:
-                self.state, self._eager_text = "AwaitingEnd", text
-                await self._turn_info("EagerEndOfTurn", text, confidence)
-                return
-        if silence > 0.0 and (confidence >= self.eot or silence >= self.eot_timeout_s):
-            await self._end_turn("model" if confidence >= self.eot else "timeout", confidence)
-            return
-        if ears.now_s >= self._next_update:
-            self._next_update = ears.now_s + UPDATE_EVERY_S
-            text = await self._refresh(force=False)
-            await self._turn_info("Update", text, confidence)
-
-    async def _refresh(self, *, force: bool) -> str:
-        ears = self.ears
-        if force or ears.now_s - self._refreshed_at >= self._refresh_s:
-            self._transcript, self._refreshed_at = await ears.transcript(), ears.now_s
-        return self._transcript
-
-    async def _end_turn(self, trigger: str, confidence: float) -> None:
-        if self.state == "AwaitingEnd":
-            text = self._eager_text  # rule 4: EndOfTurn repeats the EagerEndOfTurn transcript
-        else:
-            text = await self._refresh(force=True)
-        await self._turn_info("EndOfTurn", text, confidence, trigger)
-        self.ears.cut()
-        self.state, self._eager_text, self._transcript = "Initial", "", ""
-        self.turn_index += 1
+        await self.turns.push(pcm)
 
     async def on_control(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "ForceEndTurn":
-            if self.state != "Initial":
-                await self._end_turn("manual", min(1.0, self._silence_s() / self._full_s))
+            if self.turns.state != "Initial":
+                await self.turns.end_turn("manual", self.turns.confidence())
         elif kind == "Configure":
             await self._configure(event)
         elif kind == "CloseStream":
-            if self.state != "Initial":
-                await self._end_turn("model", 1.0)
+            if self.turns.state != "Initial":
+                await self.turns.end_turn("model", 1.0)
             await self.close(1000)
         else:
             await self._emit({"type": "Error", "code": "UNPARSABLE_CLIENT_MESSAGE",
@@ -153,19 +91,20 @@ class FluxSession(FakeSession):
 
     async def _configure(self, event: dict[str, Any]) -> None:
         th = event.get("thresholds") or {}
-        eager, eot = th.get("eager_eot_threshold", self.eager), th.get("eot_threshold", self.eot)
-        timeout_ms = th.get("eot_timeout_ms", round(self.eot_timeout_s * 1000))
+        t = self.turns
+        eager, eot = th.get("eager_eot_threshold", t.eager), th.get("eot_threshold", t.eot)
+        timeout_ms = th.get("eot_timeout_ms", round(t.eot_timeout_s * 1000))
         if not _valid(eager, eot, timeout_ms):
             await self._emit({
                 "type": "ConfigureFailure", "request_id": self.request_id,
                 "code": "INVALID_THRESHOLDS", "description": "threshold out of range",
             })  # fmt: skip
             return
-        self.eager, self.eot, self.eot_timeout_s = eager, float(eot), int(timeout_ms) / 1000
+        t.eager, t.eot, t.eot_timeout_s = eager, float(eot), int(timeout_ms) / 1000
         await self._emit({
             "type": "ConfigureSuccess", "request_id": self.request_id,
-            "thresholds": {"eager_eot_threshold": self.eager, "eot_threshold": self.eot,
-                           "eot_timeout_ms": round(self.eot_timeout_s * 1000)},
+            "thresholds": {"eager_eot_threshold": t.eager, "eot_threshold": t.eot,
+                           "eot_timeout_ms": round(t.eot_timeout_s * 1000)},
             "keyterms": [],
         })  # fmt: skip
 

@@ -5,8 +5,10 @@ requested encoding and rate, word timestamps relative to the context's audio, `d
 closing a context after `no_more_inputs`, continuations concatenated, `flush_done`
 with increasing `flush_id`, cancel, and `error` events. STT over
 `client.stt.manual_finalize.websocket()`: interim and final transcripts, `flush_done`
-after `finalize`, `done` after `close`. Auth styles: the SDK's bearer header, Pipecat's
-`X-API-Key`, the older query string.
+after `finalize`, `done` after `close`. STT turns over `client.stt.auto_finalize.websocket()`
+(`/stt/turns/websocket`): `connected`, then `turn.start`, cumulative `turn.update`,
+`turn.eager_end` and `turn.resume` across a pause, `turn.end` with the turn's words.
+Auth styles: the SDK's bearer header, Pipecat's `X-API-Key`, the older query string.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.fakes.cartesia_server import FakeCartesia
-from tests.speech import synthesize, word_accuracy
+from tests.speech import synthesize, with_pauses, word_accuracy
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -239,3 +241,44 @@ async def test_sdk_generate_with_a_wrong_key_gets_401() -> None:
                     model_id="sonic-3", transcript="Hi.", voice=VOICE["id"],
                     output_format={"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000},
                 )  # fmt: skip
+
+
+async def test_sdk_stt_turns_get_the_documented_events_in_order() -> None:
+    said = "Book a table for two at eight tonight please."
+    pcm, _ = with_pauses([0.4, "Book a table for two", 0.9, "at eight tonight please.", 1.8], engine="piper")
+    async with FakeCartesia(turn_full_s=1.5) as fake:  # eager end after 0.6 s of silence, end after 1.35 s
+        stt = client(fake).stt.auto_finalize.websocket(
+            model="ink-2", encoding="pcm_s16le", sample_rate=16000, keyterm=["table", "tonight"],
+            turn_eager_end_threshold=0.6, turn_end_threshold=0.1,
+        )  # fmt: skip
+        async with stt as conn:
+            for at in range(0, len(pcm), 1600):  # 100 ms chunks, as the docs recommend
+                await conn.send_raw(pcm[at : at + 1600].tobytes())
+            await conn.send({"type": "close"})
+            events = await asyncio.wait_for(collect_turns(conn), 60)
+    kinds = [e.type for e in events if e.type != "turn.update"]
+    assert kinds == ["connected", "turn.start", "turn.eager_end", "turn.resume", "turn.eager_end", "turn.end"]
+    updates = [e.transcript for e in events if e.type == "turn.update" and e.transcript]
+    assert updates and len(updates[-1].split()) >= len(updates[0].split()), "updates are cumulative"
+    eager = next(e for e in events if e.type == "turn.eager_end")
+    assert word_accuracy("Book a table for two", eager.transcript) >= 0.7
+    assert word_accuracy(said, events[-1].transcript) >= 0.7
+    assert {e.request_id for e in events} == {events[0].request_id}
+    assert fake.handshakes[0] == {"path": "/stt/turns/websocket", "auth": "bearer", "version": "2026-08-14"}
+    assert fake.turns[0].keyterms == ["table", "tonight"] and fake.turns[0].turn["end_threshold"] == 0.1
+
+
+async def collect_turns(conn: Any) -> list[Any]:
+    return [event async for event in conn]
+
+
+async def test_sdk_stt_turns_config_out_of_range_is_an_error_event() -> None:
+    async with FakeCartesia() as fake:
+        stt = client(fake).stt.auto_finalize.websocket(model="ink-2", encoding="pcm_s16le", sample_rate=16000)
+        async with stt as conn:
+            await conn.send({"type": "config", "turn": {"end_timeout_ms": 500}})
+            await conn.send({"type": "config", "turn": {"eager_end_threshold": 0.5}})
+            await conn.send({"type": "close"})
+            events = await asyncio.wait_for(collect_turns(conn), 30)
+    assert [e.type for e in events] == ["connected", "error"] and events[1].status_code == 400
+    assert fake.turns[0].turn["eager_end_threshold"] == 0.5, "a valid config applies"

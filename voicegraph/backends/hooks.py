@@ -31,6 +31,20 @@ class ConnectRequest:
     call_id: str = ""
     """Telephony call id (Twilio callSid), "" otherwise."""
 
+    @property
+    def client(self) -> str:
+        """Who is asking, without the port: the host of `remote` ("10.0.0.1" of
+        "10.0.0.1:5000", "::1" of "[::1]:5000"), or `remote` itself when it is no address
+        (a participant identity), or the transport in process. Per-client limits key on it,
+        since every connection of one host comes from a new port."""
+        remote = self.remote
+        if remote.startswith("[") and "]" in remote:
+            return remote[1 : remote.index("]")]
+        host, sep, port = remote.rpartition(":")
+        if sep and port.isdigit() and host and ":" not in host:
+            return host
+        return remote or self.transport
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

@@ -241,3 +241,26 @@ async def test_frames_after_the_confirmation_wait_behind_the_released_ones() -> 
         await asyncio.gather(rt.push(TurnConfirmedFrame(turn=1)), more())
         await asyncio.sleep(0.2)
     assert sink.texts == [f"held{i}" for i in range(10)] + [f"later{i}" for i in range(10)]
+
+
+async def test_a_revising_transcript_replaces_the_words_and_asks_again() -> None:
+    ctx = ConversationContext()
+    graph, _, gate = _graph(ctx)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        requests: list[LLMMessagesFrame] = []
+        user, agent = graph.paths()[0][:2]
+        rt.observe(user, agent, lambda f, _: requests.append(f) if isinstance(f, LLMMessagesFrame) else None)
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="is the whether"))
+        await _settle()
+        assert len(requests) == 1 and gate.holding
+        await rt.push(TranscriptFrame(text="is the weather nice", revises=True))
+        await _settle()
+        await rt.push(TurnEndFrame())
+        await _settle()
+    assert len(requests) == 2, "the reply prepared for the old words is asked again"
+    assert requests[-1].messages[-1]["content"] == "is the weather nice"
+    assert _said(out) == "It is sunny today.", "only the reply to the revised words plays"
+    assert [m["content"] for m in ctx.history() if m["role"] == "user"] == ["is the weather nice"]

@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from voicegraph.framework import ErrorCode, Graph, Runtime, VoiceError
+from voicegraph.framework import ErrorCode, Graph, Runtime, VirtualClock, VoiceError
 from voicegraph.framework.formats import PCM16K
 from voicegraph.framework.frames import (
     EndFrame,
@@ -68,6 +68,33 @@ async def test_a_transcript_just_after_an_empty_turn_end_closes_that_turn() -> N
         await rt.push(TranscriptFrame(text="late words"))
         assert len(_requests(out)) == 1
     assert _requests(out)[0].messages[-1] == {"role": "user", "content": "late words"}
+
+
+async def test_a_slow_stt_transcript_long_after_an_empty_turn_end_still_closes_that_turn() -> None:
+    clock = VirtualClock()
+    async with Runtime(Graph.chain(UserAggregator()), clock=clock) as rt:
+        out = rt.collect()
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TurnEndFrame())
+        clock.advance(5_000_000_000)  # the user waits in silence while the STT works
+        await rt.push(TranscriptFrame(text="slow words"))
+        assert len(_requests(out)) == 1, "answered without waiting for the user to speak again"
+    assert _requests(out)[0].messages[-1] == {"role": "user", "content": "slow words"}
+
+
+async def test_a_late_transcript_after_the_user_spoke_again_joins_the_new_turn() -> None:
+    async with Runtime(Graph.chain(UserAggregator())) as rt:
+        out = rt.collect()
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TurnEndFrame())
+        await rt.push(UserStartedSpeakingFrame())
+        await rt.push(TranscriptFrame(text="first words"))
+        assert _requests(out) == []
+        await rt.push(TranscriptFrame(text="and more"))
+        await rt.push(UserStoppedSpeakingFrame())
+        await rt.push(TurnEndFrame())
+    assert [r.messages[-1]["content"] for r in _requests(out)] == ["first words and more"]
 
 
 async def test_a_pending_turn_is_closed_when_the_stream_ends() -> None:

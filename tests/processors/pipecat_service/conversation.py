@@ -31,9 +31,10 @@ STOPPED = "Okay."
 COUNT_WORDS = normalize_words(COUNT)
 
 
-def speech() -> list[float | str]:
-    """The caller's side: a question, a pause while the count plays, the barge-in."""
-    return [0.4, "Count to fifteen for me", 2.6, "Stop please.", 1.6]
+QUESTION: list[float | str] = [0.4, "Count to fifteen for me", 0.4]
+BARGE_IN: list[float | str] = ["Stop please.", 1.6]
+HEARD_S = 1.0
+"""How long the caller listens to the count before talking over it."""
 
 
 @dataclass
@@ -81,8 +82,14 @@ async def call(
     tts: Processor | None = None,
     pace_s: float = 0.02,
 ) -> Call:
-    """Run the call in real time through MemoryTransport and return what happened."""
-    pcm, _ = with_pauses(speech(), engine="piper")
+    """Run the call in real time through MemoryTransport and return what happened.
+
+    The caller reacts as a person does: after the question it stays silent until the
+    count has played for `HEARD_S`, then talks over it (however long the engines took
+    to answer on this machine).
+    """
+    question, _ = with_pauses(QUESTION, engine="piper")
+    barge_in, _ = with_pauses(BARGE_IN, engine="piper")
     client, ctx = MemoryTransport(), ConversationContext()
     vad = vad or VoiceActivityDetector(
         engine="silero", interrupt_on_speech=True, params=VADParams(stop_secs=0.2)
@@ -107,18 +114,29 @@ async def call(
         rt.bus.subscribe(lambda e: result.interrupt_ns.append(time.perf_counter_ns()), InterruptEvent)
         rt.on_upstream(report)
         into_output = next(lk for lk in rt.links if lk.dst.name == output.name)
-        into_output.probes.append(lambda f, _: _audio(f, result.audio))
-        for i in range(0, len(pcm), 320):  # 20 ms chunks, in real time as a caller speaks
-            await client.send_audio(pcm[i : i + 320].tobytes())
-            await asyncio.sleep(pace_s)
+        into_output.probes.append(lambda f, _: _audio(f, result.audio, rt.epoch))
+        await _speak(client, question.tobytes(), pace_s)
+        async with asyncio.timeout(30):  # silence until the count plays (however long it takes)
+            while not result.audio:
+                await _speak(client, bytes(640), pace_s)
+        await _speak(client, bytes(640 * round(HEARD_S / 0.02)), pace_s)  # and is heard a while
+        await _speak(client, barge_in.tobytes(), pace_s)
         with contextlib.suppress(TimeoutError):  # check_barge_in then says what is missing
             await asyncio.wait_for(answered.wait(), 20)
     result.history = ctx.history()
     return result
 
 
-def _audio(frame: Frame, into: list[tuple[int, OutputAudioFrame]]) -> None:
-    if isinstance(frame, OutputAudioFrame):
+async def _speak(client: MemoryTransport, pcm: bytes, pace_s: float) -> None:
+    """Send `pcm` in 20 ms chunks, in real time as a caller speaks."""
+    for i in range(0, len(pcm), 640):
+        await client.send_audio(pcm[i : i + 640])
+        await asyncio.sleep(pace_s)
+
+
+def _audio(frame: Frame, into: list[tuple[int, OutputAudioFrame]], epoch: int) -> None:
+    """Record bot audio the output takes (a frame of an interrupted epoch is dropped there)."""
+    if isinstance(frame, OutputAudioFrame) and frame.epoch >= epoch:
         into.append((time.perf_counter_ns(), frame))
 
 

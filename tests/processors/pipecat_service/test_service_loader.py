@@ -67,6 +67,15 @@ def test_arguments_the_service_refuses_are_an_invalid_config() -> None:
     assert info.value.code is ErrorCode.INVALID_CONFIG
 
 
+def test_settings_the_service_refuses_are_an_invalid_config() -> None:
+    with pytest.raises(VoiceError) as info:
+        PipecatService(
+            service="pipecat.services.cartesia.tts.CartesiaTTSService",
+            args={"api_key": "k", "settings": {"no_such_setting": 1}},
+        )
+    assert info.value.code is ErrorCode.INVALID_CONFIG and "no_such_setting" in info.value.message
+
+
 def test_without_pipecat_installed_the_node_is_a_missing_dependency() -> None:
     code = textwrap.dedent("""
         import sys

@@ -148,6 +148,7 @@ async def test_flux_eager_reply_is_dropped_when_the_turn_resumes_and_the_final_r
     assert min(audio_ns) > end_of_turn_ns, "no reply audio before the end of the turn"
     user_turn, bot_turn = ctx.history()
     assert len(normalize_words(user_turn["content"])) <= len(normalize_words(WHOLE)), "no word twice"
+    assert word_accuracy(WHOLE, user_turn["content"]) >= 0.7, "the turn's words, revised ones as revised"
     assert bot_turn == {"role": "assistant", "content": FINAL}
 
 

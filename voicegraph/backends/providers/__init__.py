@@ -33,6 +33,7 @@ PROCESSORS = {
     "vapi_call": "voicegraph.processors.s2s.vapi_call:VapiCall",
     "cartesia_tts": "voicegraph.processors.tts.cartesia_tts:CartesiaTTS",
     "cartesia_stt": "voicegraph.processors.stt.cartesia_stt:CartesiaSTT",
+    "cartesia_turns_stt": "voicegraph.processors.stt.cartesia_turns_stt:CartesiaTurnsSTT",
     "deepgram_stt": "voicegraph.processors.stt.deepgram_stt:DeepgramSTT",
     "deepgram_flux_stt": "voicegraph.processors.stt.deepgram_flux_stt:DeepgramFluxSTT",
     "fallback_stt": "voicegraph.processors.fallback:FallbackSTT",

@@ -68,6 +68,10 @@ class TranscriptFrame(AnyTextFrame):
     """Monotonic time when the transcribed speech ended (0 when unknown)."""
     user_id: str = ""
     language: str = ""
+    revises: bool = False
+    """The turn's whole text so far, correcting finals already given in this turn (a
+    streaming STT changed words it had given): whoever joins a turn's finals replaces
+    them with this text instead of adding it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

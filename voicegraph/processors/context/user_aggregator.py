@@ -38,15 +38,18 @@ if TYPE_CHECKING:
 class UserAggregator(Processor):
     """Collects the user's final transcripts per turn and asks the LLM to answer.
 
-    Handles: final `TranscriptFrame`s (joined with spaces; interim ones pass by) and the
+    Handles: final `TranscriptFrame`s (joined with spaces; interim ones pass by; one that
+    `revises` replaces the turn's finals so far, and a reply prepared for the old words
+    is dropped and asked again) and the
     in-band `TurnEndFrame`, which closes the turn: the text is appended to the
     `ConversationContext` as a user message and `LLMMessagesFrame(messages=...)` goes
     downstream (after the forwarded `TurnEndFrame`). Flows without VAD or turn events
     (text clients, tests) work too: until a `UserStartedSpeakingFrame`,
     `UserStoppedSpeakingFrame` or `TurnEndFrame` has been seen, each final transcript is
     a turn of its own (`end_on_transcript=None`, the default; True/False force it). A
-    final transcript arriving within `late_transcript_s` after a turn end that had no
-    text (a slow STT) closes that turn at once. With `include_audio`, the turn's
+    final transcript arriving after a turn end that had no text (a slow STT), before the
+    user speaks again, closes that turn at once, however late (`late_transcript_s` can
+    bound it); once the user speaks again, the words join the new turn. With `include_audio`, the turn's
     `InputAudioFrame`s (from the first speech start to the turn end, at most
     `max_audio_s`) are added as an OpenAI `input_audio` part beside the text (give the
     STT `forward_audio=True` so audio reaches this node).
@@ -98,7 +101,7 @@ class UserAggregator(Processor):
         system_prompt: str | None = None,
         variables: Mapping[str, Any] | None = None,
         end_on_transcript: bool | None = None,
-        late_transcript_s: float = 1.0,
+        late_transcript_s: float | None = None,
         include_audio: bool = False,
         max_audio_s: float = 30.0,
         max_context_chars: int | None = None,
@@ -113,7 +116,7 @@ class UserAggregator(Processor):
         self._system_prompt = system_prompt
         self._variables = dict(variables or {})
         self._end_on_transcript = end_on_transcript
-        self._late_ns = int(late_transcript_s * 1e9)
+        self._late_ns = None if late_transcript_s is None else int(late_transcript_s * 1e9)
         self._include_audio = include_audio
         self._max_audio_bytes = 0
         self._max_audio_s = max_audio_s
@@ -180,8 +183,14 @@ class UserAggregator(Processor):
         await out.send(frame)
         if not frame.final or not frame.text.strip():
             return
-        self._texts.append(frame.text.strip())
-        late = self._empty_end_ns is not None and self.clock.now_ns() - self._empty_end_ns <= self._late_ns
+        if frame.revises:
+            self._texts = [frame.text.strip()]
+            if self._held is not None and str(self._held.content) != self._texts[0]:
+                await out.request_interrupt("turn_revised")  # the prepared reply answers old words
+                self._take_back()
+        else:
+            self._texts.append(frame.text.strip())
+        late = self._late_for_empty_turn()
         per_transcript = self._end_on_transcript
         if per_transcript is None:
             per_transcript = not self._turn_events
@@ -189,6 +198,13 @@ class UserAggregator(Processor):
             await self._finish_turn(out)
         elif self._preemptive and not self._speaking:
             await self._prepare_reply(out)
+
+    def _late_for_empty_turn(self) -> bool:
+        """Whether a final transcript now belongs to the last turn end, which had no text."""
+        ended = self._empty_end_ns
+        if ended is None or self._speaking:
+            return False
+        return self._late_ns is None or self.clock.now_ns() - ended <= self._late_ns
 
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:

@@ -18,6 +18,7 @@ from voicegraph.framework.frames import (
     ResponseStartFrame,
     SentenceFrame,
     TextFrame,
+    TranscriptFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -61,7 +62,8 @@ class PipecatService(Processor):
     `LLMTextFrame`/`TextFrame`/`SentenceFrame` (inside a reply streamed as text, outside
     one spoken at once as `TTSSpeakFrame`). Other frames pass by.
 
-    Emits: `TranscriptFrame`/`InterimTranscriptFrame`; `LLMResponseStartFrame`,
+    Emits: `TranscriptFrame`/`InterimTranscriptFrame` (a realtime service's transcript of
+    the user, which Pipecat pushes upstream, goes downstream); `LLMResponseStartFrame`,
     `LLMTextFrame`, `LLMResponseEndFrame` and `LLMToolCallFrame` (the calls the model asked
     for; with `tools`, once run, with their results and the round's messages);
     `TTSAudioFrame` with Pipecat's word timestamps placed on the chunks (`word_times_ms`,
@@ -141,6 +143,7 @@ class PipecatService(Processor):
         self._in: FramesIn | None = None
         self._out: FramesOut | None = None
         self._ctx: StartContext | None = None
+        self._in_epoch = 0  # the graph's interruption epoch when input last went in
         self._barrier: tuple[int, float] | None = None  # (InterruptionFrame id, sent at)
         self._live: set[str] = set()
         self._banned: set[str] = set()
@@ -228,10 +231,22 @@ class PipecatService(Processor):
 
     async def _push(self, frame: Frame) -> None:
         assert self._host is not None and self._in is not None
+        if self._ctx is not None:
+            self._in_epoch = self._ctx.epoch
         for pc_frame in self._in.translate(frame):
             await self._host.push(pc_frame)
 
     # -- frames out ----------------------------------------------------------------------
+    def _interrupted_since_input(self) -> bool:
+        """An interruption came after the input this output answers: the output belongs to
+        the interrupted reply, even before `on_flush` ran (the graph's epoch moves first)."""
+        return self.interruptible and self._ctx is not None and self._ctx.epoch != self._in_epoch
+
+    def _user_words(self, frame: Frame) -> bool:
+        """A realtime service pushes the user's transcript upstream (to Pipecat's user
+        aggregator, before it); in a voicegraph graph the user's words go downstream."""
+        return self.kind == "realtime" and isinstance(frame, TranscriptFrame)
+
     async def _deliver(self, frame: Any, upstream: bool) -> None:
         assert self._out is not None
         if self._barrier is not None and not upstream and getattr(frame, "id", None) == self._barrier[0]:
@@ -244,9 +259,12 @@ class PipecatService(Processor):
             self._report(result.error)
         if result.metrics:
             self._metrics(result.metrics)
-        if upstream or not result.frames:
+        if not result.frames or (upstream and not self._user_words(result.frames[0])):
             return
         if result.context is not None and result.context in self._banned:
+            self.stale_dropped += len(result.frames)
+            return
+        if self._interrupted_since_input():
             self.stale_dropped += len(result.frames)
             return
         if self._barrier is not None:

@@ -95,7 +95,8 @@ def resolve_arg(value: Any, node: str | None = None) -> Any:
 def create_service(path: str, args: dict[str, Any], node: str | None = None) -> Any:
     """An instance of the service at `path` built with `args`; a `settings` dict becomes the
     class's `Settings` object (Pipecat's canonical way to pass model, voice, language), and
-    `{"class": ..., "args": ...}` values become objects (`resolve_arg`).
+    `{"class": ..., "args": ...}` values become objects (`resolve_arg`), in `settings` too
+    (a realtime service's `session_properties`).
 
     Raises:
         VoiceError: as `load_service_class`; (invalid_config) the class refused `args`.
@@ -103,9 +104,9 @@ def create_service(path: str, args: dict[str, Any], node: str | None = None) -> 
     cls = load_service_class(path, node)
     kwargs = {k: resolve_arg(v, node) for k, v in args.items()}
     settings = kwargs.get("settings")
-    if isinstance(settings, dict) and hasattr(cls, "Settings"):
-        kwargs["settings"] = cls.Settings(**settings)
     try:
+        if isinstance(settings, dict) and hasattr(cls, "Settings"):
+            kwargs["settings"] = cls.Settings(**{k: resolve_arg(v, node) for k, v in settings.items()})
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
         raise VoiceError(ErrorCode.INVALID_CONFIG, f"service {path!r}: {exc}", node=node) from exc

@@ -1,7 +1,8 @@
 """Speech-to-text nodes: in-process Whisper (faster-whisper) and PocketSphinx; streaming cloud
-STT over WebSocket: Deepgram (Nova, Flux) and Cartesia (ink-whisper)."""
+STT over WebSocket: Deepgram (Nova, Flux) and Cartesia (ink-whisper, and ink-2 with its turn events)."""
 
 from voicegraph.processors.stt.cartesia_stt import CartesiaSTT as CartesiaSTT
+from voicegraph.processors.stt.cartesia_turns_stt import CartesiaTurnsSTT as CartesiaTurnsSTT
 from voicegraph.processors.stt.deepgram_flux_stt import DeepgramFluxSTT as DeepgramFluxSTT
 from voicegraph.processors.stt.deepgram_stt import DeepgramSTT as DeepgramSTT
 from voicegraph.processors.stt.pocketsphinx_stt import PocketSphinxSTT as PocketSphinxSTT
@@ -12,6 +13,7 @@ from voicegraph.processors.stt.whisper_stt import WhisperSTT as WhisperSTT
 
 __all__ = [
     "CartesiaSTT",
+    "CartesiaTurnsSTT",
     "DeepgramFluxSTT",
     "DeepgramSTT",
     "PocketSphinxSTT",

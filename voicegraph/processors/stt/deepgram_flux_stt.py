@@ -8,32 +8,29 @@ from typing import TYPE_CHECKING, Any
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
     InputAudioFrame,
-    InterimTranscriptFrame,
-    TranscriptFrame,
-    TurnEndFrame,
-    UserStartedSpeakingFrame,
-    UserStoppedSpeakingFrame,
 )
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import handles
 from voicegraph.processors.stt.deepgram_node import DEFAULT_BASE_URL, DeepgramNode
-from voicegraph.processors.stt.flux_turn_text import FluxTurnText
-from voicegraph.processors.stt.unanswered_audio import UnansweredAudio
+from voicegraph.processors.stt.turn_events import TurnEvent, TurnEvents, check_range
 
 if TYPE_CHECKING:
     from voicegraph.framework.formats import AudioFormat
 
 log = logging.getLogger(__name__)
-BYTES_PER_S = 32000
-PREROLL_S = 0.5
+FLUX_EVENTS: dict[str, TurnEvent] = {
+    "StartOfTurn": "start", "Update": "update", "EagerEndOfTurn": "eager_end",
+    "TurnResumed": "resume", "EndOfTurn": "end",
+}  # fmt: skip
 
 
 class DeepgramFluxSTT(DeepgramNode):
     """Deepgram Flux: speech recognition with the turn detection built in.
 
     Replaces the VAD, the turn detector and the STT of a voice-agent graph. Handles:
-    InputAudioFrame (16 kHz mono s16, all of it streamed). Emits, per Flux `TurnInfo` event:
+    InputAudioFrame (16 kHz mono s16, all of it streamed). Emits, per Flux `TurnInfo` event
+    (the mapping is `TurnEvents`, shared with `CartesiaTurnsSTT`):
 
     - `StartOfTurn` -> an interruption request (barge-in, with `interrupt_on_start`) and
       UserStartedSpeakingFrame;
@@ -48,8 +45,9 @@ class DeepgramFluxSTT(DeepgramNode):
       (or, without eager mode, the aggregator asks for the reply now).
 
     Each final carries only words not given before in the turn (Flux sends the whole
-    turn's transcript each time; the aggregator joins finals; see `FluxTurnText` for
-    words revised after an eager end). If the socket drops, it
+    turn's transcript each time; the aggregator joins finals); when Flux revised words
+    already given (after an eager end), the final carries the whole turn marked
+    `revises`, and the aggregator replaces the turn's words (see `FluxTurnText`). If the socket drops, it
     reconnects and resends the audio of the open turn. Latency: Flux's end-of-turn
     decision (set by `eot_threshold`/`eot_timeout_ms`) plus the network. Not
     interruptible. Drain: `CloseStream`; Flux ends an open turn.
@@ -88,21 +86,17 @@ class DeepgramFluxSTT(DeepgramNode):
     ) -> None:
         super().__init__(api_key=api_key, api_key_env=api_key_env, base_url=base_url, reconnects=reconnects,
                          drain_timeout_s=3.0, name=name)  # fmt: skip
-        _check_range("eager_eot_threshold", eager_eot_threshold, 0.3, 0.9, self.name)
-        _check_range("eot_threshold", eot_threshold, 0.5, 1.0, self.name)
-        _check_range("eot_timeout_ms", eot_timeout_ms, 500, 60000, self.name)
+        check_range("eager_eot_threshold", eager_eot_threshold, 0.3, 0.9, self.name)
+        check_range("eot_threshold", eot_threshold, 0.5, 1.0, self.name)
+        check_range("eot_timeout_ms", eot_timeout_ms, 500, 60000, self.name)
         self._query: dict[str, Any] = {
             "model": model, "encoding": "linear16", "sample_rate": 16000,
             "eager_eot_threshold": eager_eot_threshold, "eot_threshold": eot_threshold,
             "eot_timeout_ms": eot_timeout_ms,
         }  # fmt: skip
         self._keyterms = list(keyterms or [])
-        self._interrupt = interrupt_on_start
-        self._text = FluxTurnText()
-        self._audio = UnansweredAudio(bytes_per_s=BYTES_PER_S, max_bytes=60 * BYTES_PER_S)
-        self._in_turn = False
-        self._stopped = False
-        self._last_interim = ""
+        self._turns = TurnEvents(now_ns=lambda: self.clock.now_ns(), interrupt=interrupt_on_start)
+        self._text = self._turns.text
         self.events: list[str] = []
         """TurnInfo events received, in order (for inspection)."""
 
@@ -121,9 +115,7 @@ class DeepgramFluxSTT(DeepgramNode):
 
     @handles
     async def on_audio(self, frame: InputAudioFrame, out: Outbox) -> None:
-        self._audio.sent(frame.data)
-        if not self._in_turn:  # outside a turn only a short tail is worth resending
-            self._audio.answered(self._audio.stream_s - PREROLL_S)
+        self._turns.heard(frame.data)
         await self.socket.send_audio(frame.data)
 
     async def configure(
@@ -149,48 +141,13 @@ class DeepgramFluxSTT(DeepgramNode):
 
     async def _on_turn(self, event: str, transcript: str) -> None:
         self.events.append(event)
-        out = self.outbox
-        if event == "StartOfTurn":
-            self._in_turn, self._stopped, self._last_interim = True, False, ""
-            self._text.reset()
-            if self._interrupt:
-                await out.request_interrupt("user_started_speaking")
-            await out.send(UserStartedSpeakingFrame(speech_start_ns=self.clock.now_ns()))
-        elif event == "Update":
-            if transcript and transcript != self._last_interim:
-                self._last_interim = transcript
-                await out.send(InterimTranscriptFrame(text=transcript))
-        elif event == "EagerEndOfTurn":
-            await self._stop(out)
-            await self._final(out, transcript)
-        elif event == "TurnResumed":
-            self._stopped = False
-            await out.send(UserStartedSpeakingFrame(speech_start_ns=self.clock.now_ns()))
-        elif event == "EndOfTurn":
-            await self._final(out, transcript)
-            await self._stop(out)
-            await out.send(TurnEndFrame(speech_end_ns=self.clock.now_ns()))
-            self._in_turn = False
-            self._audio.clear()
-
-    async def _stop(self, out: Outbox) -> None:
-        if not self._stopped:
-            self._stopped = True
-            await out.send(UserStoppedSpeakingFrame(speech_end_ns=self.clock.now_ns()))
-
-    async def _final(self, out: Outbox, transcript: str) -> None:
-        fresh = self._text.new_words(transcript)
-        if fresh:
-            await out.send(TranscriptFrame(text=fresh, speech_end_ns=self.clock.now_ns()))
+        kind = FLUX_EVENTS.get(event)
+        if kind is not None:
+            await self._turns.on_event(self.outbox, kind, transcript)
 
     async def on_reconnect(self) -> None:
-        """Resend the open turn's audio (the new connection starts a new turn state)."""
-        for chunk in self._audio.replay():
+        """Resend the open turn's audio; the new connection's StartOfTurn continues that
+        turn (no second start, no word given twice)."""
+        self._turns.reconnected()
+        for chunk in self._turns.replay():
             await self.socket.send_audio(chunk)
-
-
-def _check_range(field: str, value: float | None, low: float, high: float, node: str) -> None:
-    if value is not None and not low <= value <= high:
-        raise VoiceError(
-            ErrorCode.INVALID_CONFIG, f"{field} must be in [{low}, {high}], got {value}", node=node
-        )

@@ -77,6 +77,8 @@ class TranscriptAwareTurnDetector(SilenceTurnDetector):
         await out.send(frame)
         if not frame.final or not frame.text.strip() or self._turn_ended:
             return  # after a turn end and before new speech, text belongs to the ended turn
+        if frame.revises:
+            self._words.clear()
         self._words.append(frame.text.strip())
         if self.pending:
             self._arm()
