@@ -14,9 +14,10 @@ demo: setup
 	$(BIN)/voicegraph run --out out/conversation.wav
 
 lint: setup
-	$(BIN)/ruff check voicegraph tests benchmarks
-	$(BIN)/ruff format --check voicegraph tests benchmarks
+	$(BIN)/ruff check voicegraph tests benchmarks examples
+	$(BIN)/ruff format --check voicegraph tests benchmarks examples
 	$(BIN)/mypy
+	$(BIN)/mypy --strict examples/*.py
 
 test: setup livekit-server lint
 	$(BIN)/python -m pytest -q
