@@ -29,6 +29,7 @@ PAGES = (
     "docs/pipecat_services.md",
     "docs/scaling.md",
     "docs/websocket_protocol.md",
+    "docs/custom_nodes.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
