@@ -30,6 +30,7 @@ PAGES = (
     "docs/scaling.md",
     "docs/websocket_protocol.md",
     "docs/custom_nodes.md",
+    "docs/backend_api.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
