@@ -31,6 +31,10 @@ PAGES = (
     "docs/evals.md",
     "docs/index.md",
     "docs/concepts.md",
+    "docs/websocket_protocol.md",
+    "docs/custom_nodes.md",
+    "docs/backend_api.md",
+    "docs/webrtc.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
