@@ -176,7 +176,9 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=2)
     ap.add_argument("--max-jobs", type=int, default=100, help="each worker's max_jobs")
     ap.add_argument("--keep-going", action="store_true")
+    ap.add_argument("--no-save", action="store_true", help=f"print only (do not overwrite {RESULTS.name})")
     args = ap.parse_args()
+    save = (lambda text: None) if args.no_save else RESULTS.write_text
     netns = PrivateNetns.create_if_possible()
     server = LiveKitServer(binary=find_or_build_binary(), netns=netns, log_level="warn").start()
     redis = RedisProcess(server)
@@ -198,7 +200,7 @@ def main() -> None:
                 level = asyncio.run(one_level(server, workers, users, args.turns))
                 say(f"  {json.dumps(level)}")
                 levels.append(level)
-                RESULTS.write_text(json.dumps({"partial": True, "levels": levels}, indent=1))
+                save(json.dumps({"partial": True, "levels": levels}, indent=1))
                 if not level["passed"] and not args.keep_going:
                     break
     finally:
@@ -214,7 +216,7 @@ def main() -> None:
         "idle_worker_rss_mb": round(idle_rss, 1), "max_users_passing": max(passing, default=0),
         "criteria": {"late_p99_ms_below": LATE_P99_MS, "answered_at_least": ANSWERED}, "levels": levels,
     }  # fmt: skip
-    RESULTS.write_text(json.dumps(summary, indent=1))
+    save(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
 
 
