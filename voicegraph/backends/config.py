@@ -39,7 +39,10 @@ class BackendSection(_Model):
     """Which transport provider serves the sessions, and its options (host, port...)."""
 
     provider: str = "websocket"
+    """Provider name (`voicegraph providers` lists them): websocket, twilio, webrtc, livekit,
+    livekit_worker, daily, pipecat, vocode, vapi, memory, or one registered by a package."""
     options: dict[str, Any] = Field(default_factory=dict)
+    """The provider's own options (host, port, paths...): see the per-provider tables below."""
 
 
 class PersistenceConfig(_Model):
@@ -50,21 +53,28 @@ class PersistenceConfig(_Model):
     """
 
     url: str = "sqlite:///voicegraph-sessions.db"
+    """Session store URL (relative SQLite paths resolve against the config file)."""
     url_env: str | None = None
+    """Environment variable holding the URL instead (for URLs with a password)."""
 
 
 class AuthConfig(_Model):
     """`none`, `token` (bearer tokens from `tokens_env`), or `module:Class` of an AuthHook."""
 
     type: str = "none"
+    """`none`, `token`, or `module:Class` of an `AuthHook`."""
     tokens_env: str = "VOICEGRAPH_AUTH_TOKENS"
+    """For `token`: environment variable with the accepted tokens (comma separated,
+    `token` or `token=principal`)."""
 
 
 class RateLimitConfig(_Model):
     """Token bucket per client and per session."""
 
     rate: float = Field(gt=0)
+    """Tokens added per second (sustained operations per second)."""
     burst: int = Field(ge=1)
+    """Bucket size: operations allowed at once before the rate applies."""
 
 
 class RetentionConfig(_Model):
@@ -77,28 +87,42 @@ class SlotConfig(_Model):
     """A custom processor (registry `type` and `params`) at a named position of every graph."""
 
     position: SLOT_POSITIONS
+    """Where in every graph the processor goes."""
     type: str
+    """Registered node type (as in a graph spec)."""
     params: dict[str, Any] = Field(default_factory=dict)
+    """The node's parameters."""
     order: int = 0
+    """Order among processors at the same position (lower first)."""
 
 
 class HooksConfig(_Model):
     """Hooks: auth, rate limits, retention, telephony (`module:Class`), custom processors."""
 
     auth: AuthConfig = Field(default_factory=lambda: AuthConfig())
+    """Who may connect (checked before any graph exists)."""
     rate_limit: RateLimitConfig | None = None
+    """Connects per client host and client operations per session (None: no limit)."""
     retention: RetentionConfig = Field(default_factory=lambda: RetentionConfig())
+    """How long completed sessions are kept."""
     telephony: str | None = None
+    """`module:Class` of a `TelephonyHook` (routes inbound calls, DTMF)."""
     processors: list[SlotConfig] = Field(default_factory=list)
+    """Custom processors put into every session's graph."""
 
 
 class LimitsConfig(_Model):
     """Capacity and deadlines."""
 
     max_sessions: int = Field(default=100, ge=1, le=1_000_000)
+    """Sessions at once in this process; past it a client is refused with
+    `session_limit_exceeded` (retriable)."""
     shutdown_timeout_s: float = Field(default=10.0, ge=0)
+    """On SIGTERM: how long running sessions get to finish before they are cut."""
     resume_window_s: float = Field(default=300.0, ge=0)
+    """How long a dropped session can be resumed with its token."""
     end_timeout_s: float = Field(default=30.0, gt=0)
+    """Deadline for a session's graph to drain when the session ends."""
     graph_start_timeout_s: float = Field(default=60.0, gt=0)
     """Deadline for one session's graph to start (its nodes' `on_start`); past it the client
     is closed with 4408. Engines are preloaded, so this only bounds per-session setup."""
@@ -113,13 +137,16 @@ class EnginesConfig(_Model):
     (sessions that connect meanwhile wait, their audio kept); `warm` also runs each once."""
 
     preload: bool = True
+    """Load the graph's engines before saying ready."""
     warm: bool = True
+    """Run each engine once after loading (first-call latency paid at start)."""
 
 
 class LoggingConfig(_Model):
     """Human-readable log lines on stderr (JSON events stay on stdout)."""
 
     level: Literal["debug", "info", "warning", "error"] = "info"
+    """Lowest level of the stderr log lines."""
     tracebacks: bool = False
     """Print tracebacks of failures (always at level debug)."""
 
@@ -138,18 +165,26 @@ class ObservabilityConfig(_Model):
     variables also switch it on: see `voicegraph.backends.observability`)."""
 
     enabled: bool = False
+    """Export traces and metrics."""
     service_name: str = "voicegraph"
+    """OTEL `service.name`."""
     exporter: Literal["none", "console", "otlp"] = "otlp"
+    """Where to: `otlp` (OTEL_EXPORTER_OTLP_* env variables), `console`, or `none`."""
 
 
 class HealthConfig(_Model):
     """The HTTP health endpoint."""
 
     enabled: bool = True
+    """Serve `/health` (JSON: status, sessions, engines, loop lag)."""
     host: str = "127.0.0.1"
+    """Address to bind (loopback by default)."""
     port: int = Field(default=0, ge=0, le=65535)
+    """Port (0: a free one, printed in the `ready` event)."""
     path: str = "/health"
+    """URL path."""
     degraded: HealthThresholds = Field(default_factory=lambda: HealthThresholds())
+    """When the status turns `degraded`."""
 
 
 class ServeConfig(_Model):
@@ -158,15 +193,25 @@ class ServeConfig(_Model):
     `voice-agent` (the stock voice agent spec)."""
 
     backend: BackendSection = Field(default_factory=lambda: BackendSection())
+    """The transport provider and its options."""
     graph: GraphSpec | str
+    """The graph every session runs (see above)."""
     nodes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Parameter overrides by node id, merged into the graph's nodes (`{stt: {model: ...}}`)."""
     hooks: HooksConfig = Field(default_factory=lambda: HooksConfig())
+    """Auth, rate limits, retention, telephony, custom processors."""
     limits: LimitsConfig = Field(default_factory=lambda: LimitsConfig())
+    """Capacity and deadlines."""
     persistence: PersistenceConfig = Field(default_factory=lambda: PersistenceConfig())
+    """Where session records are kept."""
     observability: ObservabilityConfig = Field(default_factory=lambda: ObservabilityConfig())
+    """OpenTelemetry export."""
     health: HealthConfig = Field(default_factory=lambda: HealthConfig())
+    """The health endpoint."""
     engines: EnginesConfig = Field(default_factory=lambda: EnginesConfig())
+    """Engine preloading at start."""
     logging: LoggingConfig = Field(default_factory=lambda: LoggingConfig())
+    """Log lines on stderr."""
     base_dir: str = Field(default="", exclude=True)
     """Directory of the config file (relative paths resolve against it)."""
 
