@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -214,7 +215,7 @@ def main() -> None:
     model, stt = SmartTurnModel(), WhisperEngine()
     model.predict(np.zeros(RATE, np.float32))  # warm up: the first run pays one-off costs
     stt.transcribe((np.sin(np.arange(RATE) / 5.0) * 3000).astype(np.int16))
-    began = time.perf_counter()
+    began, load_start = time.perf_counter(), os.getloadavg()[0]
     turns = [build_turn(s, v, rng) for v in voices for s in scripts]
     measured = [(t, measure(t, model, stt)) for t in turns]
     pauses = [p for _, ps in measured for p in ps]
@@ -227,6 +228,7 @@ def main() -> None:
         "smart_turn_ms": _stats([p.infer_ms for p in pauses]),
         "whisper_ms": _stats([p.stt_ms for p in pauses]),
         "seconds": round(time.perf_counter() - began, 1),
+        "loadavg_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "curves": {
             name: {k: score(measured, r) for k, r in sweep.items()} for name, sweep in rules().items()
         },

@@ -89,3 +89,21 @@ def test_the_node_type_is_declared_and_builds_from_the_registry() -> None:
         registry.register("processors", "smart_turn_detector", SmartTurnDetector)
     node = registry.get("processors", "smart_turn_detector")(threshold=0.6, max_delay=1.5)
     assert isinstance(node, SmartTurnDetector) and node.threshold == 0.6
+
+
+def test_the_documented_graph_builds_with_a_smart_turn_detector() -> None:
+    import re
+
+    import yaml
+
+    from voicegraph.framework.spec import build_graph
+
+    if "smart_turn_detector" not in registry.names("processors"):  # a venv installed before it
+        registry.register("processors", "smart_turn_detector", SmartTurnDetector)
+    page = (ROOT / "docs" / "turn_taking.md").read_text()
+    block = re.search(r"^```yaml\n(.*?)^```$", page, re.M | re.S)
+    assert block is not None
+    graph = build_graph(yaml.safe_load(block.group(1)))
+    turn = graph.processors["turn"]
+    assert isinstance(turn, SmartTurnDetector)
+    assert (turn.threshold, turn.unsure, turn.use_transcript, turn.max_delay) == (0.5, 0.2, True, 2.0)
