@@ -21,7 +21,8 @@ class TurnAudio:
     the last `pre_speech_s` (the onset the VAD needed before it reported speech, plus a
     lead-in), so a turn's window starts just before its first word. `window` gives the
     kept audio as float32 at 16 kHz (resampled from the input rate when it differs).
-    I/O-free; `window` is the heavy part (a copy and maybe a resample).
+    I/O-free; `window` is the heavy part (a copy and maybe a resample): run it on a
+    `copy()` in a worker thread.
 
     Args:
         pre_speech_s: seconds kept before a new turn's speech start is reported.
@@ -51,6 +52,12 @@ class TurnAudio:
     def new_turn(self) -> None:
         """A new turn's speech was reported: keep only its lead-in."""
         self._trim(round(self.pre_speech_s * self.rate))
+
+    def copy(self) -> TurnAudio:
+        """A frozen copy (the chunks are shared: they are never written to)."""
+        twin = TurnAudio(pre_speech_s=self.pre_speech_s)
+        twin._chunks, twin._samples, twin.rate = deque(self._chunks), self._samples, self.rate
+        return twin
 
     def clear(self) -> None:
         """Forget everything."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,8 +25,6 @@ from voicegraph.processors.turn.transcript_aware_turn_detector import Transcript
 from voicegraph.processors.turn.transcript_completeness import TranscriptCompleteness
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
     from voicegraph.framework.context import StartContext
 
 
@@ -145,7 +144,7 @@ class SmartTurnDetector(TranscriptAwareTurnDetector):
         self._void()
         if self._ctx is not None and self.audio.seconds > 0:
             self._inferring = True
-            audio = self.audio.window()
+            audio = self.audio.copy()  # resampled and judged in the worker thread
             self._ctx.spawn(self._judge(self._generation, audio), name=f"{self.name}:smart-turn")
         await super().on_user_stopped(frame, out)
 
@@ -159,11 +158,17 @@ class SmartTurnDetector(TranscriptAwareTurnDetector):
         if not was_pending:
             self.audio.new_turn()  # a new turn: its window starts just before its speech
 
-    async def _judge(self, generation: int, audio: NDArray[np.float32]) -> None:
+    def _predict(self, audio: TurnAudio) -> tuple[float, float]:
+        """(P(complete), ms) for the turn's audio; blocking (features, resampling, model)."""
+        start = time.perf_counter()
+        probability = self.model.predict(audio.window())
+        return probability, (time.perf_counter() - start) * 1000.0
+
+    async def _judge(self, generation: int, audio: TurnAudio) -> None:
         """Run the model off the loop; a still-current verdict re-arms the pending turn end."""
         error: VoiceError | None = None
         try:
-            probability, ms = await asyncio.to_thread(self.model.timed_predict, audio)
+            probability, ms = await asyncio.to_thread(self._predict, audio)
         except VoiceError as exc:
             error = exc
         except Exception as exc:  # onnxruntime failures: the turn falls back to the transcript rule
