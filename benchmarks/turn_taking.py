@@ -3,6 +3,7 @@
     python benchmarks/turn_taking.py            # 240 turns: 40 scripts x 6 voices/speeds (~5 min)
     python benchmarks/turn_taking.py --quick    # 24 turns: a smoke run (~30 s)
     python -m benchmarks.turn_taking --pauses pauses.jsonl   # also every pause's measurements
+    python -m benchmarks.turn_taking --rescore pauses.jsonl  # new rules on old measurements
 
 Turns come from `turn_taking_corpus` (Piper joe at three speeds, three eSpeak voices;
 half complete sentences, half with mid-sentence pauses). Each is run through what the
@@ -15,6 +16,8 @@ arrive (a deadline that passed before them has ended the turn already):
 - at a pause the speaker resumes from, a turn end before the next speech onset is a
   false cut-off (the turn ended while the speaker was not done);
 - at the real end, the added latency is the turn end minus the true end of speech.
+`cutoff_rate_beyond_rejoin` counts only cut-offs the stock graph cannot take back: the
+speaker resumed more than `rejoin_s` (0.7 s) after the turn ended.
 Pauses are scored independently (as if no earlier pause had ended the turn). Inference
 times are this machine's (and cached with the transcripts on later runs).
 """
@@ -45,6 +48,7 @@ from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine
 from voicegraph.processors.vad.vad_stream import VADStream
 
 TIMEOUT = 2.0  # every rule's longest wait (the stock graph's max_delay)
+REJOIN = 0.7  # the stock graph's user_aggregator.rejoin_s: a turn resumed this soon is taken back
 Rule = Callable[[float | None, str], float]
 """(model probability or None while judging, final transcript so far) -> delay (s)."""
 
@@ -143,21 +147,23 @@ def transcript_rule(complete: float, unsure: float) -> Rule:
     return rule
 
 
-def smart_rule(threshold: float, unsure: float, *, use_transcript: bool, veto: bool = False) -> Rule:
-    """SmartTurnDetector(threshold, unsure, use_transcript, complete_delay=0.3, max_delay=TIMEOUT).
+def smart_rule(
+    threshold: float, unsure: float, *, use_transcript: bool, veto: bool = False, timeout: float = TIMEOUT
+) -> Rule:
+    """SmartTurnDetector(threshold, unsure, use_transcript, complete_delay=0.3, max_delay=timeout).
 
     `veto` (not in the node): an unfinished-looking transcript overrules the model's "complete".
     """
 
     def rule(probability: float | None, text: str) -> float:
         if probability is None:
-            return TIMEOUT  # waiting for the verdict
+            return timeout  # waiting for the verdict
         kind = classify_transcript(text) if use_transcript else TranscriptCompleteness.UNKNOWN
         if probability >= threshold and not (veto and kind is TranscriptCompleteness.INCOMPLETE):
             return 0.0
         if probability >= unsure and kind is TranscriptCompleteness.COMPLETE:
             return 0.3
-        return TIMEOUT
+        return timeout
 
     return rule
 
@@ -171,30 +177,37 @@ def rules() -> dict[str, dict[str, Rule]]:
         sweeps["silence"][f"delay={d}"] = silence_rule(d)
         sweeps["transcript"][f"min_delay={d}"] = transcript_rule(min(0.3, d), d)
     for t in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
-        sweeps["smart_turn"][f"threshold={t}"] = smart_rule(t, t, use_transcript=False)
-        for u in (0.05, 0.1, 0.2, 0.3):
+        for timeout in (1.0, 1.5, 2.0):
+            sweeps["smart_turn"][f"threshold={t},timeout={timeout}"] = smart_rule(
+                t, t, use_transcript=False, timeout=timeout
+            )
+        for u in (0.1, 0.3):
             if u < t:
-                sweeps["combined"][f"threshold={t},unsure={u}"] = smart_rule(t, u, use_transcript=True)
-                sweeps["combined_veto"][f"threshold={t},unsure={u}"] = smart_rule(
-                    t, u, use_transcript=True, veto=True
-                )
+                for timeout in (1.0, 2.0):
+                    label = f"threshold={t},unsure={u},timeout={timeout}"
+                    sweeps["combined"][label] = smart_rule(t, u, use_transcript=True, timeout=timeout)
+                label = f"threshold={t},unsure={u},timeout=2.0"
+                sweeps["combined_veto"][label] = smart_rule(t, u, use_transcript=True, veto=True)
     return sweeps
 
 
 def score(measured: list[tuple[Turn, list[Pause]]], rule: Rule) -> dict[str, float]:
-    """False cut-off rates (all turns, paused turns) and added latency at real ends."""
-    cut = cut_paused = 0
+    """False cut-off rates (all turns, paused turns, beyond rejoin) and added latency at real ends."""
+    cut = cut_paused = kept = 0
     added: list[float] = []
     for turn, pauses in measured:
         ends = [p.speech_end + decide(p, rule) for p in pauses]
-        early = any(p.resumes is not None and t < p.resumes for p, t in zip(pauses, ends, strict=True))
+        gaps = [p.resumes - t for p, t in zip(pauses, ends, strict=True) if p.resumes is not None]
+        early = any(gap > 0 for gap in gaps)
         cut += early
         cut_paused += early and turn.paused
+        kept += any(gap > REJOIN for gap in gaps)
         added += [t - p.true_end for p, t in zip(pauses, ends, strict=True) if p.resumes is None][:1]
     paused = sum(t.paused for t, _ in measured)
     return {
         "false_cutoff_rate": round(cut / len(measured), 4),
         "false_cutoff_rate_paused_turns": round(cut_paused / max(1, paused), 4),
+        "cutoff_rate_beyond_rejoin": round(kept / len(measured), 4),
         "median_added_ms": round(1000 * statistics.median(added)) if added else -1,
         "p90_added_ms": round(1000 * float(np.percentile(added, 90))) if added else -1,
     }
@@ -204,31 +217,57 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(values), 1), "p90": round(float(np.percentile(values, 90)), 1)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="24 turns (2 voices x (6 + 6) scripts)")
-    parser.add_argument("--pauses", type=Path, help="also write every pause's measurements (JSON lines)")
-    args = parser.parse_args()
-    voices = [VOICES[0], VOICES[3]] if args.quick else VOICES
-    scripts = (COMPLETE[:6] + PAUSED[:6]) if args.quick else COMPLETE + PAUSED
+def run(quick: bool) -> tuple[list[tuple[Turn, list[Pause]]], dict[str, Any]]:
+    """Synthesize and measure every turn; (turns with their pauses, run facts)."""
+    voices = [VOICES[0], VOICES[3]] if quick else VOICES
+    scripts = (COMPLETE[:6] + PAUSED[:6]) if quick else COMPLETE + PAUSED
     rng = np.random.default_rng(19)
     model, stt = SmartTurnModel(), WhisperEngine()
     model.predict(np.zeros(RATE, np.float32))  # warm up: the first run pays one-off costs
     stt.transcribe((np.sin(np.arange(RATE) / 5.0) * 3000).astype(np.int16))
     began, load_start = time.perf_counter(), os.getloadavg()[0]
-    turns = [build_turn(s, v, rng) for v in voices for s in scripts]
-    measured = [(t, measure(t, model, stt)) for t in turns]
+    measured = [(t, measure(t, model, stt)) for t in (build_turn(s, v, rng) for v in voices for s in scripts)]
+    facts = {
+        "voices": [f"{e}:{v}@{s}" for e, v, s in voices],
+        "seconds": round(time.perf_counter() - began, 1),
+        "loadavg_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
+    }
+    return measured, facts
+
+
+def load_pauses(path: Path) -> list[tuple[Turn, list[Pause]]]:
+    """The turns and pauses an earlier run wrote with --pauses (no audio)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    empty = np.zeros(0, np.int16)
+    return [(Turn(r["turn"], empty, [], r["paused"]), [Pause(**p) for p in r["pauses"]]) for r in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="24 turns (2 voices x (6 + 6) scripts)")
+    parser.add_argument("--pauses", type=Path, help="also write every pause's measurements (JSON lines)")
+    parser.add_argument("--rescore", type=Path, help="score an earlier --pauses file instead of measuring")
+    parser.add_argument(
+        "--model-ms", type=float, help="what-if: score as if each Smart Turn inference took this long"
+    )
+    args = parser.parse_args()
+    measured, facts = (
+        (load_pauses(args.rescore), {"rescored": str(args.rescore)}) if args.rescore else run(args.quick)
+    )
     pauses = [p for _, ps in measured for p in ps]
+    if args.model_ms is not None:
+        for p in pauses:
+            p.verdict += (args.model_ms - p.infer_ms) / 1000.0
+            p.infer_ms = args.model_ms
+        facts["model_ms_what_if"] = args.model_ms
     report: dict[str, Any] = {
         "turns": len(measured),
-        "paused_turns": sum(t.paused for t in turns),
-        "voices": [f"{e}:{v}@{s}" for e, v, s in voices],
+        "paused_turns": sum(t.paused for t, _ in measured),
         "vad_pauses": len(pauses),
         "turns_without_a_detected_end": sum(all(p.resumes is not None for p in ps) for _, ps in measured),
         "smart_turn_ms": _stats([p.infer_ms for p in pauses]),
         "whisper_ms": _stats([p.stt_ms for p in pauses]),
-        "seconds": round(time.perf_counter() - began, 1),
-        "loadavg_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
+        **facts,
         "curves": {
             name: {k: score(measured, r) for k, r in sweep.items()} for name, sweep in rules().items()
         },
@@ -241,7 +280,10 @@ def main() -> None:
     if args.pauses is not None:
         with args.pauses.open("w") as f:
             for turn, ps in measured:
-                f.write(json.dumps({"turn": turn.name, "pauses": [vars(p) for p in ps]}) + "\n")
+                f.write(
+                    json.dumps({"turn": turn.name, "paused": turn.paused, "pauses": [vars(p) for p in ps]})
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":
