@@ -35,6 +35,7 @@ PAGES = (
     "docs/custom_nodes.md",
     "docs/backend_api.md",
     "docs/webrtc.md",
+    "docs/turn_taking.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

@@ -1,7 +1,9 @@
-"""Turn detection: when has the user finished speaking? Silence and transcript-aware endpointing."""
+"""Turn detection: when has the user finished speaking? Silence, transcript and audio-model endpointing."""
 
 from voicegraph.processors.turn.pause_tracker import PauseTracker as PauseTracker
 from voicegraph.processors.turn.silence_turn_detector import SilenceTurnDetector as SilenceTurnDetector
+from voicegraph.processors.turn.smart_turn_detector import SmartTurnDetector as SmartTurnDetector
+from voicegraph.processors.turn.smart_turn_model import SmartTurnModel as SmartTurnModel
 from voicegraph.processors.turn.transcript_aware_turn_detector import (
     TranscriptAwareTurnDetector as TranscriptAwareTurnDetector,
 )
@@ -13,6 +15,8 @@ from voicegraph.processors.turn.transcript_completeness import classify_transcri
 __all__ = [
     "PauseTracker",
     "SilenceTurnDetector",
+    "SmartTurnDetector",
+    "SmartTurnModel",
     "TranscriptAwareTurnDetector",
     "TranscriptCompleteness",
     "classify_transcript",
