@@ -24,7 +24,7 @@ class LiveKitWorkerProvider:
 
     Options: `WorkerOptions` fields (`agent_name`, `max_jobs`, `lag_full_ms`,
     `status_interval_s`, `idle_room_s`, `drain_timeout_s`, `ledger_url`, `fleet_max_sessions`,
-    `fleet_rate`...) and
+    `fleet_rate`, `retry_grace_s`, `retry_window_s`...) and
     `LiveKitConfig` fields (`url`, `api_key`, `api_secret`, else LIVEKIT_URL /
     LIVEKIT_API_KEY / LIVEKIT_API_SECRET; `agent_identity`...). No `rooms`: the server
     decides which rooms this worker joins.
@@ -48,7 +48,11 @@ class LiveKitWorkerProvider:
         if worker.ledger_url:
             from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
 
-            ledger = JobLedger(worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s)
+            ledger = JobLedger(
+                worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s,
+                agent_name=worker.agent_name, retry_grace_s=worker.retry_grace_s,
+                retry_window_s=worker.retry_window_s,
+            )  # fmt: skip
         lk = LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
         if worker.ledger_url and (worker.fleet_max_sessions or worker.fleet_rate):
             from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits

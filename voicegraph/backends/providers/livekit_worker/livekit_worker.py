@@ -166,6 +166,10 @@ class LiveKitWorker:
         """Whether the worker refuses jobs now."""
         return self.draining or self.load() >= 1.0
 
+    def free_slots(self) -> int:
+        """Jobs this worker would take now (0 while full)."""
+        return 0 if self.full() else self.options.max_jobs - len(self.jobs) - len(self._pending)
+
     # -- the socket -----------------------------------------------------------------------
     async def _serve(self) -> None:
         async with asyncio.TaskGroup() as tg:
