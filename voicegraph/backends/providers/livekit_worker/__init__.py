@@ -12,6 +12,7 @@ from voicegraph.backends.backend import BackendCapabilities
 from voicegraph.backends.providers.livekit_worker.agent_socket import AgentSocket as AgentSocket
 from voicegraph.backends.providers.livekit_worker.livekit_worker import LiveKitWorker as LiveKitWorker
 from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions as WorkerOptions
+from voicegraph.backends.rate_limiter import RateLimiter
 from voicegraph.transports.livekit.livekit_config import LiveKitConfig
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ class LiveKitWorkerProvider:
     `fleet_rate`, `retry_grace_s`, `retry_window_s`...) and
     `LiveKitConfig` fields (`url`, `api_key`, `api_secret`, else LIVEKIT_URL /
     LIVEKIT_API_KEY / LIVEKIT_API_SECRET; `agent_identity`...). No `rooms`: the server
-    decides which rooms this worker joins.
+    decides which rooms this worker joins. With `ledger_url`, the config's `rate_limit`
+    (per client, at admission) is kept in that Redis, so it holds across the fleet.
     """
 
     name: ClassVar[str] = "livekit_worker"
@@ -54,6 +56,15 @@ class LiveKitWorkerProvider:
                 retry_window_s=worker.retry_window_s,
             )  # fmt: skip
         lk = LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
+        local = manager.hooks.rate_limiter
+        if worker.ledger_url and local is not None and type(local) is RateLimiter:
+            from voicegraph.backends.providers.livekit_worker.redis_rate_limiter import RedisRateLimiter
+
+            # the config's per-client connect limit holds across the fleet, not per process
+            lk.shared_limiter = RedisRateLimiter(
+                worker.ledger_url, prefix=worker.ledger_prefix, rate=local.rate, burst=local.burst
+            )
+            manager.hooks.rate_limiter = lk.shared_limiter
         if worker.ledger_url and (worker.fleet_max_sessions or worker.fleet_rate):
             from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
+    from voicegraph.backends.providers.livekit_worker.redis_rate_limiter import RedisRateLimiter
     from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions
     from voicegraph.backends.session_manager import SessionManager
     from voicegraph.transports.livekit.livekit_config import LiveKitConfig
@@ -73,6 +74,8 @@ class LiveKitWorker:
         self.rooms.tokens = self._tokens
         self.socket = AgentSocket(config, options.agent_name)
         self.ledger = ledger
+        self.shared_limiter: RedisRateLimiter | None = None
+        """The admission rate limiter in Redis, when the fleet shares one (closed by `stop`)."""
         self.lag = LoopLag()
         self.jobs: dict[str, RoomJob] = {}
         """Jobs in progress by job id."""
@@ -140,6 +143,8 @@ class LiveKitWorker:
             await self.ledger.close()
         if self.rooms.fleet is not None:
             await self.rooms.fleet.close()
+        if self.shared_limiter is not None:
+            await self.shared_limiter.close()
 
     def describe(self) -> dict[str, Any]:
         """Worker id, agent name, jobs (room by job id), state, load."""
