@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from tests.livekit_server import LiveKitServer
+from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
+from voicegraph.backends.providers.livekit_worker.room_job import RoomJob
 from voicegraph.transports.livekit import LiveKitConfig
 
 from .worker_fleet import Caller, RedisProcess, WorkerProcess, lk_config
@@ -74,3 +76,31 @@ def test_a_room_every_worker_declined_is_served_once_a_call_ends(
     assert out["third_before"] == ("", ""), (out, logs[-3000:])
     assert out["served"]["declined-2"] in {w.worker_id for w in workers}, out
     assert all(any("(turn 1)" in s for s in said) for said in out["said"].values()), out
+
+
+async def offer_a_held_room(config: LiveKitConfig, redis: RedisProcess) -> tuple[str, str]:
+    other = JobLedger(redis.url, prefix="voicegraph:lkjobs", heartbeat_s=30.0)  # alive for 90 s
+    await other.open()
+    caller = Caller(config, "held-0")
+    try:
+        await other.record(RoomJob("AJ_other", "held-0"), "AW_other", "agent-other")
+        await caller.join()
+        await asyncio.sleep(4.0)
+        return caller.served_by()
+    finally:
+        await caller.leave()
+        await other.close()
+
+
+def test_an_offer_for_a_room_with_a_live_job_elsewhere_is_answered_done(
+    livekit: LiveKitServer, redis_in_netns: RedisProcess
+) -> None:
+    worker = WorkerProcess(livekit, env=one_job_each(redis_in_netns))
+    try:
+        worker.event("registered")
+        served = asyncio.run(offer_a_held_room(lk_config(livekit), redis_in_netns))
+    finally:
+        worker.stop()
+    log = worker.tail(100_000)
+    assert served == ("", ""), log
+    assert "served by worker AW_other; done" in log and "dispatched again" not in log, log

@@ -25,7 +25,7 @@ class LiveKitWorkerProvider:
 
     Options: `WorkerOptions` fields (`agent_name`, `max_jobs`, `lag_full_ms`,
     `status_interval_s`, `idle_room_s`, `drain_timeout_s`, `ledger_url`, `fleet_max_sessions`,
-    `fleet_rate`, `retry_grace_s`, `retry_window_s`...) and
+    `fleet_rate`, `retry_grace_s`, `retry_window_s`, `server_target_load`...) and
     `LiveKitConfig` fields (`url`, `api_key`, `api_secret`, else LIVEKIT_URL /
     LIVEKIT_API_KEY / LIVEKIT_API_SECRET; `agent_identity`...). No `rooms`: the server
     decides which rooms this worker joins. With `ledger_url`, the config's `rate_limit`
@@ -53,7 +53,7 @@ class LiveKitWorkerProvider:
             ledger = JobLedger(
                 worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s,
                 agent_name=worker.agent_name, retry_grace_s=worker.retry_grace_s,
-                retry_window_s=worker.retry_window_s,
+                retry_window_s=worker.retry_window_s, target_load=worker.server_target_load,
             )  # fmt: skip
         lk = LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
         local = manager.hooks.rate_limiter

@@ -33,7 +33,9 @@ class JobAssignments:
     Handles `answer(job)` for each `AvailabilityRequest`: yes while `load` is not full
     (the agent joins as `job_identity(config.agent_identity, job id)`, named
     `config.agent_name`, carrying the worker's id and pid as attributes), then waits up to
-    `ASSIGNMENT_TIMEOUT_S` for the `JobAssignment` (`assigned`) and runs the job: the
+    `ASSIGNMENT_TIMEOUT_S` for the `JobAssignment` (`assigned`) and runs the job (an
+    offer for a room the ledger shows a live job in is answered `terminate`: done, so a
+    dispatch retried while its first job was being placed adds no second agent): the
     agent joins the room with the minted token, each user there gets a session from
     `rooms`, and the job ends when the call is over (see `RoomJob.run`) or on
     `terminate`. Emits `UpdateJobStatus` (running, then success or failed), records the
@@ -85,6 +87,13 @@ class JobAssignments:
         from livekit.protocol import agent
 
         ok = not self.load.full()
+        if ok and self.ledger is not None and (holder := await self.ledger.served_by(job.room.name)):
+            # a retry raced with a job that was placed after all: one agent per room
+            log.info("job %s for room %s: served by worker %s; done", job.id, job.room.name, holder)
+            await self.send(
+                agent.WorkerMessage(availability=agent.AvailabilityResponse(job_id=job.id, terminate=True))
+            )
+            return
         log.info(
             "job %s for room %s (agent %r): %s",
             job.id,

@@ -50,13 +50,15 @@ class JobLedger:
         agent_name: the agent name of this fleet (whose unserved rooms it dispatches again).
         retry_grace_s: between an unplaced dispatch and its retry.
         retry_window_s: how long after its first unplaced dispatch a room is retried.
+        target_load: the server's target load; over it this worker retries nothing.
     """
 
     def __init__(
         self, url: str, *, prefix: str, heartbeat_s: float, agent_name: str = "",
-        retry_grace_s: float = 3.0, retry_window_s: float = 120.0,
+        retry_grace_s: float = 3.0, retry_window_s: float = 120.0, target_load: float = 0.7,
     ) -> None:  # fmt: skip
         self.url, self.prefix, self.heartbeat_s = url, prefix, heartbeat_s
+        self.target_load = target_load
         self.unserved = UnservedRooms(
             prefix, agent_name=agent_name, grace_s=retry_grace_s, window_s=retry_window_s
         )
@@ -110,6 +112,17 @@ class JobLedger:
         except Exception as exc:
             log.warning("job ledger: cannot record %s: %s", job.room, exc)
 
+    async def served_by(self, room: str) -> str:
+        """The worker id of the live job in `room` ("": none, or Redis does not answer)."""
+        try:
+            record = await self._r.hgetall(self._k("job", room))
+            owner = record.get("worker", "")
+            if owner and await self._r.exists(self._k("alive", owner)):
+                return str(record.get("worker_id", "") or owner)
+        except Exception as exc:
+            log.warning("job ledger: cannot read %s: %s", room, exc)
+        return ""
+
     async def forget(self, job: RoomJob) -> None:
         """The job ended cleanly: nothing to dispatch again (only if it is still ours)."""
         with contextlib.suppress(Exception):
@@ -125,7 +138,10 @@ class JobLedger:
                 await self._beat()
                 for room, record in await self.orphans():
                     await self._redispatch(worker.config, room, record)
-                await self.unserved.retry(self._r, worker.config, worker.free_slots(), self.heartbeat_s)
+                # the server places a job only while some worker is under its target load
+                free = worker.free_slots() if worker.load() < self.target_load else 0
+                period = max(self.heartbeat_s, self.unserved.grace_s)
+                await self.unserved.retry(self._r, worker.config, free, period)
             except Exception as exc:  # Redis away for a moment: try again next beat
                 log.warning("job ledger: %s", exc)
             await asyncio.sleep(self.heartbeat_s)
