@@ -39,7 +39,7 @@ class RateLimiter:
     `acquire("connect:<client>")`, so a limiter whose buckets live elsewhere (Redis,
     shared by every process of a fleet: `RedisRateLimiter` of the `livekit_worker`
     provider) is a subclass that overrides `acquire` alone. Here `acquire` does no I/O and
-    never suspends: it is `check` in a coroutine (~0.1 us more per connect, see
+    never suspends: it is `check` in a coroutine (~0.1-0.15 us more per connect, see
     benchmarks/rate_limiter.py). `check` is the synchronous one, for the checks of a
     running session (`op:<session id>` before each client operation: text, DTMF,
     metadata update), whose bucket belongs to the one process that runs the session.
