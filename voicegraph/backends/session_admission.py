@@ -104,7 +104,7 @@ class SessionAdmission:
     async def _admit(self, request: ConnectRequest, session_id: str | None, op: str) -> Admission:
         limiter = self.hooks.rate_limiter
         if limiter is not None:
-            limiter.check(f"connect:{request.client}")
+            await limiter.acquire(f"connect:{request.client}")
         principal = Principal()
         if self.hooks.auth is not None:
             principal = await self.hooks.auth.authenticate(request)

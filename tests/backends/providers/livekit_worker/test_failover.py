@@ -18,7 +18,6 @@ import asyncio
 import json
 import signal
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,15 +32,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 AGENT_NAME = "resumer"
 ROOMS = 4
 HEARTBEAT_S = 0.5
-
-
-@pytest.fixture
-def redis_in_netns(livekit: LiveKitServer) -> Iterator[RedisProcess]:
-    redis = RedisProcess(livekit)
-    try:
-        yield redis
-    finally:
-        redis.stop()
 
 
 def shared_env(redis: RedisProcess) -> dict[str, str]:

@@ -61,3 +61,11 @@ async def test_the_loop_lag_sees_a_stalled_loop() -> None:
     await asyncio.sleep(0.05)
     probe.cancel()
     assert lag.worst_ms >= 100 and lag.lag_ms > 0
+
+
+async def test_a_room_is_served_by_the_worker_of_its_live_job_only(two: tuple[JobLedger, JobLedger]) -> None:
+    a, b = two
+    await a.record(RoomJob("AJ_1", "room-1"), "AW_a", "agent-AJ_1")
+    assert await b.served_by("room-1") == "AW_a" and await b.served_by("room-2") == ""
+    await asyncio.sleep(0.8)  # a's mark lapses: its job no longer serves the room
+    assert await b.served_by("room-1") == ""

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[4]
 ENV = {"LIVEKIT_URL": "ws://127.0.0.1:7880", "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"}
 
 
-def page_yaml() -> str:
-    found = re.search(r"^```yaml\n(.*?)^```$", (ROOT / "docs" / "scaling.md").read_text(), re.M | re.S)
-    assert found is not None
-    return found.group(1)
+def page_yaml(index: int = 0) -> str:
+    found = re.findall(r"^```yaml\n(.*?)^```$", (ROOT / "docs" / "scaling.md").read_text(), re.M | re.S)
+    assert len(found) > index
+    return str(found[index])
 
 
 def test_the_scaling_page_config_builds_a_worker_with_fleet_limits(
@@ -41,6 +41,18 @@ def test_the_scaling_page_config_builds_a_worker_with_fleet_limits(
     assert isinstance(worker, LiveKitWorker)
     assert worker.options.max_jobs == 20 and worker.ledger is not None
     assert worker.rooms.fleet is not None and worker.rooms.fleet.max_sessions == 200
+
+
+def test_the_retry_settings_of_the_scaling_page_build_a_worker_that_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    path = tmp_path / "worker.yaml"
+    path.write_text(page_yaml(1) + "graph: voice-agent\npersistence:\n  url: memory://\n")
+    worker = build_served(worker_config(load_config(str(path)), None)).backend.transport
+    assert isinstance(worker, LiveKitWorker) and worker.ledger is not None
+    assert (worker.ledger.unserved.grace_s, worker.ledger.unserved.window_s) == (3.0, 120.0)
 
 
 def test_an_agent_name_on_the_command_line_wins(tmp_path: Path) -> None:
@@ -66,7 +78,15 @@ def test_another_provider_is_refused_with_one_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"max_jobs": 0}, {"lag_full_ms": -1}, {"agent_name": 3}, {"max_jobs": "many"}]
+    "bad",
+    [
+        {"max_jobs": 0},
+        {"lag_full_ms": -1},
+        {"agent_name": 3},
+        {"max_jobs": "many"},
+        {"retry_grace_s": 0},
+        {"retry_window_s": -1},
+    ],
 )
 def test_bad_worker_options_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(VoiceError) as err:

@@ -12,6 +12,7 @@ from voicegraph.backends.backend import BackendCapabilities
 from voicegraph.backends.providers.livekit_worker.agent_socket import AgentSocket as AgentSocket
 from voicegraph.backends.providers.livekit_worker.livekit_worker import LiveKitWorker as LiveKitWorker
 from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions as WorkerOptions
+from voicegraph.backends.rate_limiter import RateLimiter
 from voicegraph.transports.livekit.livekit_config import LiveKitConfig
 
 if TYPE_CHECKING:
@@ -24,10 +25,11 @@ class LiveKitWorkerProvider:
 
     Options: `WorkerOptions` fields (`agent_name`, `max_jobs`, `lag_full_ms`,
     `status_interval_s`, `idle_room_s`, `drain_timeout_s`, `ledger_url`, `fleet_max_sessions`,
-    `fleet_rate`...) and
+    `fleet_rate`, `retry_grace_s`, `retry_window_s`, `server_target_load`...) and
     `LiveKitConfig` fields (`url`, `api_key`, `api_secret`, else LIVEKIT_URL /
     LIVEKIT_API_KEY / LIVEKIT_API_SECRET; `agent_identity`...). No `rooms`: the server
-    decides which rooms this worker joins.
+    decides which rooms this worker joins. With `ledger_url`, the config's `rate_limit`
+    (per client, at admission) is kept in that Redis, so it holds across the fleet.
     """
 
     name: ClassVar[str] = "livekit_worker"
@@ -48,8 +50,21 @@ class LiveKitWorkerProvider:
         if worker.ledger_url:
             from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
 
-            ledger = JobLedger(worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s)
+            ledger = JobLedger(
+                worker.ledger_url, prefix=worker.ledger_prefix, heartbeat_s=worker.heartbeat_s,
+                agent_name=worker.agent_name, retry_grace_s=worker.retry_grace_s,
+                retry_window_s=worker.retry_window_s, target_load=worker.server_target_load,
+            )  # fmt: skip
         lk = LiveKitWorker(manager, LiveKitConfig.from_env(**options), worker, ledger)
+        local = manager.hooks.rate_limiter
+        if worker.ledger_url and local is not None and type(local) is RateLimiter:
+            from voicegraph.backends.providers.livekit_worker.redis_rate_limiter import RedisRateLimiter
+
+            # the config's per-client connect limit holds across the fleet, not per process
+            lk.shared_limiter = RedisRateLimiter(
+                worker.ledger_url, prefix=worker.ledger_prefix, rate=local.rate, burst=local.burst
+            )
+            manager.hooks.rate_limiter = lk.shared_limiter
         if worker.ledger_url and (worker.fleet_max_sessions or worker.fleet_rate):
             from voicegraph.backends.providers.livekit_worker.fleet_limits import FleetLimits
 

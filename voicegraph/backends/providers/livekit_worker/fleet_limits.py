@@ -8,6 +8,7 @@ import logging
 import time
 from typing import Any
 
+from voicegraph.backends.providers.livekit_worker.redis_rate_limiter import RedisRateLimiter
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 
 log = logging.getLogger("voicegraph.livekit_worker")
@@ -21,19 +22,6 @@ if redis.call('ZSCORE', KEYS[1], ARGV[4]) then
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4]) return 1
 """
-# KEYS[1] the bucket hash; ARGV: now, rate, burst. Returns 0 (taken) or ms to wait.
-_TAKE_TOKEN = """
-local b = redis.call('HMGET', KEYS[1], 't', 's')
-local now, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local tokens = tonumber(b[1]) or burst
-local stamp = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + (now - stamp) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
-redis.call('HSET', KEYS[1], 't', tokens, 's', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return wait
-"""
 
 
 class FleetLimits:
@@ -42,8 +30,9 @@ class FleetLimits:
     Handles `admit(session_id)` before a session is admitted by the worker's own
     manager: refuses with session_limit_exceeded when `max_sessions` sessions run in
     the whole fleet, or rate_limit_exceeded when connects come faster than `rate` per
-    second (burst `burst`) fleet-wide; both checks are one Lua script each, atomic in
-    Redis. A slot is a member of a sorted set scored with the time its worker last
+    second (burst `burst`) fleet-wide (a `RedisRateLimiter` bucket `connects`, the limiter
+    session admission also awaits for its per-client keys); both checks are one Lua
+    script each, atomic in Redis. A slot is a member of a sorted set scored with the time its worker last
     renewed it (`renew`, every heartbeat), so the slots of a dead worker lapse after
     `stale_s` instead of leaking. `release` frees a slot when its session ends.
     Latency: one or two Redis round trips per new session (~0.2 ms on loopback).
@@ -65,6 +54,8 @@ class FleetLimits:
         self.max_sessions, self.rate, self.burst, self.stale_s = max_sessions, rate, burst, stale_s
         self.mine: set[str] = set()
         """Slots this worker holds."""
+        self.connects = RedisRateLimiter(url, prefix=prefix, rate=rate, burst=burst) if rate > 0 else None
+        """The fleet's connect bucket (None: no fleet rate limit)."""
         self._r: Any = None
 
     async def open(self) -> None:
@@ -82,21 +73,19 @@ class FleetLimits:
             if self.mine:
                 await r.zrem(f"{self.prefix}:slots", *self.mine)
             await r.aclose()
+        if self.connects is not None:
+            await self.connects.close()
 
     async def admit(self, session_id: str) -> None:
         """Take a fleet slot and a connect token for `session_id`.
 
         Raises:
-            VoiceError: session_limit_exceeded or rate_limit_exceeded (retriable).
+            VoiceError: session_limit_exceeded or rate_limit_exceeded (retriable),
+                connection_failed (Redis does not answer).
         """
         now = time.time()
-        if self.rate > 0:
-            wait_ms = int(
-                await self._r.eval(_TAKE_TOKEN, 1, f"{self.prefix}:connects", now, self.rate, self.burst)
-            )
-            if wait_ms:
-                msg = f"fleet rate limit exceeded; retry in {wait_ms / 1000:.2f}s"
-                raise VoiceError(ErrorCode.RATE_LIMIT_EXCEEDED, msg, retriable=True)
+        if self.connects is not None:
+            await self.connects.acquire("connects")
         if self.max_sessions > 0:
             args = (now, now - self.stale_s, self.max_sessions, session_id)
             if not int(await self._r.eval(_TAKE_SLOT, 1, f"{self.prefix}:slots", *args)):

@@ -11,6 +11,9 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.backends.providers.livekit_worker.dispatch_requests import create_dispatch as create_dispatch
+from voicegraph.backends.providers.livekit_worker.dispatch_requests import remove_ghost
+from voicegraph.backends.providers.livekit_worker.unserved_rooms import UnservedRooms
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 
 if TYPE_CHECKING:
@@ -37,15 +40,29 @@ class JobLedger:
     CreateDispatch). The server then dispatches it like any job; the worker that takes
     it resumes the users' sessions from the shared session store. Detection takes up to
     `MISSED_BEATS * heartbeat_s` plus one scan; a job that ended cleanly is forgotten.
+    The same loop, on a worker with free slots, dispatches again the rooms that the server
+    could place on no worker (`unserved`, see `UnservedRooms`).
 
     Args:
         url: redis://host:port/db.
         prefix: key prefix (workers of one agent fleet share it).
         heartbeat_s: between two liveness marks and scans.
+        agent_name: the agent name of this fleet (whose unserved rooms it dispatches again).
+        retry_grace_s: between an unplaced dispatch and its retry.
+        retry_window_s: how long after its first unplaced dispatch a room is retried.
+        target_load: the server's target load; over it this worker retries nothing.
     """
 
-    def __init__(self, url: str, *, prefix: str, heartbeat_s: float) -> None:
+    def __init__(
+        self, url: str, *, prefix: str, heartbeat_s: float, agent_name: str = "",
+        retry_grace_s: float = 3.0, retry_window_s: float = 120.0, target_load: float = 0.7,
+    ) -> None:  # fmt: skip
         self.url, self.prefix, self.heartbeat_s = url, prefix, heartbeat_s
+        self.target_load = target_load
+        self.unserved = UnservedRooms(
+            prefix, agent_name=agent_name, grace_s=retry_grace_s, window_s=retry_window_s
+        )
+        """Finds and dispatches again the rooms no worker took."""
         self.worker_key = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This process's key in the ledger."""
         self.redispatched: list[dict[str, Any]] = []
@@ -95,6 +112,17 @@ class JobLedger:
         except Exception as exc:
             log.warning("job ledger: cannot record %s: %s", job.room, exc)
 
+    async def served_by(self, room: str) -> str:
+        """The worker id of the live job in `room` ("": none, or Redis does not answer)."""
+        try:
+            record = await self._r.hgetall(self._k("job", room))
+            owner = record.get("worker", "")
+            if owner and await self._r.exists(self._k("alive", owner)):
+                return str(record.get("worker_id", "") or owner)
+        except Exception as exc:
+            log.warning("job ledger: cannot read %s: %s", room, exc)
+        return ""
+
     async def forget(self, job: RoomJob) -> None:
         """The job ended cleanly: nothing to dispatch again (only if it is still ours)."""
         with contextlib.suppress(Exception):
@@ -103,12 +131,17 @@ class JobLedger:
                 await self._r.delete(key)
 
     async def watch(self, worker: LiveKitWorker) -> None:
-        """Mark alive and re-dispatch orphaned rooms every `heartbeat_s`, until cancelled."""
+        """Mark alive, re-dispatch orphaned rooms and, with free slots, unserved ones, every
+        `heartbeat_s`, until cancelled."""
         while True:
             try:
                 await self._beat()
                 for room, record in await self.orphans():
                     await self._redispatch(worker.config, room, record)
+                # the server places a job only while some worker is under its target load
+                free = worker.free_slots() if worker.load() < self.target_load else 0
+                period = max(self.heartbeat_s, self.unserved.grace_s)
+                await self.unserved.retry(self._r, worker.config, free, period)
             except Exception as exc:  # Redis away for a moment: try again next beat
                 log.warning("job ledger: %s", exc)
             await asyncio.sleep(self.heartbeat_s)
@@ -136,35 +169,3 @@ class JobLedger:
         took = round(time.monotonic() - t0, 3)
         self.redispatched.append({"room": room, "agent_name": name, "dead_worker": dead, "request_s": took})
         log.info("job ledger: room %s of dead worker %s dispatched again", room, record.get("worker_id"))
-
-
-async def create_dispatch(config: LiveKitConfig, room: str, agent_name: str, metadata: str = "") -> str:
-    """Ask the server to dispatch agent `agent_name` to `room` (AgentDispatchService); its id.
-
-    Raises:
-        VoiceError: (connection_failed) the server refused or did not answer.
-    """
-    from livekit import api
-
-    lk = api.LiveKitAPI(config.http_url, config.api_key, config.secret())
-    try:
-        req = api.CreateAgentDispatchRequest(agent_name=agent_name, room=room, metadata=metadata)
-        dispatch = await lk.agent_dispatch.create_dispatch(req)
-    except Exception as exc:
-        raise VoiceError(ErrorCode.CONNECTION_FAILED, f"CreateDispatch for {room!r}: {exc}") from None
-    finally:
-        await lk.aclose()
-    return str(dispatch.id)
-
-
-async def remove_ghost(config: LiveKitConfig, room: str, identity: str) -> None:
-    """Remove a dead agent's participant from `room` now (best effort: it may be gone)."""
-    from voicegraph.transports.livekit.room_admin import RoomAdmin
-
-    admin = RoomAdmin(config)
-    try:
-        await admin.remove_participant(room, identity)
-    except VoiceError as err:
-        log.info("job ledger: %s in %s: %s", identity, room, err)
-    finally:
-        await admin.aclose()

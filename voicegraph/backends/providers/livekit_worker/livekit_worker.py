@@ -10,15 +10,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.backends.providers.livekit_worker.agent_socket import AgentSocket
+from voicegraph.backends.providers.livekit_worker.job_assignments import JobAssignments
 from voicegraph.backends.providers.livekit_worker.job_sessions import JobSessions
 from voicegraph.backends.providers.livekit_worker.job_tokens import JobTokens
-from voicegraph.backends.providers.livekit_worker.loop_lag import LoopLag
-from voicegraph.backends.providers.livekit_worker.room_job import (
-    PID_ATTRIBUTE,
-    WORKER_ATTRIBUTE,
-    RoomJob,
-    job_identity,
-)
+from voicegraph.backends.providers.livekit_worker.worker_load import WorkerLoad
 from voicegraph.framework.errors import VoiceError
 from voicegraph.transports.livekit.backoff import Backoff
 
@@ -26,12 +21,14 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
 
     from voicegraph.backends.providers.livekit_worker.job_ledger import JobLedger
+    from voicegraph.backends.providers.livekit_worker.loop_lag import LoopLag
+    from voicegraph.backends.providers.livekit_worker.redis_rate_limiter import RedisRateLimiter
+    from voicegraph.backends.providers.livekit_worker.room_job import RoomJob
     from voicegraph.backends.providers.livekit_worker.worker_options import WorkerOptions
     from voicegraph.backends.session_manager import SessionManager
     from voicegraph.transports.livekit.livekit_config import LiveKitConfig
 
 log = logging.getLogger("voicegraph.livekit_worker")
-ASSIGNMENT_TIMEOUT_S = 7.5
 
 
 class LiveKitWorker:
@@ -41,16 +38,18 @@ class LiveKitWorker:
     `max_jobs` and under `lag_full_ms` of event-loop lag; the agent joins as
     `config.agent_identity`), assignments (the agent joins the room with the minted
     token and each user there gets a session from `manager`: admitted, run, persisted
-    like every voicegraph session) and terminations. Emits `UpdateJobStatus`
-    (running, then success or failed), `UpdateWorkerStatus` every `status_interval_s`
-    and at each job change (load = the larger of jobs/max_jobs and lag/lag_full_ms;
-    WS_FULL at 1.0 or while draining), and `WorkerPing`. A lost socket is re-opened
-    with backoff and the worker registers again; rooms in progress go on meanwhile.
-    Each job's agent participant is `job_identity(...)` and carries the worker's id and
-    pid as attributes; its tracks keep the names `<agent identity>:<user>`.
-    `drain` stops taking jobs and waits for the calls in progress to end; `stop`
-    leaves every room. With a `ledger` the jobs are recorded in Redis so that, when
-    this process dies, another worker asks the server to dispatch its rooms again.
+    like every voicegraph session) and terminations: see `JobAssignments`. Emits
+    `UpdateJobStatus` (running, then success or failed), `UpdateWorkerStatus` every
+    `status_interval_s` and at each job change (load = the larger of jobs/max_jobs and
+    lag/lag_full_ms; WS_FULL at 1.0 or while draining: see `WorkerLoad`), and
+    `WorkerPing`. A lost socket is re-opened with backoff and the worker registers again;
+    rooms in progress go on meanwhile. Each job's agent participant is
+    `job_identity(...)` and carries the worker's id and pid as attributes; its tracks
+    keep the names `<agent identity>:<user>`. `drain` stops taking jobs and waits for the
+    calls in progress to end; `stop` leaves every room. With a `ledger` the jobs are
+    recorded in Redis so that, when this process dies, another worker asks the server to
+    dispatch its rooms again, and rooms the server placed on no worker are dispatched
+    again when this one has free slots.
 
     Args:
         manager: the backend's session manager.
@@ -69,23 +68,39 @@ class LiveKitWorker:
         self.config = config
         self.options = options
         self.rooms = JobSessions(manager, config, [])
-        self._tokens = JobTokens(config)
-        self.rooms.tokens = self._tokens
+        tokens = JobTokens(config)
+        self.rooms.tokens = tokens
         self.socket = AgentSocket(config, options.agent_name)
         self.ledger = ledger
-        self.lag = LoopLag()
-        self.jobs: dict[str, RoomJob] = {}
-        """Jobs in progress by job id."""
-        self.done: list[RoomJob] = []
-        """Finished jobs (kept for describe and tests)."""
+        self.shared_limiter: RedisRateLimiter | None = None
+        """The admission rate limiter in Redis, when the fleet shares one (closed by `stop`)."""
+        self.work = WorkerLoad(options)
+        """The jobs and the load."""
+        self.assignments = JobAssignments(config, self.socket, self.rooms, tokens, self.work, ledger,
+                                          options.idle_room_s)  # fmt: skip
         self.registrations = 0
-        self.draining = False
-        self._pending: dict[str, asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # job tasks: tracked here, cancelled by stop
         self._main: asyncio.Task[None] | None = None
-        self._status_now = asyncio.Event()
-        self._job_ended = asyncio.Event()
-        self._was_full = False
+
+    @property
+    def jobs(self) -> dict[str, RoomJob]:
+        """Jobs in progress by job id."""
+        return self.work.jobs
+
+    @property
+    def done(self) -> list[RoomJob]:
+        """Finished jobs (kept for describe and tests)."""
+        return self.work.done
+
+    @property
+    def draining(self) -> bool:
+        """Whether the worker takes no more jobs (drain or stop)."""
+        return self.work.draining
+
+    @property
+    def lag(self) -> LoopLag:
+        """The event-loop lag probe."""
+        return self.work.lag
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -109,22 +124,22 @@ class LiveKitWorker:
         Returns:
             True when every job ended within `timeout_s` (default `options.drain_timeout_s`).
         """
-        self.draining = True
-        self._status_now.set()
+        self.work.draining = True
+        self.assignments.changed.set()
         deadline = time.monotonic() + (self.options.drain_timeout_s if timeout_s is None else timeout_s)
-        while self.jobs or self._pending:
-            self._job_ended.clear()
+        while self.work.jobs or self.work.pending:
+            self.assignments.ended.clear()
             try:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-                    await self._job_ended.wait()
+                    await self.assignments.ended.wait()
             except TimeoutError:
                 break
-        return not self.jobs
+        return not self.work.jobs
 
     async def stop(self) -> None:
         """End every job (their rooms left, sessions ended), close the socket."""
-        self.draining = True
-        for job in self.jobs.values():
+        self.work.draining = True
+        for job in self.work.jobs.values():
             job.terminated.set()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10.0)
@@ -140,6 +155,8 @@ class LiveKitWorker:
             await self.ledger.close()
         if self.rooms.fleet is not None:
             await self.rooms.fleet.close()
+        if self.shared_limiter is not None:
+            await self.shared_limiter.close()
 
     def describe(self) -> dict[str, Any]:
         """Worker id, agent name, jobs (room by job id), state, load."""
@@ -155,16 +172,19 @@ class LiveKitWorker:
 
     def attributes(self) -> dict[str, str]:
         """What the agent participant carries: which worker (id, pid) serves the room."""
-        return {WORKER_ATTRIBUTE: self.socket.worker_id, PID_ATTRIBUTE: str(os.getpid())}
+        return self.assignments.attributes()
 
     def load(self) -> float:
         """0..1: the larger of jobs (pending included) over `max_jobs` and lag over `lag_full_ms`."""
-        busy = (len(self.jobs) + len(self._pending)) / self.options.max_jobs
-        return min(1.0, max(busy, self.lag.lag_ms / self.options.lag_full_ms))
+        return self.work.load()
 
     def full(self) -> bool:
         """Whether the worker refuses jobs now."""
-        return self.draining or self.load() >= 1.0
+        return self.work.full()
+
+    def free_slots(self) -> int:
+        """Jobs this worker would take now (0 while full)."""
+        return self.work.free_slots()
 
     # -- the socket -----------------------------------------------------------------------
     async def _serve(self) -> None:
@@ -193,122 +213,33 @@ class LiveKitWorker:
                     log.warning("worker re-register failed: %s", err)
                     continue
                 self.registrations += 1
-                self._status_now.set()
+                self.assignments.changed.set()
                 break
 
     def _on_message(self, msg: Any) -> None:
         kind = msg.WhichOneof("message")
         if kind == "availability":
-            self._spawn(self._answer(msg.availability.job), f"avail:{msg.availability.job.id}")
+            self._spawn(self.assignments.answer(msg.availability.job), f"avail:{msg.availability.job.id}")
         elif kind == "assignment":
-            fut = self._pending.get(msg.assignment.job.id)
-            if fut is not None and not fut.done():
-                fut.set_result(msg.assignment)
-            else:
-                log.warning("assignment for unknown job %s", msg.assignment.job.id)
+            self.assignments.assigned(msg.assignment)
         elif kind == "termination":
-            job = self.jobs.get(msg.termination.job_id)
-            if job is not None:
-                job.terminated.set()
-
-    async def _answer(self, job: Any) -> None:
-        from livekit.protocol import agent
-
-        ok = not self.full()
-        log.info(
-            "job %s for room %s (agent %r): %s",
-            job.id,
-            job.room.name,
-            job.agent_name,
-            "yes" if ok else "full",
-        )
-        reply = agent.AvailabilityResponse(job_id=job.id, available=ok)
-        if ok:
-            reply.participant_identity = job_identity(self.config.agent_identity, job.id)
-            reply.participant_name = self.config.agent_name
-            reply.participant_attributes.update(self.attributes())
-            self._pending[job.id] = asyncio.get_running_loop().create_future()
-        await self._send(agent.WorkerMessage(availability=reply))
-        if not ok:
-            return
-        self._status_now.set()
-        try:
-            async with asyncio.timeout(ASSIGNMENT_TIMEOUT_S):
-                assignment = await self._pending[job.id]
-        except TimeoutError:
-            log.warning("job %s: no assignment within %ss", job.id, ASSIGNMENT_TIMEOUT_S)
-            return
-        finally:
-            self._pending.pop(job.id, None)
-            self._job_ended.set()
-        await self._run_job(job, assignment.token)
-
-    async def _run_job(self, job: Any, token: str) -> None:
-        from livekit.protocol import agent
-
-        rj = RoomJob(job.id, job.room.name, job.dispatch_id, job.agent_name)
-        self.jobs[job.id] = rj
-        self._tokens.assigned[rj.room] = token
-        status = agent.JS_SUCCESS
-        log.info("job %s: joining room %s", rj.job_id, rj.room)
-        await self._job_status(rj, agent.JS_RUNNING)
-        if self.ledger is not None:
-            await self.ledger.record(
-                rj, self.socket.worker_id, job_identity(self.config.agent_identity, rj.job_id)
-            )
-        try:
-            await rj.run(self.rooms, self.options.idle_room_s)
-        except VoiceError as err:
-            rj.error, status = str(err), agent.JS_FAILED
-            log.warning("job %s in %s failed: %s", rj.job_id, rj.room, err)
-        finally:
-            log.info("job %s in %s ended: %s (%s users)", rj.job_id, rj.room, rj.ended_by, rj.users)
-            self.jobs.pop(job.id, None)
-            self._tokens.assigned.pop(rj.room, None)
-            self.done.append(rj)
-            self._status_now.set()
-            self._job_ended.set()
-        if self.ledger is not None:  # ended here, cleanly or not: nothing to dispatch again
-            await self.ledger.forget(rj)
-        await self._job_status(rj, status)
-
-    # -- reports --------------------------------------------------------------------------
-    async def _job_status(self, job: RoomJob, status: int) -> None:
-        from livekit.protocol import agent
-
-        update = agent.UpdateJobStatus(job_id=job.job_id, status=status, error=job.error or None)  # type: ignore[arg-type]
-        await self._send(agent.WorkerMessage(update_job=update))
+            self.assignments.terminate(msg.termination.job_id)
 
     async def _report(self) -> None:
         from livekit.protocol import agent
 
         last_ping = time.monotonic()
+        changed = self.assignments.changed
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.options.status_interval_s):
-                    await self._status_now.wait()
-            self._status_now.clear()
-            full = self.full()
-            if full != self._was_full:
-                self._was_full = full
-                state = "WS_FULL" if full else "WS_AVAILABLE"
-                log.info("worker status %s (load %.2f, %d jobs, lag %.1f ms)",
-                         state, self.load(), len(self.jobs), self.lag.lag_ms)  # fmt: skip
-            update = agent.UpdateWorkerStatus(
-                status=agent.WS_FULL if full else agent.WS_AVAILABLE, load=self.load(),
-                job_count=len(self.jobs), draining=self.draining,
-            )  # fmt: skip
-            await self._send(agent.WorkerMessage(update_worker=update))
+                    await changed.wait()
+            changed.clear()
+            await self.assignments.send(agent.WorkerMessage(update_worker=self.work.status_update()))
             if time.monotonic() - last_ping >= self.options.ping_interval_s:
                 last_ping = time.monotonic()
                 with contextlib.suppress(VoiceError):
                     await self.socket.ping()
-
-    async def _send(self, message: Any) -> None:
-        try:
-            await self.socket.send(message)
-        except VoiceError as err:  # the receive loop re-registers
-            log.info("worker message dropped: %s", err)
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)

@@ -38,6 +38,14 @@ class WorkerOptions:
     """New sessions allowed back to back across the fleet."""
     heartbeat_s: float = 1.0
     """Between two liveness marks in the ledger; a worker is dead after 3 missed."""
+    retry_grace_s: float = 3.0
+    """With a ledger: a room the server placed on no worker (all full) is dispatched again this
+    long after its last dispatch, by a worker with a free slot."""
+    retry_window_s: float = 120.0
+    """With a ledger: how long after its first unplaced dispatch a room is retried (0: never)."""
+    server_target_load: float = 0.7
+    """The server's `agents.target_load`: it places jobs only while a worker reports less, so
+    a worker retries unserved rooms only while its own load is under it."""
 
     @classmethod
     def pop_from(cls, options: dict[str, Any]) -> WorkerOptions:
@@ -53,9 +61,13 @@ class WorkerOptions:
         try:
             out = cls(**values)
             numbers = (out.max_jobs, out.lag_full_ms, out.status_interval_s, out.ping_interval_s,
-                       out.idle_room_s, out.heartbeat_s)  # fmt: skip
+                       out.idle_room_s, out.heartbeat_s, out.retry_grace_s)  # fmt: skip
             if not isinstance(out.agent_name, str) or any(float(v) <= 0 for v in numbers):
                 raise ValueError("agent_name must be text and every limit positive")
+            if not 0 < float(out.server_target_load) <= 1:
+                raise ValueError("server_target_load must be in (0, 1]")
+            if float(out.retry_window_s) < 0:
+                raise ValueError("retry_window_s must be 0 (off) or positive")
         except (TypeError, ValueError) as exc:
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"livekit_worker options: {exc}") from None
         return out
