@@ -46,7 +46,9 @@ def rules(*items: tuple[str, Fault, tuple[int, ...]]) -> FaultSchedule:
 
 async def test_injected_5xx_429_and_dropped_requests_are_retried_to_an_answer() -> None:
     schedule = rules(
-        ("request", Fault.STATUS_500, (1,)), ("request", Fault.STATUS_429, (2,)), ("request", Fault.DROP, (4,))
+        ("request", Fault.STATUS_500, (1,)),
+        ("request", Fault.STATUS_429, (2,)),
+        ("request", Fault.DROP, (4,)),
     )
     async with proxied(schedule) as (_, proxy), client_for(proxy) as client:
         first = await client.complete(MESSAGES)
@@ -93,7 +95,14 @@ async def test_five_percent_random_faults_leave_every_request_answered_or_coded(
     schedule = FaultSchedule.uniform(
         0.05,
         {
-            "request": (Fault.STATUS_500, Fault.STATUS_429, Fault.DROP, Fault.STALL, Fault.DELAY, Fault.TRUNCATE),
+            "request": (
+                Fault.STATUS_500,
+                Fault.STATUS_429,
+                Fault.DROP,
+                Fault.STALL,
+                Fault.DELAY,
+                Fault.TRUNCATE,
+            ),
             "connect": (Fault.REFUSE,),
         },
         seed=18,

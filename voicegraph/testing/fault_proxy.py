@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.testing.fault_schedule import Fault, FaultSchedule
@@ -94,7 +94,7 @@ class FaultProxy:
         abort(*writers)
         return len(writers)
 
-    async def __aenter__(self) -> FaultProxy:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
