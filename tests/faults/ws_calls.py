@@ -3,15 +3,17 @@
 Server side: `agent_graph` answers each typed line with one spoken sentence (eSpeak), and
 `RecordingRunner` runs one graph per connection and keeps each session's bus errors.
 Client side: `SimulatedCall` asks turns and recovers the way a well-behaved client does:
-it resumes a dropped session with its token, re-sends a turn whose answer does not come
-within `attempt_s` or that the server refused with a coded error, and gives up on a turn
+it resumes a dropped session with its token, re-sends a turn when the server has sent
+nothing for `attempt_s` or that the server refused with a coded error, and gives up on a turn
 after `turn_bound_s` (a client-side `timeout`). Every unanswered turn carries a code.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +71,8 @@ class SimulatedCall:
     """One client call: `ask` turns, recovering from drops and refused messages."""
 
     url: str
-    attempt_s: float = 2.5
+    attempt_s: float = 4.0
+    """Silence from the server (nothing received) after which a turn is sent again."""
     turn_bound_s: float = 12.0
     session_ids: list[str] = field(default_factory=list)
     turn_times: list[float] = field(default_factory=list)
@@ -80,15 +83,21 @@ class SimulatedCall:
     """Codes of the coded error messages the server sent."""
     reconnects: int = 0
     resumed: int = 0
+    attempts: Counter[str] = field(default_factory=Counter)
+    """Outcome of every attempt: answered, coded_error, cut, no_answer, connect_failed."""
+    trace: list[tuple[float, str]] = field(default_factory=list)
+    """What the last turn saw (seconds since it began, message type or event), for diagnosis."""
+    _t0: float = 0.0
     _ws: ClientConnection | None = None
     _token: str = ""
 
     async def ask(self, word: str) -> bool:
         """One turn: type `word`, wait for the bot's final words holding it; True if answered."""
-        t0 = time.perf_counter()
+        t0 = self._t0 = time.perf_counter()
+        self.trace.clear()
         with anyio.move_on_after(self.turn_bound_s):
-            while True:
-                if await self._attempt(word):
+            for n in itertools.count():
+                if await self._attempt(word, again=n > 0):
                     self.answered += 1
                     self.turn_times.append(time.perf_counter() - t0)
                     return True
@@ -96,31 +105,49 @@ class SimulatedCall:
         self.failures.append("timeout")
         return False
 
-    async def _attempt(self, word: str) -> bool:
+    async def _attempt(self, word: str, again: bool) -> bool:
         try:
             ws = self._ws or await self._connect()
             if ws is None:
+                self.attempts["connect_failed"] += 1
                 await anyio.sleep(0.05)
                 return False
+            self._note("send")
+            if again:  # like a caller repeating herself: cut what the bot still says first
+                await ws.send(json.dumps({"type": "interrupt"}))
             await ws.send(json.dumps({"type": "text", "text": word}))
-            with anyio.move_on_after(self.attempt_s):
-                async for msg in ws:
-                    if isinstance(msg, bytes):
-                        continue
-                    obj = _json(msg)
+            while True:
+                with anyio.move_on_after(self.attempt_s):
+                    msg = await ws.recv()
+                    obj = {"type": "audio"} if isinstance(msg, bytes) else _json(msg)
+                    self._note(str(obj.get("type")))
                     if obj.get("type") == "error":
                         self.server_errors.append(str(obj.get("code")))
+                        self.attempts["coded_error"] += 1
                         return False
                     if obj.get("type") == "bot_text" and obj.get("final") and word in obj.get("text", ""):
+                        self.attempts["answered"] += 1
                         return True
+                    continue
+                break
+            self.attempts["no_answer"] += 1
             return False
         except ConnectionClosed:
+            self._note("cut")
+            self.attempts["cut"] += 1
             self._ws = None
             return False
 
+    def _note(self, what: str) -> None:
+        self.trace.append((round(time.perf_counter() - self._t0, 3), what))
+
     async def _connect(self) -> ClientConnection | None:
-        """Connect and start (resuming when there is a session); None when it failed."""
+        """Connect and start (resuming when there is a session); None when it failed.
+
+        A socket that does not end up in use is cut at once, even when the turn's deadline
+        cancels the connect: a leaked socket would keep its session attached for good."""
         self.reconnects += bool(self.session_ids)
+        ws: ClientConnection | None = None
         try:
             with anyio.fail_after(self.attempt_s):
                 ws = await connect(self.url, open_timeout=self.attempt_s)
@@ -129,12 +156,18 @@ class SimulatedCall:
                     start["resume_token"] = self._token
                 await ws.send(json.dumps(start))
                 reply = _json(await ws.recv())
+            return self._started(ws, reply)
         except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed):
             return None
-        if reply.get("type") != "started":
+        finally:
+            if ws is not None and ws is not self._ws:
+                ws.transport.abort()
+
+    def _started(self, ws: ClientConnection, reply: dict[str, Any]) -> ClientConnection | None:
+        if reply.get("type") == "error":
             self.server_errors.append(str(reply.get("code")))
             self._token = ""  # the session is gone (e.g. session_not_found): start a new one
-            await ws.close()
+        if reply.get("type") != "started":  # refused, or the reply was lost or garbled
             return None
         self.resumed += bool(reply.get("resumed"))
         if not reply.get("resumed"):
@@ -144,15 +177,34 @@ class SimulatedCall:
         return ws
 
     async def hang_up(self) -> None:
-        """End the call cleanly (bounded)."""
-        if self._ws is not None:
-            with anyio.move_on_after(2):
-                try:
-                    await self._ws.send(json.dumps({"type": "end"}))
-                    await self._ws.close()
-                except ConnectionClosed:
-                    pass
-            self._ws = None
+        """End the call: `end`, then close (bounded); the socket is cut if that did not finish."""
+        ws, self._ws = self._ws, None
+        if ws is None:
+            return
+        with anyio.move_on_after(2):
+            try:
+                await ws.send(json.dumps({"type": "end"}))
+                await ws.close()
+            except ConnectionClosed:
+                pass
+        ws.transport.abort()
+
+
+def ms_stats(seconds: list[float]) -> dict[str, float]:
+    """n, p50, p95 and max of durations given in seconds, in milliseconds."""
+    ms = sorted(s * 1000 for s in seconds)
+    if not ms:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+
+    def pick(q: float) -> float:
+        return ms[min(len(ms) - 1, round(q * (len(ms) - 1)))]
+
+    return {
+        "n": len(ms),
+        "p50_ms": round(pick(0.5), 1),
+        "p95_ms": round(pick(0.95), 1),
+        "max_ms": round(ms[-1], 1),
+    }
 
 
 def _json(msg: str | bytes) -> dict[str, Any]:
