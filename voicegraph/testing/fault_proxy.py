@@ -58,6 +58,8 @@ class FaultProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._idle = asyncio.Event()
 
     @property
     def port(self) -> int:
@@ -76,17 +78,25 @@ class FaultProxy:
         self._server = await asyncio.start_server(self._serve, self.host, self._port)
 
     async def stop(self) -> None:
-        """Stop listening and abort every open connection."""
+        """Stop listening, end held faults early and abort every open connection."""
+        self._stopping.set()
         if self._server is not None:
             self._server.close()
         self.cut_all()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            self._idle.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await self._idle.wait()
         if self._server is not None:
             await self._server.wait_closed()
+
+    async def hold(self, seconds: float) -> None:
+        """Sleep `seconds` (a delay or stall fault), or less if the proxy stops meanwhile."""
+        if seconds > 0 and not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._stopping.wait()
 
     def cut_all(self) -> int:
         """Abort every open connection, both legs (a forced drop). Returns how many legs."""
@@ -114,8 +124,10 @@ class FaultProxy:
             if fault is Fault.REFUSE:
                 abort(writer)
                 return
-            if fault in (Fault.DELAY, Fault.STALL):
-                await asyncio.sleep(self.schedule.hold_s(fault))
+            await self.hold(self.schedule.hold_s(fault))
+            if self._stopping.is_set():
+                abort(writer)
+                return
             legs: list[asyncio.StreamWriter] = []
             try:
                 await self._relay(reader, writer, legs)
@@ -126,6 +138,8 @@ class FaultProxy:
         finally:
             self._writers.discard(writer)
             self._tasks.discard(task)
+            if not self._tasks:
+                self._idle.set()
             writer.close()
 
     async def _open_upstream(
@@ -150,5 +164,5 @@ class FaultProxy:
         up_reader, up_writer = upstream
         both = (writer, up_writer)
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(pipe(reader, up_writer, self.schedule, ">", both))
-            tg.create_task(pipe(up_reader, writer, self.schedule, "<", both))
+            tg.create_task(pipe(reader, up_writer, self.schedule, ">", both, self.hold))
+            tg.create_task(pipe(up_reader, writer, self.schedule, "<", both, self.hold))

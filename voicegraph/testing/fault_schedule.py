@@ -128,6 +128,11 @@ class FaultSchedule:
                 return rule.fault
         return None
 
+    def inject_next(self, operation: str, fault: Fault) -> None:
+        """Add a rule: the next `operation` (e.g. `chunk<`) gets `fault`, counted from now."""
+        rule = FaultRule(operation=operation, fault=fault, at=(self.seen[operation] + 1,))
+        self.rules = (*self.rules, rule)
+
     def hold_s(self, fault: Fault | None) -> float:
         """Seconds a `delay` or `stall` fault holds its operation (0 for any other fault)."""
         return self.delay_s if fault is Fault.DELAY else self.stall_s if fault is Fault.STALL else 0.0

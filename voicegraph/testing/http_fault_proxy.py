@@ -51,7 +51,7 @@ class HttpFaultProxy(FaultProxy):
         if fault is Fault.DROP:
             abort(writer)
             return
-        await asyncio.sleep(self.schedule.hold_s(fault))
+        await self.hold(self.schedule.hold_s(fault))
         upstream = await self._open_upstream(legs)
         if upstream is None:
             abort(writer)
@@ -72,7 +72,7 @@ class HttpFaultProxy(FaultProxy):
             await writer.drain()
             abort(*both)
             return
-        await pipe(up_reader, writer, self.schedule, "<", both)
+        await pipe(up_reader, writer, self.schedule, "<", both, self.hold)
 
 
 def _content_length(head: bytes) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from voicegraph.testing.fault_schedule import Fault
 
 if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Awaitable, Callable
+
     from voicegraph.testing.fault_schedule import FaultSchedule
 
 CHUNK = 64 * 1024
@@ -25,14 +27,14 @@ async def pipe(
     schedule: FaultSchedule,
     direction: str,
     both: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
-    *,
-    operation: str = "chunk",
+    hold: Callable[[float], Awaitable[None]],
 ) -> None:
     """Copy `src` to `dst` until EOF, asking `schedule` about each chunk read.
 
     On EOF the write side of `dst` is closed (half-close), so the other direction keeps
     flowing. A `drop` or `truncate` fault cuts both connections (`both`); `delay` and
-    `stall` hold the chunk, then forward it.
+    `stall` hold the chunk (`hold(seconds)`, which returns early when the proxy stops),
+    then forward it.
     """
     while True:
         try:
@@ -44,10 +46,9 @@ async def pipe(
             if dst.can_write_eof() and not dst.is_closing():
                 dst.write_eof()
             return
-        fault = schedule.decide(operation, direction)
-        if fault in (Fault.DELAY, Fault.STALL):
-            await asyncio.sleep(schedule.hold_s(fault))
-        elif fault is Fault.DROP:
+        fault = schedule.decide("chunk", direction)
+        await hold(schedule.hold_s(fault))
+        if fault is Fault.DROP:
             abort(*both)
             return
         elif fault is Fault.TRUNCATE:

@@ -62,6 +62,7 @@ class WebSocketFaultProxy:
         self.accepted = 0
         self._server: Any = None
         self._pairs: set[tuple[Any, Any]] = set()
+        self._stopping = asyncio.Event()
 
     @property
     def port(self) -> int:
@@ -86,11 +87,19 @@ class WebSocketFaultProxy:
         )
 
     async def stop(self) -> None:
-        """Stop listening and abort every open session."""
+        """Stop listening, end held faults early and abort every open session."""
+        self._stopping.set()
         self.cut_all()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+    async def hold(self, seconds: float) -> None:
+        """Sleep `seconds` (a delay or stall fault), or less if the proxy stops meanwhile."""
+        if seconds > 0 and not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._stopping.wait()
 
     def cut_all(self) -> int:
         """Abort every open session, both legs, without close frames. Returns how many sessions."""
@@ -113,7 +122,7 @@ class WebSocketFaultProxy:
         if fault is Fault.REFUSE:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "refused by fault proxy\n")
         if fault in (Fault.DELAY, Fault.STALL):
-            await asyncio.sleep(self.schedule.hold_s(fault))
+            await self.hold(self.schedule.hold_s(fault))
         return None
 
     async def _serve(self, client: Any) -> None:
@@ -154,7 +163,7 @@ class WebSocketFaultProxy:
                     held.append(msg)
                     continue
                 if fault in (Fault.DELAY, Fault.STALL):
-                    await asyncio.sleep(self.schedule.hold_s(fault))
+                    await self.hold(self.schedule.hold_s(fault))
                 await dst.send(msg[: len(msg) // 2] if fault is Fault.TRUNCATE else msg)
                 while held:
                     await dst.send(held.pop(0))
