@@ -42,3 +42,18 @@ async def ws_echo() -> AsyncIterator[str]:
     async with serve(_ws_echo, "127.0.0.1", 0) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}"
+
+
+async def _ws_refuse(ws: Any) -> None:
+    await ws.recv()
+    await ws.close(4400, "bad message")
+
+
+@contextlib.asynccontextmanager
+async def ws_refusing() -> AsyncIterator[str]:
+    """A WebSocket server that closes with 4400 after the first message; yields its URL."""
+    from websockets.asyncio.server import serve
+
+    async with serve(_ws_refuse, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        yield f"ws://127.0.0.1:{port}"

@@ -21,7 +21,7 @@ from voicegraph.testing import (
     WebSocketFaultProxy,
 )
 
-from .servers import tcp_echo, ws_echo
+from .servers import tcp_echo, ws_echo, ws_refusing
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -188,3 +188,11 @@ async def test_websocket_refused_handshake_is_a_503() -> None:
         async with connect(proxy.url) as ws:
             await ws.send("ok")
             assert await ws.recv() == "ok"
+
+
+async def test_websocket_close_codes_other_than_1000_are_passed_on() -> None:
+    async with ws_refusing() as url, WebSocketFaultProxy(url) as proxy, connect(proxy.url) as ws:
+        await ws.send("hello")
+        with anyio.fail_after(5), pytest.raises(ConnectionClosed):
+            await ws.recv()
+    assert (ws.close_code, ws.close_reason) == (4400, "bad message")

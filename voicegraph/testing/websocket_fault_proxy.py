@@ -168,19 +168,19 @@ class WebSocketFaultProxy:
                 while held:
                     await dst.send(held.pop(0))
         except ConnectionClosed:
-            _abort(*pair)
-            return
+            pass  # iteration raises on any close code but 1000/1001: still a clean close
         await _pass_close(src, dst, pair)
 
 
 async def _pass_close(src: Any, dst: Any, pair: tuple[Any, Any]) -> None:
-    """Pass a clean close on with its code; pass an abnormal one on as a cut."""
-    code = src.close_code
-    if code is None or code in (1005, 1006, 1015):
-        _abort(*pair)
-        return
-    with contextlib.suppress(Exception):
-        await dst.close(code, src.close_reason or "")
+    """Pass a clean close (from either side) on with its code; pass anything else on as a cut."""
+    for closed, other in ((src, dst), (dst, src)):
+        code = closed.close_code
+        if code is not None and code not in (1005, 1006, 1015):
+            with contextlib.suppress(Exception):
+                await other.close(code, closed.close_reason or "")
+            return
+    _abort(*pair)
 
 
 def _abort(*conns: Any) -> None:
