@@ -16,8 +16,10 @@ Recovery: `--drops` forced drops (`cut_all`, both legs, no close frame) for the 
 WebSocket protocol (the client resumes the same session: time from the cut to the
 `started` message with `resumed: true`, then a turn must be answered) and for Twilio
 Media Streams (no resume in that protocol: the server must end the dropped session, and
-a new stream must get bot audio; times for both). WebRTC resume is not covered (out of
-scope this session); LiveKit drops are not measured here.
+a new stream must get bot audio; times for both), and for LiveKit (`--livekit-drops`:
+the agent's signalling link to a real livekit-server is cut; the SDK resumes it, then a
+data message must be answered by the same session). WebRTC resume is not covered (out
+of scope this session).
 
 Prints one JSON object. Everything runs on 127.0.0.1.
 """
@@ -142,6 +144,26 @@ async def websocket_recovery(drops: int) -> dict[str, Any]:
     }
 
 
+def livekit_recovery(drops: int) -> dict[str, Any]:
+    """Signalling drops against a real livekit-server, in a network namespace of our own."""
+    import warnings
+
+    from tests.faults.livekit_drops import livekit_drop_recovery
+    from tests.livekit_server import LiveKitServer, PrivateNetns, find_or_build_binary
+
+    warnings.filterwarnings("ignore", message="The HMAC key is .* bytes long")  # the --dev secret
+    netns = PrivateNetns.create_if_possible()
+    server = LiveKitServer(binary=find_or_build_binary(), netns=netns)
+    try:
+        server.start()
+        with server.network():  # before the SDK starts: its threads inherit the namespace
+            return asyncio.run(livekit_drop_recovery(server, drops, "bench-faults"))
+    finally:
+        server.stop()
+        if netns is not None:
+            netns.delete()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=200)
@@ -149,6 +171,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=0.05)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--drops", type=int, default=20)
+    ap.add_argument("--livekit-drops", type=int, default=20, help="0: skip (needs livekit-server)")
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--stall-s", type=float, default=2.0, help="length of a stall fault")
     ap.add_argument("--bound-s", type=float, default=15.0, help="a turn not answered by then fails")
@@ -161,7 +184,9 @@ def main() -> None:
     print("recovery: twilio", file=sys.stderr)
     out["recovery_twilio"] = asyncio.run(echo_twilio_call_recovery(args.drops))
     out["recovery_webrtc"] = "not measured: WebRTC sessions cannot resume yet (out of scope this session)"
-    out["recovery_livekit"] = "not measured this session"
+    if args.livekit_drops:
+        print("recovery: livekit", file=sys.stderr)
+        out["recovery_livekit"] = livekit_recovery(args.livekit_drops)
     out["meta"]["loadavg_end"] = os.getloadavg()[0]
     print(json.dumps(out, indent=2))
 

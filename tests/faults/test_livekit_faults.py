@@ -14,13 +14,13 @@ import uuid
 import anyio
 import pytest
 
+from tests.faults.livekit_drops import livekit_drop_recovery
 from tests.livekit_server import LiveKitServer
-from tests.transports.livekit.conftest import join_user, make_config
-from tests.transports.livekit.sim_user import wait_for
-from tests.transports.livekit.voice_agent import SessionLog, probe_only
+from tests.transports.livekit.conftest import make_config
+from tests.transports.livekit.voice_agent import probe_only
 from voicegraph.framework import ErrorCode, VoiceError
 from voicegraph.testing import Fault, FaultProxy, FaultRule, FaultSchedule
-from voicegraph.transports.livekit import LiveKitTransport, RoomState
+from voicegraph.transports.livekit import LiveKitTransport
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -59,22 +59,6 @@ async def test_a_stalled_signalling_connect_fails_the_join_within_its_deadline(
     assert err.value.code in (ErrorCode.CONNECTION_TIMEOUT, ErrorCode.TIMEOUT, ErrorCode.CONNECTION_FAILED)
 
 
-async def test_a_cut_signalling_link_is_recovered_and_the_session_goes_on(livekit: LiveKitServer) -> None:
-    room_name = f"room-{uuid.uuid4().hex[:8]}"
-    logs: dict[str, SessionLog] = {}
-    async with proxy_for(livekit) as proxy:
-        config = make_config(livekit, url=f"ws://127.0.0.1:{proxy.port}", reconnect_initial_s=0.2)
-        direct = make_config(livekit)
-        async with LiveKitTransport(config, probe_only(logs)) as lk:
-            room = await lk.join(room_name)
-            user = await join_user(direct, room_name, "cut")
-            try:
-                await wait_for(user.subscribed.is_set, 15)
-                assert proxy.cut_all() > 0
-                await wait_for(lambda: room.state is RoomState.RECONNECTING, 10)
-                await wait_for(lambda: room.state is RoomState.CONNECTED, RECOVER_BOUND_S)
-                await user.send_data(b"still there?")
-                await wait_for(lambda: bool(user.data), RECOVER_BOUND_S)
-            finally:
-                await user.leave()
-    assert user.data == [("", b"ack:still there?")] and logs["cut"].sessions == 1
+async def test_cut_signalling_links_are_resumed_and_the_session_goes_on(livekit: LiveKitServer) -> None:
+    got = await livekit_drop_recovery(livekit, 2, f"room-{uuid.uuid4().hex[:8]}")
+    assert (got["resumed"], got["session_answered_after"], got["sessions_built"]) == (2, 2, 1), got
