@@ -30,7 +30,7 @@ class WebSocketFaultProxy:
 
     Handles: text and binary messages both ways. Emits: the same, or the faulted ones.
     Latency: one asyncio hop per message when no fault fires. Stop: every session is
-    aborted. Subprotocol negotiation is not relayed.
+    ended (see `stop`). Subprotocol negotiation is not relayed.
 
     Args:
         upstream_url: `ws://127.0.0.1:PORT` of the server (loopback only); the client's
@@ -87,11 +87,17 @@ class WebSocketFaultProxy:
         )
 
     async def stop(self) -> None:
-        """Stop listening, end held faults early and abort every open session."""
+        """Stop listening and end every session: clients get a 1001 close, passed upstream;
+        sessions still open after 2 s are cut. Held faults end early."""
         self._stopping.set()
-        self.cut_all()
-        if self._server is not None:
-            self._server.close()
+        if self._server is None:
+            return
+        self._server.close()
+        try:
+            async with asyncio.timeout(2):
+                await self._server.wait_closed()
+        except TimeoutError:
+            self.cut_all()
             await self._server.wait_closed()
 
     async def hold(self, seconds: float) -> None:
