@@ -43,8 +43,11 @@ async def pipe(
             abort(*both)
             return
         if not data:
-            if dst.can_write_eof() and not dst.is_closing():
-                dst.write_eof()
+            try:
+                if dst.can_write_eof() and not dst.is_closing():
+                    dst.write_eof()
+            except OSError:  # the other side is already gone (ENOTCONN): nothing to pass on
+                abort(*both)
             return
         fault = schedule.decide("chunk", direction)
         await hold(schedule.hold_s(fault))
