@@ -54,12 +54,13 @@ async def test_a_mid_call_drop_resumes_the_same_session_and_the_turn_is_answered
 
 
 async def test_a_truncated_client_message_gets_a_coded_error_and_the_resent_turn_is_answered() -> None:
-    async with served(at(("message>", Fault.TRUNCATE, (2,)))) as (_, proxy, _runner):
+    async with served(at(("message>", Fault.TRUNCATE, (2,)))) as (_, proxy, runner):
         call = SimulatedCall(proxy.url)
         assert await call.ask("garden")
         await call.hang_up()
     assert call.server_errors == ["protocol_error"]
     assert call.reconnects == 0
+    assert runner.records == {call.session_ids[0]: ["protocol_error"]}  # on the session's bus too
 
 
 async def test_lost_messages_either_way_are_recovered_by_resending_within_the_bound() -> None:
