@@ -79,6 +79,19 @@ async def run_calls(args: argparse.Namespace) -> dict[str, Any]:
             while transport.sessions:  # noqa: ASYNC110 - sessions end within the resume grace
                 await anyio.sleep(0.05)
         left = len(transport.sessions)
+    return summary(args, done, runner, schedule, left, time.perf_counter() - t0)
+
+
+def summary(
+    args: argparse.Namespace,
+    done: list[SimulatedCall],
+    runner: RecordingRunner,
+    schedule: FaultSchedule,
+    left: int,
+    wall_s: float,
+) -> dict[str, Any]:
+    """The calls' figures: turns answered, failures by code, turn times, faults injected."""
+    calls, turns = args.calls, args.turns
     asked = calls * turns
     answered = sum(c.answered for c in done)
     failures = Counter(code for c in done for code in c.failures)
@@ -105,7 +118,7 @@ async def run_calls(args: argparse.Namespace) -> dict[str, Any]:
         "operations": dict(schedule.seen),
         "faults_injected": dict(schedule.injected),
         "faulted_pct": round(100 * schedule.total_injected / max(1, seen), 2),
-        "wall_s": round(time.perf_counter() - t0, 1),
+        "wall_s": round(wall_s, 1),
     }
 
 
@@ -121,18 +134,9 @@ async def websocket_recovery(drops: int) -> dict[str, Any]:
         for k in range(drops):
             proxy.cut_all()
             t0 = time.perf_counter()
-            with anyio.move_on_after(call.turn_bound_s):
-                while call._ws is not None:  # the client notices the cut on its next read
-                    try:
-                        await call._ws.recv()
-                    except Exception:
-                        call._ws = None
-                before = call.resumed
-                while await call._connect() is None:  # noqa: ASYNC110 - a refused connect is retried
-                    await anyio.sleep(0.01)
-                if call.resumed > before:
-                    resumed += 1
-                    resume_s.append(time.perf_counter() - t0)
+            if await call.recover():
+                resumed += 1
+                resume_s.append(time.perf_counter() - t0)
             answered += await call.ask(WORDS[(k + 1) % len(WORDS)])
         await call.hang_up()
     return {

@@ -107,3 +107,15 @@ async def test_a_session_whose_client_never_comes_back_ends_within_the_grace() -
             while transport.sessions:  # noqa: ASYNC110 - polling a plain dict
                 await anyio.sleep(0.02)
     assert list(runner.records) == call.session_ids
+
+
+async def test_forced_drops_are_each_resumed_into_the_same_session() -> None:
+    async with served(FaultSchedule()) as (_, proxy, runner):
+        call = SimulatedCall(proxy.url)
+        assert await call.ask(WORDS[0])
+        for word in WORDS[1:4]:
+            assert proxy.cut_all() == 1
+            assert await call.recover()
+            assert await call.ask(word)
+        await call.hang_up()
+    assert (call.resumed, len(call.session_ids), len(runner.records)) == (3, 1, 1)

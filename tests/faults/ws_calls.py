@@ -138,6 +138,22 @@ class SimulatedCall:
             self._ws = None
             return False
 
+    async def recover(self) -> bool:
+        """After a cut: notice it (next read), reconnect until started; True if resumed (bounded)."""
+        with anyio.move_on_after(self.turn_bound_s):
+            ws = self._ws
+            if ws is not None:
+                try:
+                    while True:
+                        await ws.recv()
+                except ConnectionClosed:
+                    self._ws = None
+            before = self.resumed
+            while await self._connect() is None:  # noqa: ASYNC110 - a refused connect is retried
+                await anyio.sleep(0.01)
+            return self.resumed > before
+        return False
+
     def _note(self, what: str) -> None:
         self.trace.append((round(time.perf_counter() - self._t0, 3), what))
 
