@@ -36,6 +36,7 @@ PAGES = (
     "docs/backend_api.md",
     "docs/webrtc.md",
     "docs/turn_taking.md",
+    "docs/faults.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from voicegraph.framework.formats import PCM16K
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from voicegraph.framework.errors import VoiceError
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.frames.call import CallActionFrame
@@ -49,6 +52,10 @@ class Connection:
         """True when the session ended because the client went away (no drain)."""
         self.call_action: CallActionFrame | None = None
         """The hang-up or transfer that ended the session, if one did."""
+        self.errors: list[VoiceError] = []
+        """Client-side failures the graph's nodes never see (bad messages...), in order."""
+        self.reporter: Callable[[VoiceError], None] | None = None
+        """Where `report` also sends them: the input node sets it to the session's bus."""
         self._finished = asyncio.Event()
         self._input: ConnectionInput | None = None
         self._output: ConnectionOutput | None = None
@@ -115,6 +122,12 @@ class Connection:
         await self.write_event(frame)
         self.call_action = frame
         self.finish()
+
+    def report(self, err: VoiceError) -> None:
+        """Record a client-side failure (kept in `errors`; on the session's bus when it runs)."""
+        self.errors.append(err)
+        if self.reporter is not None:
+            self.reporter(err)
 
     # -- lifecycle ------------------------------------------------------------------------
     def finish(self, *, lost: bool = False) -> None:

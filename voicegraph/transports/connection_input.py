@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.processor import Processor
 
 if TYPE_CHECKING:
     from voicegraph.framework.context import StartContext
+    from voicegraph.framework.errors import VoiceError
     from voicegraph.framework.formats import AudioFormat
     from voicegraph.transports.connection import Connection
 
@@ -23,7 +25,8 @@ class ConnectionInput(Processor):
     (which interrupt the graph). Latency: none added. Not interruptible (it is on the
     user's input path). A clean end from the client starts the graph's drain (an
     `EndFrame` into the heads); a lost client finishes the connection, so the session
-    runner cancels the graph. On stop it finishes the connection.
+    runner cancels the graph. Client-side failures the connection reports (bad messages)
+    go on the graph's bus as this node's errors. On stop it finishes the connection.
     """
 
     interruptible = False
@@ -40,7 +43,16 @@ class ConnectionInput(Processor):
 
     async def on_start(self, ctx: StartContext) -> None:
         self._ctx = ctx
+        self._conn.reporter = self._publish
+        for err in self._conn.errors:  # reported before the graph ran (e.g. while it started)
+            self._publish(err)
         ctx.spawn(self._read(), name=f"{self.name}:read")
+
+    def _publish(self, err: VoiceError) -> None:
+        if self._ctx is not None:
+            bus = self._ctx.bus
+            bus.publish(ErrorEvent(graph=bus.name, error=err if err.node else err.with_node(self.name),
+                                   node=self.name))  # fmt: skip
 
     async def _read(self) -> None:
         try:

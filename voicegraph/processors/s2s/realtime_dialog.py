@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.bus import ErrorEvent
-from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import MetricsFrame, UserStartedSpeakingFrame, UserStoppedSpeakingFrame
 from voicegraph.processors.s2s.realtime_barge_in import RealtimeBargeIn
 from voicegraph.processors.s2s.realtime_client_events import commit_audio, create_response
@@ -94,6 +94,7 @@ class RealtimeDialog:
         self.creating = False  # response.create sent, response.created not seen yet
         self.pending: str | None = None  # instructions of a response.create waiting for `active` to end
         self.awaiting_reply = False  # a turn ended and the provider will answer by itself
+        self.user_speaking = False  # the provider heard speech start and not yet its end
         self.uncommitted_ns = 0
         self.malformed = 0
         out = self.output
@@ -188,6 +189,11 @@ class RealtimeDialog:
             await handler(event)
 
     async def _recover(self) -> bool:
+        # A reply owed but not started yet died with the old session: ask the new one for it
+        # (else the turn would go unanswered, with no error). One already playing is not redone.
+        unstarted = self.active is not None and self.active not in self.output.started
+        owed = self.awaiting_reply or self.creating or self.pending is not None or unstarted
+        instructions = self.pending or ""
         self.output.close_all()
         self.ledger.new_session()
         self.active, self.creating, self.pending, self.awaiting_reply = None, False, None, False
@@ -199,7 +205,19 @@ class RealtimeDialog:
         await self.outbox.send(
             MetricsFrame(node=self.name, values={"reconnects": float(self.client.reconnects)})
         )
+        if owed:
+            await self.request_response(instructions)
+        elif self.user_speaking:
+            await self._lost_user_turn()
         return True
+
+    async def _lost_user_turn(self) -> None:
+        """The provider had the user's words in flight when the socket dropped: they are gone.
+        Say so with a code, and end the turn for downstream (nothing else would end it)."""
+        self.user_speaking = False
+        msg = "connection lost during the user's turn; it was not answered"
+        self.report(VoiceError(ErrorCode.CONNECTION_FAILED, msg, node=self.name, retriable=True))
+        await self.outbox.send(UserStoppedSpeakingFrame(speech_end_ns=self.now()))
 
     # -- server events --------------------------------------------------------------------
     async def _session(self, event: SessionEvent) -> None:
@@ -208,12 +226,14 @@ class RealtimeDialog:
 
     async def _speech_started(self, event: SpeechStarted) -> None:
         self.awaiting_reply = False  # the user goes on: the turn is not over
+        self.user_speaking = True
         if self.ledger.live(self.now()):
             await self.outbox.request_interrupt("barge-in: provider VAD heard the user")
         await self.outbox.send(UserStartedSpeakingFrame(speech_start_ns=self.now()))
 
     async def _speech_stopped(self, event: SpeechStopped) -> None:
         now = self.output.turn_end_ns = self.now()
+        self.user_speaking = False
         self.awaiting_reply = self.config.turn_detection.create_response and self.auto_respond
         await self.outbox.send(UserStoppedSpeakingFrame(speech_end_ns=now))
 

@@ -75,7 +75,9 @@ class DeepgramNode(Processor):
     async def on_start(self, ctx: StartContext) -> None:
         """Connect (refusals fail the start with their code) and start reading."""
         self._ctx = ctx
-        self._socket = DeepgramSocket(self.url, self._api_key, node=self.name, reconnects=self._reconnects)
+        self._socket = DeepgramSocket(
+            self.url, self._api_key, node=self.name, reconnects=self._reconnects, on_malformed=self.report
+        )
         await self._socket.open()
         ctx.spawn(self._read(), name=f"{self.name}:read")
 

@@ -73,6 +73,8 @@ class DeepgramSocket:
         open_timeout_s: handshake deadline.
         reconnects: reconnect attempts in a row before giving up.
         backoff_s: wait before the first reconnect attempt (doubles each time).
+        on_malformed: told (protocol_error) of each server text message that is not
+            JSON; such a message is skipped.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class DeepgramSocket:
         open_timeout_s: float = 5.0,
         reconnects: int = 3,
         backoff_s: float = 0.1,
+        on_malformed: Callable[[VoiceError], None] | None = None,
     ) -> None:
         self.url = url
         self._headers = {"Authorization": f"Token {api_key}"}
@@ -91,6 +94,7 @@ class DeepgramSocket:
         self.open_timeout_s = open_timeout_s
         self.reconnects = reconnects
         self.backoff_s = backoff_s
+        self._on_malformed = on_malformed
         self._ws: Any = None
         self._finishing = False
         self.connections = 0
@@ -176,8 +180,11 @@ class DeepgramSocket:
             if isinstance(raw, str):
                 try:
                     yield json.loads(raw)
-                except ValueError:
+                except ValueError:  # skipped, but said: it may have been a lost transcript
                     log.warning("%s: a Deepgram message is not JSON; skipped", self.node)
+                    if self._on_malformed is not None:
+                        msg = f"a Deepgram message is not JSON ({len(raw)} chars); skipped"
+                        self._on_malformed(VoiceError(ErrorCode.PROTOCOL_ERROR, msg, node=self.node))
 
     async def _reconnect(self) -> None:
         if self.reconnects <= 0:

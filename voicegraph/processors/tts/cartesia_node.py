@@ -75,7 +75,7 @@ class CartesiaNode(Processor):
         if self._socket is not None and self._socket.is_open:
             return self._socket
         sock = CartesiaSocket(self._socket_url(), self._access.headers(), open_timeout_s=self._open_timeout,
-                              node=self.name)  # fmt: skip
+                              node=self.name, on_malformed=self._report)  # fmt: skip
         await sock.open()
         self._socket = sock
         self._on_connect()

@@ -17,7 +17,7 @@ from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.processors.websocket_handshake import open_websocket
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
 
 DEFAULT_BASE_URL = "https://api.cartesia.ai"
 API_VERSION = "2026-03-01"
@@ -97,15 +97,26 @@ class CartesiaSocket:
         headers: handshake headers (key and version).
         open_timeout_s: handshake deadline.
         node: node name for errors.
+        on_malformed: told (protocol_error) of each server message that is not a JSON
+            object; such a message is skipped.
     """
 
     def __init__(
-        self, url: str, headers: Mapping[str, str], *, open_timeout_s: float = 5.0, node: str | None = None
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        open_timeout_s: float = 5.0,
+        node: str | None = None,
+        on_malformed: Callable[[VoiceError], None] | None = None,
     ) -> None:
         self.url = url
         self.headers = dict(headers)
         self.open_timeout_s = open_timeout_s
         self.node = node
+        self.malformed = 0
+        """Server messages skipped because they were not JSON objects."""
+        self._on_malformed = on_malformed
         self._ws: Any = None
 
     @property
@@ -161,14 +172,22 @@ class CartesiaSocket:
                 try:
                     event = json.loads(raw)
                 except ValueError:
-                    continue
+                    event = None
                 if isinstance(event, dict):
                     yield event
+                else:  # skipped, but said: a garbled message is lost audio or a lost event
+                    self._malformed(raw)
         except ConnectionClosed:
             pass
         finally:
             if self._ws is ws:
                 self._ws = None
+
+    def _malformed(self, raw: str | bytes) -> None:
+        self.malformed += 1
+        if self._on_malformed is not None:
+            msg = f"Cartesia sent a message that is not a JSON object ({len(raw)} bytes); skipped"
+            self._on_malformed(VoiceError(ErrorCode.PROTOCOL_ERROR, msg, node=self.node))
 
     async def close(self) -> None:
         """Close the socket (idempotent)."""
