@@ -229,7 +229,7 @@ class WebSocketConnection(Connection):
 
     async def _bad_message(self, ws: Any, err: VoiceError) -> None:
         self.bad_messages += 1
-        log.debug("session %s: bad message: %s", self.session_id, err)
+        log.info("session %s: bad message: %s", self.session_id, err)  # one coded line per bad input
         await self._send(self.serializer.encode_error(err))
         if self.bad_messages >= self._max_bad:
             final = VoiceError(err.code, f"too many bad messages ({self.bad_messages}); last: {err.message}")
