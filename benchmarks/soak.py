@@ -7,8 +7,9 @@ Each session is one client of a `Backend` in this process: the WebSocket provide
 127.0.0.1 (raw-PCM protocol, a `websockets` client in the same process) or the memory
 provider (`MemoryTransport`, no sockets). The graph is the echo agent (a scripted
 text agent, no STT/TTS engines): the client sends `--turns` typed lines, waits for each
-reply (each line after `--audio-chunks` 20 ms chunks of silence), then ends the session. `--concurrency` sessions run at once. With `--fail-every K`
-every K-th session's graph refuses to build (a coded error to the client), so the
+reply (each line after `--audio-chunks` 20 ms chunks of silence), then ends the
+session. `--concurrency` sessions run at once. With `--fail-every K` every K-th
+session's graph refuses to build (a coded error to the client), so the
 failure path is soaked too; those sessions count as `failed_sessions`.
 
 Sessions run in batches of `--sample-every`; after each batch the process waits for the
@@ -135,8 +136,7 @@ async def memory_session(backend: Backend[Any], turns: int, chunks: int) -> None
 
 async def sample(backend: Backend[Any], store: MemorySessionStore, done: int, t0: float) -> dict[str, Any]:
     async with asyncio.timeout(30):
-        while backend.manager.live:
-            await asyncio.sleep(0.01)
+        await backend.manager.wait_ended()
     gc.collect()
     return {
         "sessions": done,

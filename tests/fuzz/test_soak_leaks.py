@@ -26,8 +26,7 @@ async def test_failed_memory_sessions_keep_a_bounded_number_of_errors() -> None:
             client = await server.connect()
             await client.wait_finished()
         async with asyncio.timeout(10):
-            while backend.manager.live:
-                await asyncio.sleep(0.01)
+            await backend.manager.wait_ended()
         assert len(server.errors) == MAX_KEPT_ERRORS
         assert {e.code for e in server.errors.values()} <= {
             ErrorCode.INVALID_CONFIG,
