@@ -50,8 +50,8 @@ async def fuzz_connection(url: str, seed: int) -> tuple[int, int | None]:
 
 
 async def junk_http(base: str, rng: random.Random) -> list[int]:
-    """Requests the WebSocket port must refuse: GETs get a 4xx status; a POST (websockets
-    takes GET only) a 4xx or a clean close, which counts as 400 here."""
+    """Requests the WebSocket and health ports must refuse: GETs of unknown paths get a
+    4xx status; a POST a 4xx or a clean close (websockets takes GET only), counted as 400."""
     statuses = []
     async with httpx.AsyncClient(timeout=5) as http:
         for path in ("/", "/stream", "/%00", "/" + "a" * 3000, "/?" + rng.randbytes(32).hex()):
@@ -82,6 +82,7 @@ async def test_bad_traffic_leaves_the_server_and_a_good_session_untouched(tmp_pa
         good = asyncio.create_task(good_session(url, turns=6))
         results = await asyncio.gather(*(fuzz_connection(url, seed) for seed in range(FUZZ_CONNECTIONS)))
         statuses = await junk_http(url.replace("ws://", "http://"), random.Random(7))
+        statuses += await junk_http(str(ready["health"]).rstrip("/"), random.Random(8))
         replies = await good
         after = await good_session(url, turns=1)  # still serving new sessions
         server.signal(signal.SIGTERM)
