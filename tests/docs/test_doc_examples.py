@@ -28,6 +28,7 @@ PAGES = (
     "docs/fallback.md",
     "docs/pipecat_services.md",
     "docs/scaling.md",
+    "docs/reliability.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
