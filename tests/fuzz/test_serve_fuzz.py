@@ -49,6 +49,21 @@ async def fuzz_connection(url: str, seed: int) -> tuple[int, int | None]:
         return errors, ws.close_code
 
 
+async def oversize(url: str) -> int | None:
+    """A message over the server's 64 KiB limit after a valid start: the close code."""
+    async with connect(url, open_timeout=5, max_size=None) as ws:
+        await ws.send(json.dumps(GOOD_START))
+        await ws.recv()
+        try:
+            await ws.send(bytes(100_000))
+            async with asyncio.timeout(10):
+                async for _ in ws:
+                    pass
+        except ConnectionClosed:
+            pass
+        return ws.close_code
+
+
 async def junk_http(base: str, rng: random.Random) -> list[int]:
     """Requests the WebSocket and health ports must refuse: GETs of unknown paths get a
     4xx status; a POST a 4xx or a clean close (websockets takes GET only), counted as 400."""
@@ -81,6 +96,7 @@ async def test_bad_traffic_leaves_the_server_and_a_good_session_untouched(tmp_pa
         url = ready["transport"]["url"]
         good = asyncio.create_task(good_session(url, turns=6))
         results = await asyncio.gather(*(fuzz_connection(url, seed) for seed in range(FUZZ_CONNECTIONS)))
+        too_big = await oversize(url)
         statuses = await junk_http(url.replace("ws://", "http://"), random.Random(7))
         statuses += await junk_http(str(ready["health"]).rstrip("/"), random.Random(8))
         replies = await good
@@ -95,6 +111,8 @@ async def test_bad_traffic_leaves_the_server_and_a_good_session_untouched(tmp_pa
     assert all(400 <= s < 500 for s in statuses), statuses
     codes = [code for _, code in results]
     assert all(code is not None and code >= 4000 for code in codes), codes
+    assert too_big == 1009
+    assert "over the size limit; closed 1009" in log
     assert "Traceback" not in log, log[-3000:]
     told = sum(errors for errors, _ in results)
     assert told > 0 and len(CODED_LINE.findall(log)) >= told, (told, log[-3000:])

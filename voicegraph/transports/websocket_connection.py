@@ -142,7 +142,10 @@ class WebSocketConnection(Connection):
         while True:
             try:
                 message = await ws.recv()
-            except ConnectionClosed:
+            except ConnectionClosed as exc:
+                if exc.sent is not None and exc.sent.code == 1009:  # websockets refused a message
+                    log.info("session %s: bad message: [%s] over the size limit; closed 1009",
+                             self.session_id, ErrorCode.PROTOCOL_ERROR)  # fmt: skip
                 self._detach(ws)
                 return
             try:
