@@ -14,7 +14,8 @@ failure path is soaked too; those sessions count as `failed_sessions`.
 
 Sessions run in batches of `--sample-every`; after each batch the process waits for the
 session manager to hold no live session, collects garbage and samples RSS, open file
-descriptors, asyncio tasks, the session store's size (`MemorySessionStore`), the
+descriptors, asyncio tasks, the session store's size (`--store`: memory:// by default,
+or sqlite:///file.db / redis://...; every session saved in it, whatever its state), the
 manager's live and recovered maps and Python objects tracked by the GC. After the
 warm-up (`--warmup` sessions) each series gets a least-squares slope per 1,000 sessions
 and a verdict: flat when under the stated threshold. JSON on stdout; also saved to
@@ -31,19 +32,22 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.backends.backend import Backend
 from voicegraph.backends.graph_factory import graph_factory
 from voicegraph.backends.providers.memory import MemoryProvider
 from voicegraph.backends.providers.websocket import WebSocketProvider
-from voicegraph.backends.stores.memory_store import MemorySessionStore
+from voicegraph.backends.stores.store_factory import create_store
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import LLMResponseEndFrame, TranscriptFrame
 from voicegraph.framework.graph import Graph
 
 SILENCE_20MS = bytes(640)
 """20 ms of 16 kHz mono s16 silence: the audio each turn sends before its text."""
+if TYPE_CHECKING:
+    from voicegraph.backends.stores.base import SessionStore
+
 RESULTS = Path(__file__).with_name("results") / "soak.json"
 GRAPH: dict[str, Any] = {
     "name": "echo",
@@ -134,7 +138,7 @@ async def memory_session(backend: Backend[Any], turns: int, chunks: int) -> None
     await client.wait_finished()
 
 
-async def sample(backend: Backend[Any], store: MemorySessionStore, done: int, t0: float) -> dict[str, Any]:
+async def sample(backend: Backend[Any], store: SessionStore, done: int, t0: float) -> dict[str, Any]:
     async with asyncio.timeout(30):
         await backend.manager.wait_ended()
     gc.collect()
@@ -174,7 +178,7 @@ def verdict(samples: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
-    store = MemorySessionStore()
+    store = create_store(args.store)
     provider: Any = WebSocketProvider() if args.transport == "websocket" else MemoryProvider()
     options = {"host": "127.0.0.1", "port": 0}
     graphs = FlakyGraphs(args.fail_every)
@@ -208,7 +212,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "soak",
         "transport": args.transport,
         "graph": "echo_agent (text turns, no STT/TTS)",
-        "store": "MemorySessionStore",
+        "store": args.store,
         "sessions": args.sessions,
         "turns_per_session": args.turns,
         "audio_chunks_per_turn": args.audio_chunks,
@@ -233,6 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--transport", choices=["websocket", "memory"], default="websocket")
     p.add_argument("--fail-every", type=int, default=0, help="every K-th session fails (0: none)")
+    p.add_argument("--store", default="memory://", help="session store URL (memory://, sqlite:///x.db)")
     p.add_argument("--sample-every", type=int, default=250)
     p.add_argument("--warmup", type=int, default=None, help="default: 20%% of --sessions")
     p.add_argument("--out", type=Path, default=RESULTS)
