@@ -2,7 +2,8 @@
 malformed, with a parsed message or a coded `VoiceError`, never another exception.
 
 Parsers: raw PCM, Twilio Media Streams, Vocode (conversation and agent), Pipecat's
-protobuf frames with RTVI inside, RTVI over Daily app messages, the WebRTC data channel.
+protobuf frames with RTVI inside, RTVI over Daily app messages and over SmallWebRTC's
+data channel, the WebRTC data channel.
 Each runs before and after its start message, on random messages, on valid messages with
 mutated fields, and on JSON nested too deep for the parser.
 """
@@ -29,6 +30,7 @@ from voicegraph.transports.rtvi.protobuf_serializer import PipecatProtobufSerial
 from voicegraph.transports.serializer import Serializer
 from voicegraph.transports.twilio_serializer import TwilioSerializer
 from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec
+from voicegraph.transports.webrtc.small_webrtc_connection import SmallWebRTCConnection
 
 from .strategies import FUZZ, coded, deep_json, json_values, messages, mutated
 
@@ -182,3 +184,18 @@ def test_rtvi_over_daily_app_messages_never_raises(batch: list[Any]) -> None:
 )
 def test_data_channel_answers_any_message_with_a_code(message: str | bytes) -> None:
     coded(lambda: DataChannelCodec().parse(message))
+
+
+signalling = st.builds(
+    lambda inner: '{"type":"signalling","message":' + inner + "}",
+    json_values.map(json.dumps) | deep_json | st.text(max_size=20),
+)
+
+
+@FUZZ
+@given(st.lists(messages | signalling | rtvi_messages.map(json.dumps), min_size=1, max_size=4))
+def test_small_webrtc_data_channel_takes_any_message(batch: list[str | bytes]) -> None:
+    """The data channel handler runs in aiortc's event callback: nothing may escape it."""
+    conn = SmallWebRTCConnection()
+    for message in batch:
+        conn._on_message(message)
