@@ -45,3 +45,21 @@ def bad_message(rng: random.Random) -> str | bytes:
         rng.randbytes(8).decode("latin-1"),
     ]
     return rng.choice(choices)
+
+
+def bad_pipecat(rng: random.Random) -> bytes:
+    """A binary message for Pipecat's protobuf protocol that is bad in some way."""
+    from voicegraph.transports.rtvi.protobuf_frames import PbAudio, PbFrame, PbMessage, PbText, encode_frame
+
+    rtvi = {"label": "rtvi-ai", "type": rng.choice(["send-text", "dtmf", "x", "client-ready"]), "id": "f",
+            "data": rng.choice([None, 5, {"content": ""}, {"content": 7}, {"buttons": ["55"]}])}  # fmt: skip
+    frames: list[PbFrame] = [
+        PbAudio(audio=rng.randbytes(rng.randrange(1, 641, 2)), sample_rate=16000),  # odd length
+        PbAudio(audio=bytes(640), sample_rate=rng.choice([8000, 44100]), num_channels=rng.choice([1, 2])),
+        PbMessage(data=json.dumps(rtvi)),
+        PbMessage(data="[" * 3000 + "]" * 3000),
+        PbMessage(data=rng.randbytes(16).decode("latin-1")),
+        PbText(text="x" * 5000),
+    ]
+    whole = encode_frame(rng.choice(frames))
+    return rng.choice([whole, whole[: rng.randint(0, len(whole) - 1)], rng.randbytes(rng.randint(1, 64))])
