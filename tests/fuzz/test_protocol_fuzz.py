@@ -21,11 +21,18 @@ from hypothesis import strategies as st
 
 from voicegraph.backends.providers.vocode.agent_serializer import VocodeAgentSerializer
 from voicegraph.backends.providers.vocode.conversation_serializer import VocodeConversationSerializer
+from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.transports.daily.app_message_frame import AppMessageFrame
 from voicegraph.transports.daily.rtvi_daily_connection import RTVIDailyConnection
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
-from voicegraph.transports.rtvi.protobuf_frames import PbAudio, PbMessage, PbText, encode_frame
+from voicegraph.transports.rtvi.protobuf_frames import (
+    PbAudio,
+    PbMessage,
+    PbText,
+    PbTranscription,
+    encode_frame,
+)
 from voicegraph.transports.rtvi.protobuf_serializer import PipecatProtobufSerializer
 from voicegraph.transports.serializer import Serializer
 from voicegraph.transports.twilio_serializer import TwilioSerializer
@@ -167,6 +174,17 @@ def test_pipecat_protobuf_answers_any_frame_with_a_code(message: str | bytes) ->
     s = PipecatProtobufSerializer(PCM16K, PCM16K)
     coded(lambda: s.parse(message))
     s.take_replies(), s.take_inputs()
+
+
+@FUZZ
+@given(
+    st.text(min_size=1, max_size=64)
+    | st.builds(str.__mul__, st.sampled_from("aé😀 "), st.integers(4000, 6000)),
+    st.sampled_from([PbText, PbTranscription]),
+)
+def test_pipecat_text_frames_are_bounded_like_every_typed_text(text: str, kind: type[PbText]) -> None:
+    result = coded(lambda: PipecatProtobufSerializer(PCM16K, PCM16K).parse(encode_frame(kind(text=text))))
+    assert isinstance(result, VoiceError) == (len(text) > 4096)
 
 
 @FUZZ
