@@ -37,6 +37,7 @@ PAGES = (
     "docs/webrtc.md",
     "docs/turn_taking.md",
     "docs/faults.md",
+    "docs/reliability.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

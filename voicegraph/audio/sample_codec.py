@@ -1,6 +1,7 @@
 """Sample codec: interleaved bytes in any `SampleFormat` to numpy blocks and back.
 
 Blocks have shape (frames, channels): int16 for s16 and the G.711 laws, float32 for f32.
+Decoded f32 samples are finite and within [-1, 1] (NaN -> 0, out of range clipped).
 s16 <-> f32 scales by 32768 both ways, so s16 -> f32 -> s16 is lossless.
 """
 
@@ -42,7 +43,10 @@ def decode(data: bytes, fmt: AudioFormat) -> NDArray[np.int16] | NDArray[np.floa
     if sf is SampleFormat.S16:
         x = np.frombuffer(data, dtype="<i2").astype(np.int16)
     elif sf is SampleFormat.F32:
-        x = np.frombuffer(data, dtype="<f4").astype(np.float32)
+        # bytes from outside may hold NaN, inf or 1e38: clean them here, so the casts and
+        # sums downstream never meet a value they cannot hold (issue 18, bad input)
+        raw = np.frombuffer(data, dtype="<f4").astype(np.float32)
+        x = np.clip(np.nan_to_num(raw, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
     elif sf is SampleFormat.MULAW:
         x = mulaw_decode(data)
     else:

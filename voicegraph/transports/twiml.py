@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
@@ -10,6 +11,8 @@ if TYPE_CHECKING:
 
 WEBHOOK_FIELDS = {"CallSid": "call_sid", "From": "from", "To": "to", "Direction": "direction"}
 """Fields of Twilio's voice webhook passed on to the stream, by the parameter name used."""
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold at all, even escaped (control characters, U+FFFE/F)."""
 
 
 def stream_url_for(
@@ -53,10 +56,14 @@ def render_twiml(stream_url: str, parameters: Mapping[str, str] | None = None) -
             data as `parameters`, which arrive in the start message's customParameters).
         parameters: `<Parameter name value>` pairs.
     """
-    params = "".join(
-        f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in (parameters or {}).items()
-    )
+    params = "".join(f"<Parameter name={_attr(k)} value={_attr(v)}/>" for k, v in (parameters or {}).items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        f"<Response><Connect><Stream url={quoteattr(stream_url)}>{params}</Stream></Connect></Response>"
+        f"<Response><Connect><Stream url={_attr(stream_url)}>{params}</Stream></Connect></Response>"
     )
+
+
+def _attr(value: str) -> str:
+    """`value` as a quoted XML attribute; characters XML cannot hold are dropped (a caller's
+    `From` with a control character would otherwise make TwiML that Twilio refuses)."""
+    return quoteattr(_NOT_XML.sub("", value))

@@ -142,7 +142,10 @@ class WebSocketConnection(Connection):
         while True:
             try:
                 message = await ws.recv()
-            except ConnectionClosed:
+            except ConnectionClosed as exc:
+                if exc.sent is not None and exc.sent.code == 1009:  # websockets refused a message
+                    log.info("session %s: bad message: [%s] over the size limit; closed 1009",
+                             self.session_id, ErrorCode.PROTOCOL_ERROR)  # fmt: skip
                 self._detach(ws)
                 return
             try:
@@ -229,7 +232,7 @@ class WebSocketConnection(Connection):
 
     async def _bad_message(self, ws: Any, err: VoiceError) -> None:
         self.bad_messages += 1
-        log.debug("session %s: bad message: %s", self.session_id, err)
+        log.info("session %s: bad message: %s", self.session_id, err)  # one coded line per bad input
         self.report(err)
         await self._send(self.serializer.encode_error(err))
         if self.bad_messages >= self._max_bad:

@@ -22,13 +22,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("voicegraph.backends.memory")
 
 
+MAX_KEPT_ERRORS = 256
+"""Failed sessions whose errors `MemoryServer.errors` keeps (the newest; bounded so that a
+long-running server with failing sessions does not grow)."""
+
+
 class MemoryServer:
     """Accepts in-process clients: `connect()` admits one and returns its `MemoryTransport`.
 
     Each connection runs as a session of the backend's `SessionManager` in a task this
     server owns (cancelled on `stop`). A refusal (capacity, auth, rate limit, unknown
     resume id) raises from `connect` with its code, at once. A session that fails to
-    build or start records its error in `errors[session_id]` and finishes its connection.
+    build or start records its error in `errors[session_id]` (the newest `MAX_KEPT_ERRORS`) and finishes
+    its connection.
 
     Args:
         manager: the backend's session manager.
@@ -105,6 +111,8 @@ class MemoryServer:
             await self._manager.run(conn)
         except VoiceError as err:
             self.errors[conn.session_id] = err
+            if len(self.errors) > MAX_KEPT_ERRORS:
+                del self.errors[next(iter(self.errors))]
             log.info("session %s failed: %s", conn.session_id, err)
         finally:
             self._manager.release(adm)

@@ -18,6 +18,7 @@ from voicegraph.transports.rtvi.protobuf_frames import (
     encode_frame,
 )
 from voicegraph.transports.rtvi.rtvi_message import dumps
+from voicegraph.transports.rtvi.rtvi_requests import MAX_TEXT
 from voicegraph.transports.rtvi.rtvi_session import RTVISession, error_event
 from voicegraph.transports.serializer import Message, Serializer
 
@@ -76,6 +77,8 @@ class PipecatProtobufSerializer(Serializer):
             self._rtvi(frame.data)
             return None
         if isinstance(frame, PbText | PbTranscription):
+            if len(frame.text) > MAX_TEXT:  # the same bound as RTVI send-text and raw PCM text
+                raise VoiceError(ErrorCode.INVALID_INPUT, f"text longer than {MAX_TEXT} chars")
             return ClientText(frame.text) if frame.text.strip() else None
         if isinstance(frame, PbInterruption):
             return ClientInterrupt()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.framework.errors import VoiceError
+from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.transports.rtvi.rtvi_events import RTVIEvents
 from voicegraph.transports.rtvi.rtvi_graph_frames import INNER, RTVIGraphFrames
 from voicegraph.transports.rtvi.rtvi_message import parse_json, parse_rtvi, rtvi_message
@@ -63,8 +63,11 @@ class RTVISession:
             log.debug("rtvi: ignoring a message that is not RTVI")
             return RTVIReply()
         reply = self.requests.handle(msg)
-        if any(m["type"] == "error-response" for m in reply.messages) and msg.type != "client-ready":
+        refused = [m for m in reply.messages if m["type"] == "error-response"]
+        if refused and msg.type != "client-ready":  # an unknown client version is only a warning
             self.bad_messages += 1
+            error = refused[0]["data"]["error"]  # one coded line per refused request, as for a bad envelope
+            log.info("rtvi: bad %s request: [%s] %s", msg.type[:40], ErrorCode.INVALID_INPUT, error)
         self._events.legacy = self.requests.legacy
         return reply
 

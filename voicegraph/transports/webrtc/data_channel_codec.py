@@ -59,7 +59,7 @@ class DataChannelCodec:
             raise VoiceError(ErrorCode.PROTOCOL_ERROR, f"message longer than {MAX_MESSAGE_BYTES} bytes")
         try:
             payload = json.loads(message)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # deep nesting
             raise VoiceError(ErrorCode.PROTOCOL_ERROR, "message is not JSON") from None
         if not isinstance(payload, dict):
             raise VoiceError(ErrorCode.PROTOCOL_ERROR, "message must be a JSON object")

@@ -105,7 +105,7 @@ class SmallWebRTCConnection(WebRTCConnection):
 
         try:
             obj = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep: RTVI answers it
             return False
         if not isinstance(obj, dict) or obj.get("type") != SIGNALLING:
             return False

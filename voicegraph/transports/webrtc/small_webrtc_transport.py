@@ -125,8 +125,8 @@ class SmallWebRTCTransport(WebRTCTransport):
                         item.get("sdp_mline_index"),
                     )
                 await conn.pc.addIceCandidate(candidate)
-            except (ValueError, IndexError, TypeError) as exc:
-                raise HttpError(400, ErrorCode.INVALID_INPUT, f"bad ICE candidate: {exc}") from None
+            except (ValueError, IndexError, TypeError, AssertionError) as exc:  # aiortc asserts >= 8 fields
+                raise HttpError(400, ErrorCode.INVALID_INPUT, f"bad ICE candidate: {exc!r}") from None
         return self._cors(request, HttpResponse(204))
 
     def _new_connection(self, session_id: str) -> WebRTCConnection:

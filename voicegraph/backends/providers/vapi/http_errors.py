@@ -45,6 +45,8 @@ def parse_json_object(body: bytes, what: str) -> dict[str, Any]:
         value = json.loads(body)
     except json.JSONDecodeError as exc:
         raise VoiceError(ErrorCode.INVALID_INPUT, f"{what}: body is not JSON ({exc.msg})") from None
+    except RecursionError:  # json.loads recurses once per nesting level
+        raise VoiceError(ErrorCode.INVALID_INPUT, f"{what}: body is nested too deep") from None
     except UnicodeDecodeError:
         raise VoiceError(ErrorCode.INVALID_INPUT, f"{what}: body is not UTF-8") from None
     if not isinstance(value, dict):
