@@ -76,3 +76,33 @@ def test_ctrl_c_during_run_stops_with_one_line_and_status_130(tmp_path: Path) ->
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "c.wav").exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "module", "package"),
+    [("webrtc", "aiortc", "aiortc"), ("websocket", "websockets", "websockets"), ("daily", "daily", "daily-python")],
+)
+def test_serve_check_names_a_missing_transport_package(
+    provider: str,
+    module: str,
+    package: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text(f"backend: {{provider: {provider}}}\ngraph: {{nodes: [{{id: a, type: echo_agent}}]}}\n")
+    monkeypatch.setitem(sys.modules, module, None)  # as if the package were not installed
+    code = main(["serve", str(config), "--check"])
+    assert code == 2
+    line = _one_coded_line(capsys)
+    assert "[missing_dependency]" in line and package in line and "pip install 'voicegraph[" in line
+
+
+def test_serve_check_passes_when_the_transport_package_is_installed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_text("backend: {provider: websocket}\ngraph: {nodes: [{id: a, type: echo_agent}]}\n")
+    assert main(["serve", str(config), "--check"]) == 0
+    assert '"checked"' in capsys.readouterr().out

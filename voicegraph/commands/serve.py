@@ -52,7 +52,10 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
     from voicegraph.backends.graph_check import dry_run_graph
     from voicegraph.framework.errors import VoiceError
 
+    from voicegraph.backends.served_requirements import check_installed
+
     try:
+        check_installed(config)
         served = build_served(config)
         graph = dry_run_graph(served.backend.manager.factory, config.backend.provider)
     except VoiceError as err:
