@@ -80,7 +80,11 @@ def test_ctrl_c_during_run_stops_with_one_line_and_status_130(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("provider", "module", "package"),
-    [("webrtc", "aiortc", "aiortc"), ("websocket", "websockets", "websockets"), ("daily", "daily", "daily-python")],
+    [
+        ("webrtc", "aiortc", "aiortc"),
+        ("websocket", "websockets", "websockets"),
+        ("daily", "daily", "daily-python"),
+    ],
 )
 def test_serve_check_names_a_missing_transport_package(
     provider: str,

@@ -31,7 +31,10 @@ class Requirement:
 
 
 _WS = Requirement("websockets", "websockets", "websocket")
-_LIVEKIT = (Requirement("livekit.rtc", "livekit", "livekit"), Requirement("livekit.api", "livekit-api", "livekit"))
+_LIVEKIT = (
+    Requirement("livekit.rtc", "livekit", "livekit"),
+    Requirement("livekit.api", "livekit-api", "livekit"),
+)
 PROVIDERS: dict[str, tuple[Requirement, ...]] = {
     "memory": (),
     "websocket": (_WS,),
@@ -69,4 +72,3 @@ def check_installed(config: ServeConfig) -> None:
     for req in requirements(config):
         if not req.installed():
             raise missing_dependency(req.extra, req.package)
-

@@ -50,9 +50,8 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
     """
     from voicegraph.backends.from_config import build_served
     from voicegraph.backends.graph_check import dry_run_graph
-    from voicegraph.framework.errors import VoiceError
-
     from voicegraph.backends.served_requirements import check_installed
+    from voicegraph.framework.errors import VoiceError
 
     try:
         check_installed(config)
