@@ -30,7 +30,9 @@ async def _index(args: argparse.Namespace) -> int:
     embedder = make_embedder(args.embedder, _embedder_params(args.embedder_params))
     print(f"indexing {args.folder} into {args.db} ({args.embedder})...", file=sys.stderr, flush=True)
     try:
-        report = await index_folder(args.folder, args.db, embedder=embedder, max_chars=args.chunk_chars)
+        report = await index_folder(
+            args.folder, args.db, embedder=embedder, max_chars=args.chunk_chars, on_file=_progress
+        )
     finally:
         close = getattr(embedder, "aclose", None)
         if close is not None:
@@ -40,6 +42,12 @@ async def _index(args: argparse.Namespace) -> int:
     for skipped in report.skipped:
         print(f"skipped (not UTF-8 text): {skipped}")
     return 0
+
+
+def _progress(done: int, total: int, source: str, passages: int) -> None:
+    """One stderr line per file: `[3/40] guide.md: 12 passages`."""
+    what = "skipped (not UTF-8 text)" if passages < 0 else f"{passages} passages"
+    print(f"[{done}/{total}] {source}: {what}", file=sys.stderr, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:

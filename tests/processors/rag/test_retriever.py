@@ -80,7 +80,11 @@ async def test_bm25_rag_puts_the_indexed_answer_into_the_prompt(
 ) -> None:
     db = tmp_path / "kb.db"
     assert await _cli(["index", str(folder), "--db", str(db)]) == 0
-    assert "indexed 3 files" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "indexed 3 files" in printed.out
+    progress = [x for x in printed.err.splitlines() if x.startswith("[")]
+    assert [x.split("]")[0] for x in progress] == ["[1/3", "[2/3", "[3/3"], "one progress line per file"
+    assert any("hours.md: " in x and "passages" in x for x in progress)
     _assert_only_the_hours_passage_leads(await _ask(chat, Retriever(db=str(db))))
 
 

@@ -12,6 +12,8 @@ from voicegraph.processors.rag.document_chunker import DocumentChunker
 from voicegraph.processors.rag.sqlite_vector_store import SQLiteVectorStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from voicegraph.processors.rag.embedder import Embedder
 
 SUFFIXES = (".txt", ".md", ".markdown", ".rst")
@@ -28,12 +30,18 @@ class IndexReport:
 
 
 async def index_folder(
-    folder: str | Path, db: str | Path, *, embedder: Embedder | None = None, max_chars: int = 800
+    folder: str | Path,
+    db: str | Path,
+    *,
+    embedder: Embedder | None = None,
+    max_chars: int = 800,
+    on_file: Callable[[int, int, str, int], None] | None = None,
 ) -> IndexReport:
     """Chunk every text/Markdown file under `folder` into `db` (re-indexed files are replaced).
 
     Sources are stored as paths relative to `folder`. With an `embedder` each passage
-    also gets its vector; without one the store is searched with BM25.
+    also gets its vector; without one the store is searched with BM25. `on_file(done,
+    total, source, passages)` is called after each file (progress; -1 passages: skipped).
 
     Raises:
         VoiceError: (invalid_config) `folder` is not a directory.
@@ -43,9 +51,11 @@ async def index_folder(
     store = SQLiteVectorStore(db, embedder_name=embedder.name if embedder is not None else "")
     report = IndexReport()
     try:
-        for source, text in documents:
+        for i, (source, text) in enumerate(documents, 1):
             if text is None:
                 report.skipped.append(source)
+                if on_file is not None:
+                    on_file(i, len(documents), source, -1)
                 continue
             passages = chunker.split(text, source)
             vectors = await embedder.embed([p.text for p in passages]) if embedder and passages else None
@@ -53,6 +63,8 @@ async def index_folder(
             store.add(passages, vectors)
             report.files.append(source)
             report.passages += len(passages)
+            if on_file is not None:
+                on_file(i, len(documents), source, len(passages))
     finally:
         store.close()
     return report
