@@ -152,6 +152,17 @@ async def test_flux_eager_reply_is_dropped_when_the_turn_resumes_and_the_final_r
     assert bot_turn == {"role": "assistant", "content": FINAL}
 
 
+async def _listen_then_talk_over(client: MemoryTransport, pcm: NDArray[np.int16], heard_s: float = 1.0) -> None:
+    """Stay silent until the bot's reply plays (however long the engines take on this
+    machine), listen `heard_s`, then say `pcm` over it, as a caller does."""
+    silence = np.zeros(320, np.int16)
+    async with asyncio.timeout(30):
+        while not any(isinstance(f, OutputAudioFrame) for f in client.outputs_nowait()):
+            await _speak(client, silence, pace_s=0.02)
+    await _speak(client, np.zeros(round(heard_s * 16000), np.int16), pace_s=0.02)
+    await _speak(client, pcm, pace_s=0.02)
+
+
 def _request(frame: Frame, into: list[str]) -> None:
     if isinstance(frame, LLMMessagesFrame):
         into.append(str(frame.messages[-1]["content"]))
@@ -171,7 +182,8 @@ COUNT = "One two three four five six seven eight nine ten eleven twelve thirteen
 
 
 async def test_flux_start_of_turn_cuts_the_bot_and_the_context_keeps_what_was_heard() -> None:
-    pcm, _ = with_pauses([0.4, "Count to fifteen for me", 2.6, "Stop please.", 1.6], engine="piper")
+    question, _ = with_pauses([0.4, "Count to fifteen for me", 0.4], engine="piper")
+    stop, _ = with_pauses(["Stop please.", 1.6], engine="piper")
     client, ctx = MemoryTransport(), ConversationContext()
     reports: list[ReplyPlayedFrame] = []
     async with FakeDeepgramServer(api_key=KEY) as server:
@@ -183,7 +195,8 @@ async def test_flux_start_of_turn_cuts_the_bot_and_the_context_keeps_what_was_he
         )  # fmt: skip
         async with Runtime(graph) as rt:
             rt.on_upstream(lambda f, _: reports.append(f) if isinstance(f, ReplyPlayedFrame) else None)
-            await _speak(client, pcm, pace_s=0.02)
+            await _speak(client, question, pace_s=0.02)
+            await _listen_then_talk_over(client, stop)
             await server.wait_for(lambda: len(reports) >= 2, timeout=15)
     assert [e for e in stt.events if e != "Update"] == ["StartOfTurn", "EndOfTurn"] * 2
     assert reports[0].interrupted and not reports[1].interrupted
