@@ -152,7 +152,9 @@ async def test_flux_eager_reply_is_dropped_when_the_turn_resumes_and_the_final_r
     assert bot_turn == {"role": "assistant", "content": FINAL}
 
 
-async def _listen_then_talk_over(client: MemoryTransport, pcm: NDArray[np.int16], heard_s: float = 1.0) -> None:
+async def _listen_then_talk_over(
+    client: MemoryTransport, pcm: NDArray[np.int16], heard_s: float = 1.0
+) -> None:
     """Stay silent until the bot's reply plays (however long the engines take on this
     machine), listen `heard_s`, then say `pcm` over it, as a caller does."""
     silence = np.zeros(320, np.int16)
