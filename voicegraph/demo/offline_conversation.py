@@ -12,7 +12,6 @@ from voicegraph.demo.conversation_recorder import ConversationRecorder
 from voicegraph.demo.latency_probes import LatencyProbes
 from voicegraph.demo.scripted_caller import ScriptedCaller
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import ReplyPlayedFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import build_voice_agent, spoken_format, voice_agent_spec
 from voicegraph.processors.context.user_aggregator import UserAggregator
@@ -113,12 +112,7 @@ class OfflineConversation:
             reply_timeout_s=self.reply_timeout_s, on_audio=recorder.add_user, on_output=on_output,
             expect_reports=True,
         )  # fmt: skip
-
-        def on_upstream(frame: Frame, _head: str) -> None:
-            if isinstance(frame, ReplyPlayedFrame):
-                caller.reply_played(rt.clock.now_ns())
-
-        rt.on_upstream(on_upstream)
+        caller.follow_reports(rt)
         await caller.prepare()
         t0 = time.perf_counter()
         await rt.start()

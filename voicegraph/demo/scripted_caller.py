@@ -10,13 +10,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voicegraph.demo.caller_voice import CallerVoice
-from voicegraph.framework.frames import BotStartedSpeakingFrame, BotStoppedSpeakingFrame, Frame
+from voicegraph.framework.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
+    ReplyPlayedFrame,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from voicegraph.demo.caller_line import CallerLine
     from voicegraph.framework.clock import Clock
+    from voicegraph.framework.runtime import Runtime
     from voicegraph.transports.memory_transport import MemoryTransport
 
 AudioSink = Callable[[int, "NDArray[np.int16]"], None]
@@ -122,6 +128,15 @@ class ScriptedCaller:
         (a slow LLM between sentences); without them it goes by the speaking events.
         """
         self.reply_reports.append(t_ns)
+
+    def follow_reports(self, rt: Runtime) -> None:
+        """Take `rt`'s reply reports (`ReplyPlayedFrame` upstream) as they come."""
+
+        def on_upstream(frame: Frame, _head: str) -> None:
+            if isinstance(frame, ReplyPlayedFrame):
+                self.reply_played(rt.clock.now_ns())
+
+        rt.on_upstream(on_upstream)
 
     def _received(self, frame: Frame) -> None:
         if isinstance(frame, BotStartedSpeakingFrame):

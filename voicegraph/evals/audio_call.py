@@ -12,7 +12,6 @@ from voicegraph.demo.scripted_caller import ScriptedCaller
 from voicegraph.evals.reply_recorder import ReplyRecorder
 from voicegraph.evals.turn_record import TurnEvent, TurnRecord
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import ReplyPlayedFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import build_voice_agent, spoken_format
 from voicegraph.processors.engines.engine_warmup import warm_engines
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from voicegraph.demo.caller_line import CallerLine
     from voicegraph.demo.request_timing import RequestTiming
     from voicegraph.evals.reply_recorder import Reply
-    from voicegraph.framework.frames import Frame
     from voicegraph.framework.spec import GraphSpec
 
 
@@ -63,12 +61,7 @@ async def run_audio_call(
         transport, rt.clock, lines, voice=CallerVoice(engine=voice), reply_timeout_s=reply_timeout_s,
         on_output=latency.audio_out, expect_reports=True,
     )  # fmt: skip
-
-    def on_upstream(frame: Frame, _head: str) -> None:
-        if isinstance(frame, ReplyPlayedFrame):
-            caller.reply_played(rt.clock.now_ns())
-
-    rt.on_upstream(on_upstream)
+    caller.follow_reports(rt)
     await caller.prepare()
     await rt.start()
     try:
