@@ -233,7 +233,9 @@ class SessionLifecycle:
 
     def _turn_ended(self, live: LiveSession, turn: Turn) -> None:
         self.events.notify("turn_ended", live, turn)
-        self.records[live.id].turn_ended()
+        record = self.records.get(live.id)
+        if record is not None:
+            record.turn_ended()
 
     def snapshot(self, live: LiveSession) -> Session:
         """A running session's record as saved now (the turn in flight and node state included)."""
