@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--per-session", type=int, default=5)
     parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers it started
     stores = ("sqlite", "redis") if args.store == "both" else (args.store,)
     for store in stores:
         result = asyncio.run(run(store, args.kills, max(1, min(args.per_session, 6)), args.seed))

@@ -22,6 +22,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -38,6 +39,21 @@ if TYPE_CHECKING:
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation (how heard text is compared)."""
     return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def script_lines() -> list[list[str]]:
+    """The scripted agent's lines in the config, as words."""
+    config = yaml.safe_load(config_path("crash_resume").read_text())
+    agent = next(n for n in config["graph"]["nodes"] if n["id"] == "agent")
+    return [words(line) for line in agent["params"]["script"]]
+
+
+def line_index(text: str, script: list[list[str]]) -> int | None:
+    """Which script line `text` is the start of; None when too short to tell ("Line")."""
+    heard = words(text)
+    if len(heard) < 2:
+        return None
+    return next((i for i, line in enumerate(script) if line[: len(heard)] == heard), None)
 
 
 @dataclass
@@ -62,7 +78,8 @@ class Kill:
     next_reply: str = ""
     """The reply to the caller's next words after the resume."""
     repeated: bool = False
-    """That reply is a script line the caller had already heard (in part or whole)."""
+    """That reply is a script line the caller had already heard (in part or whole) or an
+    earlier one: the agent's script position went back."""
     earlier_kept: bool = False
     """The resumed context still has every earlier turn's user words."""
 
@@ -82,6 +99,9 @@ class CrashCaller:
     """Every user line the server confirmed (final transcript seen), in order."""
     heard_lines: list[str] = field(default_factory=list)
     """The reply text heard in each turn (in part when a kill cut it)."""
+    script: list[list[str]] = field(default_factory=script_lines)
+    last_line: int = -1
+    """Index of the last script line the caller heard a word of."""
 
     async def __aenter__(self) -> CrashCaller:
         await self.start_server()
@@ -122,7 +142,7 @@ class CrashCaller:
                 if event.get("type") == "transcript" and event.get("final"):
                     self.said.append(text)
                 if event.get("type") == "bot_text" and event.get("final"):
-                    self.heard_lines.append(str(event["text"]))
+                    self._heard_line(str(event["text"]))
                     return str(event["text"])
 
     async def kill_in_turn(self, text: str, after_s: float) -> Kill:
@@ -135,9 +155,9 @@ class CrashCaller:
         await self.start_server()
         started = await self.open(resume=self.token)
         kill.resumed = bool(started.get("resumed"))
-        heard_before = [words(line) for line in self.heard_lines if words(line)]
+        last_heard = self.last_line
         kill.next_reply = await self.turn(f"and then {len(self.said)}")
-        kill.repeated = any(w == words(kill.next_reply)[: len(w)] for w in heard_before)
+        kill.repeated = self.last_line <= last_heard
         messages = await self._settled_messages(kill.next_reply)
         users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
         kill.earlier_kept = all(line in users for line in earlier)
@@ -169,8 +189,16 @@ class CrashCaller:
         kill.heard = "".join(heard)
         if kill.user_final:
             self.said.append(text)
-        self.heard_lines.append(kill.heard)
+        self._heard_line(kill.heard)
         await self.ws.close()
+
+    def _heard_line(self, text: str) -> None:
+        """Note a reply heard (whole or in part): the script line it is, by its words, or
+        (one word: "Line") the line after the last one, as the script goes one per reply."""
+        self.heard_lines.append(text)
+        if words(text):
+            index = line_index(text, self.script)
+            self.last_line = index if index is not None else self.last_line + 1
 
     def _kill9(self) -> None:
         """SIGKILL the server by its pid and reap it."""
