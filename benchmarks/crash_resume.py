@@ -16,7 +16,8 @@ stderr):
   the resume was a script line the caller had already heard: nodes restarted from zero),
 - `lost_words` (total) and `lost_words_max` (in one kill): words the caller had received
   (its own words echoed as final, the reply's words as played) that the resumed session's
-  context does not hold,
+  context does not hold; `extra_words`: words the context holds as played that had not
+  reached the caller when the kill came,
 - `killed_while_playing` (kills that came after some words of the reply had played),
   `user_words_lost` (kills whose final user words the context lost), `seconds`.
 """
@@ -89,6 +90,7 @@ def summary(store: str, kills: list[Kill], seconds: float) -> dict[str, Any]:
         "repeated": sum(k.repeated for k in kills),
         "lost_words": sum(k.lost_words for k in kills),
         "lost_words_max": max((k.lost_words for k in kills), default=0),
+        "extra_words": sum(k.extra_words for k in kills),
         "user_words_lost": sum(k.user_final and not k.kept_user for k in kills),
         "earlier_turns_lost": sum(not k.earlier_kept for k in kills),
         "killed_while_playing": sum(bool(k.heard) for k in kills),

@@ -75,6 +75,9 @@ class Kill:
     lost_words: int = 0
     """Words the caller heard (its own final words, the reply's played words) the resumed
     context does not have."""
+    extra_words: int = 0
+    """Words of the reply the context holds as played that had not reached the caller when
+    the kill came (sent in the same instant)."""
     next_reply: str = ""
     """The reply to the caller's next words after the resume."""
     repeated: bool = False
@@ -215,10 +218,12 @@ class CrashCaller:
         if at is not None and at + 1 < len(messages) and messages[at + 1].get("role") == "assistant":
             kill.kept_played = str(messages[at + 1].get("content", ""))
         heard, kept = words(kill.heard), words(kill.kept_played)
-        lost_played = len(heard) - len(kept) if kept == heard[: len(kept)] else len(heard)
-        kill.lost_words = max(0, lost_played) + (
-            len(words(text)) if kill.user_final and not kill.kept_user else 0
-        )
+        same = 0  # how many words the caller heard and the context kept agree on, from the first
+        while same < min(len(heard), len(kept)) and heard[same] == kept[same]:
+            same += 1
+        lost_user = len(words(text)) if kill.user_final and not kill.kept_user else 0
+        kill.lost_words = len(heard) - same + lost_user
+        kill.extra_words = len(kept) - same
 
     async def _settled_messages(self, reply: str, timeout: float = 10.0) -> list[dict[str, Any]]:
         """The stored context once it has `reply` (the turn-end save runs just after the reply played)."""
