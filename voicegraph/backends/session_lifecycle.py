@@ -8,19 +8,16 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from voicegraph.backends.conversation_log import WATCHED as LOG_WATCHED
 from voicegraph.backends.conversation_log import ConversationLog
 from voicegraph.backends.live_session import LiveSession
 from voicegraph.backends.processor_slots import node_role
 from voicegraph.backends.session import Session, SessionState
 from voicegraph.backends.session_guard import insert_guards
 from voicegraph.backends.session_node_state import restore_node_states
-from voicegraph.backends.session_progress import WATCHED as PROGRESS_WATCHED
+from voicegraph.backends.session_probes import attach_probes
 from voicegraph.backends.session_record import SessionRecord
-from voicegraph.backends.turn_tracker import WATCHED as TURN_WATCHED
 from voicegraph.backends.turn_tracker import Turn, TurnTracker
 from voicegraph.framework.errors import VoiceError
-from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.transports.session_end import end_with_connection
 
@@ -34,12 +31,9 @@ if TYPE_CHECKING:
     from voicegraph.framework.clock import Clock
     from voicegraph.framework.frames.base import Frame
     from voicegraph.framework.graph import Graph
-    from voicegraph.framework.node import Link
     from voicegraph.transports.session_connection import SessionConnection
 
 log = logging.getLogger("voicegraph.sessions")
-_WATCHED = LOG_WATCHED | TURN_WATCHED | PROGRESS_WATCHED
-"""Frame types a session's probes act on."""
 
 
 class SessionLifecycle:
@@ -200,36 +194,8 @@ class SessionLifecycle:
         if adm.resumed is not None:
             live.restore(adm.resumed)
             restore_node_states(graph, adm.resumed.nodes)
-        self._watch(live, record)
+        attach_probes(live, record)
         return live
-
-    def _watch(self, live: LiveSession, record: SessionRecord) -> None:
-        """Attach the session's probes: one per link (it runs for every frame), sinks, heads."""
-        rt, conn = live.runtime, live.conn
-        # a connection may watch frames inside the graph (RTVI tells the LLM tokens the
-        # sentence aggregator consumes): `graph_observer`, a link probe
-        watch: Callable[[Frame, Any], None] | None = getattr(conn, "graph_observer", None)
-
-        def seen(frame: Frame, link: Link) -> None:  # one probe per link: it runs for every frame
-            if type(frame) in _WATCHED:  # audio and other frames cost one set lookup
-                live.observe(frame, link)
-                record.observe_link(frame, link)
-
-        for link in rt.links:
-            rt.observe(link.src.name, link.dst.name, seen)
-            if watch is not None:
-                rt.observe(link.src.name, link.dst.name, watch)
-
-        def seen_up(frame: Frame, _head: str) -> None:
-            live.observe(frame)
-            record.observe(frame)
-
-        def seen_out(frame: Frame, _sink: str) -> None:
-            self._on_output(live, frame)
-            record.observe(frame)
-
-        rt.on_upstream(seen_up)
-        rt.on_output(seen_out)
 
     def _insert_guard(self, graph: Graph, live: Callable[[], LiveSession]) -> None:
         async def check(operation: str, frame: Frame) -> None:
@@ -240,12 +206,6 @@ class SessionLifecycle:
                 current.runtime.spawn(self.hooks.telephony.on_dtmf(current.id, digit), name="dtmf-hook")
 
         insert_guards(graph, check, self.operations)
-
-    @staticmethod
-    def _on_output(live: LiveSession, frame: Frame) -> None:
-        live.observe(frame)
-        if type(frame) is EndFrame:
-            live.conn.finish()
 
     def _turn_ended(self, live: LiveSession, turn: Turn) -> None:
         self.events.notify("turn_ended", live, turn)
