@@ -34,7 +34,10 @@ class Session:
     to a store and read back in another process. `conversation` holds the context
     messages (`{"messages": [...]}`) when the graph has an agent context, else a
     `{"state": {...}}` dict; `position` says where the conversation was (turns done,
-    whether a turn was in flight, the last stage reached).
+    whether a turn was in flight, the last stage reached); `progress` is the turn in
+    flight as last saved (the user's final words and the reply's played part, already
+    written into `conversation`); `nodes` holds the state of nodes that keep one
+    (`NodeStateful`, e.g. a scripted agent's script position).
     """
 
     id: str
@@ -42,6 +45,10 @@ class Session:
     metadata: dict[str, Any] = field(default_factory=dict)
     conversation: dict[str, Any] = field(default_factory=dict)
     position: dict[str, Any] = field(default_factory=dict)
+    progress: dict[str, Any] = field(default_factory=dict)
+    """The turn in flight when saved: `{"user", "played", "settled"}` (see `TurnProgress`)."""
+    nodes: dict[str, Any] = field(default_factory=dict)
+    """Saved node state by node name (`NodeStateful.snapshot_state()`), restored on resume."""
     principal: str = ""
     """Who the auth hook said the client is ("" without auth)."""
     resume_token: str = ""
@@ -58,7 +65,8 @@ class Session:
         return {
             "id": self.id, "state": str(self.state), "metadata": copy.deepcopy(self.metadata),
             "conversation": copy.deepcopy(self.conversation), "position": dict(self.position),
-            "principal": self.principal, "resume_token": self.resume_token, "owner": self.owner,
+            "progress": dict(self.progress), "nodes": copy.deepcopy(self.nodes), "principal": self.principal,
+            "resume_token": self.resume_token, "owner": self.owner,
             "created_at": self.created_at, "updated_at": self.updated_at, "expires_at": self.expires_at,
         }  # fmt: skip
 
@@ -74,7 +82,9 @@ class Session:
                 id=str(record["id"]), state=SessionState(record["state"]),
                 metadata=dict(record.get("metadata") or {}),
                 conversation=dict(record.get("conversation") or {}),
-                position=dict(record.get("position") or {}), principal=str(record.get("principal", "")),
+                position=dict(record.get("position") or {}), progress=dict(record.get("progress") or {}),
+                nodes=dict(record.get("nodes") or {}),
+                principal=str(record.get("principal", "")),
                 resume_token=str(record.get("resume_token", "")), owner=str(record.get("owner", "")),
                 created_at=float(record.get("created_at", 0.0)),
                 updated_at=float(record.get("updated_at", 0.0)), expires_at=record.get("expires_at"),

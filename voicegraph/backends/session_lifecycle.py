@@ -13,9 +13,11 @@ from voicegraph.backends.live_session import LiveSession
 from voicegraph.backends.processor_slots import node_role
 from voicegraph.backends.session import Session, SessionState
 from voicegraph.backends.session_guard import insert_guards
+from voicegraph.backends.session_node_state import restore_node_states
+from voicegraph.backends.session_probes import attach_probes
+from voicegraph.backends.session_record import SessionRecord
 from voicegraph.backends.turn_tracker import Turn, TurnTracker
 from voicegraph.framework.errors import VoiceError
-from voicegraph.framework.frames.control import EndFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.transports.session_end import end_with_connection
 
@@ -35,9 +37,10 @@ log = logging.getLogger("voicegraph.sessions")
 
 
 class SessionLifecycle:
-    """Runs admitted sessions and keeps their records: saved when a session starts, at each
-    turn end and metadata change, and at shutdown (kept active, so a restarted backend can
-    resume them); completed records are deleted unless the retention hook keeps them.
+    """Runs admitted sessions and keeps their records: saved when a session starts, as a turn
+    goes (the user's final words, a reply starting, each word played: `SessionRecord`), at
+    each turn end and metadata change, and at shutdown (kept active, so a restarted backend
+    can resume them); completed records are deleted unless the retention hook keeps them.
 
     A part of `SessionManager` (beside `SessionAdmission` and `SessionOwner`); owns the
     running sessions (`live`) and recovered records (`recovered`). Latency: a store save
@@ -72,6 +75,8 @@ class SessionLifecycle:
         self.live: dict[str, LiveSession] = {}
         self.recovered: dict[str, Session] = {}
         """Active sessions found in the store at start whose process died: resumable."""
+        self.records: dict[str, SessionRecord] = {}
+        """The saving side of each running session, by id."""
         self.accepting = True
         self._owner = owner
         self._check = check_operation
@@ -113,7 +118,7 @@ class SessionLifecycle:
             await asyncio.sleep(self._owner.lease_s / 3)
             with contextlib.suppress(VoiceError):
                 for live in list(self.live.values()):
-                    await self.store.save(live.snapshot())
+                    await self.store.save(self.snapshot(live))
                 await self._scan_orphans()
 
     async def aclose(self) -> None:
@@ -147,7 +152,7 @@ class SessionLifecycle:
         self._empty.clear()
         self.recovered.pop(live.id, None)
         try:
-            await self.store.save(live.snapshot())
+            await self.store.save(self.snapshot(live))
             self.events.notify("session_started", live)
             try:
                 await live.runtime.start()
@@ -156,6 +161,7 @@ class SessionLifecycle:
                 raise
             if adm.resumed is not None:
                 live.restore_contexts(adm.resumed)
+            self.records[live.id].loaded()
             self.events.request(op, adm.t0, None)
             await end_with_connection(live.runtime, live.conn)
         finally:
@@ -184,17 +190,11 @@ class SessionLifecycle:
         clock = self.clock_factory() if self.clock_factory is not None else None
         rt = Runtime(graph, clock=clock, metadata=metadata, **options)
         live = LiveSession(s, conn, rt, tracker, ConversationLog(), adm.principal)
+        record = self.records[live.id] = SessionRecord(live, self.store, adm.resumed)
         if adm.resumed is not None:
             live.restore(adm.resumed)
-        # a connection may watch frames inside the graph (RTVI tells the LLM tokens the
-        # sentence aggregator consumes): `graph_observer`, a link probe
-        watch: Callable[[Frame, Any], None] | None = getattr(conn, "graph_observer", None)
-        for link in rt.links:
-            rt.observe(link.src.name, link.dst.name, live.observe)
-            if watch is not None:
-                rt.observe(link.src.name, link.dst.name, watch)
-        rt.on_upstream(lambda f, _: live.observe(f))
-        rt.on_output(lambda f, _: self._on_output(live, f))
+            restore_node_states(graph, adm.resumed.nodes)
+        attach_probes(live, record)
         return live
 
     def _insert_guard(self, graph: Graph, live: Callable[[], LiveSession]) -> None:
@@ -207,26 +207,19 @@ class SessionLifecycle:
 
         insert_guards(graph, check, self.operations)
 
-    @staticmethod
-    def _on_output(live: LiveSession, frame: Frame) -> None:
-        live.observe(frame)
-        if type(frame) is EndFrame:
-            live.conn.finish()
-
     def _turn_ended(self, live: LiveSession, turn: Turn) -> None:
         self.events.notify("turn_ended", live, turn)
-        if live.want_save() and live.runtime.state.value == "running":
-            live.runtime.spawn(self._persist(live), name="persist")
+        record = self.records.get(live.id)
+        if record is not None:
+            record.turn_ended()
 
-    async def _persist(self, live: LiveSession) -> None:
-        while live.next_save():
-            try:
-                await self.store.save(live.snapshot())
-            except VoiceError as err:
-                log.warning("session %s: could not persist: %s", live.id, err)
+    def snapshot(self, live: LiveSession) -> Session:
+        """A running session's record as saved now (the turn in flight and node state included)."""
+        record = self.records.get(live.id)
+        return record.snapshot() if record is not None else live.snapshot()
 
     async def _finish(self, live: LiveSession) -> None:
-        kept = live.snapshot() if live.keep_active else None  # where it was, a turn in flight included
+        kept = self.snapshot(live) if live.keep_active else None  # where it was, a turn in flight included
         live.tracker.end(live.runtime.clock.now_ns(), "ended")
         live.turn_idle.set()  # its turn ended with it: a shutdown waiting on that turn goes on
         self.live.pop(live.id, None)
@@ -235,7 +228,8 @@ class SessionLifecycle:
         self.events.notify("session_ended", live)
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter.forget(f"op:{live.id}")
-        record = kept or live.snapshot()
+        record = kept or self.snapshot(live)
+        self.records.pop(live.id, None)
         try:
             if kept is not None:
                 await self.store.save(record)
@@ -274,7 +268,7 @@ class SessionLifecycle:
         for live in list(self.live.values()):
             live.keep_active = True
             with contextlib.suppress(VoiceError):
-                await self.store.save(live.snapshot())
+                await self.store.save(self.snapshot(live))
             live.conn.finish(lost=True)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(stop_timeout):

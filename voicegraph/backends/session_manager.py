@@ -220,7 +220,7 @@ class SessionManager:
 
     def list(self, state: SessionState | None = None) -> list[Session]:
         """Sessions this process knows: running ones and recovered (resumable) ones."""
-        out = [live.snapshot() for live in self.live.values()]
+        out = [self.lifecycle.snapshot(live) for live in self.live.values()]
         out += [s.copy() for s in self.recovered.values() if s.id not in self.live]
         return [s for s in out if state is None or s.state is state]
 
@@ -232,7 +232,7 @@ class SessionManager:
         """
         live = self.live.get(session_id)
         if live is not None:
-            return live.snapshot()
+            return self.lifecycle.snapshot(live)
         if session_id in self.recovered:
             return self.recovered[session_id].copy()
         raise VoiceError(ErrorCode.SESSION_NOT_FOUND, "no such session")
@@ -254,7 +254,7 @@ class SessionManager:
         live = self._live(session_id)
         await self.check_operation(live, "session.update", principal)
         live.session.metadata.update(values)
-        await self.store.save(live.snapshot())
+        await self.store.save(self.lifecycle.snapshot(live))
         return live.session.copy()
 
     async def close(self, session_id: str, *, drain: bool = True, principal: Principal | None = None) -> None:
@@ -277,7 +277,7 @@ class SessionManager:
         if self.hooks.telephony is None:
             raise VoiceError(ErrorCode.INVALID_CONFIG, "no telephony hook configured")
         live.session.metadata.update(await self.hooks.telephony.transfer(session_id, target))
-        await self.store.save(live.snapshot())
+        await self.store.save(self.lifecycle.snapshot(live))
 
     async def check_operation(
         self, live: LiveSession, operation: str, principal: Principal | None = None

@@ -81,6 +81,8 @@ class WebSocketConnection(Connection):
         self.supports_marks = serializer.supports_marks
         resumable = serializer.supports_resume and resume_grace_s > 0
         self.resume_token = secrets.token_urlsafe(18) if resumable else ""
+        self.resumed = False
+        """The session continues a persisted one (its process restarted): `started` says so."""
         self.bad_messages = 0
         self.dropped_messages = 0
         """Messages for the client dropped while no socket was attached."""

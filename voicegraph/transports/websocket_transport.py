@@ -260,7 +260,7 @@ class WebSocketTransport:
     async def _session(self, conn: WebSocketConnection) -> VoiceError | None:
         """Run one session to its end; its failure as the error the client gets."""
         try:
-            await conn.send_started(resumed=False)
+            await conn.send_started(resumed=conn.resumed)
             await self._runner(conn)
         except VoiceError as err:
             return err

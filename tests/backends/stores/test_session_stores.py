@@ -100,3 +100,13 @@ def test_an_unknown_store_scheme_is_invalid_config() -> None:
     with pytest.raises(VoiceError) as err:
         create_store("mongo://x")
     assert err.value.code is ErrorCode.INVALID_CONFIG
+
+
+async def test_node_state_and_turn_progress_load_back(store: SessionStore) -> None:
+    s = _session()
+    s.nodes = {"agent": {"script_position": 3}}
+    s.progress = {"user": "hi", "played": "Hello", "settled": False}
+    await store.save(s)
+    loaded = await store.load(s.id)
+    assert loaded is not None
+    assert (loaded.nodes, loaded.progress) == (s.nodes, s.progress)

@@ -75,6 +75,7 @@ class SessionWebSocketTransport(WebSocketTransport):
         try:
             conn = self._connection(serializer, start)
             conn.session_id = adm.session_id
+            conn.resumed = adm.resumed is not None
             if adm.resumed is not None and adm.resumed.resume_token and conn.resume_token:
                 conn.resume_token = adm.resumed.resume_token
             await self._run(ws, conn)

@@ -42,6 +42,15 @@ class ReplyScript:
         self._loop = loop
         self._next = 0
 
+    @property
+    def position(self) -> int:
+        """How many script lines were used (the next one's index, before `loop` wraps it)."""
+        return self._next
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self._next = max(0, int(value))
+
     def reply(self, messages: Sequence[Mapping[str, Any]]) -> str:
         """The reply to the conversation so far (advances the script when it is used)."""
         user = last_user_text(messages)

@@ -25,7 +25,8 @@ class ScriptedAgent(StreamingAgent):
     exactly like `LLMNode`. Latency: `first_token_delay_s` (then `token_delay_s` per
     further word), slept on the graph clock, so a `VirtualClock` makes it instant. Flush:
     the reply in progress stops. Drain: the reply in progress finishes. See `ReplyScript`
-    for how replies are chosen.
+    for how replies are chosen. Its script position is saved with a served session
+    (`snapshot_state`/`restore_state`), so a resumed session goes on with the next line.
     """
 
     def __init__(
@@ -46,6 +47,16 @@ class ScriptedAgent(StreamingAgent):
         self.first_token_delay_s = first_token_delay_s
         self.latency = LatencySpec(ms=first_token_delay_s * 1000.0, note="scripted first-token delay")
         self.token_delay_s = token_delay_s
+
+    def snapshot_state(self) -> dict[str, int]:
+        """`{"script_position": n}`: script lines used so far."""
+        return {"script_position": self.replies.position}
+
+    def restore_state(self, state: Mapping[str, object]) -> None:
+        """Continue the script from a saved `script_position` (other keys are ignored)."""
+        position = state.get("script_position")
+        if isinstance(position, int) and not isinstance(position, bool):
+            self.replies.position = position
 
     async def generate(self, frame: LLMMessagesFrame) -> AsyncGenerator[ChatEvent, None]:
         """Stream the chosen reply word by word."""
