@@ -14,6 +14,7 @@ import pytest
 from voicegraph.backends.session import Session, new_session_id
 from voicegraph.backends.session_owner import SessionOwner
 from voicegraph.backends.stores.base import SessionStore
+from voicegraph.backends.stores.memory_store import MemorySessionStore
 from voicegraph.backends.stores.store_factory import create_store
 from voicegraph.framework.frames import TranscriptFrame
 
@@ -67,3 +68,28 @@ async def test_the_save_claiming_a_resumed_session_keeps_its_conversation(tmp_pa
         assert reply == "Second line."
         await client.end()
         await peek.close()
+
+
+class _ThreadWritingStore(MemorySessionStore):
+    """A store that writes from a worker thread and takes its time, as SQLite does under
+    load: cancelling the task that awaits a save does not stop the write."""
+
+    def _write(self, session: Session) -> None:
+        time.sleep(0.3)
+        self._records[session.id] = session.copy()
+
+    async def save(self, session: Session) -> None:
+        await asyncio.to_thread(self._write, session)
+
+
+async def test_a_save_under_way_when_the_session_ends_does_not_bring_its_record_back() -> None:
+    store = _ThreadWritingStore()
+    async with memory_backend(SPEC, store=store) as backend:
+        client = await backend.transport.connect()
+        session_id = client.session_id
+        await client.send_frame(TranscriptFrame(text="hello"))  # final words: a save starts
+        await asyncio.sleep(0.05)
+        await client.end()  # ends while the save is in its thread
+        await backend.manager.wait_ended(session_id)
+    await asyncio.sleep(0.5)  # any write still in a thread has landed by now
+    assert await store.load(session_id) is None, "the completed session came back as a ghost record"

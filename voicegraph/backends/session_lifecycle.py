@@ -117,8 +117,8 @@ class SessionLifecycle:
         while True:
             await asyncio.sleep(self._owner.lease_s / 3)
             with contextlib.suppress(VoiceError):
-                for live in list(self.live.values()):
-                    await self.store.save(self.snapshot(live))
+                for record in list(self.records.values()):
+                    await record.save()  # not once its session is being filed
                 await self._scan_orphans()
 
     async def aclose(self) -> None:
@@ -229,8 +229,10 @@ class SessionLifecycle:
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter.forget(f"op:{live.id}")
         record = kept or self.snapshot(live)
-        self.records.pop(live.id, None)
+        saving = self.records.pop(live.id, None)
         try:
+            if saving is not None:
+                await saving.close()  # saves under way land before the final record
             if kept is not None:
                 await self.store.save(record)
             else:

@@ -3,6 +3,7 @@ at turn ends — the user's final words, each reply started, each word played.""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,9 @@ class SessionRecord:
         self._heads = frozenset(live.runtime.graph.heads())
         self.saves = 0
         """Store writes done by this record (mid-turn and turn-end saves)."""
+        self.filed = False
+        """The session ended and its final record is being filed: no save starts any more."""
+        self._writes: set[asyncio.Task[None]] = set()
 
     def observe(self, frame: Frame, _where: object = None) -> None:
         """Probe for sinks and heads: save soon when the frame moved the turn on."""
@@ -107,9 +111,29 @@ class SessionRecord:
             await self.save()
 
     async def save(self) -> None:
-        """Write the record now (a failing store is logged, never fatal to the call)."""
+        """Write the record now (a failing store is logged, never fatal to the call).
+
+        The write runs in a task of its own that a cancelled caller does not stop (a
+        store may write from a thread): `close` waits for it, so no save of a running
+        session can land after the session was filed (a completed record deleted, then
+        written back as active: a ghost session offered for resume).
+        """
+        if self.filed:
+            return
+        write = asyncio.ensure_future(self._write(self.snapshot()))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        await asyncio.shield(write)
+
+    async def _write(self, record: Session) -> None:
         try:
-            await self.store.save(self.snapshot())
+            await self.store.save(record)
             self.saves += 1
         except VoiceError as err:
             log.warning("session %s: could not persist: %s", self.live.id, err)
+
+    async def close(self) -> None:
+        """The session is being filed: no save starts from now on; those under way finish."""
+        self.filed = True
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
