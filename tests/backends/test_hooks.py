@@ -46,6 +46,19 @@ async def test_a_client_without_a_valid_token_is_refused_with_authentication_fai
         assert backend.manager.live == {}
 
 
+async def test_at_a_full_server_an_unauthenticated_client_hears_about_auth_not_capacity() -> None:
+    hooks = Hooks(auth=TokenAuthHook(tokens=TOKENS))
+    async with memory_backend(hooks=hooks, max_sessions=1) as backend:
+        first = await backend.transport.connect(params={"token": "s3cret"})
+        with pytest.raises(VoiceError) as err:
+            await backend.transport.connect(params={"token": "wrong"})
+        assert err.value.code is ErrorCode.AUTHENTICATION_FAILED, "not session_limit_exceeded"
+        with pytest.raises(VoiceError) as full:
+            await backend.transport.connect(params={"token": "s3cret"})
+        assert full.value.code is ErrorCode.SESSION_LIMIT_EXCEEDED
+        await first.end()
+
+
 async def test_a_bearer_token_admits_the_client_as_its_principal() -> None:
     async with memory_backend(hooks=Hooks(auth=TokenAuthHook(tokens=TOKENS))) as backend:
         client = await backend.transport.connect(headers={"authorization": "Bearer s3cret"})

@@ -83,13 +83,14 @@ class SessionAdmission:
         """
         t0 = time.perf_counter()
         op = "session.resume" if request.resume else "session.create"
-        try:
+        try:  # who asks comes first: a client refused by auth never learns the server is full
+            principal = await self._identify(request, op)
             self._reserve()
         except VoiceError as err:
             self.events.request(op, t0, err)
             raise
         try:
-            adm = await self._admit(request, session_id, op)
+            adm = await self._admit(request, principal, session_id)
         except VoiceError as err:
             self.reserved -= 1
             self.events.request(op, t0, err)
@@ -101,14 +102,20 @@ class SessionAdmission:
         self.pending[adm.session_id] = adm
         return adm
 
-    async def _admit(self, request: ConnectRequest, session_id: str | None, op: str) -> Admission:
+    async def _identify(self, request: ConnectRequest, op: str) -> Principal:
+        """The client's principal: its host's connect rate first, then the auth hook."""
         limiter = self.hooks.rate_limiter
         if limiter is not None:
             await limiter.acquire(f"connect:{request.client}")
-        principal = Principal()
-        if self.hooks.auth is not None:
-            principal = await self.hooks.auth.authenticate(request)
-            await self.hooks.auth.authorize(principal, op)
+        if self.hooks.auth is None:
+            return Principal()
+        principal = await self.hooks.auth.authenticate(request)
+        await self.hooks.auth.authorize(principal, op)
+        return principal
+
+    async def _admit(
+        self, request: ConnectRequest, principal: Principal, session_id: str | None
+    ) -> Admission:
         metadata: dict[str, Any] = {}
         if self.hooks.telephony is not None:
             route = await self.hooks.telephony.route(request)
