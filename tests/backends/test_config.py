@@ -119,3 +119,13 @@ def test_option_typos_of_the_new_providers_are_named(
     from voicegraph.backends.provider_options import check_options
 
     assert check_options(provider, options) == [f"backend.options.{problem}"]
+
+
+def test_the_session_lease_reaches_the_session_owner() -> None:
+    from voicegraph.backends.from_config import build_served
+
+    config = load_config(
+        {"graph": ECHO_SPEC, "limits": {"session_lease_s": 6}, "persistence": {"url": "memory://"}}
+    )
+    served = build_served(config)
+    assert served.backend.manager.ownership.lease_s == 6.0

@@ -121,6 +121,11 @@ class LimitsConfig(_Model):
     """On SIGTERM: how long running sessions get to finish before they are cut."""
     resume_window_s: float = Field(default=300.0, ge=0)
     """How long a dropped session can be resumed with its token."""
+    session_lease_s: float = Field(default=30.0, gt=0)
+    """Failover across machines: how long a record written by a process on another host
+    stays owned without a refresh before this process may resume it (live processes
+    refresh their records every third of it). Records of a dead process on this host are
+    taken at once."""
     end_timeout_s: float = Field(default=30.0, gt=0)
     """Deadline for a session's graph to drain when the session ends."""
     graph_start_timeout_s: float = Field(default=60.0, gt=0)

@@ -106,6 +106,7 @@ def build_served(config: ServeConfig, env: Mapping[str, str] | None = None) -> S
         start_timeout=limits.graph_start_timeout_s, stop_timeout=limits.graph_stop_timeout_s,
     )  # fmt: skip
     backend.manager.resume_window_s = limits.resume_window_s
+    backend.manager.ownership.lease_s = limits.session_lease_s
     health = None
     if config.health.enabled:
         h = config.health
