@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -23,8 +24,10 @@ from voicegraph.backends.providers import create_backend
 from voicegraph.backends.rate_limiter import RateLimiter
 from voicegraph.backends.session import SessionState
 from voicegraph.backends.stores.memory_store import MemorySessionStore
+from voicegraph.framework import Graph, Outbox, Processor, handles
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import ErrorFrame, TranscriptFrame
+from voicegraph.processors.agent.echo_agent import EchoAgent
 from voicegraph.transports.dtmf_frame import DTMFFrame
 
 from .support import echo_graph, memory_backend, read_reply
@@ -227,3 +230,34 @@ async def test_the_retention_hook_keeps_completed_sessions_for_its_time() -> Non
     assert kept is not None and kept.state is SessionState.COMPLETED
     assert kept.expires_at is not None and kept.expires_at > kept.updated_at + 3500
     assert "keep me" in str(kept.conversation)
+
+
+class _Grumpy(Processor):
+    """Refuses one word with a coded error (as a node failing on bad input does)."""
+
+    @handles
+    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
+        if "boom" in frame.text:
+            raise VoiceError(ErrorCode.INVALID_INPUT, "no booms here")
+        await out.send(frame)
+
+
+async def test_a_sessions_coded_errors_are_kept_in_its_record() -> None:
+    store = MemorySessionStore()
+    hooks = Hooks(retention=DataRetentionHook(keep_s=3600))
+
+    def graph(conn: Any) -> Graph:
+        return Graph.chain(conn.input(), _Grumpy(), EchoAgent(), conn.output(), name="grumpy")
+
+    async with memory_backend(graph, store=store, hooks=hooks) as backend:
+        client = await backend.transport.connect()
+        await client.send_frame(TranscriptFrame(text="boom"))
+        await client.send_frame(TranscriptFrame(text="fine"))
+        await read_reply(client)
+        await client.end()
+        async with asyncio.timeout(5):
+            await backend.manager.wait_ended()
+    kept = await store.load(client.session_id)
+    assert kept is not None
+    assert [(e["code"], e["node"]) for e in kept.errors] == [("invalid_input", "_Grumpy")]
+    assert kept.errors[0]["message"] == "no booms here"

@@ -26,6 +26,10 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+MAX_SESSION_ERRORS = 20
+"""Errors kept in a session's record (the oldest are dropped)."""
+
+
 @dataclass(slots=True)
 class Session:
     """What the session layer knows about one conversation, and what a store persists.
@@ -49,6 +53,9 @@ class Session:
     """The turn in flight when saved: `{"user", "played", "settled"}` (see `TurnProgress`)."""
     nodes: dict[str, Any] = field(default_factory=dict)
     """Saved node state by node name (`NodeStateful.snapshot_state()`), restored on resume."""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    """Coded errors the session met, newest last (at most `MAX_SESSION_ERRORS`):
+    `{"code", "message", "node", "fatal", "at"}` (`at`: wall time)."""
     principal: str = ""
     """Who the auth hook said the client is ("" without auth)."""
     resume_token: str = ""
@@ -65,7 +72,8 @@ class Session:
         return {
             "id": self.id, "state": str(self.state), "metadata": copy.deepcopy(self.metadata),
             "conversation": copy.deepcopy(self.conversation), "position": dict(self.position),
-            "progress": dict(self.progress), "nodes": copy.deepcopy(self.nodes), "principal": self.principal,
+            "progress": dict(self.progress), "nodes": copy.deepcopy(self.nodes),
+            "errors": copy.deepcopy(self.errors), "principal": self.principal,
             "resume_token": self.resume_token, "owner": self.owner,
             "created_at": self.created_at, "updated_at": self.updated_at, "expires_at": self.expires_at,
         }  # fmt: skip
@@ -83,7 +91,7 @@ class Session:
                 metadata=dict(record.get("metadata") or {}),
                 conversation=dict(record.get("conversation") or {}),
                 position=dict(record.get("position") or {}), progress=dict(record.get("progress") or {}),
-                nodes=dict(record.get("nodes") or {}),
+                nodes=dict(record.get("nodes") or {}), errors=list(record.get("errors") or []),
                 principal=str(record.get("principal", "")),
                 resume_token=str(record.get("resume_token", "")), owner=str(record.get("owner", "")),
                 created_at=float(record.get("created_at", 0.0)),
@@ -95,6 +103,12 @@ class Session:
     def copy(self) -> Session:
         """A deep copy (what `SessionManager.get` hands out, so callers cannot mutate state)."""
         return Session.from_record(self.to_record())
+
+    def note_error(self, error: VoiceError, node: str = "", *, fatal: bool = False) -> None:
+        """Keep `error` in the record (the newest `MAX_SESSION_ERRORS`)."""
+        entry = {"code": str(error.code), "message": error.message, "node": node or error.node or "",
+                 "fatal": fatal, "at": time.time()}  # fmt: skip
+        self.errors = [*self.errors[-(MAX_SESSION_ERRORS - 1) :], entry]
 
     def touch(self) -> None:
         """Mark the record as changed now."""

@@ -17,6 +17,7 @@ from voicegraph.backends.session_node_state import restore_node_states
 from voicegraph.backends.session_probes import attach_probes
 from voicegraph.backends.session_record import SessionRecord
 from voicegraph.backends.turn_tracker import Turn, TurnTracker
+from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.errors import VoiceError
 from voicegraph.framework.runtime import Runtime
 from voicegraph.transports.session_end import end_with_connection
@@ -190,6 +191,7 @@ class SessionLifecycle:
         clock = self.clock_factory() if self.clock_factory is not None else None
         rt = Runtime(graph, clock=clock, metadata=metadata, **options)
         live = LiveSession(s, conn, rt, tracker, ConversationLog(), adm.principal)
+        rt.bus.subscribe(lambda e: s.note_error(e.error, e.node, fatal=e.fatal), ErrorEvent)
         record = self.records[live.id] = SessionRecord(live, self.store, adm.resumed)
         if adm.resumed is not None:
             live.restore(adm.resumed)
