@@ -114,3 +114,20 @@ async def test_input_audio_in_the_wrong_format_is_a_coded_error_not_a_crash(
         await server.wait_for(lambda: any(r.status == "completed" for r in server.responses))
     assert errors.codes == [ErrorCode.NOT_NEGOTIATED]
     assert audio_out(out) == bytes(server.responses[0].audio)
+
+
+async def test_a_response_whose_done_never_comes_is_closed_as_a_timeout(server: FakeRealtimeServer) -> None:
+    node = OpenAIRealtimeS2S(url=server.url, api_key="sk-test", options={"response_timeout_s": 0.5})
+    async with Runtime(Graph.chain(node)) as rt:
+        errors, out = ErrorLog(rt), rt.collect()
+        # a response the provider starts and never ends (its response.done lost)
+        await server.inject(
+            '{"type": "response.created", "response": {"id": "resp_lost", "status": "in_progress"}}'
+        )
+        await server.wait_for(lambda: ErrorCode.TIMEOUT in errors.codes, timeout=5)
+        await server.wait_for(lambda: bool(server.events("response.cancel")))
+        await push_utterance(rt, "are you there")  # the session goes on
+        await server.wait_for(lambda: any(r.status == "completed" for r in server.responses))
+    assert errors.codes == [ErrorCode.TIMEOUT]
+    assert server.events("response.cancel")[0].get("response_id") == "resp_lost"
+    assert audio_out(out) == bytes(server.responses[0].audio)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.bus import ErrorEvent
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import MetricsFrame, UserStartedSpeakingFrame, UserStoppedSpeakingFrame
 from voicegraph.processors.s2s.realtime_barge_in import RealtimeBargeIn
-from voicegraph.processors.s2s.realtime_client_events import commit_audio, create_response
+from voicegraph.processors.s2s.realtime_client_events import cancel_response, commit_audio, create_response
 from voicegraph.processors.s2s.realtime_connection import ConnectionLostError
 from voicegraph.processors.s2s.realtime_conversation_log import RealtimeConversationLog
 from voicegraph.processors.s2s.realtime_error_map import voice_error
@@ -244,6 +245,22 @@ class RealtimeDialog:
         self.active, self.creating, self.awaiting_reply = event.response_id, False, False
         self.changed.set()
         self.ledger.open(event.response_id, self.ctx.epoch)
+        if self.options.response_timeout_s is not None:
+            self.ctx.spawn(self._deadline(event.response_id), name=f"{self.name}:response-deadline")
+
+    async def _deadline(self, rid: str) -> None:
+        """Close response `rid` as failed if its `response.done` has not come in time."""
+        assert self.options.response_timeout_s is not None
+        await asyncio.sleep(self.options.response_timeout_s)
+        if self.active != rid:
+            return  # done (or replaced) in time
+        timeout = {
+            "code": "timeout",
+            "message": f"no response.done within {self.options.response_timeout_s} s",
+        }
+        with contextlib.suppress(VoiceError):
+            await self.client.send(cancel_response(rid))
+        await self._done(ResponseDone("response.done", response_id=rid, status="failed", error=timeout))
 
     async def _function_call(self, event: FunctionCall) -> None:
         if self.output.accepts(event.response_id):

@@ -16,6 +16,7 @@ _BY_CODE = {
     "session_expired": ErrorCode.SESSION_NOT_FOUND,
     "conversation_already_has_active_response": ErrorCode.PROTOCOL_ERROR,
     "input_audio_buffer_commit_empty": ErrorCode.INVALID_INPUT,
+    "timeout": ErrorCode.TIMEOUT,  # ours: no response.done within response_timeout_s
 }
 _BY_TYPE = {
     "authentication_error": ErrorCode.AUTHENTICATION_FAILED,

@@ -45,12 +45,18 @@ class RealtimeOptions:
     """Emit the transcript of the bot's speech."""
     max_queued_frames: int = 10_000
     """Most reply frames held for downstream (a reply arrives faster than it plays)."""
+    response_timeout_s: float | None = 60.0
+    """Longest a response may go from `response.created` to `response.done`; past it the
+    reply is closed as failed with a coded `timeout` and cancelled at the provider (a lost
+    `response.done` cannot leave it open). None: no deadline."""
 
     def __post_init__(self) -> None:
         if self.append_ms <= 0 or self.played_wait_s < 0 or self.reconnect_attempts < 0:
             raise VoiceError(ErrorCode.INVALID_CONFIG, "append_ms > 0, played_wait_s >= 0, attempts >= 0")
         if self.max_queued_frames < 1:
             raise VoiceError(ErrorCode.INVALID_CONFIG, "max_queued_frames >= 1")
+        if self.response_timeout_s is not None and self.response_timeout_s <= 0:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, "response_timeout_s > 0 (or None)")
 
     @classmethod
     def coerce(cls, value: RealtimeOptions | Mapping[str, Any] | None) -> RealtimeOptions:
