@@ -38,6 +38,7 @@ PAGES = (
     "docs/turn_taking.md",
     "docs/faults.md",
     "docs/reliability.md",
+    "docs/security.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

@@ -120,6 +120,40 @@ class TokenAuthHook(AuthHook):
         raise VoiceError(ErrorCode.AUTHENTICATION_FAILED, "missing or invalid token")
 
 
+class TwilioSignatureAuthHook(AuthHook):
+    """Twilio Media Streams: the stream's WebSocket handshake must carry a valid
+    X-Twilio-Signature (Twilio signs the `wss://` URL it connects to with the account's
+    auth token). Checked at admission, before any session or graph exists; the principal
+    is the call (`twilio:<CallSid>`). Use it as `hooks.auth.type:
+    voicegraph.backends.hooks:TwilioSignatureAuthHook` with the `twilio` provider.
+
+    Args:
+        env: environment variable holding the auth token.
+        token: the auth token itself (tests and code; wins over `env`).
+        public_url: the server's public base URL, when Twilio reaches it through a proxy
+            whose Host differs (the Host header is tried too, as wss and ws).
+
+    Raises:
+        VoiceError: (invalid_config) no auth token.
+    """
+
+    def __init__(
+        self, env: str = "TWILIO_AUTH_TOKEN", token: str | None = None, public_url: str | None = None
+    ) -> None:
+        from voicegraph.transports.twilio_signature import TwilioSignature
+
+        self._signature = TwilioSignature(token or os.environ.get(env, ""))
+        self._public_url = public_url
+
+    async def authenticate(self, request: ConnectRequest) -> Principal:
+        from voicegraph.transports.twilio_signature import HEADER, request_urls
+
+        urls = request_urls(request.headers, request.path, secure=True, public_url=self._public_url, ws=True)
+        urls += request_urls(request.headers, request.path, secure=False, ws=True)
+        self._signature.check(urls, request.headers.get(HEADER, ""))
+        return Principal(id=f"twilio:{request.call_id or 'call'}")
+
+
 class DataRetentionHook:
     """Decides what happens to a session's record when it completes.
 

@@ -9,11 +9,13 @@ debug or with `logging.tracebacks: true`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
 
 from voicegraph.backends.live_session import SessionListener
+from voicegraph.backends.log_redaction import SecretRedactor, secret_values
 from voicegraph.backends.turn_tracker import STAGES
 from voicegraph.framework.bus import ErrorEvent
 
@@ -32,28 +34,35 @@ _QUIETED = ("voicegraph.runtime",)
 
 
 class _Formatter(logging.Formatter):
-    """`HH:MM:SS.mmm LEVEL name: message`; tracebacks only when asked."""
+    """`HH:MM:SS.mmm LEVEL name: message`; tracebacks only when asked; secrets masked
+    (in the message, its arguments and the traceback alike)."""
 
-    def __init__(self, tracebacks: bool) -> None:
+    def __init__(self, tracebacks: bool, redact: SecretRedactor) -> None:
         super().__init__("%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         self._tracebacks = tracebacks
+        self._redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
         if self._tracebacks:
-            return super().format(record)
+            return self._redact(super().format(record))
         saved = record.exc_info, record.exc_text, record.stack_info
         record.exc_info = record.exc_text = record.stack_info = None
         try:
-            return super().format(record)
+            return self._redact(super().format(record))
         finally:
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
 def setup_logging(level: str, *, tracebacks: bool = False) -> None:
-    """Send voicegraph's log lines to stderr at `level` (debug shows tracebacks too)."""
+    """Send voicegraph's log lines to stderr at `level` (debug shows tracebacks too).
+
+    Every line goes through a `SecretRedactor` built from the environment's secrets
+    (API keys, auth tokens, URL passwords: see `secret_values`), at every level.
+    """
     numeric = logging.getLevelName(level.upper())
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter(tracebacks or numeric <= logging.DEBUG))
+    redact = SecretRedactor(secret_values(os.environ))
+    handler.setFormatter(_Formatter(tracebacks or numeric <= logging.DEBUG, redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

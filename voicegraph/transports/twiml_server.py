@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import TYPE_CHECKING
 
+from voicegraph.transports.twilio_signature import HEADER, request_urls
 from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.webrtc.http_message import HttpResponse
 from voicegraph.transports.webrtc.http_server import HttpServer
@@ -12,6 +13,7 @@ from voicegraph.transports.webrtc.http_server import HttpServer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from voicegraph.transports.twilio_signature import TwilioSignature
     from voicegraph.transports.webrtc.http_message import HttpRequest
 
 
@@ -23,7 +25,9 @@ class TwimlServer:
     its own (`WebSocketTransport(twiml_port=...)`). The call's `CallSid`, `From`, `To`
     and `Direction` (form or query) become stream parameters (`call_parameters`).
     Every limit and error of `HttpServer` applies (413 for a body over 16 KiB, 405 for
-    another method, 404 for another path).
+    another method, 404 for another path). With `signature`, a request without a valid
+    X-Twilio-Signature (over the URL Twilio called and the form fields) is refused 401
+    authentication_failed before any TwiML is made.
 
     Args:
         stream_url: the URL of the stream; None: built by `stream_url_for` from the Host
@@ -36,6 +40,7 @@ class TwimlServer:
             a webhook reached directly on this server's own port (`Host: h:<port>`)
             points the stream at `h:<stream_port>`. A Host without this port (a proxy
             or tunnel in front) is kept as it is.
+        signature: check Twilio's request signature (None: no check).
     """
 
     def __init__(
@@ -48,10 +53,12 @@ class TwimlServer:
         port: int = 0,
         public_url: str | None = None,
         stream_port: int | Callable[[], int] | None = None,
+        signature: TwilioSignature | None = None,
     ) -> None:
         self.stream_url, self.path, self.stream_path = stream_url, path, stream_path
         self.public_url = public_url
         self._stream_port = stream_port
+        self._signature = signature
         self._http = HttpServer(host=host, port=port, max_body_bytes=16 * 1024)
         for method in ("GET", "POST"):
             self._http.route(method, path, self._answer)
@@ -94,6 +101,22 @@ class TwimlServer:
             forwarded_proto=request.headers.get("x-forwarded-proto"),
         )  # fmt: skip
 
+    def check_signature(self, request: HttpRequest) -> None:
+        """Refuse a request Twilio did not sign (no-op without `signature`).
+
+        Raises:
+            VoiceError: (authentication_failed) missing or invalid X-Twilio-Signature.
+        """
+        if self._signature is None:
+            return
+        target = request.path + (f"?{request.query}" if request.query else "")
+        form: list[tuple[str, str]] = []
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            form = urllib.parse.parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+        urls = request_urls(request.headers, target, secure=False, public_url=self.public_url)
+        self._signature.check(urls, request.headers.get(HEADER, ""), form)
+
     async def _answer(self, request: HttpRequest) -> HttpResponse:
+        self.check_signature(request)
         twiml = render_twiml(self.url_for(request), call_parameters(self.fields(request)))
         return HttpResponse(200, twiml.encode(), content_type="text/xml; charset=utf-8")

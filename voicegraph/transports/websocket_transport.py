@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from voicegraph.transports.client_messages import ClientStart
 from voicegraph.transports.close_codes import close_code, close_reason
 from voicegraph.transports.graph_session_runner import GraphFactory, session_runner_or_graph
 from voicegraph.transports.raw_pcm_serializer import RawPCMSerializer
+from voicegraph.transports.twilio_signature import HEADER, request_urls
 from voicegraph.transports.twiml import call_parameters, render_twiml, stream_url_for
 from voicegraph.transports.twiml_server import TwimlServer
 from voicegraph.transports.websocket_connection import WebSocketConnection
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from voicegraph.transports.call_control import CallControl
     from voicegraph.transports.connection import Connection
     from voicegraph.transports.serializer import Serializer
+    from voicegraph.transports.twilio_signature import TwilioSignature
 
 log = logging.getLogger("voicegraph.transports.websocket")
 
@@ -68,6 +71,8 @@ class WebSocketTransport:
         public_url: the server's public base URL (`https://voice.example.com`) when it
             runs behind a proxy or TLS terminator: the TwiML stream URL is built from it
             (`wss://` for https, `ws://` for http).
+        twiml_signature: refuse a webhook request without a valid X-Twilio-Signature
+            (401 authentication_failed, on both ports) before any TwiML is made.
         server_options: more keyword arguments for `websockets.asyncio.server.serve`.
 
     Raises:
@@ -94,6 +99,7 @@ class WebSocketTransport:
         call_control: CallControl | None = None,
         max_backlog_s: float = 120.0,
         public_url: str | None = None,
+        twiml_signature: TwilioSignature | None = None,
         **server_options: Any,
     ) -> None:
         self._runner = session_runner_or_graph(session_runner, graph_factory, "WebSocketTransport")
@@ -116,8 +122,10 @@ class WebSocketTransport:
                 port=twiml_port,
                 public_url=public_url,
                 stream_port=lambda: self.port,
+                signature=twiml_signature,
             )
         self._server_options = server_options
+        self._twiml_signature = twiml_signature
         self.call_control = call_control
         self.max_backlog_s = max_backlog_s
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -185,6 +193,12 @@ class WebSocketTransport:
         path = request.path.split("?", 1)[0]
         if self.twiml_path is None or path != self.twiml_path:
             return None
+        if self._twiml_signature is not None:
+            try:
+                self._check_signature(request)
+            except VoiceError as err:
+                body = {"error": {"code": str(err.code), "message": err.message, "retriable": False}}
+                return ws.respond(401, json.dumps(body) + "\n")
         url = self.stream_url or stream_url_for(
             request.headers.get("Host", f"{self.host}:{self.port}"), self.stream_path,
             public_url=self.public_url, tls=self._server_options.get("ssl") is not None,
@@ -195,6 +209,13 @@ class WebSocketTransport:
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = "text/xml; charset=utf-8"
         return response
+
+    def _check_signature(self, request: Any) -> None:
+        assert self._twiml_signature is not None
+        headers = {k.lower(): v for k, v in request.headers.raw_items()}
+        secure = self._server_options.get("ssl") is not None
+        urls = request_urls(headers, request.path, secure=secure, public_url=self.public_url)
+        self._twiml_signature.check(urls, headers.get(HEADER, ""))
 
     # -- sessions -------------------------------------------------------------------------
     async def _handle(self, ws: Any) -> None:

@@ -9,6 +9,7 @@ from voicegraph.backends.backend import BackendCapabilities
 from voicegraph.backends.providers.websocket import SessionWebSocketTransport, WebSocketProvider
 from voicegraph.transports.twilio_call_control import DEFAULT_BASE_URL, TwilioCallControl
 from voicegraph.transports.twilio_serializer import TwilioSerializer
+from voicegraph.transports.twilio_signature import TwilioSignature
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,6 +28,14 @@ class TwilioProvider(WebSocketProvider):
     options `account_sid` and `auth_token` (else the environment's `TWILIO_ACCOUNT_SID`
     and `TWILIO_AUTH_TOKEN`), and `api_base_url` (a regional host). Without them a
     hang-up closes the stream (the call ends) and a transfer is refused.
+
+    When the backend has an auth hook, the TwiML webhook (both ports) requires a valid
+    X-Twilio-Signature made with that auth token (401 authentication_failed otherwise),
+    and the stream is admitted by the auth hook (`TwilioSignatureAuthHook` checks the
+    stream handshake's signature).
+
+    Raises:
+        VoiceError: (invalid_config) an auth hook is configured and no auth token is.
     """
 
     name: ClassVar[str] = "twilio"
@@ -41,4 +50,7 @@ class TwilioProvider(WebSocketProvider):
         base_url = options.pop("api_base_url", None) or DEFAULT_BASE_URL
         if sid and token and "call_control" not in options:
             options["call_control"] = TwilioCallControl(sid, token, base_url=base_url)
+        if manager.admission.hooks.auth is not None:
+            # Twilio cannot send our bearer tokens; it signs every request with the auth token
+            options["twiml_signature"] = TwilioSignature(token)
         return super().create(manager, {"twiml_path": "/twiml", **options})

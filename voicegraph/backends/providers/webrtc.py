@@ -67,6 +67,17 @@ class SessionWebRTCTransport(WebRTCTransport):
         self._admissions[adm.session_id] = adm
         return adm.session_id
 
+    async def authenticate(self, request: HttpRequest) -> None:
+        """The page and `/config` need the same credentials as an offer when the backend
+        has an auth hook (no session slot is taken: nothing is admitted).
+
+        Raises:
+            VoiceError: (authentication_failed) the auth hook refused.
+        """
+        auth = self._manager.admission.hooks.auth
+        if auth is not None:
+            await auth.authenticate(connect_request(request))
+
     def release(self, session_id: str) -> None:
         """Give the admission back (a no-op once its session has run)."""
         adm = self._admissions.pop(session_id, None)

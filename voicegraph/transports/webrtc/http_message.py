@@ -72,6 +72,7 @@ class HttpResponse:
             "Connection: close",
             "Cache-Control: no-store",
             "X-Content-Type-Options: nosniff",
+            "Referrer-Policy: no-referrer",  # a page opened with ?token=... must not pass it on
             *(f"{k}: {v}" for k, v in self.headers.items()),
         ]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body

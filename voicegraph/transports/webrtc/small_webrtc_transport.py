@@ -47,7 +47,9 @@ class SmallWebRTCTransport(WebRTCTransport):
     - `PATCH`: `{pc_id, candidates: [{candidate, sdp_mid, sdp_mline_index}]}`, the ICE
       candidates the client trickles after the offer (an empty candidate string ends
       them). 204; an unknown `pc_id` is 404 session_not_found.
-    - `OPTIONS`: a CORS preflight, answered for the origins in `cors_origins`.
+    - `OPTIONS`: a CORS preflight, answered for the origins in `cors_origins` (it
+      carries no credentials, so it is never authenticated).
+    Renegotiation and `PATCH` need the credentials of the offer (`authenticate`).
     RTVI runs on the client's data channel (`SmallWebRTCConnection`). Bad requests get
     the JSON errors of `WebRTCTransport`. Adds no latency.
 
@@ -89,6 +91,7 @@ class SmallWebRTCTransport(WebRTCTransport):
         pc_id, restart = body.get("pc_id"), body.get("restart_pc") is True
         live = self.sessions.get(pc_id) if isinstance(pc_id, str) else None
         if isinstance(live, SmallWebRTCConnection) and not restart:
+            await self.authenticate(request)  # a new session is checked by `admit` instead
             sdp = await live.renegotiate(offer.sdp)
             log.info("session %s: renegotiated", live.session_id)
             return self._cors(request, json_response({"sdp": sdp, "type": "answer", "pc_id": live.pc_id}))
@@ -103,6 +106,7 @@ class SmallWebRTCTransport(WebRTCTransport):
     async def _candidates(self, request: HttpRequest) -> HttpResponse:
         from aiortc.sdp import candidate_from_sdp
 
+        await self.authenticate(request)  # before the pc_id is looked up: no probing of ids
         body = _json(request)
         pc_id = body.get("pc_id")
         conn = self.sessions.get(pc_id) if isinstance(pc_id, str) else None

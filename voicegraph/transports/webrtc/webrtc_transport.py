@@ -33,7 +33,8 @@ SessionRunner = Callable[["Connection"], Awaitable[None]]
 
 _PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; "
-    "media-src 'self' blob: mediastream:; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    "media-src 'self' blob: mediastream:; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
 _ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/client.js": ("client.js", "text/javascript")}
 
@@ -172,9 +173,12 @@ class WebRTCTransport:
 
     # -- routes -------------------------------------------------------------------------------
     async def _asset(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/":  # the page; client.js is public code and holds nothing secret
+            await self.authenticate(request)
         return self._assets[request.path]
 
     async def _config(self, request: HttpRequest) -> HttpResponse:
+        await self.authenticate(request)  # the ICE servers may carry TURN credentials
         servers = [s.to_browser() for s in self.ice_servers]
         return json_response({"offerPath": "offer", "iceServers": servers})
 
@@ -184,6 +188,14 @@ class WebRTCTransport:
         )
 
     # -- admission (override to plug in auth, rate limits or a session manager) -----------------
+    async def authenticate(self, request: HttpRequest) -> None:
+        """Check the credentials of a request for the page or `/config` (the offer's are
+        checked by `admit`). The default lets everyone in.
+
+        Raises:
+            VoiceError: (authentication_failed, 401) to refuse.
+        """
+
     async def admit(self, request: HttpRequest) -> str | None:
         """Decide whether a well-formed offer gets a session; the session id to use.
 

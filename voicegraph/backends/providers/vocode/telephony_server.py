@@ -12,6 +12,7 @@ from voicegraph.transports.webrtc.http_message import HttpResponse
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from voicegraph.transports.twilio_signature import TwilioSignature
     from voicegraph.transports.webrtc.http_message import HttpRequest
 
 
@@ -40,6 +41,8 @@ class VocodeTelephonyServer(TwimlServer):
             request's Host header, `ws://` unless `X-Forwarded-Proto` says https.
         stream_port: the WebSocket port (read per request), put in the stream URL in place
             of the webhook's port when there is no `public_url` (a direct, local setup).
+        signature: require Twilio's X-Twilio-Signature on the webhook (401
+            authentication_failed otherwise; `/events` too).
     """
 
     def __init__(
@@ -51,16 +54,19 @@ class VocodeTelephonyServer(TwimlServer):
         port: int = 0,
         public_url: str | None = None,
         stream_port: Callable[[], int] | None = None,
+        signature: TwilioSignature | None = None,
     ) -> None:
         super().__init__(None, path=inbound_path, stream_path=connect_call_path, host=host, port=port,
-                         public_url=public_url, stream_port=stream_port)  # fmt: skip
+                         public_url=public_url, stream_port=stream_port, signature=signature)  # fmt: skip
         for method in ("GET", "POST"):
             self._http.route(method, "/events", self._events)
 
     async def _events(self, request: HttpRequest) -> HttpResponse:
+        self.check_signature(request)
         return HttpResponse(200, b"", content_type="text/plain")
 
     async def _answer(self, request: HttpRequest) -> HttpResponse:
+        self.check_signature(request)
         conversation_id = create_conversation_id()
         url = self.url_for(request, self.stream_path + conversation_id)
         params = {**call_parameters(self.fields(request)), "conversation_id": conversation_id}

@@ -10,6 +10,7 @@ from voicegraph.backends.providers.vocode.vocode_transport import VocodeTranspor
 from voicegraph.backends.providers.websocket import WebSocketProvider
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.transports.twilio_call_control import DEFAULT_BASE_URL, TwilioCallControl
+from voicegraph.transports.twilio_signature import TwilioSignature
 
 if TYPE_CHECKING:
     from voicegraph.backends.session_manager import SessionManager
@@ -56,7 +57,9 @@ class VocodeProvider(WebSocketProvider):
     `telephony_port`, the `WebSocketTransport` ones (host, port, public_url...), and for
     hang-ups and transfers of phone calls `account_sid`/`auth_token` (from the
     environment's `TWILIO_ACCOUNT_SID`/`TWILIO_AUTH_TOKEN`; one without the other is an
-    invalid_config error naming the missing one).
+    invalid_config error naming the missing one). With an auth hook and a
+    `telephony_port`, the webhook requires Twilio's X-Twilio-Signature (made with
+    `TWILIO_AUTH_TOKEN`, which must then be set).
     """
 
     name: ClassVar[str] = "vocode"
@@ -76,4 +79,7 @@ class VocodeProvider(WebSocketProvider):
         control = _call_control(options)
         if control is not None and "call_control" not in options:
             options["call_control"] = control
+        if manager.admission.hooks.auth is not None and options.get("telephony_port") is not None:
+            # the inbound-call webhook is Twilio's: it signs with the account's auth token
+            options["twiml_signature"] = TwilioSignature(os.environ.get(ENV["auth_token"], ""))
         return VocodeTransport(manager, **options)

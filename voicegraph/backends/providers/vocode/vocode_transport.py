@@ -70,7 +70,7 @@ class VocodeTransport(SessionWebSocketTransport):
             self.twiml_server = VocodeTelephonyServer(
                 inbound_path=inbound_call_path, connect_call_path=connect_call_path,
                 host=self.host, port=telephony_port, public_url=self.public_url,
-                stream_port=lambda: self.port,
+                stream_port=lambda: self.port, signature=self._twiml_signature,
             )  # fmt: skip
 
     def describe(self) -> dict[str, Any]:

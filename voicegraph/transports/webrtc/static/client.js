@@ -150,7 +150,15 @@ async function start() {
   mark("call");
   setState("connecting", "Connecting…");
   try {
-    const config = await (await fetch("config")).json();
+    // credentials given to the page (?token=...) go with every request it makes
+    const query = location.search;
+    const configResp = await fetch("config" + query);
+    const config = await configResp.json();
+    if (!configResp.ok) {
+      const err = config.error || {};
+      fail(err.code || "http_" + configResp.status, err.message || configResp.statusText);
+      return;
+    }
     mic = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
     });
@@ -174,7 +182,7 @@ async function start() {
     };
     await pc.setLocalDescription(await pc.createOffer());
     await waitForIce(pc, 2000);
-    const resp = await fetch(config.offerPath, {
+    const resp = await fetch(config.offerPath + query, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
