@@ -70,3 +70,35 @@ async def test_the_http_endpoint_serves_the_report() -> None:
     assert ok.status_code == 200 and ok.json()["status"] == "healthy"
     assert ok.headers["content-type"] == "application/json"
     assert (missing.status_code, wrong.status_code) == (404, 405)
+
+
+async def test_with_a_token_the_endpoint_refuses_requests_without_it() -> None:
+    async with memory_backend() as backend:
+        server = HealthServer(backend.health, token="h-secret")
+        await server.start()
+        try:
+            async with httpx.AsyncClient() as http:
+                bare = await http.get(server.url)
+                wrong = await http.get(server.url, headers={"Authorization": "Bearer nope"})
+                header = await http.get(server.url, headers={"Authorization": "Bearer h-secret"})
+                param = await http.get(server.url, params={"token": "h-secret"})
+        finally:
+            await server.stop()
+    assert (bare.status_code, wrong.status_code) == (401, 401)
+    assert bare.json()["error"] == "authentication_failed"
+    assert header.status_code == 200 and param.status_code == 200
+
+
+def test_a_health_token_variable_that_is_not_set_is_a_config_error() -> None:
+    from voicegraph.backends.config import load_config
+    from voicegraph.backends.from_config import build_served
+    from voicegraph.framework.errors import ErrorCode, VoiceError
+
+    from .support import ECHO_SPEC
+
+    config = load_config({"graph": ECHO_SPEC, "health": {"token_env": "VG_HEALTH_TOKEN"}}, env={})
+    with pytest.raises(VoiceError) as err:
+        build_served(config, env={})
+    assert err.value.code is ErrorCode.INVALID_CONFIG and "VG_HEALTH_TOKEN" in err.value.message
+    served = build_served(config, env={"VG_HEALTH_TOKEN": "x"})
+    assert served.health is not None

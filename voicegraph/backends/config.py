@@ -188,6 +188,9 @@ class HealthConfig(_Model):
     """Port (0: a free one, printed in the `ready` event)."""
     path: str = "/health"
     """URL path."""
+    token_env: str | None = None
+    """Environment variable holding a token the endpoint then requires (bearer header or
+    `?token=`; 401 without it). None: open (the report holds no secrets)."""
     degraded: HealthThresholds = Field(default_factory=lambda: HealthThresholds())
     """When the status turns `degraded`."""
 

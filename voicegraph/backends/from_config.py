@@ -16,6 +16,7 @@ from voicegraph.backends.processor_slots import spec_slot, with_processors
 from voicegraph.backends.providers import provider, register_builtin
 from voicegraph.backends.rate_limiter import RateLimiter
 from voicegraph.backends.stores.store_factory import create_store
+from voicegraph.framework.errors import ErrorCode, VoiceError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -111,7 +112,12 @@ def build_served(config: ServeConfig, env: Mapping[str, str] | None = None) -> S
     if config.health.enabled:
         h = config.health
         reuse = bool(config.backend.options.get("reuse_port"))
-        health = HealthServer(backend.health, host=h.host, port=h.port, path=h.path, reuse_port=reuse)
+        token = env.get(h.token_env, "") if h.token_env else None
+        if h.token_env and not token:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, f"health.token_env: {h.token_env} is not set")
+        health = HealthServer(
+            backend.health, host=h.host, port=h.port, path=h.path, reuse_port=reuse, token=token
+        )
     return Served(backend, health, obs)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
+from urllib.parse import parse_qs
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +31,17 @@ class HealthServer:
 
     Status 200 when healthy or degraded (still serving, worse: see the components), 503
     when unhealthy or starting (load balancers stop or do not yet send traffic), 404 for
-    other paths, 405 for other methods. One request per connection, requests over 8 KiB
-    or slower than 5 s are dropped. Runs on the backend's event loop.
+    other paths, 405 for other methods. With `token`, a request without it
+    (`Authorization: Bearer <token>` or `?token=<token>`) gets 401 `authentication_failed`
+    (compared in constant time). One request per connection, requests over 8 KiB or slower
+    than 5 s are dropped. Runs on the backend's event loop.
 
     Args:
         check: returns the current report.
         host, port: where to listen (port 0: a free port, see `port`).
         path: the endpoint.
         reuse_port: share the port with other worker processes (SO_REUSEPORT).
+        token: require this token ("" or None: open).
     """
 
     def __init__(
@@ -47,8 +52,10 @@ class HealthServer:
         port: int = 0,
         path: str = "/health",
         reuse_port: bool = False,
+        token: str | None = None,
     ) -> None:
         self._check = check
+        self._token = token or ""
         self.host, self.port, self.path = host, port, path
         self._reuse = reuse_port
         self._server: asyncio.Server | None = None
@@ -81,7 +88,7 @@ class HealthServer:
         except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             writer.close()
             return
-        reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}[status]
+        reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}[status]
         data = json.dumps(body).encode()
         writer.write(
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
@@ -92,6 +99,15 @@ class HealthServer:
             await writer.drain()
         writer.close()
 
+    def _authorized(self, head: bytes, target: str) -> bool:
+        """Whether the request carries the token (bearer header or `token` parameter)."""
+        given = parse_qs(target.partition("?")[2]).get("token", [""])[0]
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "authorization" and value.strip().lower().startswith("bearer "):
+                given = value.strip()[7:].strip()
+        return hmac.compare_digest(given.encode(), self._token.encode())
+
     async def _answer(self, head: bytes) -> tuple[int, dict[str, Any]]:
         if len(head) > 8192:
             return 404, {"error": "request too large"}
@@ -100,6 +116,8 @@ class HealthServer:
             return 405, {"error": "only GET"}
         if parts[1].split("?", 1)[0] != self.path:
             return 404, {"error": "not found"}
+        if self._token and not self._authorized(head, parts[1]):
+            return 401, {"error": "authentication_failed", "message": "a health token is required"}
         try:
             report = await self._check()
         except Exception as exc:
