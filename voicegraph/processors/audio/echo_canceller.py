@@ -11,6 +11,7 @@ from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames.audio import InputAudioFrame
 from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
 from voicegraph.processors.audio.echo_reference import EchoReference, echo_reference
 from voicegraph.processors.audio.echo_webrtc_engine import RATES, WebRTCEchoEngine
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from voicegraph.framework.context import StartContext
-    from voicegraph.framework.outbox import Outbox
 
 
 class EchoCanceller(Processor):
