@@ -10,10 +10,12 @@ paused; anything else -> the normal interruption.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.frames.control import TurnEndFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
@@ -21,7 +23,7 @@ from voicegraph.framework.frames.system import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
-from voicegraph.framework.frames.text import InterimTranscriptFrame, TranscriptFrame
+from voicegraph.framework.frames.text import TranscriptFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
@@ -137,7 +139,7 @@ class FalseInterruptionFilter(Processor):
 
     @handles
     async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
-        if isinstance(frame, InterimTranscriptFrame):
+        if not frame.final:
             if not (self._pending or self._dropping):
                 await out.send(frame)
             return
@@ -146,6 +148,9 @@ class FalseInterruptionFilter(Processor):
                 self._resume()
                 return
             await self._interrupt()
+            # the words that decided it belong to the new epoch: the agent must answer them
+            await self.outbox.send(dataclasses.replace(frame, epoch=UNSTAMPED, pts=UNSTAMPED))
+            return
         if not self._dropping:
             await out.send(frame)
 
