@@ -1,0 +1,236 @@
+"""Barge-in in a synthesized room: echo of the bot, false and real interruptions (issue 19).
+
+The bot's reply (Piper, ~9 s) leaks into the microphone through a room: an
+exponential-decay reverb (RT60 150 ms), delayed 20-200 ms, at -10/-20/-30 dB, over
+white noise (-60 dBFS). Silero VAD with the stock agent's timings and the barge-in
+"fast" rule (bot speaking) listens to the microphone, raw (`raw`) or cleaned by the
+`EchoCanceller`'s engine (WebRTC AEC3 from the livekit wheel, fed the played audio
+through an `EchoReference` timeline in 20 ms playout chunks: `aec`).
+
+Figures (JSON):
+- `self_interruption`: per delay/level, whether the echo alone started the user (the
+  bot would cut itself), raw and with AEC; `rate` over all conditions.
+- `barge_in`: a short first word (barge_in_set's 24 words) 3 s into the reply over the
+  echo (100 ms, -10 and -20 dB; and without echo, for comparison), with AEC: caught ratio and `cut_ms` p50/p95 = word
+  onset to the VAD start + one 20 ms playout chunk (the `FalseInterruptionFilter`
+  pauses playout on the start, so this is when the bot goes quiet).
+- `false_interruptions`: coughs (synthesized), noise bursts (barge_in_set) and
+  backchannels ("Mm-hmm", "Uh-huh", "Yeah", "Okay"; Piper + eSpeak) while the bot
+  speaks: `paused` (the VAD started), `interrupted` without the filter (= paused) and
+  with it (speech over `min_speech_s`, or a Whisper tiny.en transcript that is not
+  `is_backchannel`); `real` does the same for real interruptions ("Hold on, I have a
+  question", "Wait, stop", ...), which must still be cut.
+All times are stream time (audio analyzed), not wall time.
+
+    python -m benchmarks.barge_in_rooms           # ~1-2 min on 2 cores
+    python -m benchmarks.barge_in_rooms --quick   # fewer conditions
+
+The JSON also goes to benchmarks/results/barge-in-rooms.json (`--out ''` to skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from benchmarks.stats import percentile
+from tests.processors.audio.echo_room import RATE, bot_speech, echo, mix, place
+from tests.processors.vad.barge_in_set import BACKCHANNELS, Clip, barge_words, noise_clips
+from tests.speech import synthesize
+from voicegraph.framework.formats import PCM16K
+from voicegraph.processors.audio.echo_reference import EchoReference
+from voicegraph.processors.audio.echo_webrtc_engine import WebRTCEchoEngine
+from voicegraph.processors.stt.whisper_engine import WhisperEngine
+from voicegraph.processors.vad.barge_in_onset import BargeInParams
+from voicegraph.processors.vad.false_interruption_filter import FalseInterruptionFilter, is_backchannel
+from voicegraph.processors.vad.vad_analyzer import VADParams
+from voicegraph.processors.vad.vad_engine import create_vad_engine
+from voicegraph.processors.vad.vad_stream import VADStream
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+OUT = Path(__file__).with_name("results") / "barge-in-rooms.json"
+STEP = RATE // 50
+CHUNK_MS = 20.0
+DEFAULTS: dict[str, Any] = FalseInterruptionFilter.__init__.__kwdefaults__ or {}
+MIN_SPEECH_S = float(DEFAULTS["min_speech_s"])
+REAL = ("Hold on, I have a question.", "Wait, stop.", "No, that's wrong.", "Sorry, can you repeat that?")
+
+
+def cancel(mic: NDArray[np.int16], played: NDArray[np.int16]) -> NDArray[np.int16]:
+    """AEC3 over `mic`, the reference written per 20 ms playout chunk and read per 10 ms."""
+    ref, eng = EchoReference(RATE, span_s=1.0), WebRTCEchoEngine(RATE)
+    out = np.zeros_like(mic)
+    for i in range(0, mic.size - STEP + 1, STEP):
+        ref.write(played[i : i + STEP].tobytes(), PCM16K, i * 1_000_000_000 // RATE)
+        for k in range(i, i + STEP, eng.block):
+            out[k : k + eng.block] = eng.process(
+                mic[k : k + eng.block], ref.read(k * 1_000_000_000 // RATE, eng.block)
+            )
+    return out
+
+
+def vad_events(pcm: NDArray[np.int16]) -> list[tuple[bool, float, float]]:
+    """(speaking, decided s, speech s) for each start/stop, the bot speaking throughout."""
+    stream = VADStream(
+        create_vad_engine("silero", RATE), VADParams(start_secs=0.2, stop_secs=0.1), barge=BargeInParams()
+    )
+    stream.analyzer.bot_speaking = True
+    out: list[tuple[bool, float, float]] = []
+    for i in range(0, pcm.size, STEP):
+        out += [(e.speaking, e.at_ns / 1e9, e.speech_ns / 1e9) for e in stream.push(pcm[i : i + STEP])]
+    return out
+
+
+def self_interruption(delays: list[float], levels: list[float]) -> dict[str, Any]:
+    played = np.concatenate((np.zeros(RATE // 2, np.int16), bot_speech()))
+    rows, raw_hits, aec_hits = [], 0, 0
+    for delay in delays:
+        for level in levels:
+            mic = mix(echo(played, delay_ms=delay, level_db=level))
+            raw = sum(1 for e in vad_events(mic) if e[0])
+            aec = sum(1 for e in vad_events(cancel(mic, played)) if e[0])
+            raw_hits, aec_hits = raw_hits + (raw > 0), aec_hits + (aec > 0)
+            rows.append({"delay_ms": delay, "level_db": level, "raw_starts": raw, "aec_starts": aec})
+    n = len(rows)
+    return {"conditions": rows, "rate_raw": round(raw_hits / n, 4), "rate_aec": round(aec_hits / n, 4)}
+
+
+def _ms(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def barge_in(levels: list[float | None], words: tuple[Clip, ...]) -> dict[str, Any]:
+    played = np.concatenate((np.zeros(RATE // 2, np.int16), bot_speech()[: 5 * RATE]))
+    cut: list[float] = []
+    trials = 0
+    by_level: dict[str, list[float]] = {}
+    for level in levels:
+        room = echo(played, delay_ms=100.0, level_db=level) if level is not None else np.zeros(played.size)
+        for word in words:
+            at_s = 3.0
+            mic = mix(room, place(word.pcm, at_s, played.size))
+            starts = [e[1] for e in vad_events(cancel(mic, played)) if e[0] and e[1] >= at_s]
+            trials += 1
+            if starts and starts[0] - at_s < 1.0:
+                cut.append((starts[0] - at_s) * 1000 + CHUNK_MS)
+    within = sum(1 for c in cut if c <= 200.0)
+    return {
+        "trials": trials,
+        "caught_ratio": round(len(cut) / trials, 4),
+        "within_200ms_ratio": round(within / trials, 4),
+        "cut_ms": _ms(cut),
+    }
+
+
+def decide(pcm: NDArray[np.int16], whisper: WhisperEngine) -> tuple[bool, bool, str]:
+    """(paused, interrupted, transcripts) under the FalseInterruptionFilter's rule.
+
+    Every start pauses the bot; a start that resumes (short, backchannel transcript)
+    leaves the bot speaking, so the next start is judged again, as in the node.
+    """
+    events = vad_events(pcm)
+    paused, heard = False, []
+    for n, start in enumerate(events):
+        if not start[0]:
+            continue
+        paused = True
+        stop = next((e for e in events[n + 1 :] if not e[0]), None)
+        if stop is None or stop[1] - start[1] > MIN_SPEECH_S:
+            return True, True, " | ".join(heard)
+        seg = pcm[max(0, int((start[2] - 0.2) * RATE)) : int(stop[1] * RATE)]
+        heard.append(whisper.transcribe(seg).text)
+        if not is_backchannel(heard[-1]):
+            return True, True, " | ".join(heard)
+    return paused, False, " | ".join(heard)
+
+
+def cough(seed: int) -> NDArray[np.int16]:
+    """Two short bursts of band-limited noise with a sharp attack, like a cough."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for dur in (0.18, 0.12):
+        n = int(dur * RATE)
+        spec = np.fft.rfft(rng.normal(0, 1, n))
+        f = np.fft.rfftfreq(n, 1 / RATE)
+        spec[(f < 300) | (f > 3500)] = 0
+        x = np.fft.irfft(spec, n) * np.exp(-np.arange(n) / (0.05 * RATE))
+        parts += [x / np.abs(x).max() * 12000, np.zeros(int(0.08 * RATE))]
+    return np.concatenate(parts).astype(np.int16)
+
+
+def _spoken(texts: tuple[str, ...]) -> list[Clip]:
+    return [
+        Clip(f"{eng}/{t}", synthesize(t, engine=eng, rate=RATE)) for t in texts for eng in ("piper", "espeak")
+    ]
+
+
+def interruptions(clips: list[Clip], whisper: WhisperEngine) -> dict[str, Any]:
+    paused = interrupted = 0
+    rows = []
+    for clip in clips:
+        pcm = mix(np.concatenate((np.zeros(RATE // 2), clip.pcm, np.zeros(RATE))))
+        p, i, text = decide(pcm, whisper)
+        paused, interrupted = paused + p, interrupted + i
+        rows.append({"clip": clip.label, "paused": p, "interrupted": i, "transcript": text})
+    n = len(clips)
+    return {
+        "n": n,
+        "rate_without_filter": round(paused / n, 4),
+        "rate_with_filter": round(interrupted / n, 4),
+        "clips": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer delays, levels and words")
+    ap.add_argument("--out", default=str(OUT), help="JSON file to write ('' for none)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    delays = [20.0, 200.0] if args.quick else [20.0, 60.0, 120.0, 200.0]
+    levels = [-10.0, -30.0] if args.quick else [-10.0, -20.0, -30.0]
+    words = barge_words()[:: 4 if args.quick else 1]
+    whisper = WhisperEngine()
+    false_clips = [Clip(f"cough/{s}", cough(s)) for s in range(3)] + list(
+        noise_clips()[:: 3 if args.quick else 1]
+    )
+    result = {
+        "benchmark": "barge_in_rooms",
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": 2},
+        "self_interruption": self_interruption(delays, levels),
+        "barge_in": barge_in([None, -10.0, -20.0], words),
+        "false_interruptions": {
+            "noises_and_coughs": interruptions(false_clips, whisper),
+            "backchannels": interruptions(_spoken(BACKCHANNELS), whisper),
+        },
+        "real_interruptions": interruptions(_spoken(REAL), whisper),
+        "filter": {"min_speech_s": MIN_SPEECH_S, "stt": "whisper tiny.en"},
+        "seconds": 0.0,
+    }
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
