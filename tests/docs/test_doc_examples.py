@@ -38,6 +38,7 @@ PAGES = (
     "docs/turn_taking.md",
     "docs/faults.md",
     "docs/reliability.md",
+    "docs/barge_in.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 
