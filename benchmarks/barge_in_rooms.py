@@ -5,7 +5,8 @@ exponential-decay reverb (RT60 150 ms), delayed 20-200 ms, at -10/-20/-30 dB, ov
 white noise (-60 dBFS). Silero VAD with the stock agent's timings and the barge-in
 "fast" rule (bot speaking) listens to the microphone, raw (`raw`) or cleaned by the
 `EchoCanceller`'s engine (WebRTC AEC3 from the livekit wheel, fed the played audio
-through an `EchoReference` timeline in 20 ms playout chunks: `aec`).
+through an `EchoReference` timeline in 20 ms playout chunks), alone (`aec_only`) or
+with the node's `DoubleTalkBypass` (`aec`, what the node does).
 
 Figures (JSON):
 - `self_interruption`: per delay/level, whether the echo alone started the user (the
@@ -46,6 +47,7 @@ from tests.processors.audio.echo_room import RATE, bot_speech, echo, mix, place
 from tests.processors.vad.barge_in_set import BACKCHANNELS, Clip, barge_words, noise_clips
 from tests.speech import synthesize
 from voicegraph.framework.formats import PCM16K
+from voicegraph.processors.audio.echo_double_talk import DoubleTalkBypass
 from voicegraph.processors.audio.echo_reference import EchoReference
 from voicegraph.processors.audio.echo_webrtc_engine import WebRTCEchoEngine
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
@@ -66,16 +68,19 @@ MIN_SPEECH_S = float(DEFAULTS["min_speech_s"])
 REAL = ("Hold on, I have a question.", "Wait, stop.", "No, that's wrong.", "Sorry, can you repeat that?")
 
 
-def cancel(mic: NDArray[np.int16], played: NDArray[np.int16]) -> NDArray[np.int16]:
-    """AEC3 over `mic`, the reference written per 20 ms playout chunk and read per 10 ms."""
+def cancel(mic: NDArray[np.int16], played: NDArray[np.int16], *, bypass: bool = True) -> NDArray[np.int16]:
+    """What the `EchoCanceller` does: AEC3 over `mic`, the reference written per 20 ms
+    playout chunk and read per 10 ms; with `bypass`, the `DoubleTalkBypass` (6 dB)."""
     ref, eng = EchoReference(RATE, span_s=1.0), WebRTCEchoEngine(RATE)
+    gate = DoubleTalkBypass()
     out = np.zeros_like(mic)
+    n = eng.block
     for i in range(0, mic.size - STEP + 1, STEP):
         ref.write(played[i : i + STEP].tobytes(), PCM16K, i * 1_000_000_000 // RATE)
-        for k in range(i, i + STEP, eng.block):
-            out[k : k + eng.block] = eng.process(
-                mic[k : k + eng.block], ref.read(k * 1_000_000_000 // RATE, eng.block)
-            )
+        for k in range(i, i + STEP, n):
+            near, far = mic[k : k + n], ref.read(k * 1_000_000_000 // RATE, n)
+            cleaned = eng.process(near, far)
+            out[k : k + n] = gate.choose(near, far, cleaned) if bypass else cleaned
     return out
 
 
@@ -93,16 +98,29 @@ def vad_events(pcm: NDArray[np.int16]) -> list[tuple[bool, float, float]]:
 
 def self_interruption(delays: list[float], levels: list[float]) -> dict[str, Any]:
     played = np.concatenate((np.zeros(RATE // 2, np.int16), bot_speech()))
-    rows, raw_hits, aec_hits = [], 0, 0
+    rows: list[dict[str, float]] = []
     for delay in delays:
         for level in levels:
             mic = mix(echo(played, delay_ms=delay, level_db=level))
-            raw = sum(1 for e in vad_events(mic) if e[0])
-            aec = sum(1 for e in vad_events(cancel(mic, played)) if e[0])
-            raw_hits, aec_hits = raw_hits + (raw > 0), aec_hits + (aec > 0)
-            rows.append({"delay_ms": delay, "level_db": level, "raw_starts": raw, "aec_starts": aec})
+            row = {"delay_ms": delay, "level_db": level, "raw_starts": float(len(_starts(mic)))}
+            row["aec_only_starts"] = float(len(_starts(cancel(mic, played, bypass=False))))
+            row["aec_starts"] = float(len(_starts(cancel(mic, played))))
+            rows.append(row)
     n = len(rows)
-    return {"conditions": rows, "rate_raw": round(raw_hits / n, 4), "rate_aec": round(aec_hits / n, 4)}
+
+    def rate(key: str) -> float:
+        return round(sum(1 for r in rows if r[key] > 0) / n, 4)
+
+    return {
+        "conditions": rows,
+        "rate_raw": rate("raw_starts"),
+        "rate_aec_only": rate("aec_only_starts"),
+        "rate_aec": rate("aec_starts"),
+    }
+
+
+def _starts(pcm: NDArray[np.int16]) -> list[float]:
+    return [e[1] for e in vad_events(pcm) if e[0]]
 
 
 def _ms(values: list[float]) -> dict[str, Any]:
@@ -116,14 +134,20 @@ def _ms(values: list[float]) -> dict[str, Any]:
     }
 
 
-BARGE_CONDITIONS: dict[str, tuple[float | None, bool]] = {
-    "no_echo_raw": (None, False),
-    "no_echo_aec": (None, True),
-    "-30dB_aec": (-30.0, True),
-    "-20dB_aec": (-20.0, True),
-    "-10dB_aec": (-10.0, True),
+BARGE_CONDITIONS: dict[str, tuple[float | None, str, float]] = {
+    "no_echo_raw": (None, "raw", 30.0),
+    "no_echo_aec_only": (None, "aec_only", 30.0),
+    "no_echo_aec": (None, "aec", 30.0),
+    "no_echo_aec_noise-50dBFS": (None, "aec", 100.0),
+    "-30dB_aec_only": (-30.0, "aec_only", 30.0),
+    "-30dB_aec": (-30.0, "aec", 30.0),
+    "-20dB_aec": (-20.0, "aec", 30.0),
+    "-10dB_aec_only": (-10.0, "aec_only", 30.0),
+    "-10dB_aec": (-10.0, "aec", 30.0),
+    "-10dB_aec_noise-50dBFS": (-10.0, "aec", 100.0),
 }
-"""Name -> (echo level at 100 ms delay, None for none; whether AEC runs)."""
+"""Name -> (echo level at 100 ms delay, None for none; processing: raw microphone, AEC3
+alone, or AEC3 with the double-talk bypass as in `EchoCanceller`; noise RMS)."""
 
 
 def barge_in(words: tuple[Clip, ...]) -> dict[str, Any]:
@@ -131,7 +155,7 @@ def barge_in(words: tuple[Clip, ...]) -> dict[str, Any]:
     played = np.concatenate((np.zeros(RATE // 2, np.int16), bot_speech()[: 5 * RATE]))
     at_s = 3.0
     out: dict[str, Any] = {}
-    for name, (level, aec) in BARGE_CONDITIONS.items():
+    for name, (level, how, noise) in BARGE_CONDITIONS.items():
         room = (
             echo(played, delay_ms=100.0, level_db=level)
             if level is not None
@@ -140,8 +164,8 @@ def barge_in(words: tuple[Clip, ...]) -> dict[str, Any]:
         cut: list[float] = []
         missed: list[str] = []
         for word in words:
-            mic = mix(room, place(word.pcm, at_s, played.size))
-            heard = cancel(mic, played) if aec else mic
+            mic = mix(room, place(word.pcm, at_s, played.size), noise_rms=noise)
+            heard = mic if how == "raw" else cancel(mic, played, bypass=how == "aec")
             starts = [e[1] for e in vad_events(heard) if e[0] and e[1] >= at_s]
             if starts and starts[0] - at_s < 1.0:
                 cut.append((starts[0] - at_s) * 1000 + CHUNK_MS)

@@ -13,6 +13,7 @@ from voicegraph.framework.frames.base import UNSTAMPED
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import Processor, handles
+from voicegraph.processors.audio.echo_double_talk import DoubleTalkBypass
 from voicegraph.processors.audio.echo_reference import EchoReference, echo_reference
 from voicegraph.processors.audio.echo_webrtc_engine import RATES, WebRTCEchoEngine
 
@@ -31,8 +32,11 @@ class EchoCanceller(Processor):
     clock time. Each microphone frame is taken to end at its `pts` (when it entered the
     graph); the canceller reads the reference over the same span of clock time and runs
     WebRTC AEC3 (`WebRTCEchoEngine`), which finds the echo path's delay (up to a few
-    hundred ms) and reverb itself. Emits the same frames, cleaned, in whole 10 ms blocks
-    (a 20 ms frame gives one 20 ms frame). Other frames pass through.
+    hundred ms) and reverb itself. A block louder than the loudest recently played block
+    minus `bypass_margin_db` goes on raw (`DoubleTalkBypass`: the user is speaking, and
+    AEC3 would suppress them where it finds no echo path). Emits the same frames,
+    cleaned, in whole 10 ms blocks (a 20 ms frame gives one 20 ms frame). Other frames
+    pass through.
 
     Latency: none for frames of whole 10 ms blocks; otherwise up to 10 ms of framing.
     CPU: about 0.1 ms per 10 ms block. Not interruptible (user input): flush keeps its
@@ -41,9 +45,11 @@ class EchoCanceller(Processor):
     Args:
         noise_suppression: also run WebRTC's noise suppressor.
         delay_ms: a known render-to-capture delay hint (0: let AEC3 estimate it).
+        bypass_margin_db: see `DoubleTalkBypass` (None: always the cancelled signal).
 
     Raises:
-        VoiceError: `missing_dependency` (the `livekit` extra is not installed).
+        VoiceError: `missing_dependency` (the `livekit` extra is not installed),
+            `invalid_config` (negative `bypass_margin_db`).
     """
 
     interruptible = False
@@ -51,12 +57,18 @@ class EchoCanceller(Processor):
     accepts = tuple(AudioFormat(r, 1, SampleFormat.S16) for r in RATES)
 
     def __init__(
-        self, *, noise_suppression: bool = False, delay_ms: int = 0, name: str | None = None
+        self,
+        *,
+        noise_suppression: bool = False,
+        delay_ms: int = 0,
+        bypass_margin_db: float | None = 6.0,
+        name: str | None = None,
     ) -> None:
         super().__init__(name=name)
         self._ns = noise_suppression
         self._delay_ms = delay_ms
         self._engine: WebRTCEchoEngine | None = None
+        self._bypass = DoubleTalkBypass(margin_db=bypass_margin_db) if bypass_margin_db is not None else None
         self._ref: EchoReference | None = None
         self._pending = np.zeros(0, np.int16)
         self.blocks = 0
@@ -92,6 +104,8 @@ class EchoCanceller(Processor):
         block_ns = 10_000_000
         for k in range(0, near.size, n):
             far = ref.read(start_ns + (k // n) * block_ns, n)
-            out[k : k + n] = eng.process(near[k : k + n], far)
+            block = near[k : k + n]
+            cleaned = eng.process(block, far)
+            out[k : k + n] = cleaned if self._bypass is None else self._bypass.choose(block, far, cleaned)
         self.blocks += near.size // n
         return out
