@@ -10,6 +10,7 @@ from tests.processors.audio.echo_room import RATE, bot_speech, echo, mix, place
 from tests.processors.vad.barge_in_set import barge_words
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import PCM16K, AudioFormat, SampleFormat
+from voicegraph.processors.audio.echo_double_talk import DoubleTalkBypass
 from voicegraph.processors.audio.echo_reference import EchoReference
 from voicegraph.processors.audio.echo_webrtc_engine import WebRTCEchoEngine
 from voicegraph.processors.vad.barge_in_onset import BargeInParams
@@ -20,16 +21,19 @@ from voicegraph.processors.vad.vad_stream import VADStream
 MS = 1_000_000
 
 
-def cancel(mic: NDArray[np.int16], played: NDArray[np.int16]) -> NDArray[np.int16]:
-    """Run mic and the played reference through AEC3 via an EchoReference timeline."""
+def cancel(mic: NDArray[np.int16], played: NDArray[np.int16], *, bypass: bool = True) -> NDArray[np.int16]:
+    """Run mic and the played reference through AEC3 via an EchoReference timeline,
+    then (`bypass`) the DoubleTalkBypass, as the EchoCanceller node does."""
     ref = EchoReference(RATE, span_s=1.0)
     eng = WebRTCEchoEngine(RATE)
+    gate = DoubleTalkBypass()
     out = []
     for i in range(0, mic.size - 319, 320):  # 20 ms: the playout writes, the mic frame comes in
         ref.write(played[i : i + 320].tobytes(), PCM16K, i * 1_000_000_000 // RATE)
-        for k in (0, 160):
-            far = ref.read((i + k) * 1_000_000_000 // RATE, 160)
-            out.append(eng.process(mic[i + k : i + k + 160], far))
+        for k in (i, i + 160):
+            near, far = mic[k : k + 160], ref.read(k * 1_000_000_000 // RATE, 160)
+            cleaned = eng.process(near, far)
+            out.append(gate.choose(near, far, cleaned) if bypass else cleaned)
     return np.concatenate(out)
 
 
@@ -65,6 +69,21 @@ def test_barge_in_over_the_echo_still_starts_the_user() -> None:
     mic = mix(echo(played, delay_ms=100.0, level_db=-10.0), place(word, at_s, played.size))
     found = [s for s in starts(cancel(mic, played)) if s >= at_s]
     assert found and found[0] - at_s < 0.5
+
+
+def test_barge_in_on_a_line_without_echo_still_starts_the_user() -> None:
+    # AEC3 alone suppresses the user where it finds no echo path; the bypass lets them through
+    played = played_signal()
+    word = next(w for w in barge_words() if w.label == "piper/1.0/Hold on").pcm
+    mic = mix(place(word, 3.0, played.size))
+    found = [s for s in starts(cancel(mic, played)) if s >= 3.0]
+    assert found and found[0] - 3.0 < 0.5
+
+
+def test_bypass_refuses_a_negative_margin() -> None:
+    with pytest.raises(VoiceError) as err:
+        DoubleTalkBypass(margin_db=-1.0)
+    assert err.value.code == ErrorCode.INVALID_CONFIG
 
 
 def test_reference_reads_what_played_at_that_time_and_zeros_elsewhere() -> None:

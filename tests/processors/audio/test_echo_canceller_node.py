@@ -46,5 +46,9 @@ async def test_echo_of_what_the_output_plays_is_removed_from_the_microphone() ->
     assert isinstance(ref, EchoReference) and ref.written_samples >= bot.size - STEP
     out = np.concatenate(cleaned)
     assert out.size == mic.size - mic.size % STEP
-    tail = slice(RATE, out.size)  # after a second to converge
-    assert _db(out[tail]) < _db(mic[tail]) - 20.0
+    tail = slice(RATE, out.size - out.size % 160)  # after a second to converge
+    blocks = np.array(
+        [_db(mic[tail][i : i + 160]) - _db(out[tail][i : i + 160]) for i in range(0, 32000, 160)]
+    )
+    assert np.median(blocks) > 20.0  # the echo is gone from most blocks...
+    assert canceller.bypassed_blocks <= blocks.size // 20  # ...and few went on raw (loud echo peaks)

@@ -74,6 +74,11 @@ class EchoCanceller(Processor):
         self.blocks = 0
         """10 ms blocks cancelled so far."""
 
+    @property
+    def bypassed_blocks(self) -> int:
+        """Blocks that went on raw while the bot's audio was recent (`DoubleTalkBypass`)."""
+        return self._bypass.bypassed if self._bypass is not None else 0
+
     async def on_start(self, ctx: StartContext) -> None:
         fmt = ctx.input_format
         rate = fmt.rate if fmt is not None and fmt.rate in RATES else 16000
