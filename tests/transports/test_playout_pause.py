@@ -10,7 +10,7 @@ import pytest
 
 from voicegraph.framework import Graph, Runtime, VirtualClock
 from voicegraph.framework.formats import PCM16K
-from voicegraph.framework.frames import Frame, OutputAudioFrame, TTSAudioFrame
+from voicegraph.framework.frames import Frame, OutputAudioFrame, ReplyPlayedFrame, TTSAudioFrame
 from voicegraph.transports.memory_transport import MemoryTransport
 from voicegraph.transports.playout_output import PlayoutOutput
 
@@ -62,3 +62,17 @@ async def test_an_interruption_while_paused_ends_the_hold_for_the_next_reply() -
         await clock.sleep(0.5)
     played = b"".join(c.data for c in chunks(outs))
     assert played.endswith(tone(200))
+
+
+async def test_a_reply_cut_during_a_pause_reports_only_the_audio_played_before_it() -> None:
+    up: list[Frame] = []
+    async with playing() as (clock, rt, out, outs):
+        rt.on_upstream(lambda f, _: up.append(f))
+        await clock.sleep(0.01)  # mid-chunk: the pause holds at the next boundary
+        out.pause()
+        await clock.sleep(0.5)
+        await rt.interrupt("barge-in")
+    written = sum(len(c.data) for c in chunks(outs)) // 32 * MS  # 16 kHz s16: 32 bytes a ms
+    (report,) = [f for f in up if isinstance(f, ReplyPlayedFrame)]
+    assert report.interrupted
+    assert report.played_ns == written < 400 * MS  # the held time is not counted as played
