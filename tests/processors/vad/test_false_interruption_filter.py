@@ -82,7 +82,9 @@ async def test_a_backchannel_pauses_the_bot_which_then_plays_the_whole_reply() -
     assert not interrupted(s)
     assert s.judge.resumed == 1
     outs = s.collect()
-    assert not any(isinstance(f, TranscriptFrame | TurnEndFrame) for f in outs)  # no reply to "mm-hmm"
+    # nothing after the filter (the user context) hears of it: no reply to "mm-hmm"
+    false_start = TranscriptFrame | TurnEndFrame | UserStartedSpeakingFrame | UserStoppedSpeakingFrame
+    assert not any(isinstance(f, false_start) for f in outs)
 
 
 async def test_a_noise_without_transcript_resumes_after_the_timeout() -> None:
@@ -105,7 +107,10 @@ async def test_words_that_are_not_a_backchannel_cut_the_bot() -> None:
     assert interrupted(s)
     assert sum(len(c.data) for c in s.chunks()) < len(tone(1000)) // 2
     outs = [type(f).__name__ for f in s.collect() if not isinstance(f, OutputAudioFrame)]
-    assert "TranscriptFrame" in outs, outs
+    told = [
+        n for n in outs if n in ("UserStartedSpeakingFrame", "UserStoppedSpeakingFrame", "TranscriptFrame")
+    ]
+    assert told == ["UserStartedSpeakingFrame", "UserStoppedSpeakingFrame", "TranscriptFrame"], outs
 
 
 async def test_speech_that_goes_on_cuts_the_bot_without_waiting_for_a_transcript() -> None:
@@ -113,6 +118,7 @@ async def test_speech_that_goes_on_cuts_the_bot_without_waiting_for_a_transcript
         await s.rt.push(UserStartedSpeakingFrame())
         await s.clock.sleep(0.7)
         assert interrupted(s)
+        assert any(isinstance(f, UserStartedSpeakingFrame) for f in s.collect())  # the start now counts
 
 
 def test_filter_refuses_non_positive_times() -> None:

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames.base import UNSTAMPED
+from voicegraph.framework.frames.base import UNSTAMPED, Frame
 from voicegraph.framework.frames.control import TurnEndFrame
 from voicegraph.framework.frames.system import (
     BotStartedSpeakingFrame,
@@ -54,7 +54,10 @@ class FalseInterruptionFilter(Processor):
     (bot silent: requests the interruption at once, like the VAD would; bot speaking:
     pauses playout through the session's `PlayoutHold`), `UserStoppedSpeakingFrame`,
     final `TranscriptFrame`s and `TurnEndFrame`; tracks `BotStarted/StoppedSpeakingFrame`.
-    Decision while paused: speech still going `min_speech_s` after the start -> interrupt;
+    While undecided, the user's start and stop frames are held back (so nodes after
+    this one, such as the user context, never hear of a false start), then sent on
+    after the interruption or dropped on resume. Decision while paused: speech still
+    going `min_speech_s` after the start -> interrupt;
     a transcript that is not `is_backchannel` -> interrupt (the transcript goes on);
     a backchannel transcript, or none within `transcript_timeout_s` of the stop ->
     resume, and that utterance's transcripts and turn end are dropped (the agent does
@@ -97,6 +100,7 @@ class FalseInterruptionFilter(Processor):
         self._dropping = False
         self._deadline = 0
         self._armed = asyncio.Event()
+        self._held: list[Frame] = []  # the user's start/stop frames while undecided
         self.resumed = 0
         """False interruptions: the bot resumed."""
         self.interrupted = 0
@@ -121,20 +125,25 @@ class FalseInterruptionFilter(Processor):
         self._user = True
         self._dropping = False
         if self._pending:
+            self._held.append(frame)
             self._arm(self.clock.now_ns() + self._min_ns)
-        elif self._bot:
+            return
+        if self._bot:
             self._pending = True
+            self._held = [frame]  # downstream (the user context) hears of it only if it counts
             self._hold.pause()
             self._arm(self.clock.now_ns() + self._min_ns)
-        else:
-            await out.request_interrupt("user_started_speaking")
+            return
+        await out.request_interrupt("user_started_speaking")
         await out.send(frame)
 
     @handles
     async def on_user_stopped(self, frame: UserStoppedSpeakingFrame, out: Outbox) -> None:
         self._user = False
         if self._pending:
+            self._held.append(frame)
             self._arm(self.clock.now_ns() + self._wait_ns)
+            return
         await out.send(frame)
 
     @handles
@@ -167,6 +176,7 @@ class FalseInterruptionFilter(Processor):
 
     def _resume(self) -> None:
         self._pending = False
+        self._held = []  # a false start: nobody downstream hears of it
         self._dropping = True
         self.resumed += 1
         self._hold.resume()
@@ -175,6 +185,9 @@ class FalseInterruptionFilter(Processor):
         self._pending = False
         self.interrupted += 1
         await self.outbox.request_interrupt("user_started_speaking")
+        held, self._held = self._held, []
+        for frame in held:  # the user's start (and stop) now count, after the interruption
+            await self.outbox.send(frame)
 
     async def _watch(self) -> None:
         while True:
