@@ -39,6 +39,7 @@ PAGES = (
     "docs/faults.md",
     "docs/reliability.md",
     "docs/security.md",
+    "docs/barge_in.md",
 )
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 

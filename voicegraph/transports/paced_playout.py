@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.frames.bot_text import BotTextFrame
 from voicegraph.framework.frames.system import (
@@ -15,6 +15,7 @@ from voicegraph.framework.frames.system import (
 )
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.processor import Processor
+from voicegraph.processors.audio.echo_reference import ECHO_REFERENCE_KEY, EchoReference
 from voicegraph.transports.playout_buffer import PlayoutBuffer, PlayoutMarker
 from voicegraph.transports.playout_chunker import PlayoutChunk, PlayoutChunker
 from voicegraph.transports.playout_options import PlayoutOptions
@@ -88,6 +89,11 @@ class PacedPlayout(Processor):
         """A call action was carried out: later bot audio is dropped, not played."""
         self._acting = asyncio.Event()  # cleared while a call action runs: playout pauses
         self._acting.set()
+        self._shared: dict[str, Any] = {}  # the session's shared state (set on start)
+        self._resumed = asyncio.Event()  # cleared while paused: the loop holds its place
+        self._resumed.set()
+        self.pauses = 0
+        """Times `pause` held playout."""
 
     @property
     def marks(self) -> bool:
@@ -102,6 +108,21 @@ class PacedPlayout(Processor):
     def speaking(self) -> bool:
         """Whether bot audio is playing now."""
         return self._speaking
+
+    @property
+    def paused(self) -> bool:
+        """Whether playout is held by `pause` (issue 19: a possible false interruption)."""
+        return not self._resumed.is_set()
+
+    def pause(self) -> None:
+        """Hold playout at the next chunk boundary; nothing queued is dropped."""
+        if self._resumed.is_set():
+            self._resumed.clear()
+            self.pauses += 1
+
+    def resume(self) -> None:
+        """Go on from where `pause` held, re-anchored on the clock (no burst)."""
+        self._resumed.set()
 
     # -- the medium ---------------------------------------------------------------------
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
@@ -176,6 +197,10 @@ class PacedPlayout(Processor):
         if not self._acting.is_set():
             await self._acting.wait()
             return
+        if not self._resumed.is_set():
+            await self._resumed.wait()
+            self._next = self.clock.now_ns()  # the held chunk plays now, the grid from here
+            return
         now = self.clock.now_ns()
         late = now - self._next
         if late > self._qos_ns:
@@ -218,6 +243,9 @@ class PacedPlayout(Processor):
                 return
         assert self._chunker is not None
         await self.write_audio(chunk.data, self._chunker.format, at)
+        ref = self._shared.get(ECHO_REFERENCE_KEY)
+        if isinstance(ref, EchoReference):  # an echo canceller listens (issue 19)
+            ref.write(chunk.data, self._chunker.format, at)
         if gen == self._gen:
             await self._announce_words(reply.words_out, spoken)
         mark = self.replies.mark_due(self._mark_every_ns) if gen == self._gen else None

@@ -18,6 +18,7 @@ from voicegraph.framework.frames.system import (
 )
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import handles
+from voicegraph.processors.vad.playout_hold import playout_hold
 from voicegraph.transports.paced_playout import PacedPlayout
 from voicegraph.transports.playout_buffer import PlayoutMarker
 from voicegraph.transports.playout_chunker import PlayoutChunker
@@ -81,6 +82,8 @@ class PlayoutOutput(PacedPlayout):
             self._chunker = PlayoutChunker(fmt, self.chunk_ms)
         self._settled.set()
         self._spawn = ctx.spawn
+        self._shared = ctx.shared
+        playout_hold(ctx.shared).attach(self.pause, self.resume)
         ctx.spawn(self._run(), name=f"{self.name}:playout")
 
     @handles
@@ -168,6 +171,7 @@ class PlayoutOutput(PacedPlayout):
         self._cut += cut
         self._cut_speaking = self._cut_speaking or self._speaking
         self._speaking = False
+        self.resume()  # an interruption ends any hold: the next reply plays
 
     @handles
     async def on_interrupt(self, frame: InterruptFrame, out: Outbox) -> None:
