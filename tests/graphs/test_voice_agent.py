@@ -53,6 +53,18 @@ def test_engine_options_swap_stt_tts_and_agent_types() -> None:
     )
 
 
+def test_echo_and_false_interruption_options_place_their_nodes_and_move_the_barge_in() -> None:
+    spec = voice_agent_spec(VoiceAgentOptions(echo=True, noise=True, false_interruptions=True))
+    ids = [n.id for n in spec.nodes]
+    assert ids[ids.index("vad") - 2 : ids.index("vad")] == ["echo", "noise"], "AEC first, then noise"
+    assert ids[ids.index("stt") + 1] == "false_interruptions"
+    vad = next(n for n in spec.nodes if n.id == "vad")
+    assert vad.params["interrupt_on_speech"] is False, "the filter decides the barge-in"
+    graph = build_voice_agent(MemoryTransport(), VoiceAgentOptions(echo=True, false_interruptions=True))
+    kinds = {type(p).__name__ for p in graph.processors.values()}
+    assert {"EchoCanceller", "FalseInterruptionFilter"} <= kinds
+
+
 def test_noise_option_puts_rnnoise_in_front_of_the_vad() -> None:
     ids = [n.id for n in voice_agent_spec(VoiceAgentOptions(noise=True)).nodes]
     assert ids[ids.index("vad") - 1] == "noise"

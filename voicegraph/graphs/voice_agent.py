@@ -78,6 +78,12 @@ class VoiceAgentOptions:
     """`transcript` moves the turn detector after the STT, where it sees transcripts."""
     noise: bool = False
     """Put RNNoise in front of the VAD."""
+    echo: bool = False
+    """Cancel the bot's own voice in the microphone (WebRTC AEC3 against what the output
+    played) in front of the VAD: a speakerphone call does not interrupt itself."""
+    false_interruptions: bool = False
+    """A cough or "mm-hmm" pauses the bot and it resumes where it was; words cut it. Moves
+    the barge-in from the VAD to a filter after the STT (`false_interruption_filter`)."""
     barge_in: bool | None = None
     """Whether the VAD interrupts the bot when the user starts speaking (stock: yes)."""
     barge_in_rule: BargeInRule | None = None
@@ -114,6 +120,13 @@ def voice_agent_spec(options: VoiceAgentOptions | None = None, spec: GraphSpec |
     if options.noise and "noise" not in nodes:
         at = next(i for i, n in enumerate(out.nodes) if n.id == "vad")
         out.nodes.insert(at, NodeSpec(id="noise", type="rnnoise_filter"))
+    if options.echo and "echo" not in nodes:
+        at = next(i for i, n in enumerate(out.nodes) if n.id in ("noise", "vad"))
+        out.nodes.insert(at, NodeSpec(id="echo", type="echo_canceller"))
+    if options.false_interruptions and "false_interruptions" not in nodes:
+        _node(nodes, "vad").params["interrupt_on_speech"] = False
+        at = next(i for i, n in enumerate(out.nodes) if n.id == "stt") + 1
+        out.nodes.insert(at, NodeSpec(id="false_interruptions", type="false_interruption_filter"))
     if options.barge_in is not None:
         _node(nodes, "vad").params["interrupt_on_speech"] = options.barge_in
     if options.barge_in_rule is not None:

@@ -11,6 +11,9 @@ instead of the framework's linear-interpolation converter.
 
 from __future__ import annotations
 
+from voicegraph.processors.audio.echo_canceller import EchoCanceller as EchoCanceller
+from voicegraph.processors.audio.echo_double_talk import DoubleTalkBypass as DoubleTalkBypass
+from voicegraph.processors.audio.echo_reference import EchoReference as EchoReference
 from voicegraph.processors.audio.encoded_audio_frame import EncodedAudioFrame as EncodedAudioFrame
 from voicegraph.processors.audio.format_converter import FormatConverter as FormatConverter
 from voicegraph.processors.audio.format_converter import create_converter as create_converter
@@ -26,6 +29,9 @@ from voicegraph.processors.audio.rnnoise_filter import RNNoiseFilter as RNNoiseF
 from voicegraph.processors.audio.wav_recorder import WavRecorder as WavRecorder
 
 __all__ = [
+    "DoubleTalkBypass",
+    "EchoCanceller",
+    "EchoReference",
     "EncodedAudioFrame",
     "FormatConverter",
     "G711Decoder",

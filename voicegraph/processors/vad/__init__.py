@@ -3,6 +3,11 @@
 from voicegraph.processors.vad.barge_in_onset import BargeInParams as BargeInParams
 from voicegraph.processors.vad.barge_in_onset import BargeInRule as BargeInRule
 from voicegraph.processors.vad.energy_vad_engine import EnergyVADEngine as EnergyVADEngine
+from voicegraph.processors.vad.false_interruption_filter import (
+    FalseInterruptionFilter as FalseInterruptionFilter,
+)
+from voicegraph.processors.vad.false_interruption_filter import is_backchannel as is_backchannel
+from voicegraph.processors.vad.playout_hold import PlayoutHold as PlayoutHold
 from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine as SileroVADEngine
 from voicegraph.processors.vad.vad_analyzer import VADAnalyzer as VADAnalyzer
 from voicegraph.processors.vad.vad_analyzer import VADEvent as VADEvent
@@ -18,6 +23,8 @@ __all__ = [
     "BargeInParams",
     "BargeInRule",
     "EnergyVADEngine",
+    "FalseInterruptionFilter",
+    "PlayoutHold",
     "SileroVADEngine",
     "VADAnalyzer",
     "VADEngine",
@@ -28,4 +35,5 @@ __all__ = [
     "VoiceActivityDetector",
     "WebRTCVADEngine",
     "create_vad_engine",
+    "is_backchannel",
 ]
