@@ -6,13 +6,17 @@ tests/transports/webrtc/netns.py): `python -m tests.backends.providers.test_webr
 is the scenario and prints one JSON object of observations. The first peer's
 connection is closed without a hang-up; a second peer offers the first answer's resume
 token and continues the same session; a wrong token is refused; a session whose peer
-does not come back within the grace ends, and its token is refused after it.
+does not come back within the grace ends, and its token is refused after it. Then the
+backend is stopped and a new one started on the same SQLite store (a restart): an offer
+with the token resumes the persisted session from the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
+import tempfile
 import time
 from typing import Any
 
@@ -100,15 +104,42 @@ async def call(served: Served, out: dict[str, Any]) -> None:
     out["expired_token"] = await refused_code(url, first.resume_token)
 
 
+async def restart(config: dict[str, Any], out: dict[str, Any]) -> None:
+    """A session, a stopped backend, a new backend on the same store: the token resumes it."""
+    before = build_served(load_config(config, env={}), env={})
+    await before.start()
+    try:
+        client = WebRTCClient(before.backend.transport.url, timeout_s=10)
+        session_id = await client.connect()
+        out["restart_reply_1"] = await reply(client, "before")
+    finally:
+        await before.stop(5)
+    await client.close()
+    after = build_served(load_config(config, env={}), env={})
+    await after.start()
+    try:
+        again = WebRTCClient(after.backend.transport.url, timeout_s=10, resume=client.resume_token)
+        out["restart_same_session"] = await again.connect() == session_id
+        out["restart_resumed"] = again.resumed
+        out["restart_reply_2"] = await reply(again, "after")
+        await again.hangup()
+    finally:
+        await after.stop(5)
+
+
 async def scenario() -> dict[str, Any]:
     register_builtin()  # as `voicegraph serve` does before it reads the config
-    served = build_served(load_config(CONFIG, env={}), env={})
     out: dict[str, Any] = {}
-    await served.start()
-    try:
-        await call(served, out)
-    finally:
-        await served.stop(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = copy.deepcopy(CONFIG)
+        config["persistence"] = {"url": f"sqlite:///{tmp}/sessions.db"}
+        served = build_served(load_config(config, env={}), env={})
+        await served.start()
+        try:
+            await call(served, out)
+        finally:
+            await served.stop(5)
+        await restart(config, out)
     return out
 
 
@@ -154,6 +185,14 @@ def test_a_peer_that_does_not_come_back_ends_the_session_after_the_grace(observe
     ended = observed["ended_after_grace_s"]
     assert ended is not None and ended >= GRACE_S * 0.8
     assert observed["expired_token"] == "session_not_found"
+
+
+@pytest.mark.timeout(90)
+def test_after_a_restart_the_token_resumes_the_persisted_session(observed: dict[str, Any]) -> None:
+    assert observed["restart_reply_1"] == "You said: before (turn 1)"
+    assert observed["restart_same_session"] is True
+    assert observed["restart_resumed"] is True
+    assert observed["restart_reply_2"] == "You said: after (turn 2)"
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ class WebRTCConnection(Connection):
         self._timer: asyncio.TimerHandle | None = None
         self._grace: asyncio.TimerHandle | None = None  # set while the peer is lost
         self._ever_connected = False
+        self._resuming = False
         self._new_peer()
 
     def _new_peer(self) -> None:
@@ -221,14 +222,21 @@ class WebRTCConnection(Connection):
         """
         if self.finished or not self.resume_token:
             raise HttpError(404, ErrorCode.SESSION_NOT_FOUND, "no session to resume")
-        await self._close_peer()
-        self._new_peer()
-        self.resumed = True
+        if self._resuming:
+            raise HttpError(
+                404, ErrorCode.SESSION_NOT_FOUND, "that session is being resumed by another offer"
+            )
+        self._resuming = True
         try:
+            await self._close_peer()
+            self._new_peer()
+            self.resumed = True
             sdp = await self.answer(offer_sdp)
         except BaseException:
             self.peer_lost()
             raise
+        finally:
+            self._resuming = False
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
