@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
@@ -17,6 +16,7 @@ from voicegraph.framework.frames.text import TranscriptFrame
 from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientText
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec
+from voicegraph.transports.webrtc.frame_inbox import FrameInbox
 from voicegraph.transports.webrtc.http_message import HttpError
 from voicegraph.transports.webrtc.inbound_audio_converter import InboundAudioConverter
 from voicegraph.transports.webrtc.jitter_prefetch import set_jitter_prefetch
@@ -105,15 +105,12 @@ class WebRTCConnection(Connection):
         """Peer connections bound to this session so far."""
         self.dropped_audio = 0
         """Bot audio chunks dropped while no peer was attached (waiting for a resume)."""
-        self.dropped_frames = 0
-        """Input audio frames dropped because the graph fell behind."""
         self.bad_messages = 0
         """Malformed data channel messages received."""
         self.dropped_events = 0
         """Events not sent because the data channel was closed or backed up."""
-        self._inbox: deque[Frame | None] = deque()  # None: the peer is gone
-        self._inbox_audio = max(1, int(inbox_ms // 20))
-        self._inbox_ready = asyncio.Event()
+        self.inbox = FrameInbox(int(inbox_ms // 20))
+        """What the peer sent, waiting for the session (None at the end)."""
         self._max_buffer = max_channel_buffer
         self._timer: asyncio.TimerHandle | None = None
         self._grace: asyncio.TimerHandle | None = None  # set while the peer is lost
@@ -292,23 +289,15 @@ class WebRTCConnection(Connection):
             self._put(InterruptRequestFrame(reason="client"))
 
     def _put(self, item: Frame | None) -> None:
-        if isinstance(item, InputAudioFrame) and len(self._inbox) >= self._inbox_audio:
-            for i, old in enumerate(self._inbox):  # drop the oldest audio, keep messages
-                if isinstance(old, InputAudioFrame):
-                    del self._inbox[i]
-                    self.dropped_frames += 1
-                    break
-        self._inbox.append(item)
-        self._inbox_ready.set()
+        self.inbox.put(item)
 
     async def receive(self) -> Frame | None:
-        while not self._inbox:
-            self._inbox_ready.clear()
-            await self._inbox_ready.wait()
-        item = self._inbox.popleft()
-        if item is None:
-            self._inbox.appendleft(item)  # every later call sees the end too
-        return item
+        return await self.inbox.get()
+
+    @property
+    def dropped_frames(self) -> int:
+        """Input audio frames dropped because the graph fell behind."""
+        return self.inbox.dropped_frames
 
     # -- graph to client --------------------------------------------------------------------
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
