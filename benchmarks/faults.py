@@ -18,8 +18,10 @@ WebSocket protocol (the client resumes the same session: time from the cut to th
 Media Streams (no resume in that protocol: the server must end the dropped session, and
 a new stream must get bot audio; times for both), and for LiveKit (`--livekit-drops`:
 the agent's signalling link to a real livekit-server is cut; the SDK resumes it, then a
-data message must be answered by the same session). WebRTC resume is not covered (out
-of scope this session).
+data message must be answered by the same session), and for WebRTC (`benchmarks/webrtc_drops.py`
+in a loopback-only network namespace: the peer connection is closed or its ICE sockets
+cut, without a hang-up; a new peer connection offers the resume token and must continue
+the same session, then a turn must be answered with the earlier turns in context).
 
 Prints one JSON object. Everything runs on 127.0.0.1.
 """
@@ -168,6 +170,13 @@ def livekit_recovery(drops: int) -> dict[str, Any]:
             netns.delete()
 
 
+def webrtc_recovery(drops: int) -> dict[str, Any]:
+    """Forced WebRTC drops, resumed by a new peer connection (see benchmarks/webrtc_drops.py)."""
+    from tests.transports.webrtc.netns import run_in_loopback_netns
+
+    return run_in_loopback_netns("benchmarks.webrtc_drops", "--drops", str(drops), timeout=60 + 10 * drops)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=200)
@@ -187,7 +196,8 @@ def main() -> None:
     out["recovery_websocket"] = asyncio.run(websocket_recovery(args.drops))
     print("recovery: twilio", file=sys.stderr)
     out["recovery_twilio"] = asyncio.run(echo_twilio_call_recovery(args.drops))
-    out["recovery_webrtc"] = "not measured: WebRTC sessions cannot resume yet (out of scope this session)"
+    print("recovery: webrtc", file=sys.stderr)
+    out["recovery_webrtc"] = webrtc_recovery(args.drops)
     if args.livekit_drops:
         print("recovery: livekit", file=sys.stderr)
         out["recovery_livekit"] = livekit_recovery(args.livekit_drops)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from voicegraph.framework import ErrorCode
@@ -59,3 +61,17 @@ def test_a_malformed_or_incomplete_sdp_is_invalid_input(sdp: str) -> None:
 @pytest.mark.parametrize("sdp", [PCMU_ONLY, DATA_ONLY], ids=["pcmu-only", "data-only"])
 def test_an_offer_without_opus_audio_is_not_negotiated(sdp: str) -> None:
     assert reject("application/json", offer_body(sdp)).code == ErrorCode.NOT_NEGOTIATED
+
+
+def test_an_offer_carries_its_resume_token() -> None:
+    body = json.dumps({"type": "offer", "sdp": AUDIO_OFFER, "resume": "tok-123"}).encode()
+    assert SessionOffer.parse("application/json", body).resume == "tok-123"
+    assert SessionOffer.parse("application/json", offer_body(AUDIO_OFFER)).resume == ""
+
+
+@pytest.mark.parametrize("resume", [123, ["t"], "x" * 129], ids=["number", "list", "too-long"])
+def test_a_resume_that_is_not_a_short_string_is_invalid_input(resume: object) -> None:
+    err = reject(
+        "application/json", json.dumps({"type": "offer", "sdp": AUDIO_OFFER, "resume": resume}).encode()
+    )
+    assert (err.status, err.code) == (400, ErrorCode.INVALID_INPUT)

@@ -14,18 +14,21 @@ if TYPE_CHECKING:
     from voicegraph.backends.session_manager import SessionManager
     from voicegraph.framework.frames.base import Frame
     from voicegraph.transports.webrtc.http_message import HttpRequest
+    from voicegraph.transports.webrtc.session_offer import SessionOffer
+    from voicegraph.transports.webrtc.webrtc_connection import WebRTCConnection
 
 
-def connect_request(request: HttpRequest) -> ConnectRequest:
+def connect_request(request: HttpRequest, resume: str = "") -> ConnectRequest:
     """What the session manager needs to admit a WebRTC peer: its signalling request.
 
     Headers (lower-case) carry `Authorization`; the offer URL's query string gives the
-    parameters (`POST /offer?token=...` for clients that cannot set headers).
+    parameters (`POST /offer?token=...` for clients that cannot set headers); `resume`
+    is the offer's session id or resume token to continue.
     """
     params = dict(urllib.parse.parse_qsl(request.query))
     return ConnectRequest(
         transport="webrtc", remote=request.peer, path=request.path, headers=dict(request.headers),
-        params=params,
+        params=params, resume=resume,
     )  # fmt: skip
 
 
@@ -39,6 +42,12 @@ class SessionWebRTCTransport(WebRTCTransport):
     given back if negotiation fails, and is taken over by the running session otherwise.
     Adds no latency beyond `WebRTCTransport`'s; sessions end (no drain) on hang-up, peer
     loss or `stop`, and the manager's shutdown drains in-flight turns first.
+
+    Resume: an offer whose `resume` token belongs to a session of this transport that
+    lost its peer binds a new peer connection to it (see `WebRTCTransport`); any other
+    `resume` (a session id or token of a persisted session, e.g. after a restart) goes to
+    the manager, which restores that session's conversation (`"resumed": true`) or
+    refuses with session_not_found.
 
     Args:
         manager: the backend's session manager.
@@ -57,15 +66,32 @@ class SessionWebRTCTransport(WebRTCTransport):
         return {"kind": "webrtc", "url": self.url, "connections": len(self.sessions)}
 
     async def admit(self, request: HttpRequest) -> str | None:
-        """Admit through the session manager.
+        """Admit a new session through the session manager (see `admit_offer`)."""
+        return await self._admit(connect_request(request))
+
+    async def admit_offer(self, request: HttpRequest, offer: SessionOffer) -> str | None:
+        """Admit through the session manager, resuming the persisted session `offer.resume`.
 
         Raises:
             VoiceError: session_limit_exceeded, rate_limit_exceeded, authentication_failed,
-                authorization_failed (the client gets the code and its HTTP status).
+                authorization_failed, session_not_found (the client gets the code and its
+                HTTP status).
         """
-        adm = await self._manager.admit(connect_request(request))
+        return await self._admit(connect_request(request, offer.resume))
+
+    async def _admit(self, request: ConnectRequest) -> str:
+        adm = await self._manager.admit(request)
         self._admissions[adm.session_id] = adm
         return adm.session_id
+
+    def _new_connection(self, session_id: str) -> WebRTCConnection:
+        conn = super()._new_connection(session_id)
+        adm = self._admissions.get(session_id)
+        if adm is not None and adm.resumed is not None:  # a persisted session continues
+            conn.resumed = True
+            if adm.resumed.resume_token and conn.resume_token:
+                conn.resume_token = adm.resumed.resume_token
+        return conn
 
     async def authenticate(self, request: HttpRequest) -> None:
         """The page and `/config` need the same credentials as an offer when the backend
@@ -90,7 +116,8 @@ class WebRTCProvider:
     the bundled web page (pip extra `webrtc`).
 
     Options: `WebRTCTransport` arguments — host, port, ice_servers (URLs or browser-style
-    dicts), max_sessions, max_body_bytes, connect_timeout_s, serve_page, reuse_port.
+    dicts), max_sessions, max_body_bytes, connect_timeout_s, serve_page, reuse_port,
+    resume_grace_s (how long a session whose peer was lost waits for a resume; 0: off).
     """
 
     name: ClassVar[str] = "webrtc"

@@ -10,13 +10,16 @@ from voicegraph.transports.webrtc.http_message import HttpError
 
 MAX_SDP_CHARS = 32 * 1024
 """Largest SDP accepted (browser audio offers are 2-6 KB)."""
+MAX_RESUME_CHARS = 128
+"""Longest resume token or session id accepted."""
 MAX_MEDIA_SECTIONS = 4
 """Most m= sections accepted (the page offers two: audio and the data channel)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SessionOffer:
-    """A validated offer: `{"type": "offer", "sdp": "..."}` posted as JSON.
+    """A validated offer: `{"type": "offer", "sdp": "...", "resume": "..."}` posted as JSON
+    (`resume`, optional: the resume token of a dropped session to continue).
 
     I/O-free. `parse` rejects, with a coded error and before anything is allocated for
     a session: another content type (415 protocol_error), a body that is not a JSON
@@ -28,6 +31,8 @@ class SessionOffer:
 
     sdp: str
     """The offer's SDP."""
+    resume: str = ""
+    """The resume token (or, for a persisted session, the id) to continue; "" for a new session."""
 
     @classmethod
     def parse(cls, content_type: str, body: bytes, *, max_sdp_chars: int = MAX_SDP_CHARS) -> SessionOffer:
@@ -52,8 +57,13 @@ class SessionOffer:
             raise HttpError(400, ErrorCode.INVALID_INPUT, "'sdp' must be a non-empty string")
         if len(sdp) > max_sdp_chars:
             raise HttpError(400, ErrorCode.INVALID_INPUT, f"SDP longer than {max_sdp_chars} characters")
+        resume = payload.get("resume", "")
+        if not isinstance(resume, str) or len(resume) > MAX_RESUME_CHARS:
+            raise HttpError(
+                400, ErrorCode.INVALID_INPUT, f"'resume' must be a string of at most {MAX_RESUME_CHARS}"
+            )
         check_sdp(sdp)
-        return cls(sdp)
+        return cls(sdp, resume)
 
 
 def check_sdp(sdp: str) -> None:

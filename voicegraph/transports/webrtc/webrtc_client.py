@@ -52,6 +52,8 @@ class WebRTCClient:
         max_send_s: most audio queued for sending.
         jitter_packets: packets held back before decoding (see `set_jitter_prefetch`).
         headers: extra HTTP headers for signalling (e.g. `Authorization: Bearer ...`).
+        resume: a resume token (an earlier answer's `resume_token`): continue that
+            session on this new peer connection instead of starting one.
 
     Raises:
         VoiceError: (missing_dependency) aiortc is not installed.
@@ -67,6 +69,7 @@ class WebRTCClient:
         max_send_s: float = 120.0,
         jitter_packets: int = 1,
         headers: dict[str, str] | None = None,
+        resume: str = "",
     ) -> None:
         try:
             from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
@@ -84,6 +87,11 @@ class WebRTCClient:
         self.track = PcmAudioTrack(audio_format, max_queued_ms=max_send_s * 1000, paced=True)
         self.channel: Any = self.pc.createDataChannel("events", ordered=True)
         self.session_id = ""
+        self.resume = resume
+        self.resume_token = ""
+        """The answer's resume token ("" when the server takes no resume)."""
+        self.resumed = False
+        """The answer said the session was resumed."""
         self.received: list[ReceivedAudio] = []
         """The server's audio, in arrival order."""
         self.events: list[dict[str, Any]] = []
@@ -110,8 +118,12 @@ class WebRTCClient:
             set_jitter_prefetch(transceiver.receiver, self.jitter_packets)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = {"type": "offer", "sdp": self.pc.localDescription.sdp}
+        if self.resume:
+            offer["resume"] = self.resume
         answer = await asyncio.to_thread(self._post, "offer", json.dumps(offer).encode())
         self.session_id = str(answer.get("session_id", ""))
+        self.resume_token = str(answer.get("resume_token", ""))
+        self.resumed = answer.get("resumed") is True
         return str(answer["sdp"])
 
     async def connect(self) -> str:

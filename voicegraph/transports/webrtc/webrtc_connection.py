@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
@@ -16,6 +16,7 @@ from voicegraph.framework.frames.text import TranscriptFrame
 from voicegraph.transports.client_messages import ClientEnd, ClientInterrupt, ClientText
 from voicegraph.transports.connection import Connection
 from voicegraph.transports.webrtc.data_channel_codec import DataChannelCodec
+from voicegraph.transports.webrtc.frame_inbox import FrameInbox
 from voicegraph.transports.webrtc.http_message import HttpError
 from voicegraph.transports.webrtc.inbound_audio_converter import InboundAudioConverter
 from voicegraph.transports.webrtc.jitter_prefetch import set_jitter_prefetch
@@ -49,6 +50,13 @@ class WebRTCConnection(Connection):
     fails or closes, when the peer's track ends, or when ICE has not connected within
     `connect_timeout_s` of the answer. `close` releases the peer connection.
 
+    Resume (`resume_grace_s` > 0): the session has a `resume_token`; when its peer
+    connection fails or closes, or its track ends, without a hang-up, the session (its
+    graph and conversation) waits `resume_grace_s` for `resume`, which binds a NEW peer
+    connection to it (the old one is closed; bot audio and events meanwhile are dropped
+    and counted). `resume` also replaces a peer connection not yet seen as lost (a cut
+    transport that ICE has not noticed). No peer back in time: the session ends, lost.
+
     Args:
         ice_servers: STUN/TURN servers (none: host candidates only, no traffic off-host).
         input_format: format of the audio given to the graph.
@@ -59,6 +67,7 @@ class WebRTCConnection(Connection):
         jitter_packets: packets aiortc holds back before decoding, 20 ms each (see
             `set_jitter_prefetch`; aiortc's own default is 4).
         session_id: the session's id (default: a random one).
+        resume_grace_s: how long a lost peer may be replaced by `resume` (0: no resume).
 
     Raises:
         VoiceError: (missing_dependency) aiortc is not installed.
@@ -75,39 +84,58 @@ class WebRTCConnection(Connection):
         max_channel_buffer: int = 256 * 1024,
         jitter_packets: int = 1,
         session_id: str | None = None,
+        resume_grace_s: float = 0.0,
     ) -> None:
         super().__init__(input_format=input_format, output_format=output_format, session_id=session_id)
         try:
-            from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
-
-            from voicegraph.transports.webrtc.pcm_audio_track import PcmAudioTrack
+            from aiortc import RTCIceServer
         except ImportError:
             raise missing_dependency("webrtc", "aiortc") from None
-        servers = [RTCIceServer(list(s.urls), s.username, s.credential) for s in ice_servers]
-        # iceServers=[] explicitly: with None, aiortc adds a public STUN server.
-        self.pc: Any = RTCPeerConnection(RTCConfiguration(iceServers=servers))
-        self.track = PcmAudioTrack(output_format)
+        self._servers = [RTCIceServer(list(s.urls), s.username, s.credential) for s in ice_servers]
         self.codec = DataChannelCodec()
         self.connect_timeout_s = connect_timeout_s
         self.jitter_packets = jitter_packets
-        self.connected = asyncio.Event()
-        """Set once ICE and DTLS are up."""
-        self.dropped_frames = 0
-        """Input audio frames dropped because the graph fell behind."""
+        self.resume_grace_s = resume_grace_s
+        self.resume_token = secrets.token_urlsafe(18) if resume_grace_s > 0 else ""
+        """The secret a client offers again to resume this session ("" without resume)."""
+        self.resumed = False
+        """A peer connection was bound to this session again (in-process resume), or the
+        session continues a persisted one (set by the session layer)."""
+        self.peers = 0
+        """Peer connections bound to this session so far."""
+        self.dropped_audio = 0
+        """Bot audio chunks dropped while no peer was attached (waiting for a resume)."""
         self.bad_messages = 0
         """Malformed data channel messages received."""
         self.dropped_events = 0
         """Events not sent because the data channel was closed or backed up."""
-        self._inbox: deque[Frame | None] = deque()  # None: the peer is gone
-        self._inbox_audio = max(1, int(inbox_ms // 20))
-        self._inbox_ready = asyncio.Event()
+        self.inbox = FrameInbox(int(inbox_ms // 20))
+        """What the peer sent, waiting for the session (None at the end)."""
         self._max_buffer = max_channel_buffer
+        self._timer: asyncio.TimerHandle | None = None
+        self._grace: asyncio.TimerHandle | None = None  # set while the peer is lost
+        self._ever_connected = False
+        self._resuming = False
+        self._new_peer()
+
+    def _new_peer(self) -> None:
+        """A fresh peer connection, outgoing track and (not yet opened) data channel."""
+        from aiortc import RTCConfiguration, RTCPeerConnection
+
+        from voicegraph.transports.webrtc.pcm_audio_track import PcmAudioTrack
+
+        # iceServers=[] explicitly: with None, aiortc adds a public STUN server.
+        pc: Any = RTCPeerConnection(RTCConfiguration(iceServers=self._servers))
+        self.pc = pc
+        self.track = PcmAudioTrack(self.output_format)
+        self.connected = asyncio.Event()
+        """Set once ICE and DTLS of the current peer connection are up."""
         self._channel: Any = None
         self._reader: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self.pc.on("track", self._on_track)
-        self.pc.on("datachannel", self._on_datachannel)
-        self.pc.on("connectionstatechange", self._on_state)
+        self.peers += 1
+        pc.on("track", lambda track: self._on_track(pc, track))
+        pc.on("datachannel", self._on_datachannel)
+        pc.on("connectionstatechange", lambda: self._on_state(pc))
 
     # -- signalling -------------------------------------------------------------------------
     async def answer(self, offer_sdp: str) -> str:
@@ -134,31 +162,93 @@ class WebRTCConnection(Connection):
         set_jitter_prefetch(audio[0].receiver, self.jitter_packets)
         self.pc.addTrack(self.track)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        self._timer = asyncio.get_running_loop().call_later(self.connect_timeout_s, self._connect_timeout)
+        pc = self.pc
+        self._timer = asyncio.get_running_loop().call_later(
+            self.connect_timeout_s, lambda: self._connect_timeout(pc)
+        )
         return str(self.pc.localDescription.sdp)
 
-    def _connect_timeout(self) -> None:
-        if not self.connected.is_set():
+    def _connect_timeout(self, pc: Any) -> None:
+        if pc is self.pc and not self.connected.is_set():
             log.info("session %s: peer did not connect in %.0fs", self.session_id, self.connect_timeout_s)
-            self.finish(lost=True)
+            self.peer_lost()
 
-    def _on_state(self) -> None:
-        state = self.pc.connectionState
+    def _on_state(self, pc: Any) -> None:
+        if pc is not self.pc:  # a replaced peer connection closing
+            return
+        state = pc.connectionState
         log.debug("session %s: connection %s", self.session_id, state)
         if state == "connected":
             self.connected.set()
+            self._ever_connected = True
         elif state in ("failed", "closed"):
+            self.peer_lost()
+
+    # -- resume -----------------------------------------------------------------------------
+    @property
+    def attached(self) -> bool:
+        """Whether a peer connection serves the session now (false while it waits for a resume)."""
+        return self._grace is None and not self.finished
+
+    def peer_lost(self) -> None:
+        """The current peer is gone: wait `resume_grace_s` for `resume`, or end the session.
+
+        A peer that never connected (a first connection), or no resume, ends it at once.
+        """
+        if self.finished or self._grace is not None:
+            return
+        if self.resume_grace_s <= 0 or not self._ever_connected:
             self.finish(lost=True)
+            return
+        log.info("session %s: peer lost; resumable for %.0fs", self.session_id, self.resume_grace_s)
+        self._grace = asyncio.get_running_loop().call_later(self.resume_grace_s, self._grace_over)
+
+    def _grace_over(self) -> None:
+        log.info("session %s: no peer came back in %.0fs", self.session_id, self.resume_grace_s)
+        self.finish(lost=True)
+
+    async def resume(self, offer_sdp: str) -> str:
+        """Bind a new peer connection (from `offer_sdp`) to this session; its answer SDP.
+
+        The previous peer connection is closed. The conversation goes on where it was.
+
+        Raises:
+            HttpError: (404 session_not_found) the session has ended or takes no resume;
+                (400 invalid_input / not_negotiated) the offer (the session then waits
+                for another one within its grace).
+        """
+        if self.finished or not self.resume_token:
+            raise HttpError(404, ErrorCode.SESSION_NOT_FOUND, "no session to resume")
+        if self._resuming:
+            raise HttpError(
+                404, ErrorCode.SESSION_NOT_FOUND, "that session is being resumed by another offer"
+            )
+        self._resuming = True
+        try:
+            await self._close_peer()
+            self._new_peer()
+            self.resumed = True
+            sdp = await self.answer(offer_sdp)
+        except BaseException:
+            self.peer_lost()
+            raise
+        finally:
+            self._resuming = False
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        log.info("session %s: resumed on peer connection %d", self.session_id, self.peers)
+        return sdp
 
     # -- client to graph --------------------------------------------------------------------
-    def _on_track(self, track: Any) -> None:
-        if track.kind != "audio" or self._reader is not None:
+    def _on_track(self, pc: Any, track: Any) -> None:
+        if pc is not self.pc or track.kind != "audio" or self._reader is not None:
             return
         self._reader = asyncio.get_running_loop().create_task(
-            self._read(track), name=f"webrtc:{self.session_id}:read"
+            self._read(pc, track), name=f"webrtc:{self.session_id}:read"
         )
 
-    async def _read(self, track: Any) -> None:
+    async def _read(self, pc: Any, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError
 
         converter = InboundAudioConverter(self.input_format)
@@ -170,7 +260,8 @@ class WebRTCConnection(Connection):
             data = converter.convert(frame)
             if data:
                 self._put(InputAudioFrame(data=data, format=self.input_format))
-        self.finish(lost=True)
+        if pc is self.pc:
+            self.peer_lost()
 
     def _on_datachannel(self, channel: Any) -> None:
         if self._channel is not None:  # one events channel per session
@@ -198,26 +289,21 @@ class WebRTCConnection(Connection):
             self._put(InterruptRequestFrame(reason="client"))
 
     def _put(self, item: Frame | None) -> None:
-        if isinstance(item, InputAudioFrame) and len(self._inbox) >= self._inbox_audio:
-            for i, old in enumerate(self._inbox):  # drop the oldest audio, keep messages
-                if isinstance(old, InputAudioFrame):
-                    del self._inbox[i]
-                    self.dropped_frames += 1
-                    break
-        self._inbox.append(item)
-        self._inbox_ready.set()
+        self.inbox.put(item)
 
     async def receive(self) -> Frame | None:
-        while not self._inbox:
-            self._inbox_ready.clear()
-            await self._inbox_ready.wait()
-        item = self._inbox.popleft()
-        if item is None:
-            self._inbox.appendleft(item)  # every later call sees the end too
-        return item
+        return await self.inbox.get()
+
+    @property
+    def dropped_frames(self) -> int:
+        """Input audio frames dropped because the graph fell behind."""
+        return self.inbox.dropped_frames
 
     # -- graph to client --------------------------------------------------------------------
     async def write_audio(self, data: bytes, fmt: AudioFormat, at_ns: int) -> None:
+        if self._grace is not None:  # no peer: nobody would hear it
+            self.dropped_audio += 1
+            return
         self.track.push(data)
 
     async def write_event(self, frame: Frame) -> None:
@@ -244,11 +330,17 @@ class WebRTCConnection(Connection):
     def finish(self, *, lost: bool = False) -> None:
         if not self.finished:
             self._put(None)
+        if self._grace is not None:
+            self._grace.cancel()
         super().finish(lost=lost)
 
     async def close(self) -> None:
         """Release the peer connection, the tracks and the reader (idempotent)."""
         self.finish(lost=True)
+        await self._close_peer()
+
+    async def _close_peer(self) -> None:
+        """Close the current peer connection, its track and its reader."""
         if self._timer is not None:
             self._timer.cancel()
         self.track.stop()

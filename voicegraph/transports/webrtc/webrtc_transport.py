@@ -45,10 +45,16 @@ class WebRTCTransport:
     One process serves, over HTTP: the bundled page (`GET /`, `/client.js`: microphone
     in, bot audio out, transcript, hang-up), its settings (`GET /config`), a health
     check (`GET /health`) and signalling (`POST /offer`: `{"type": "offer", "sdp"}` in,
-    `{"type": "answer", "sdp", "session_id"}` out; ICE is not trickled). Each offer
-    becomes a `WebRTCConnection` and a session run by `session_runner` (by default a
-    `GraphSessionRunner` over `graph_factory`); the session is torn down on hang-up,
+    `{"type": "answer", "sdp", "session_id", "resumed"}` out; ICE is not trickled). Each
+    offer becomes a `WebRTCConnection` and a session run by `session_runner` (by default
+    a `GraphSessionRunner` over `graph_factory`); the session is torn down on hang-up,
     ICE failure or timeout, and its peer connection closed.
+
+    Resume (`resume_grace_s` > 0): the answer also carries a `resume_token`. A session
+    whose peer connection fails or closes without a hang-up waits `resume_grace_s`; an
+    offer with `"resume": <token>` then binds a new peer connection to the same session
+    (`"resumed": true`, same `session_id`, same graph and conversation). An unknown or
+    expired token gets 404 session_not_found.
 
     Offline by default: no STUN or TURN server unless `ice_servers` names some, so only
     host candidates are offered. Bad signalling gets a JSON error with a `VoiceError`
@@ -71,6 +77,7 @@ class WebRTCTransport:
         serve_page: serve the bundled web page.
         ssl_context: serve https.
         reuse_port: listen with SO_REUSEPORT (several worker processes on one port).
+        resume_grace_s: how long a session whose peer was lost can be resumed (0: never).
 
     Raises:
         VoiceError: (invalid_config) no graph_factory or session_runner, or a bad ICE
@@ -93,12 +100,14 @@ class WebRTCTransport:
         serve_page: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         reuse_port: bool = False,
+        resume_grace_s: float = 0.0,
     ) -> None:
         self._runner = session_runner_or_graph(session_runner, graph_factory, "WebRTCTransport")
         self.ice_servers = parse_ice_servers(ice_servers)
         self.input_format, self.output_format = input_format, output_format
         self.max_sessions = max_sessions
         self.connect_timeout_s = connect_timeout_s
+        self.resume_grace_s = resume_grace_s
         self._ssl = ssl_context
         self.http = HttpServer(
             host=host,
@@ -109,6 +118,7 @@ class WebRTCTransport:
         )
         self.sessions: dict[str, WebRTCConnection] = {}
         """Live sessions by id."""
+        self._by_token: dict[str, WebRTCConnection] = {}
         self.sessions_started = 0
         self.sessions_ended = 0
         self._negotiating = 0
@@ -212,7 +222,38 @@ class WebRTCTransport:
         """The session `admit` let in has ended (or never started)."""
 
     async def _offer(self, request: HttpRequest) -> HttpResponse:
-        return await self._start_session(request, SessionOffer.parse(request.content_type, request.body))
+        offer = SessionOffer.parse(request.content_type, request.body)
+        conn = self._by_token.get(offer.resume) if offer.resume else None
+        if conn is not None:
+            return await self._resume_session(request, conn, offer)
+        return await self._start_session(request, offer)
+
+    async def _resume_session(
+        self, request: HttpRequest, conn: WebRTCConnection, offer: SessionOffer
+    ) -> HttpResponse:
+        """Bind a new peer connection to the running session `conn` (the token is the credential)."""
+        sdp = await conn.resume(offer.sdp)
+        log.info("session %s: resumed by %s", conn.session_id, request.peer)
+        return self._answer(conn, sdp)
+
+    def _answer(self, conn: WebRTCConnection, sdp: str) -> HttpResponse:
+        body: dict[str, Any] = {"type": "answer", "sdp": sdp, "session_id": conn.session_id}
+        if conn.resume_token:
+            body["resume_token"] = conn.resume_token
+        body["resumed"] = conn.resumed
+        return json_response(body)
+
+    async def admit_offer(self, request: HttpRequest, offer: SessionOffer) -> str | None:
+        """Admit a new session for `offer` (see `admit`). An offer to resume a session this
+        transport does not run is refused here; a session manager's transport resumes it
+        from its store instead.
+
+        Raises:
+            VoiceError: (session_not_found) nothing to resume; `admit`'s refusals.
+        """
+        if offer.resume:
+            raise HttpError(404, ErrorCode.SESSION_NOT_FOUND, "no session to resume")
+        return await self.admit(request)
 
     async def _start_session(self, request: HttpRequest, offer: SessionOffer) -> HttpResponse:
         """Answer a checked offer with a new session (`{"type": "answer", "sdp", "session_id"}`)."""
@@ -230,12 +271,13 @@ class WebRTCTransport:
         task = asyncio.get_running_loop().create_task(self._run(conn), name=f"webrtc:{conn.session_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if conn.resume_token:
+            self._by_token[conn.resume_token] = conn
         log.info("session %s: answered %s", conn.session_id, request.peer)
-        sdp = str(conn.pc.localDescription.sdp)
-        return json_response({"type": "answer", "sdp": sdp, "session_id": conn.session_id})
+        return self._answer(conn, str(conn.pc.localDescription.sdp))
 
     async def _negotiate(self, request: HttpRequest, offer: SessionOffer) -> WebRTCConnection:
-        session_id = await self.admit(request) or uuid.uuid4().hex
+        session_id = await self.admit_offer(request, offer) or uuid.uuid4().hex
         try:
             conn = self._new_connection(session_id)
         except BaseException:
@@ -254,7 +296,7 @@ class WebRTCTransport:
         return WebRTCConnection(
             ice_servers=self.ice_servers, input_format=self.input_format,
             output_format=self.output_format, connect_timeout_s=self.connect_timeout_s,
-            session_id=session_id,
+            session_id=session_id, resume_grace_s=self.resume_grace_s,
         )  # fmt: skip
 
     async def _run(self, conn: WebRTCConnection) -> None:
@@ -268,6 +310,7 @@ class WebRTCTransport:
             conn.send_error(VoiceError(ErrorCode.PIPELINE_ERROR, f"session failed: {type(exc).__name__}"))
         finally:
             self.sessions.pop(conn.session_id, None)
+            self._by_token.pop(conn.resume_token, None)
             self.sessions_ended += 1
             self.release(conn.session_id)
             with contextlib.suppress(Exception):

@@ -5,6 +5,8 @@
 const vg = (window.voicegraph = {
   state: "idle", // idle | connecting | connected | ended | failed
   sessionId: null,
+  resumeToken: null, // the answer's resume_token: a dropped connection comes back with it
+  resumes: 0, // reconnections made with it (at most MAX_RESUMES a call)
   callAction: null, // the end_call / transfer_call event that ended the call, if one did
   error: null, // {code, message} of the last error
   // both sides of the conversation: {role: "user" | "bot", text, final, interrupted}; the user's
@@ -24,6 +26,8 @@ let pc = null;
 let channel = null;
 let mic = null;
 let statsTimer = null;
+let settings = null; // {config, query} of the call, for reconnecting
+const MAX_RESUMES = 3;
 
 function mark(name) {
   if (!(name in vg.marks)) vg.marks[name] = Math.round(performance.now());
@@ -146,6 +150,8 @@ async function pollStats() {
 async function start() {
   if (vg.state === "connecting" || vg.state === "connected") return;
   vg.error = null;
+  vg.resumeToken = null;
+  vg.resumes = 0;
   writing.user = writing.bot = null;
   mark("call");
   setState("connecting", "Connecting…");
@@ -162,43 +168,73 @@ async function start() {
     mic = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
     });
-    pc = new RTCPeerConnection({ iceServers: config.iceServers });
-    channel = pc.createDataChannel("events", { ordered: true });
-    channel.onmessage = (e) => onMessage(e.data);
-    mic.getAudioTracks().forEach((t) => pc.addTrack(t, mic));
-    pc.ontrack = (e) => {
-      const audio = $("bot");
-      audio.srcObject = e.streams[0] || new MediaStream([e.track]);
-      audio.play().catch(() => {});
-    };
-    pc.onconnectionstatechange = () => {
-      const s = pc && pc.connectionState;
-      if (s === "connected") {
-        mark("connected");
-        setState("connected", "Connected: speak to the agent.");
-      }
-      else if (s === "failed") fail("connection_failed", "the connection failed");
-      else if (s === "closed" || s === "disconnected") hangup(false);
-    };
-    await pc.setLocalDescription(await pc.createOffer());
-    await waitForIce(pc, 2000);
-    const resp = await fetch(config.offerPath + query, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
-    });
-    const body = await resp.json();
-    if (!resp.ok) {
-      const err = body.error || {};
-      fail(err.code || "http_" + resp.status, err.message || resp.statusText);
-      return;
-    }
-    vg.sessionId = body.session_id;
-    await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
-    statsTimer = setInterval(pollStats, 200);
+    settings = { config, query };
+    await openPeer("");
   } catch (e) {
     fail("client_error", String((e && e.message) || e));
   }
+}
+
+// A peer connection for the call: a new session, or (resume = the token) the same session again.
+async function openPeer(resume) {
+  const { config, query } = settings;
+  const conn = (pc = new RTCPeerConnection({ iceServers: config.iceServers }));
+  channel = conn.createDataChannel("events", { ordered: true });
+  channel.onmessage = (e) => onMessage(e.data);
+  mic.getAudioTracks().forEach((t) => conn.addTrack(t, mic));
+  conn.ontrack = (e) => {
+    const audio = $("bot");
+    audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+    audio.play().catch(() => {});
+  };
+  conn.onconnectionstatechange = () => onPeerState(conn);
+  await conn.setLocalDescription(await conn.createOffer());
+  await waitForIce(conn, 2000);
+  const offer = { type: "offer", sdp: conn.localDescription.sdp };
+  if (resume) offer.resume = resume;
+  const resp = await fetch(config.offerPath + query, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(offer),
+  });
+  const body = await resp.json();
+  if (!resp.ok) {
+    const err = body.error || {};
+    fail(err.code || "http_" + resp.status, err.message || resp.statusText);
+    return;
+  }
+  vg.sessionId = body.session_id;
+  vg.resumeToken = body.resume_token || null;
+  await conn.setRemoteDescription({ type: "answer", sdp: body.sdp });
+  if (!statsTimer) statsTimer = setInterval(pollStats, 200);
+}
+
+function onPeerState(conn) {
+  if (conn !== pc) return; // a peer connection already replaced
+  const s = conn.connectionState;
+  if (s === "connected") {
+    mark("connected");
+    setState("connected", "Connected: speak to the agent.");
+  } else if (s === "failed" || s === "disconnected") {
+    // "disconnected" may heal by itself: give it a second before replacing the connection
+    const wait = s === "disconnected" ? 1000 : 0;
+    setTimeout(() => {
+      if (conn === pc && ["failed", "disconnected"].includes(conn.connectionState)) reconnect();
+    }, wait);
+  } else if (s === "closed") hangup(false);
+}
+
+function reconnect() {
+  if (!vg.resumeToken || vg.resumes >= MAX_RESUMES) {
+    fail("connection_failed", "the connection failed");
+    return;
+  }
+  vg.resumes += 1;
+  setState("connecting", "Reconnecting…");
+  const old = pc;
+  pc = null;
+  old.close();
+  openPeer(vg.resumeToken).catch((e) => fail("connection_failed", String((e && e.message) || e)));
 }
 
 function say(text) {
