@@ -25,6 +25,9 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "backends": frozenset({"demo", "commands", "cli"}),
     "demo": frozenset({"commands", "cli"}),
     "evals": frozenset({"backends", "commands", "cli"}),
+    "testing": frozenset(
+        {"audio", "processors", "transports", "backends", "graphs", "demo", "evals", "commands", "cli"}
+    ),
 }
 
 
