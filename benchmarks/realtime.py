@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import gc
 import time
+from collections.abc import Callable
+from typing import Any
 
 from benchmarks.session import FrameKind, Session, Variant, make_session
 from benchmarks.stats import percentile
@@ -38,8 +40,15 @@ async def _drive(session: Session, first_ns: int, count: int, stop_ns: int, sche
     return count
 
 
-async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict[str, object]:
-    """Run K real-time streams for `seconds`; figures over the streaming window."""
+async def realtime(
+    variant: str,
+    k: int,
+    seconds: float,
+    drain_s: float,
+    gc_callback: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, object]:
+    """Run K real-time streams for `seconds`; figures over the streaming window. `gc_callback`
+    is in `gc.callbacks` from the first frame to the end (not during the set-up collection)."""
     sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
     for s in sessions:
         await s.start()
@@ -59,6 +68,8 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         s.probe.on_exit = on_exit
     count = round(seconds * 1e9 / PERIOD_NS)
     gc.collect()
+    if gc_callback is not None:
+        gc.callbacks.append(gc_callback)
     t0 = time.perf_counter_ns() + LEAD_NS
     stop_ns = t0 + int((seconds + drain_s) * 1e9)
     cpu0, wall0 = time.process_time(), time.perf_counter_ns()
@@ -71,6 +82,8 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         drained.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(drained.wait(), max(0.0, (stop_ns - time.perf_counter_ns()) / 1e9))
+    if gc_callback is not None:
+        gc.callbacks.remove(gc_callback)
     cpu, wall = time.process_time() - cpu0, (time.perf_counter_ns() - wall0 - LEAD_NS) / 1e9
     end = time.perf_counter_ns()
     undelivered = [end - due for due in sched.values()]
