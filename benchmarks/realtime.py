@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.session import FrameKind, Session, Variant, make_session
-from benchmarks.stats import percentile
+from voicegraph.demo.latency_table import percentile
 
 PERIOD_NS = 20_000_000
 NODES = 10
