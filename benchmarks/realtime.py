@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import gc
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -46,21 +47,30 @@ async def realtime(
     seconds: float,
     drain_s: float,
     gc_callback: Callable[[str, dict[str, Any]], None] | None = None,
+    retain_s: float = 0.0,
 ) -> dict[str, object]:
     """Run K real-time streams for `seconds`; figures over the streaming window. `gc_callback`
-    is in `gc.callbacks` from the first frame to the end (not during the set-up collection)."""
+    is in `gc.callbacks` from the first frame to the end (not during the set-up collection).
+    `retain_s` > 0 models an application's own state: a small record per delivered frame
+    (a list, tracked by the GC) kept for that long in a ring, as a server keeps recent
+    transcripts, metrics and events; 0 (default) keeps nothing."""
     sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
     for s in sessions:
         await s.start()
     sched: dict[int, int] = {}
     late: list[int] = []
     drained = asyncio.Event()
+    ring: deque[list[int]] | None = (
+        deque(maxlen=max(1, round(k * retain_s * 1e9 / PERIOD_NS))) if retain_s > 0 else None
+    )
 
     def on_exit(fid: int) -> None:
         t = time.perf_counter_ns()
         due = sched.pop(fid, None)
         if due is not None:
             late.append(t - due)
+            if ring is not None:
+                ring.append([fid, due, t])
             if not sched:
                 drained.set()
 

@@ -9,9 +9,14 @@ driver alone, no framework) runs beside each K as the harness cost. Policies:
 - `t0/t1/t2`: freeze plus these thresholds (for tuning).
 
 The policy is applied before the sessions are built, as `voicegraph serve` applies it
-before the first call. Every collection is timed through `gc.callbacks`.
+before the first call. Every collection is timed through `gc.callbacks`. The runtime's hot
+path leaves almost nothing for the collector, so the driver models an application's own
+state (`--retain-s`, default 1 s: a small GC-tracked record per delivered frame, kept in a
+ring for that long, as a server keeps recent transcripts and metrics); `--retain-s 0` is
+the bare framework.
 
-Usage: `python -m benchmarks.realtime_tails [--ks 200,500] [--seconds 60] [--policies python,server]`.
+Usage: `python -m benchmarks.realtime_tails [--ks 200,500] [--seconds 60] [--policies python,server]
+[--out benchmarks/results/realtime-tails.json]`.
 """
 
 from __future__ import annotations
@@ -69,24 +74,17 @@ class GcTimer:
         return out
 
 
-async def _child(variant: str, k: int, seconds: float, policy: str) -> dict[str, Any]:
+async def _child(variant: str, k: int, seconds: float, policy: str, retain_s: float) -> dict[str, Any]:
     applied = apply_gc_policy(policy_config(policy))
     timer = GcTimer()
-    row = await realtime(variant, k, seconds, drain_s=5.0, gc_callback=timer)
-    return {"variant": variant, "policy": policy, "applied": applied, **row, "gc": timer.summary()}
+    row = await realtime(variant, k, seconds, drain_s=5.0, gc_callback=timer, retain_s=retain_s)
+    return {"variant": variant, "policy": policy, "retain_s": retain_s, "applied": applied, **row,
+            "gc": timer.summary()}  # fmt: skip
 
 
-def _run_child(variant: str, k: int, seconds: float, policy: str) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "benchmarks.realtime_tails",
-        "--child",
-        variant,
-        str(k),
-        str(seconds),
-        policy,
-    ]
+def _run_child(variant: str, k: int, seconds: float, policy: str, retain_s: float) -> dict[str, Any]:
+    child = [variant, str(k), str(seconds), policy, str(retain_s)]
+    cmd = [sys.executable, "-m", "benchmarks.realtime_tails", "--child", *child]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=seconds * 3 + 120)
     if proc.returncode != 0:
@@ -106,11 +104,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--policies", default="python,server")
     ap.add_argument("--no-harness", action="store_true", help="skip the `none` variant")
-    ap.add_argument("--child", nargs=4, metavar=("VARIANT", "K", "SECONDS", "POLICY"), help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument(
+        "--retain-s", type=float, default=1.0, help="per-frame app state kept this long (0: none)"
+    )
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        variant, k, seconds, policy = args.child
-        print(json.dumps(asyncio.run(_child(variant, int(k), float(seconds), policy))))
+        variant, k, seconds, policy, retain = args.child
+        print(json.dumps(asyncio.run(_child(variant, int(k), float(seconds), policy, float(retain)))))
         return
     runs: list[dict[str, Any]] = []
     for k in (int(v) for v in args.ks.split(",")):
@@ -119,13 +121,16 @@ def main(argv: list[str] | None = None) -> None:
             plan.insert(0, ("none", "server"))
         for variant, policy in plan:
             load = _load()
-            row = _run_child(variant, k, args.seconds, policy)
+            row = _run_child(variant, k, args.seconds, policy, args.retain_s)
             row["load_before"] = load
             runs.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     out = {"benchmark": "realtime_tails", "python": sys.version.split()[0], "cpus": os.cpu_count(),
            "seconds": args.seconds, "runs": runs}  # fmt: skip
-    print(json.dumps(out, indent=1))
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n")
 
 
 if __name__ == "__main__":
