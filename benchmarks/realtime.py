@@ -53,14 +53,15 @@ async def realtime(
     is in `gc.callbacks` from the first frame to the end (not during the set-up collection).
     `retain_s` > 0 models an application's own state: a small record per delivered frame
     (a list, tracked by the GC) kept for that long in a ring, as a server keeps recent
-    transcripts, metrics and events; 0 (default) keeps nothing."""
+    transcripts, metrics and events, and each one left as cyclic garbage when it leaves
+    the ring, as exceptions and closures leave theirs; 0 (default) keeps nothing."""
     sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
     for s in sessions:
         await s.start()
     sched: dict[int, int] = {}
     late: list[int] = []
     drained = asyncio.Event()
-    ring: deque[list[int]] | None = (
+    ring: deque[list[object]] | None = (
         deque(maxlen=max(1, round(k * retain_s * 1e9 / PERIOD_NS))) if retain_s > 0 else None
     )
 
@@ -70,7 +71,9 @@ async def realtime(
         if due is not None:
             late.append(t - due)
             if ring is not None:
-                ring.append([fid, due, t])
+                rec: list[object] = [fid, due, t]
+                rec.append(rec)  # a cycle: once out of the ring only the collector frees it
+                ring.append(rec)
             if not sched:
                 drained.set()
 

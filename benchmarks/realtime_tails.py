@@ -12,8 +12,8 @@ The policy is applied before the sessions are built, as `voicegraph serve` appli
 before the first call. Every collection is timed through `gc.callbacks`. The runtime's hot
 path leaves almost nothing for the collector, so the driver models an application's own
 state (`--retain-s`, default 1 s: a small GC-tracked record per delivered frame, kept in a
-ring for that long, as a server keeps recent transcripts and metrics); `--retain-s 0` is
-the bare framework.
+ring for that long, as a server keeps recent transcripts and metrics, then left as cyclic
+garbage, as exceptions and closures leave theirs); `--retain-s 0` is the bare framework.
 
 Usage: `python -m benchmarks.realtime_tails [--ks 200,500] [--seconds 60] [--policies python,server]
 [--out benchmarks/results/realtime-tails.json]`.
