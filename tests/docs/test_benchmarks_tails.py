@@ -47,5 +47,7 @@ def test_the_gc_yaml_of_the_section_loads() -> None:
     assert blocks
     for block in blocks:
         data = yaml.safe_load(block)
-        config = load_config({"graph": {"name": "echo", "nodes": [{"id": "a", "type": "echo_agent"}]}, **data})
+        config = load_config(
+            {"graph": {"name": "echo", "nodes": [{"id": "a", "type": "echo_agent"}]}, **data}
+        )
         assert config.gc.model_dump() == {**config.gc.model_dump(), **data["gc"]}
