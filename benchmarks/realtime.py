@@ -13,9 +13,12 @@ import asyncio
 import contextlib
 import gc
 import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from benchmarks.session import FrameKind, Session, Variant, make_session
-from benchmarks.stats import percentile
+from voicegraph.demo.latency_table import percentile
 
 PERIOD_NS = 20_000_000
 NODES = 10
@@ -38,20 +41,39 @@ async def _drive(session: Session, first_ns: int, count: int, stop_ns: int, sche
     return count
 
 
-async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict[str, object]:
-    """Run K real-time streams for `seconds`; figures over the streaming window."""
+async def realtime(
+    variant: str,
+    k: int,
+    seconds: float,
+    drain_s: float,
+    gc_callback: Callable[[str, dict[str, Any]], None] | None = None,
+    retain_s: float = 0.0,
+) -> dict[str, object]:
+    """Run K real-time streams for `seconds`; figures over the streaming window. `gc_callback`
+    is in `gc.callbacks` from the first frame to the end (not during the set-up collection).
+    `retain_s` > 0 models an application's own state: a small record per delivered frame
+    (a list, tracked by the GC) kept for that long in a ring, as a server keeps recent
+    transcripts, metrics and events, and each one left as cyclic garbage when it leaves
+    the ring, as exceptions and closures leave theirs; 0 (default) keeps nothing."""
     sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
     for s in sessions:
         await s.start()
     sched: dict[int, int] = {}
     late: list[int] = []
     drained = asyncio.Event()
+    ring: deque[list[object]] | None = (
+        deque(maxlen=max(1, round(k * retain_s * 1e9 / PERIOD_NS))) if retain_s > 0 else None
+    )
 
     def on_exit(fid: int) -> None:
         t = time.perf_counter_ns()
         due = sched.pop(fid, None)
         if due is not None:
             late.append(t - due)
+            if ring is not None:
+                rec: list[object] = [fid, due, t]
+                rec.append(rec)  # a cycle: once out of the ring only the collector frees it
+                ring.append(rec)
             if not sched:
                 drained.set()
 
@@ -59,6 +81,8 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         s.probe.on_exit = on_exit
     count = round(seconds * 1e9 / PERIOD_NS)
     gc.collect()
+    if gc_callback is not None:
+        gc.callbacks.append(gc_callback)
     t0 = time.perf_counter_ns() + LEAD_NS
     stop_ns = t0 + int((seconds + drain_s) * 1e9)
     cpu0, wall0 = time.process_time(), time.perf_counter_ns()
@@ -71,6 +95,8 @@ async def realtime(variant: str, k: int, seconds: float, drain_s: float) -> dict
         drained.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(drained.wait(), max(0.0, (stop_ns - time.perf_counter_ns()) / 1e9))
+    if gc_callback is not None:
+        gc.callbacks.remove(gc_callback)
     cpu, wall = time.process_time() - cpu0, (time.perf_counter_ns() - wall0 - LEAD_NS) / 1e9
     end = time.perf_counter_ns()
     undelivered = [end - due for due in sched.values()]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from voicegraph.backends.gc_policy import GcConfig
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.spec import GraphSpec
 
@@ -220,6 +221,8 @@ class ServeConfig(_Model):
     """Engine preloading at start."""
     logging: LoggingConfig = Field(default_factory=lambda: LoggingConfig())
     """Log lines on stderr."""
+    gc: GcConfig = Field(default_factory=lambda: GcConfig())
+    """Garbage collector once ready: freeze the start-up heap, thresholds (`gc_policy`)."""
     base_dir: str = Field(default="", exclude=True)
     """Directory of the config file (relative paths resolve against it)."""
 

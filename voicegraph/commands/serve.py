@@ -124,6 +124,9 @@ async def _run_server(
         _print({"event": "stopped", "pid": os.getpid(), "forced": shutdown.forced})
         return 0
     preload_s = time.monotonic() - t_preload
+    from voicegraph.backends.gc_policy import apply_gc_policy
+
+    gc_done = apply_gc_policy(config.gc)  # engines loaded, no session yet: freeze the start-up heap
     monitor.ready(round(preload_s, 3), spent)
     backend.manager.engines_ready.set()
     _print(
@@ -132,7 +135,7 @@ async def _run_server(
             "preload_s": round(preload_s, 4), "listen_s": round(listen_s, 4),
             "engines_ms": {k: round(v, 1) for k, v in spent.items()},
             "transport": backend.transport.describe(), "provider": config.backend.provider,
-            "health": health_url, "recovered": sorted(backend.manager.recovered),
+            "health": health_url, "recovered": sorted(backend.manager.recovered), "gc": gc_done,
         }
     )  # fmt: skip
     await shutdown.wait()

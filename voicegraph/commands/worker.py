@@ -60,7 +60,10 @@ async def run_worker(config: ServeConfig) -> int:
 
     served = build_served(config)
     worker: LiveKitWorker = served.backend.transport
+    from voicegraph.backends.gc_policy import apply_gc_policy
+
     await served.start()
+    gc_done = apply_gc_policy(config.gc)  # started, no job yet: freeze the start-up heap
     drained: list[bool] = []
 
     async def stop() -> None:
@@ -71,7 +74,7 @@ async def run_worker(config: ServeConfig) -> int:
     shutdown = GracefulShutdown(stop, served.abort)
     shutdown.install()
     health = served.health.url if served.health is not None else None
-    _print({"event": "registered", **worker.describe(), "health": health})
+    _print({"event": "registered", **worker.describe(), "health": health, "gc": gc_done})
     await shutdown.wait()
     _print({"event": "stopped", "pid": os.getpid(), "drained": bool(drained and drained[0]),
             "jobs_done": len(worker.done), "forced": shutdown.forced})  # fmt: skip

@@ -56,7 +56,7 @@ class Node:
 
     __slots__ = (
         "busy", "cur_epoch", "data_out", "down", "edge", "ended", "ends_needed", "ends_seen",
-        "flush_cancels", "in_stats", "inlets", "input_format", "interruptible", "name", "output_format",
+        "flush_cancels", "in_stats", "input_format", "interruptible", "name", "output_format",
         "proc", "runtime", "seen", "sticky", "system_out", "task", "unwound", "up", "up_out",
     )  # fmt: skip
 
@@ -71,7 +71,7 @@ class Node:
         self.up: list[Link] = []
         self.data_out = Outbox(self, data=True)
         self.system_out = Outbox(self, data=False)
-        self.up_out = Outbox(self, data=False, direction=Direction.UP)
+        self.up_out = Outbox(self, data=False, direction=Direction.UP, like=self.system_out)
         self.task: asyncio.Task[None] | None = None
         self.busy = False
         self.unwound: asyncio.Future[None] | None = None  # resolved when a cancelled handler unwound
@@ -84,15 +84,19 @@ class Node:
         self.input_format: AudioFormat | None = None
         self.output_format: AudioFormat | None = None
         self.sticky: dict[type[Frame], Frame] = {}
-        data_inlet = self.process if edge is None else self.enqueue
-        self.inlets: tuple[Callable[[Frame], Awaitable[None]], ...] = (
-            data_inlet,
-            self.deliver_system,
-            self.deliver_up,
-        )
-        """Entry points indexed by `routing.Route`: data lane (the handler itself when
-        fused, the edge when queued), control lane, upstream."""
         proc._node = self
+
+    def inlet(self, route: int, frame: Frame) -> Awaitable[None]:
+        """The entry point for `frame` arriving by `route` (`routing.Route`): the data lane
+        (the handler itself when fused, the edge when queued), the control lane, upstream.
+        Dispatched here rather than through a per-node table of bound methods: each node
+        then holds no bound method of itself, so a live graph is fewer objects for the
+        garbage collector to walk (issue 19)."""
+        if route == 0:
+            return self.process(frame) if self.edge is None else self.edge.put(frame)
+        if route == 1:
+            return self.deliver_system(frame)
+        return self.deliver_up(frame)
 
     def wire(self) -> None:
         """Called once links exist: sets end counting and de-duplication."""

@@ -27,14 +27,20 @@ class Outbox:
 
     __slots__ = ("_router", "direction", "send", "send_up")
 
-    def __init__(self, node: Node, *, data: bool, direction: Direction = Direction.DOWN) -> None:
-        self._router = Router(node, data=data)
+    def __init__(
+        self, node: Node, *, data: bool, direction: Direction = Direction.DOWN, like: Outbox | None = None
+    ) -> None:
+        # `like`: an outbox of the same node and kind whose router (and its bound methods)
+        # this one shares: fewer objects per live graph for the garbage collector to walk.
+        self._router: Router = like._router if like is not None else Router(node, data=data)
         self.direction = direction
         """Which way the frame being handled was travelling (UP for upstream deliveries)."""
-        self.send: Callable[[Frame], Awaitable[None]] = self._router.send
+        self.send: Callable[[Frame], Awaitable[None]] = like.send if like is not None else self._router.send
         """`await out.send(frame)`: push `frame` in its natural direction (downstream
         unless it is upstream-only)."""
-        self.send_up: Callable[[Frame], Awaitable[None]] = self._router.send_up
+        self.send_up: Callable[[Frame], Awaitable[None]] = (
+            like.send_up if like is not None else self._router.send_up
+        )
         """`await out.send_up(frame)`: push `frame` upstream, towards the graph's head(s)."""
 
     async def forward(self, frame: Frame) -> None:

@@ -33,7 +33,7 @@ _set = object.__setattr__  # frames are frozen; the runtime stamps fresh ones on
 
 
 class Route(enum.IntEnum):
-    """Where a frame goes next; also the index into `Node.inlets`."""
+    """Where a frame goes next (`Node.inlet` takes it)."""
 
     DATA = 0
     """Downstream, in band: the bounded data lane (data and in-order control frames)."""
@@ -139,7 +139,10 @@ class Router:
             if is_stale(frame, dst):
                 dst.in_stats.dropped_stale += 1
                 continue
-            await dst.inlets[0](frame)
+            if dst.edge is None:  # fused: run its handler in this task
+                await dst.process(frame)
+            else:
+                await dst.edge.put(frame)
 
     async def send_up(self, frame: Frame) -> None:
         """Send `frame` upstream, whatever its natural direction."""
@@ -155,7 +158,7 @@ class Router:
                 return
             for link in node.up:
                 link.stats.system_frames += 1
-                await link.src.inlets[route](frame)
+                await link.src.deliver_up(frame)
             return
         if route is Route.INTERRUPT:
             await self._rt.interrupt(frame.reason if isinstance(frame, InterruptFrame) else "")
@@ -170,7 +173,7 @@ class Router:
             link.stats.system_frames += 1
             if link.probes:
                 link.observe(frame)
-            await link.dst.inlets[route](frame)
+            await link.dst.deliver_system(frame)
 
 
 async def enter(rt: Runtime, frame: Frame, targets: Sequence[Node]) -> None:
@@ -190,4 +193,4 @@ async def enter(rt: Runtime, frame: Frame, targets: Sequence[Node]) -> None:
         if route is Route.DATA and is_stale(frame, node):
             node.in_stats.dropped_stale += 1
             continue
-        await node.inlets[route](frame)
+        await node.inlet(route, frame)

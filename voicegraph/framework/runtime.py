@@ -257,7 +257,7 @@ class Runtime:
                 if frame.epoch < self.epoch:  # stale (`is_stale`)
                     node.in_stats.dropped_stale += 1
                 else:
-                    await node.inlets[_DATA](frame)
+                    await node.inlet(_DATA, frame)
         except asyncio.CancelledError:
             if pushing[task] is None:  # not cancelled by an interruption
                 raise
