@@ -53,9 +53,7 @@ async def _voicegraph_round(lines: Sequence[str], max_tokens: int) -> list[dict[
     script = [CallerLine(q, pause_s=0.6) for q in (WARMUP_LINE, *lines)]
     result = await OfflineConversation(options, lines=script).run()
     out = []
-    for t in result.turns:
-        if t.user_text and WARMUP_LINE.lower().rstrip("?") in t.user_text.lower():
-            continue
+    for t in sorted(result.turns, key=lambda r: r.speech_end_ns or 0)[1:]:  # [0]: the warm-up line
         if t.speech_end_source == "caller" and t.audio_out_ns and not t.interrupted:
             out.append(t.stages())
     return out
