@@ -1,8 +1,9 @@
 """Voice-to-voice, voicegraph against Pipecat on the same engines, alternating in one run.
 
 Rounds: each round plays the same few caller lines to a fresh voicegraph session (stock
-graph, Whisper tiny.en + Piper joe, SmolLM2) and then to a fresh Pipecat session
-(`voice_latency_pipecat`), so both see the same machine load over the run. Every session
+graph, Whisper tiny.en + Piper joe, SmolLM2) and to a fresh Pipecat session
+(`voice_latency_pipecat`), one after the other, the first side alternating from round to
+round, so both see the same machine load over the run. Every session
 starts with one warm-up line that is not counted (Pipecat's Whisper loads its model on the
 first transcription; voicegraph warms its engines at start), so each side is measured warm.
 Voice-to-voice on both sides: the push of the caller chunk holding its last speech sample
@@ -95,9 +96,13 @@ async def run_versus(
     for start in range(0, turns, block):
         lines = [pool[(start + i) % len(pool)] for i in range(min(block, turns - start))]
         print(f"voice_latency: round {start // block + 1}: {lines}", file=sys.stderr, flush=True)
-        try:
-            sides["voicegraph"] += await _voicegraph_round(lines, max_tokens)
-            sides["pipecat"] += await _pipecat_round(lines, voice, server, prompt, max_tokens)
+        order = ("voicegraph", "pipecat") if (start // block) % 2 == 0 else ("pipecat", "voicegraph")
+        try:  # which side goes first alternates too: neither always follows the other's load
+            for side in order:
+                if side == "voicegraph":
+                    sides[side] += await _voicegraph_round(lines, max_tokens)
+                else:
+                    sides[side] += await _pipecat_round(lines, voice, server, prompt, max_tokens)
         except Exception as exc:  # one failing round must not hide the others' figures
             errors.append(repr(exc))
     return _report(sides, errors, max_tokens)
