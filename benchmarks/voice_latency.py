@@ -204,7 +204,7 @@ def _targets(runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def _main(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, dict[str, Any]] = {}
-    for name in args.configs.split(","):
+    for name in filter(None, args.configs.split(",")):  # --configs "": the versus run only
         stt, _, tts = name.partition("/")
         if stt not in TARGETS or tts not in ("piper", "espeak"):
             runs[name] = {"error": f"unknown configuration {name!r} (stt/tts)"}

@@ -27,6 +27,8 @@ from voicegraph.processors.agent.local_llm_server import LocalLLMServer
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from voicegraph.demo.request_timing import RequestTiming
+
 WARMUP_LINE = "Hello, can you hear me?"
 GOAL_RATIO = 0.5
 """voicegraph p50 <= 0.5x Pipecat p50 (issue 19)."""
@@ -47,22 +49,23 @@ def _stock_agent() -> tuple[str, dict[str, Any]]:
     return str(nodes["user_context"].params["system_prompt"]), dict(nodes["agent"].params)
 
 
-async def _voicegraph_round(lines: Sequence[str], max_tokens: int) -> list[dict[str, float | None]]:
+async def _voicegraph_round(lines: Sequence[str], max_tokens: int) -> list[dict[str, Any]]:
     options = VoiceAgentOptions(
         stt="whisper", tts="piper", agent="local", agent_params={"params": {"max_tokens": max_tokens}}
     )
     script = [CallerLine(q, pause_s=0.6) for q in (WARMUP_LINE, *lines)]
     result = await OfflineConversation(options, lines=script).run()
-    out = []
-    for t in sorted(result.turns, key=lambda r: r.speech_end_ns or 0)[1:]:  # [0]: the warm-up line
-        if t.speech_end_source == "caller" and t.audio_out_ns and not t.interrupted:
-            out.append(t.stages())
-    return out
+    by_line: dict[int, list[RequestTiming]] = {}
+    for t in result.turns:  # a line the agent asked about twice (a rejoined turn) counts once
+        if t.speech_end_source == "caller" and t.speech_end_ns and t.audio_out_ns and not t.interrupted:
+            by_line.setdefault(t.speech_end_ns, []).append(t)
+    firsts = [min(by_line[end], key=lambda r: r.audio_out_ns) for end in sorted(by_line)]
+    return [{"user": t.user_text, **t.stages()} for t in firsts[1:]]  # [0]: the warm-up line
 
 
 async def _pipecat_round(
     lines: Sequence[str], voice: CallerVoice, server: LocalLLMServer, prompt: str, max_tokens: int
-) -> list[dict[str, float | None]]:
+) -> list[dict[str, Any]]:
     from benchmarks.voice_latency_pipecat import PipecatVoiceBot
 
     bot = PipecatVoiceBot(
@@ -74,7 +77,7 @@ async def _pipecat_round(
         turns = [await bot.say(q, voice.speak(q), pause_s=0.6, timeout_s=10.0) for q in lines]
     finally:
         await bot.stop()
-    return [t.stages for t in turns if t.voice_to_voice is not None]
+    return [{"user": t.user, **t.stages} for t in turns if t.voice_to_voice is not None]
 
 
 async def run_versus(
@@ -90,7 +93,7 @@ async def run_versus(
         LocalLLMServer.acquire, threads=int(agent.get("threads", 2)), batch_threads=agent.get("batch_threads")
     )  # the server the stock graph's agent uses: one llama.cpp, warm, for both sides
     voice = CallerVoice()
-    sides: dict[str, list[dict[str, float | None]]] = {"voicegraph": [], "pipecat": []}
+    sides: dict[str, list[dict[str, Any]]] = {"voicegraph": [], "pipecat": []}
     errors: list[str] = []
     pool = list(questions)
     for start in range(0, turns, block):
@@ -123,7 +126,9 @@ def _report(
         out["sides"][name] = {
             "voice_to_voice_ms": _summary(v2v),
             "stages_ms": stages,
-            "per_turn": [{k: (None if v is None else round(v, 1)) for k, v in t.items()} for t in turns],
+            "per_turn": [
+                {k: (round(v, 1) if isinstance(v, float) else v) for k, v in t.items()} for t in turns
+            ],
         }
     vg = out["sides"]["voicegraph"]["voice_to_voice_ms"]
     pc = out["sides"]["pipecat"]["voice_to_voice_ms"]
