@@ -111,17 +111,11 @@ async def run_versus(
     return _report(sides, errors, max_tokens)
 
 
-def _report(
-    sides: dict[str, list[dict[str, float | None]]], errors: list[str], max_tokens: int
-) -> dict[str, Any]:
+def _report(sides: dict[str, list[dict[str, Any]]], errors: list[str], max_tokens: int) -> dict[str, Any]:
     out: dict[str, Any] = {"max_tokens": max_tokens, "errors": errors, "sides": {}}
     for name, turns in sides.items():
-        stage_names = list(turns[0]) if turns else []
-        stages = {
-            s: _summary([v for t in turns if (v := t.get(s)) is not None])
-            for s in stage_names
-            if s != "agent_request"
-        }
+        stage_names = [k for k in (turns[0] if turns else {}) if k not in ("user", "agent_request")]
+        stages = {s: _summary([v for t in turns if (v := t.get(s)) is not None]) for s in stage_names}
         v2v = [v for t in turns if (v := t.get("first_audio_out")) is not None]
         out["sides"][name] = {
             "voice_to_voice_ms": _summary(v2v),
