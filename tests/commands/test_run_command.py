@@ -51,3 +51,20 @@ def test_run_writes_the_conversation_as_two_channels(run: tuple[str, Path]) -> N
         assert wav.getnchannels() == 2
         pcm = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)
     assert np.abs(pcm[:, 0]).max() > 1000 and np.abs(pcm[:, 1]).max() > 1000
+
+
+def test_run_writes_the_latency_waterfall_beside_the_conversation(run: tuple[str, Path]) -> None:
+    text, out = run
+    png = out.with_name("conversation-waterfall.png")
+    assert f"wrote {png}" in text
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_size > 5_000
+
+
+def test_run_with_no_plots_writes_no_waterfall(run: tuple[str, Path]) -> None:
+    _, out = run
+    user = out.with_name("user.wav")
+    quiet = out.with_name("quiet.wav")
+    code = main(["run", "--wav", str(user), "--out", str(quiet), "--agent", "scripted",
+                 "--stt", "pocketsphinx", "--tts", "espeak", "--no-plots"])  # fmt: skip
+    assert code == 0 and quiet.exists()
+    assert not quiet.with_name("quiet-waterfall.png").exists()

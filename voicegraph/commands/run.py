@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 _HELP = """Runs the stock voice agent (VAD, turn detection, STT, LLM, TTS, barge-in) offline.
 The user is a scripted caller whose lines are synthesized with Piper and played in real
 time, or a WAV file. Prints both sides' transcript and a per-turn latency table, and
-writes the conversation to a WAV file.
+writes the conversation to a WAV file and a per-turn latency waterfall (PNG) beside it.
 
 Script file: one caller line per line; '# ...' comments; '[barge-in 1.5] text' speaks
 1.5 s after the bot starts answering (cutting it off); '[pause 2] text' waits 2 s after
@@ -52,6 +52,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-barge-in", action="store_true", help="let the bot finish while the user speaks")
     p.add_argument("--system-prompt", help="the LLM's system prompt")
     p.add_argument("--caller-voice", choices=("piper", "espeak"), default="piper")
+    p.add_argument(
+        "--no-plots", action="store_true", help="do not write the per-turn waterfall PNG beside --out"
+    )
     p.set_defaults(fn=_run)
 
 
@@ -141,5 +144,22 @@ def _report(args: argparse.Namespace, result: ConversationResult) -> None:
     seconds = result.recorder.write(args.out, layout=args.layout)
     sides = "user left, bot right" if args.layout == "stereo" else "mixed"
     print(f"\nwrote {args.out} ({seconds:.1f} s, {sides})")
+    if not args.no_plots:
+        _plot(args.out, result)
     for err in result.errors:
         print(f"error: {err}", file=sys.stderr)
+
+
+def _plot(out: Path, result: ConversationResult) -> None:
+    """The per-turn waterfall beside the WAV (`<out stem>-waterfall.png`); a missing
+    matplotlib is a note, not a failure: the conversation is already written."""
+    from voicegraph.demo.latency_waterfall import write_waterfall
+    from voicegraph.framework.errors import VoiceError
+
+    path = out.with_name(out.stem + "-waterfall.png")
+    try:
+        write_waterfall([t.stages() for t in result.turns], path, title="voicegraph run: stages per turn")
+    except VoiceError as err:
+        print(f"no waterfall: {err}", file=sys.stderr)
+        return
+    print(f"wrote {path} (latency waterfall per turn)")
