@@ -39,6 +39,15 @@ def test_run_prints_both_sides_of_the_conversation(run: tuple[str, Path]) -> Non
     assert "bot:  My name is Vee." in text
 
 
+def test_run_shows_progress_while_the_conversation_plays(run: tuple[str, Path]) -> None:
+    text, _ = run
+    lines = text.splitlines()
+    ready = next(i for i, x in enumerate(lines) if x.startswith("engines ready in "))
+    played = next(i for i, x in enumerate(lines) if x.startswith("  bot: My name is Vee."))
+    table = next(i for i, x in enumerate(lines) if "VAD stop" in x)
+    assert ready < played < table, "each reply is shown as it plays, before the report"
+
+
 def test_run_prints_a_latency_table_per_turn(run: tuple[str, Path]) -> None:
     text, _ = run
     assert "VAD stop" in text and "audio out" in text

@@ -121,14 +121,18 @@ async def _conversation(args: argparse.Namespace) -> ConversationResult:
     what = f"{len(lines)} caller line{'' if len(lines) == 1 else 's'}" if recording is None else f"{args.wav}"
     print(
         f"voicegraph run: stt={args.stt} tts={args.tts} agent={args.agent}; loading engines, then "
-        f"playing {what} in real time (the transcript follows at the end)...",
+        f"playing {what} in real time (the transcript and latency table follow at the end)...",
         flush=True,
     )
     conversation = OfflineConversation(
         options, lines=lines, recording=recording, spec=spec, caller_voice=args.caller_voice,
-        reply_timeout_s=4.0 if recording is not None else 8.0,
+        reply_timeout_s=4.0 if recording is not None else 8.0, on_progress=_progress,
     )  # fmt: skip
     return await conversation.run()
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
 
 
 def _report(args: argparse.Namespace, result: ConversationResult) -> None:

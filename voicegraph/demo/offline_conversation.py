@@ -12,6 +12,7 @@ from voicegraph.demo.conversation_recorder import ConversationRecorder
 from voicegraph.demo.latency_probes import LatencyProbes
 from voicegraph.demo.scripted_caller import ScriptedCaller
 from voicegraph.framework.formats import PCM16K
+from voicegraph.framework.frames import ReplyPlayedFrame
 from voicegraph.framework.runtime import Runtime
 from voicegraph.graphs.voice_agent import build_voice_agent, spoken_format, voice_agent_spec
 from voicegraph.processors.context.user_aggregator import UserAggregator
@@ -19,7 +20,7 @@ from voicegraph.processors.engines.engine_warmup import warm_engines
 from voicegraph.transports.memory_transport import MemoryTransport
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import numpy as np
     from numpy.typing import NDArray
@@ -71,6 +72,8 @@ class OfflineConversation:
         caller_voice: "piper" or "espeak" for the caller's lines.
         reply_timeout_s: how long the caller waits for a reply that does not come.
         end_timeout_s: how long the graph may take to drain at the end.
+        on_progress: called with one line as the run goes (engines ready, each reply as
+            played, cut or whole), for a user watching a long run.
     """
 
     def __init__(
@@ -83,13 +86,19 @@ class OfflineConversation:
         caller_voice: str = "piper",
         reply_timeout_s: float = 8.0,
         end_timeout_s: float = 60.0,
+        on_progress: Callable[[str], None] | None = None,
     ) -> None:
         self.spec = voice_agent_spec(options, spec)
+        self.on_progress = on_progress
         self.lines = list(lines)
         self.recording = recording
         self.voice = CallerVoice(engine=caller_voice)
         self.reply_timeout_s = reply_timeout_s
         self.end_timeout_s = end_timeout_s
+
+    def _reply_played(self, frame: Frame) -> None:
+        if isinstance(frame, ReplyPlayedFrame) and frame.text_played and self.on_progress is not None:
+            self.on_progress(f"  bot: {frame.text_played}{' [cut]' if frame.interrupted else ''}")
 
     async def run(self) -> ConversationResult:
         """Build, start and warm the graph, let the caller talk, drain, and collect the results.
@@ -113,12 +122,16 @@ class OfflineConversation:
             expect_reports=True,
         )  # fmt: skip
         caller.follow_reports(rt)
+        if self.on_progress is not None:
+            rt.on_upstream(lambda f, _: self._reply_played(f))
         await caller.prepare()
         t0 = time.perf_counter()
         await rt.start()
         try:
             warm = await warm_engines(graph)
             start_ms = (time.perf_counter() - t0) * 1000
+            if self.on_progress is not None:
+                self.on_progress(f"engines ready in {start_ms / 1000:.1f} s; the caller speaks")
             await self._talk(rt, caller)
         except BaseException:
             await rt.cancel()
