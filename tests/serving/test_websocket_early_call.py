@@ -45,11 +45,11 @@ def test_a_call_as_soon_as_the_port_accepts_transcribes_the_question(
     assert call.record.heard_question, f"no 'capital'/'France' in the transcript\n{call}"
 
 
-def test_the_server_says_listening_then_ready_with_its_preload_time(
+def test_the_server_says_listening_loading_then_ready_with_its_preload_time(
     early: tuple[ServedCall[CallRecord], ServeProcess],
 ) -> None:
     call, server = early
     names = [e.get("event") for _, e in server.events]
-    assert names[:2] == ["listening", "ready"], f"events {names}\n{call.server}"
+    assert names[:3] == ["listening", "loading", "ready"], f"events {names}\n{call.server}"
     ready = next(e for _, e in server.events if e.get("event") == "ready")
     assert isinstance(ready.get("preload_s"), int | float), f"ready has no preload_s: {ready}"
