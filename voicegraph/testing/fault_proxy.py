@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Self
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.testing.fault_schedule import Fault, FaultSchedule
 from voicegraph.testing.loopback import require_loopback
+from voicegraph.testing.proxy_lifecycle import ProxyLifecycle
 from voicegraph.testing.stream_pipe import abort, pipe
 
-if TYPE_CHECKING:
-    from types import TracebackType
 
-
-class FaultProxy:
+class FaultProxy(ProxyLifecycle):
     """Sits between a client and a loopback server and breaks the connection on schedule.
 
     Each accepted connection is one `connect` operation (faults: `refuse`, `delay`,
@@ -48,6 +45,7 @@ class FaultProxy:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__()
         self.upstream_host = require_loopback(upstream_host, "upstream")
         self.upstream_port = upstream_port
         self.host = require_loopback(host, "listen")
@@ -58,7 +56,6 @@ class FaultProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
 
     @property
@@ -91,27 +88,11 @@ class FaultProxy:
         if self._server is not None:
             await self._server.wait_closed()
 
-    async def hold(self, seconds: float) -> None:
-        """Sleep `seconds` (a delay or stall fault), or less if the proxy stops meanwhile."""
-        if seconds > 0 and not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(seconds):
-                    await self._stopping.wait()
-
     def cut_all(self) -> int:
         """Abort every open connection, both legs (a forced drop). Returns how many legs."""
         writers = list(self._writers)
         abort(*writers)
         return len(writers)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voicegraph.framework.errors import ErrorCode, VoiceError, missing_dependency
 from voicegraph.testing.fault_schedule import Fault, FaultSchedule
 from voicegraph.testing.loopback import require_loopback
-
-if TYPE_CHECKING:
-    from types import TracebackType
+from voicegraph.testing.proxy_lifecycle import ProxyLifecycle
 
 _HOP_HEADERS = {"host", "upgrade", "connection", "content-length"}
 
 
-class WebSocketFaultProxy:
+class WebSocketFaultProxy(ProxyLifecycle):
     """Relays WebSocket sessions to a loopback server, message by message, with faults.
 
     Each client handshake is a `connect` operation (`refuse`: answered 503; `delay`,
@@ -51,6 +49,7 @@ class WebSocketFaultProxy:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__()
         if not upstream_url.startswith("ws://"):
             raise VoiceError(ErrorCode.INVALID_CONFIG, f"upstream must be a ws:// URL: {upstream_url!r}")
         netloc = upstream_url[5:].split("/", 1)[0]
@@ -62,7 +61,6 @@ class WebSocketFaultProxy:
         self.accepted = 0
         self._server: Any = None
         self._pairs: set[tuple[Any, Any]] = set()
-        self._stopping = asyncio.Event()
 
     @property
     def port(self) -> int:
@@ -100,28 +98,12 @@ class WebSocketFaultProxy:
             self.cut_all()
             await self._server.wait_closed()
 
-    async def hold(self, seconds: float) -> None:
-        """Sleep `seconds` (a delay or stall fault), or less if the proxy stops meanwhile."""
-        if seconds > 0 and not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(seconds):
-                    await self._stopping.wait()
-
     def cut_all(self) -> int:
         """Abort every open session, both legs, without close frames. Returns how many sessions."""
         pairs = list(self._pairs)
         for pair in pairs:
             _abort(*pair)
         return len(pairs)
-
-    async def __aenter__(self) -> WebSocketFaultProxy:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     async def _on_handshake(self, connection: Any, request: Any) -> Any:
         fault = self.schedule.decide("connect")
