@@ -42,16 +42,27 @@ async def _settle() -> None:
     await asyncio.sleep(0.05)
 
 
+def _requests(rt: Runtime, graph: Graph) -> list[LLMMessagesFrame]:
+    """The LLM requests the user aggregator sends, as they go out."""
+    requests: list[LLMMessagesFrame] = []
+    user, agent = graph.paths()[0][:2]
+    rt.observe(user, agent, lambda f, _: requests.append(f) if isinstance(f, LLMMessagesFrame) else None)
+    return requests
+
+
+async def _user_spoke(rt: Runtime) -> None:
+    """A user turn's speech, started and stopped (its words come next)."""
+    await rt.push(UserStartedSpeakingFrame())
+    await rt.push(UserStoppedSpeakingFrame())
+
+
 async def test_the_reply_is_prepared_on_the_transcript_and_played_on_the_turn_end() -> None:
     ctx = ConversationContext()
     graph, _, gate = _graph(ctx)
     async with Runtime(graph) as rt:
         out = rt.collect()
-        requests: list[LLMMessagesFrame] = []
-        user, agent = graph.paths()[0][:2]
-        rt.observe(user, agent, lambda f, _: requests.append(f) if isinstance(f, LLMMessagesFrame) else None)
-        await rt.push(UserStartedSpeakingFrame())
-        await rt.push(UserStoppedSpeakingFrame())
+        requests = _requests(rt, graph)
+        await _user_spoke(rt)
         await rt.push(TranscriptFrame(text="what is the weather"))
         await _settle()
         assert len(requests) == 1, "the request goes out before the turn end"
@@ -248,11 +259,8 @@ async def test_a_revising_transcript_replaces_the_words_and_asks_again() -> None
     graph, _, gate = _graph(ctx)
     async with Runtime(graph) as rt:
         out = rt.collect()
-        requests: list[LLMMessagesFrame] = []
-        user, agent = graph.paths()[0][:2]
-        rt.observe(user, agent, lambda f, _: requests.append(f) if isinstance(f, LLMMessagesFrame) else None)
-        await rt.push(UserStartedSpeakingFrame())
-        await rt.push(UserStoppedSpeakingFrame())
+        requests = _requests(rt, graph)
+        await _user_spoke(rt)
         await rt.push(TranscriptFrame(text="is the whether"))
         await _settle()
         assert len(requests) == 1 and gate.holding
