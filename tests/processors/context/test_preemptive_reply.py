@@ -272,3 +272,26 @@ async def test_a_revising_transcript_replaces_the_words_and_asks_again() -> None
     assert requests[-1].messages[-1]["content"] == "is the weather nice"
     assert _said(out) == "It is sunny today.", "only the reply to the revised words plays"
     assert [m["content"] for m in ctx.history() if m["role"] == "user"] == ["is the weather nice"]
+
+
+async def test_a_late_final_after_the_turn_end_waits_for_the_next_turn_instead_of_a_second_reply() -> None:
+    ctx = ConversationContext()
+    graph, _, gate = _graph(ctx)
+    async with Runtime(graph) as rt:
+        out = rt.collect()
+        requests = _requests(rt, graph)
+        await _user_spoke(rt)
+        await rt.push(TranscriptFrame(text="what is the weather"))
+        await _settle()
+        await rt.push(TurnEndFrame())  # confirmed: its reply plays
+        await _settle()
+        await rt.push(TranscriptFrame(text="in paris"))  # a slow STT's last words
+        await _settle()
+        assert len(requests) == 1 and not gate.holding, "no second reply beside the playing one"
+        await _user_spoke(rt)
+        await rt.push(TranscriptFrame(text="and do I need an umbrella"))
+        await _settle()
+        await rt.push(TurnEndFrame())
+        await _settle()
+    assert sum(isinstance(f, ReplyHoldFrame) for f in out) == 2
+    assert requests[-1].messages[-1]["content"] == "in paris and do I need an umbrella"

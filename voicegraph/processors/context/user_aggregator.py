@@ -58,8 +58,10 @@ class UserAggregator(Processor):
     the user is silent, before the turn end (the LLM and TTS then work while the turn
     detector still waits): a `ReplyHoldFrame` (system) first tells a `ReplyGate` before
     the output to hold the reply; the user message enters the context as tentative. The
-    turn end confirms it (`TurnConfirmedFrame` releases the held reply). If the user
-    speaks again first, the prepared reply is dropped by an interruption (requested here
+    turn end confirms it (`TurnConfirmedFrame` releases the held reply). A final that
+    comes after the turn end (a slow STT's last words, no new speech) is not asked about
+    beside the reply already playing: it stays pending and joins the next turn. If the
+    user speaks again first, the prepared reply is dropped by an interruption (requested here
     when the VAD did not already), the tentative message is taken back, and the words
     stay pending for the next request. Not with `include_audio`.
 
@@ -131,6 +133,7 @@ class UserAggregator(Processor):
         self._own_store: SQLiteMemoryStore | None = None
         self._preemptive = preemptive and not include_audio
         self._speaking = False
+        self._turn_open = False  # a user start seen and its turn end not yet
         self._turns = 0
         self._held: TentativeUser | None = None  # the tentative turn a held reply answers
         self._rejoin_ns = round(rejoin_s * 1e9)
@@ -196,8 +199,10 @@ class UserAggregator(Processor):
             per_transcript = not self._turn_events
         if per_transcript or late:
             await self._finish_turn(out)
-        elif self._preemptive and not self._speaking:
+        elif self._preemptive and not self._speaking and self._turn_open:
             await self._prepare_reply(out)
+        # after its turn ended (and no new speech), a late final stays pending: a reply
+        # may be playing for that turn, so asking now would start a second one beside it
 
     def _late_for_empty_turn(self) -> bool:
         """Whether a final transcript now belongs to the last turn end, which had no text."""
@@ -209,6 +214,7 @@ class UserAggregator(Processor):
     @handles
     async def on_turn_end(self, frame: TurnEndFrame, out: Outbox) -> None:
         self._turn_events = True
+        self._turn_open = False
         stamp = self._stamps.peek(frame)
         self._turn_end = (frame.speech_end_ns, False) if stamp is None else (stamp.speech_ns, True)
         await out.send(frame)
@@ -224,6 +230,7 @@ class UserAggregator(Processor):
     async def on_user_started(self, frame: UserStartedSpeakingFrame, out: Outbox) -> None:
         self._turn_events = True
         self._speaking = True
+        self._turn_open = True
         self._capturing = self._include_audio
         await out.send(frame)
         if self._held is not None:  # the user went on: the prepared reply is wrong
