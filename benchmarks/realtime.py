@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks.session import FrameKind, Session, Variant, make_session
 from voicegraph.demo.latency_table import percentile
+from voicegraph.framework.clock import MonotonicClock
 
 PERIOD_NS = 20_000_000
 NODES = 10
@@ -26,15 +27,17 @@ LEAD_NS = 100_000_000
 """Time between the last graph started and the first scheduled frame."""
 
 
-async def _drive(session: Session, first_ns: int, count: int, stop_ns: int, sched: dict[int, int]) -> int:
+async def _drive(
+    session: Session, clock: MonotonicClock, first_ns: int, count: int, stop_ns: int, sched: dict[int, int]
+) -> int:
     """Send `count` frames on schedule; returns how many were sent before `stop_ns`."""
     for n in range(count):
         deadline = first_ns + n * PERIOD_NS
-        now = time.perf_counter_ns()
+        now = time.monotonic_ns()
         if now >= stop_ns:
             return n
         if deadline > now:
-            await asyncio.sleep((deadline - now) / 1e9)
+            await clock.sleep_until(deadline)
         frame, fid = session.frame(FrameKind.AUDIO)
         sched[fid] = deadline
         await session.push(frame)
@@ -48,13 +51,16 @@ async def realtime(
     drain_s: float,
     gc_callback: Callable[[str, dict[str, Any]], None] | None = None,
     retain_s: float = 0.0,
+    shared_timer: bool = True,
 ) -> dict[str, object]:
     """Run K real-time streams for `seconds`; figures over the streaming window. `gc_callback`
     is in `gc.callbacks` from the first frame to the end (not during the set-up collection).
     `retain_s` > 0 models an application's own state: a small record per delivered frame
     (a list, tracked by the GC) kept for that long in a ring, as a server keeps recent
     transcripts, metrics and events, and each one left as cyclic garbage when it leaves
-    the ring, as exceptions and closures leave theirs; 0 (default) keeps nothing."""
+    the ring, as exceptions and closures leave theirs; 0 (default) keeps nothing. The
+    drivers pace on the process's one `PacingTimer` (`shared_timer`, as the framework's
+    own loops do) or on an `asyncio.sleep` each (False)."""
     sessions = [make_session(Variant(variant), NODES, name=f"rt{i}") for i in range(k)]
     for s in sessions:
         await s.start()
@@ -66,7 +72,7 @@ async def realtime(
     )
 
     def on_exit(fid: int) -> None:
-        t = time.perf_counter_ns()
+        t = time.monotonic_ns()
         due = sched.pop(fid, None)
         if due is not None:
             late.append(t - due)
@@ -80,25 +86,26 @@ async def realtime(
     for s in sessions:
         s.probe.on_exit = on_exit
     count = round(seconds * 1e9 / PERIOD_NS)
+    clock = MonotonicClock(shared=shared_timer)
     gc.collect()
     if gc_callback is not None:
         gc.callbacks.append(gc_callback)
-    t0 = time.perf_counter_ns() + LEAD_NS
+    t0 = time.monotonic_ns() + LEAD_NS
     stop_ns = t0 + int((seconds + drain_s) * 1e9)
-    cpu0, wall0 = time.process_time(), time.perf_counter_ns()
+    cpu0, wall0 = time.process_time(), time.monotonic_ns()
     drivers = [
-        asyncio.create_task(_drive(s, t0 + i * PERIOD_NS // k, count, stop_ns, sched))
+        asyncio.create_task(_drive(s, clock, t0 + i * PERIOD_NS // k, count, stop_ns, sched))
         for i, s in enumerate(sessions)
     ]
     sent = sum(await asyncio.gather(*drivers))
     if sched:
         drained.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(drained.wait(), max(0.0, (stop_ns - time.perf_counter_ns()) / 1e9))
+            await asyncio.wait_for(drained.wait(), max(0.0, (stop_ns - time.monotonic_ns()) / 1e9))
     if gc_callback is not None:
         gc.callbacks.remove(gc_callback)
-    cpu, wall = time.process_time() - cpu0, (time.perf_counter_ns() - wall0 - LEAD_NS) / 1e9
-    end = time.perf_counter_ns()
+    cpu, wall = time.process_time() - cpu0, (time.monotonic_ns() - wall0 - LEAD_NS) / 1e9
+    end = time.monotonic_ns()
     undelivered = [end - due for due in sched.values()]
     missing = k * count - sent
     lat_ms = [v / 1e6 for v in late + undelivered] + [(end - t0) / 1e6] * missing
@@ -106,6 +113,7 @@ async def realtime(
     return {
         "k": k,
         "seconds": seconds,
+        "pacing": "shared" if shared_timer else "per-sleeper",
         "frames_scheduled": k * count,
         "frames_delivered": delivered,
         "saturated": bool(undelivered or missing),

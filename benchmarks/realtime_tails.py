@@ -15,8 +15,11 @@ state (`--retain-s`, default 1 s: a small GC-tracked record per delivered frame,
 ring for that long, as a server keeps recent transcripts and metrics, then left as cyclic
 garbage, as exceptions and closures leave theirs); `--retain-s 0` is the bare framework.
 
+The drivers (the harness) pace on the process's one `PacingTimer`, as the framework's own
+loops do; `--per-sleeper` gives each its own `asyncio.sleep` instead (the old harness).
+
 Usage: `python -m benchmarks.realtime_tails [--ks 200,500] [--seconds 60] [--policies python,server]
-[--out benchmarks/results/realtime-tails.json]`.
+[--per-sleeper] [--out benchmarks/results/realtime-tails.json]`.
 """
 
 from __future__ import annotations
@@ -74,16 +77,22 @@ class GcTimer:
         return out
 
 
-async def _child(variant: str, k: int, seconds: float, policy: str, retain_s: float) -> dict[str, Any]:
+async def _child(
+    variant: str, k: int, seconds: float, policy: str, retain_s: float, shared: bool
+) -> dict[str, Any]:
     applied = apply_gc_policy(policy_config(policy))
     timer = GcTimer()
-    row = await realtime(variant, k, seconds, drain_s=5.0, gc_callback=timer, retain_s=retain_s)
+    row = await realtime(
+        variant, k, seconds, drain_s=5.0, gc_callback=timer, retain_s=retain_s, shared_timer=shared
+    )
     return {"variant": variant, "policy": policy, "retain_s": retain_s, "applied": applied, **row,
             "gc": timer.summary()}  # fmt: skip
 
 
-def _run_child(variant: str, k: int, seconds: float, policy: str, retain_s: float) -> dict[str, Any]:
-    child = [variant, str(k), str(seconds), policy, str(retain_s)]
+def _run_child(
+    variant: str, k: int, seconds: float, policy: str, retain_s: float, shared: bool
+) -> dict[str, Any]:
+    child = [variant, str(k), str(seconds), policy, str(retain_s), "1" if shared else "0"]
     cmd = [sys.executable, "-m", "benchmarks.realtime_tails", "--child", *child]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=seconds * 3 + 120)
@@ -108,11 +117,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--retain-s", type=float, default=1.0, help="per-frame app state kept this long (0: none)"
     )
-    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--per-sleeper", action="store_true", help="drivers on an asyncio.sleep each, not the pacing timer"
+    )
+    ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        variant, k, seconds, policy, retain = args.child
-        print(json.dumps(asyncio.run(_child(variant, int(k), float(seconds), policy, float(retain)))))
+        variant, k, seconds, policy, retain, shared = args.child
+        child = _child(variant, int(k), float(seconds), policy, float(retain), shared == "1")
+        print(json.dumps(asyncio.run(child)))
         return
     runs: list[dict[str, Any]] = []
     for k in (int(v) for v in args.ks.split(",")):
@@ -121,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             plan.insert(0, ("none", "server"))
         for variant, policy in plan:
             load = _load()
-            row = _run_child(variant, k, args.seconds, policy, args.retain_s)
+            row = _run_child(variant, k, args.seconds, policy, args.retain_s, not args.per_sleeper)
             row["load_before"] = load
             runs.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)

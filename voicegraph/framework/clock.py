@@ -9,6 +9,8 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Protocol
 
+from voicegraph.framework.pacing_timer import pacing_timer
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
@@ -30,15 +32,30 @@ class Clock(Protocol):
 
 
 class MonotonicClock:
-    """The real clock: `time.monotonic_ns` and the event loop's timers."""
+    """The real clock: `time.monotonic_ns`; deadlines wait on the process's pacing timer.
+
+    Args:
+        shared: wait for `sleep_until` deadlines on the event loop's one `PacingTimer`
+            (sleepers due in the same millisecond share one wake-up); False gives every
+            sleeper its own loop timer (`asyncio.sleep`), as before issue 19.
+    """
+
+    def __init__(self, *, shared: bool = True) -> None:
+        self.shared = shared
 
     def now_ns(self) -> int:
         """Current monotonic time in ns."""
         return time.monotonic_ns()
 
     async def sleep_until(self, t_ns: int) -> None:
-        """Sleep until the monotonic time `t_ns`."""
-        await asyncio.sleep(max(0.0, (t_ns - time.monotonic_ns()) / 1e9))
+        """Sleep until the monotonic time `t_ns` (never wakes before it)."""
+        wait_ns = t_ns - time.monotonic_ns()
+        if wait_ns <= 0:
+            await asyncio.sleep(0)
+        elif self.shared:
+            await pacing_timer().wait(t_ns)
+        else:
+            await asyncio.sleep(wait_ns / 1e9)
 
     async def sleep(self, seconds: float) -> None:
         """Sleep for `seconds` of real time."""

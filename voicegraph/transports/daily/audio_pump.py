@@ -6,8 +6,12 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.framework.clock import MonotonicClock
+
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+_CLOCK = MonotonicClock()
 
 
 class AudioPump:
@@ -63,9 +67,8 @@ class AudioPump:
                 self._wake.clear()
                 await self._wake.wait()
                 due = max(due, time.monotonic())
-            wait = due - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if due > time.monotonic():  # on the process's one pacing timer
+                await _CLOCK.sleep_until(int(due * 1e9))
             if not self._queue:
                 continue  # cleared while waiting
             chunk = bytes(self._queue[: self.chunk_bytes])

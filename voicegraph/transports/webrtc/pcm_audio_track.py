@@ -10,9 +10,11 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
+from voicegraph.framework.clock import MonotonicClock
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 
+_CLOCK = MonotonicClock()
 _MAX_LAG_CHUNKS = 3  # behind by more than this (a stall): re-anchor instead of catching up
 
 
@@ -127,8 +129,8 @@ class PcmAudioTrack(MediaStreamTrack):
         now = loop.time()
         if self._next is None or now - self._next > _MAX_LAG_CHUNKS * self._chunk_s:
             self._next = now
-        if self._paced:
-            await asyncio.sleep(max(0.0, self._next - now))
+        if self._paced:  # on the process's one pacing timer (loop time is monotonic)
+            await _CLOCK.sleep_until(int(self._next * 1e9))
         else:
             await self._wait_chunk(self._next + self._slack_s)
         if self.readyState != "live":
