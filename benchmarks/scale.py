@@ -176,6 +176,11 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=2)
     ap.add_argument("--max-jobs", type=int, default=100, help="each worker's max_jobs")
     ap.add_argument("--keep-going", action="store_true")
+    ap.add_argument(
+        "--loop-debug",
+        action="store_true",
+        help="workers in asyncio debug mode: callbacks over 50 ms go to their logs (slower)",
+    )
     ap.add_argument("--no-save", action="store_true", help=f"print only (do not overwrite {RESULTS.name})")
     args = ap.parse_args()
     save = (lambda text: None) if args.no_save else RESULTS.write_text
@@ -188,6 +193,8 @@ def main() -> None:
         "VOICEGRAPH_HEALTH__ENABLED": "true",
         "VOICEGRAPH_HEALTH__PORT": "0",
     }
+    if args.loop_debug:
+        env["PYTHONASYNCIODEBUG"] = "1"
     workers = [WorkerProcess(server, env=env) for _ in range(args.workers)]
     levels: list[dict[str, Any]] = []
     try:
