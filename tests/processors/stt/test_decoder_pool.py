@@ -141,3 +141,16 @@ async def test_sessions_past_the_decoder_limit_still_transcribe_their_own_uttera
     assert word_accuracy(SECOND, fb.text) >= 0.7, fb.text
     pool = shared_pool(max_decoders=1)
     assert pool.created == 1 and pool.leased == 0
+
+
+def test_without_the_second_pass_a_separate_pool_still_recognises_the_words() -> None:
+    fast = shared_pool(second_pass=False)
+    assert fast is not shared_pool()  # another search: its own decoders
+    engine = PocketSphinxEngine(pool=fast)
+    engine.begin(np.zeros(0, np.int16))
+    engine.feed(synthesize(FIRST, engine="piper"))
+    text = engine.end().text
+    assert word_accuracy(FIRST, text) >= 0.6, text
+    decoder = fast.lease()
+    assert decoder is not None and decoder.config["fwdflat"] is False
+    fast.give_back(decoder)

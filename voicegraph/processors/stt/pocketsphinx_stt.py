@@ -38,6 +38,8 @@ class PocketSphinxSTT(UtteranceSTT):
         forward_audio: also pass the input audio downstream.
         max_decoders: decoders the process keeps for this grammar and words, shared by
             every session (None: four per CPU core); see `DecoderPool`.
+        second_pass: PocketSphinx's second search pass at each utterance's end; False
+            gives the final ~40 ms sooner for ~2 points of word accuracy (`DecoderPool`).
 
     Raises:
         VoiceError: `missing_dependency` without pocketsphinx; `invalid_config` for a
@@ -56,6 +58,7 @@ class PocketSphinxSTT(UtteranceSTT):
         max_utterance_s: float = 30.0,
         forward_audio: bool = False,
         max_decoders: int | None = None,
+        second_pass: bool = True,
         name: str | None = None,
     ) -> None:
         super().__init__(
@@ -72,7 +75,8 @@ class PocketSphinxSTT(UtteranceSTT):
         self._grammar = grammar
         self._words = dict(words or {})
         self._max_decoders = max_decoders
+        self._second_pass = second_pass
 
     def _load(self) -> Recognizer:
-        pool = shared_pool(self._grammar, self._words, self._max_decoders)
+        pool = shared_pool(self._grammar, self._words, self._max_decoders, self._second_pass)
         return PocketSphinxEngine(pool=pool)
