@@ -14,7 +14,8 @@ Per user count: turns answered (the agent's words "(turn n)" within 15 s of the 
 playout lateness of the agent's replies as the users received them (each 10 ms frame's
 arrival minus its slot in its reply, p50/p99, in ms; see `lateness_ms`; this includes
 this process's own event-loop lag, since the users share the 2 cores), the workers'
-CPU (cores busy over the level), their own event-loop lateness (each worker's worst
+CPU (cores busy over the level; beside it the livekit-server's and this process's, the
+simulated users', which share the same 2 cores), their own event-loop lateness (each worker's worst
 wake-up over 3 s, polled on /health every 0.5 s: p99 of those, `worker_lag_worst_p99_ms`;
 what delays their playout), their RSS growth per session, sessions per core. A
 level passes at p99 lateness < 20 ms and >= 99% of turns answered; the sweep stops at
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -113,11 +115,18 @@ def rss_mb(workers: list[WorkerProcess]) -> float:
 
 
 def cpu_s(workers: list[WorkerProcess]) -> float:
+    return pids_cpu_s([w.proc.pid for w in workers])
+
+
+def pids_cpu_s(pids: list[int | None], *, children: bool = True) -> float:
+    """CPU seconds of these processes (and their children) so far."""
     total = 0.0
-    for w in workers:
+    for pid in pids:
+        if pid is None:
+            continue
         try:
-            proc = psutil.Process(w.proc.pid)
-            for p in [proc, *proc.children(recursive=True)]:
+            proc = psutil.Process(pid)
+            for p in [proc, *(proc.children(recursive=True) if children else [])]:
                 t = p.cpu_times()
                 total += t.user + t.system
         except psutil.NoSuchProcess:
@@ -132,6 +141,7 @@ async def one_level(
     tag = f"scale{users}-{int(time.time()) % 10000}"
     callers = [Caller(config, f"{tag}-{i}") for i in range(users)]
     rss0, cpu0, t0 = rss_mb(workers), cpu_s(workers), time.monotonic()
+    others0 = pids_cpu_s([server.pid]), pids_cpu_s([os.getpid()], children=False)
     answered = 0
     peak_rss = rss0
     worker_lag: list[float] = []
@@ -152,6 +162,8 @@ async def one_level(
     finally:
         sampler.cancel()
         wall, cpu = time.monotonic() - t0, cpu_s(workers) - cpu0
+        server_cpu = pids_cpu_s([server.pid]) - others0[0]
+        users_cpu = pids_cpu_s([os.getpid()], children=False) - others0[1]
         late = lateness_ms(callers)
         await asyncio.gather(*(c.leave() for c in callers), return_exceptions=True)
     cores = cpu / wall if wall > 0 else 0.0
@@ -163,6 +175,7 @@ async def one_level(
         "late_p99_ms": round(p99, 2) if p99 is not None else None,
         "worker_lag_worst_p99_ms": round(float(np.percentile(worker_lag, 99)), 1) if worker_lag else None,
         "worker_cores": round(cores, 3), "sessions_per_core": round(users / cores, 1) if cores else None,
+        "server_cores": round(server_cpu / wall, 3), "users_cores": round(users_cpu / wall, 3),
         "rss_mb_before": round(rss0, 1), "rss_mb_peak": round(peak_rss, 1),
         "rss_mb_per_session": round((peak_rss - rss0) / users, 2),
         "passed": p99 is not None and p99 < LATE_P99_MS and share >= ANSWERED,
@@ -181,6 +194,13 @@ def main() -> None:
         action="store_true",
         help="workers in asyncio debug mode: callbacks over 50 ms go to their logs (slower)",
     )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="a worker config override, e.g. backend.options.media_rate=16000 (repeatable)",
+    )
     ap.add_argument("--no-save", action="store_true", help=f"print only (do not overwrite {RESULTS.name})")
     args = ap.parse_args()
     save = (lambda text: None) if args.no_save else RESULTS.write_text
@@ -195,6 +215,9 @@ def main() -> None:
     }
     if args.loop_debug:
         env["PYTHONASYNCIODEBUG"] = "1"
+    for item in args.set:
+        path, _, value = item.partition("=")
+        env["VOICEGRAPH_" + path.upper().replace(".", "__")] = value
     workers = [WorkerProcess(server, env=env) for _ in range(args.workers)]
     levels: list[dict[str, Any]] = []
     try:

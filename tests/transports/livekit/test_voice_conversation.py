@@ -28,11 +28,17 @@ def to_16k(pcm48k: NDArray[np.int16]) -> NDArray[np.int16]:
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
+@pytest.mark.parametrize(
+    "media",
+    [{}, {"media_rate": 16000, "input_frame_ms": 20}],
+    ids=["soxr-at-48k-10ms", "sdk-resamples-16k-20ms"],
+)
 async def test_agent_hears_the_user_and_its_spoken_reply_reaches_the_user(
-    lk_config: LiveKitConfig, room_name: str
+    lk_config: LiveKitConfig, room_name: str, media: dict[str, int]
 ) -> None:
     logs: dict[str, SessionLog] = {}
-    async with LiveKitTransport(lk_config, voice_agent(logs, RULES)) as lk:
+    config = lk_config.model_copy(update=media)
+    async with LiveKitTransport(config, voice_agent(logs, RULES)) as lk:
         await lk.join(room_name)
         user = await join_user(lk_config, room_name, "alice")
         try:

@@ -223,7 +223,10 @@ class AgentRoom:
     async def _read(self, conn: ParticipantConnection, track: Any) -> None:
         from livekit import rtc
 
-        stream = rtc.AudioStream(track, sample_rate=self.config.media_rate, num_channels=1)
+        cfg = self.config
+        stream = rtc.AudioStream(
+            track, sample_rate=cfg.media_rate, num_channels=1, frame_size_ms=cfg.input_frame_ms
+        )
         try:
             async for event in stream:
                 conn.feed_audio(bytes(event.frame.data))

@@ -59,7 +59,12 @@ class LiveKitConfig(BaseModel):
     """soxr recipe both ways. LQ holds back about 6 ms at 48->16 kHz and 1 ms at
     22.05->48 kHz; HQ holds back 21 ms and up to 33 ms."""
     media_rate: int = Field(default=48000, gt=0)
-    """Sample rate of the audio exchanged with LiveKit."""
+    """Sample rate of the audio exchanged with LiveKit. Set it to `input_rate` (16000) and
+    the SDK resamples natively, outside the event loop, instead of soxr in Python: about a
+    tenth of a worker's CPU per session (docs/scaling.md)."""
+    input_frame_ms: int | None = Field(default=None, ge=10, le=100)
+    """Duration of each user audio frame the SDK hands over (None: its 10 ms). 20 halves
+    the per-frame events a session costs and adds up to 10 ms to turn detection."""
     audio_queue_ms: int = Field(default=200, ge=10)
     """Size of the SDK's outgoing audio queue (cleared on barge-in)."""
     token_ttl_s: int = Field(default=6 * 3600, gt=0)
