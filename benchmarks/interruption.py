@@ -5,6 +5,12 @@ Scenarios (chain of 10 nodes, a fresh session per repetition):
   interruption is raised (by the head itself, or from outside once the burst is out);
 - in_flight: the head's producer streams output audio as fast as the chain takes it; after
   1,000 frames a "user started speaking" frame reaches the head (or the outside API is called);
+- slow_node: the last node takes 2 ms per frame (a paced output); the head sends the same
+  burst, and once 20 frames have left the chain (the rest wait at the slow node, not in the
+  first queues) the interruption is raised. The two backlog cases are Pipecat's two cases:
+  a frame still in a processor's input queue when the interruption arrives is moved to the
+  fresh process queue after it (its input queue serves system frames first), so it goes
+  on; a frame already in a process queue is dropped;
 - idle: nothing flows.
 A frame is stale if the head sent it before the interruption was raised; stale frames seen
 leaving the last node after it has flushed are what a user would hear after barging in.
@@ -28,6 +34,10 @@ CAPACITY = 2048
 FLUSH_WAIT_S = 3.0
 QUIET_S = 0.05
 SETTLE_LIMIT_S = 3.0
+SLOW_TAIL_S = 0.002
+"""Time the last node takes per frame in the slow_node scenario."""
+SLOW_EXITS = 20
+"""Frames out of the chain before the slow_node interruption."""
 AFTER_S = 0.05
 """How long the producer keeps streaming after the interruption (in_flight)."""
 
@@ -40,10 +50,13 @@ async def _until(cond: Callable[[], bool], limit_s: float) -> None:
         await asyncio.sleep(0.0005)
 
 
-async def _raise(session: Session, scenario: str, how: str) -> tuple[int, int]:
+async def _raise(session: Session, scenario: str, how: str, exits: list[tuple[int, int]]) -> tuple[int, int]:
     """Set the scene and raise the interruption; returns (request time, API return time)."""
     probe = session.probe
-    if scenario == "backlog":
+    if scenario == "slow_node":
+        await session.burst(BACKLOG, request=False)
+        await _until(lambda: len(probe.sent) >= BACKLOG and len(exits) >= SLOW_EXITS, FLUSH_WAIT_S)
+    elif scenario == "backlog":
         await session.burst(BACKLOG, request=how == "head")
         if how == "head":
             await _until(lambda: probe.interrupt_ns > 0, FLUSH_WAIT_S)
@@ -64,7 +77,7 @@ async def one_interruption(session: Session, scenario: str, how: str) -> dict[st
     probe.on_exit = lambda fid: exits.append((fid, time.perf_counter_ns()))
     flushed = asyncio.Event()
     probe.on_flushed = flushed.set
-    t_req, t_ret = await _raise(session, scenario, how)
+    t_req, t_ret = await _raise(session, scenario, how, exits)
     await asyncio.wait_for(flushed.wait(), FLUSH_WAIT_S)
     if scenario == "in_flight":
         await asyncio.sleep(AFTER_S)
@@ -94,10 +107,14 @@ async def _settle(exits: list[tuple[int, int]]) -> None:
 async def run_case(variant: Variant, scenario: str, how: str, reps: int) -> dict[str, object]:
     """`reps` interruptions, each on a fresh session; summary of latency and stale counts."""
     runs: list[dict[str, int]] = []
-    capacity = CAPACITY if scenario == "backlog" and variant is not Variant.PIPECAT else None
+    queued = scenario in ("backlog", "slow_node") and variant is not Variant.PIPECAT
+    capacity = CAPACITY if queued else None
+    slow = SLOW_TAIL_S if scenario == "slow_node" else 0.0
     for i in range(reps):
         gc.collect()  # start each repetition from a clean heap (outside the timed part)
-        session = make_session(variant, NODES, name=f"int-{scenario}-{how}-{i}", capacity=capacity)
+        session = make_session(
+            variant, NODES, name=f"int-{scenario}-{how}-{i}", capacity=capacity, slow_tail_s=slow
+        )
         await session.start()
         try:
             runs.append(await one_interruption(session, scenario, how))
@@ -117,6 +134,7 @@ async def run_case(variant: Variant, scenario: str, how: str, reps: int) -> dict
 
 CASES: dict[str, list[Variant]] = {
     "backlog": [Variant.VOICEGRAPH_QUEUED, Variant.PIPECAT],
+    "slow_node": [Variant.VOICEGRAPH_QUEUED, Variant.PIPECAT],
     "in_flight": [Variant.VOICEGRAPH, Variant.VOICEGRAPH_QUEUED, Variant.PIPECAT],
     "idle": [Variant.VOICEGRAPH, Variant.VOICEGRAPH_QUEUED, Variant.PIPECAT],
 }

@@ -104,14 +104,18 @@ class Head(FrameProcessor):
 
 
 class Tail(FrameProcessor):
-    """Last processor: relays frames, then reports data frames and interruptions to the probe."""
+    """Last processor: relays frames, then reports data frames and interruptions to the probe.
+    With `slow_s` it takes that long per data frame first (a paced output)."""
 
-    def __init__(self, probe: Probe, *, name: str | None = None) -> None:
+    def __init__(self, probe: Probe, *, slow_s: float = 0.0, name: str | None = None) -> None:
         super().__init__(name=name)
         self._probe = probe
+        self._slow_s = slow_s
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
+        if self._slow_s and isinstance(frame, DataFrame):
+            await asyncio.sleep(self._slow_s)
         await self.push_frame(frame, direction)
         if direction is FrameDirection.DOWNSTREAM:
             if isinstance(frame, DataFrame | InputAudioRawFrame):
@@ -127,13 +131,13 @@ class PipecatSession:
     per connection); a runner shared by many workers costs more (its bus is O(K^2)).
     """
 
-    def __init__(self, nodes: int, *, name: str = "g") -> None:
+    def __init__(self, nodes: int, *, name: str = "g", slow_tail_s: float = 0.0) -> None:
         self.probe = Probe()
         self.nodes = nodes
         self._head: Head | None = Head(self.probe, name=f"{name}.head") if nodes > 1 else None
         procs: list[FrameProcessor] = [self._head] if self._head else []
         procs += [Relay(name=f"{name}.relay{i}") for i in range(nodes - 2)]
-        procs.append(Tail(self.probe, name=f"{name}.tail"))
+        procs.append(Tail(self.probe, slow_s=slow_tail_s, name=f"{name}.tail"))
         self._first = procs[0]
         self.worker = PipelineWorker(
             Pipeline(procs),

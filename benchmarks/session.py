@@ -61,18 +61,21 @@ class Session(Protocol):
         """Start or stop the head's producer (output audio as fast as the chain takes it)."""
 
 
-def make_session(variant: Variant, nodes: int, *, name: str = "g", capacity: int | None = None) -> Session:
-    """A session of `variant` with `nodes` nodes; `capacity` sets every voicegraph edge (queued)."""
+def make_session(
+    variant: Variant, nodes: int, *, name: str = "g", capacity: int | None = None, slow_tail_s: float = 0.0
+) -> Session:
+    """A session of `variant` with `nodes` nodes; `capacity` sets every voicegraph edge (queued);
+    `slow_tail_s` makes the last node take that long per data frame (a paced output's pace)."""
     if variant is Variant.NONE:
         return NullSession(nodes)
     if variant is Variant.PIPECAT:
         from benchmarks.pipecat_side import PipecatSession
 
-        return PipecatSession(nodes, name=name)
+        return PipecatSession(nodes, name=name, slow_tail_s=slow_tail_s)
     from benchmarks.voicegraph_side import VoicegraphSession
 
     fuse = variant is Variant.VOICEGRAPH
-    return VoicegraphSession(nodes, name=name, fuse=fuse, capacity=capacity)
+    return VoicegraphSession(nodes, name=name, fuse=fuse, capacity=capacity, slow_tail_s=slow_tail_s)
 
 
 class NullSession:

@@ -89,14 +89,18 @@ class Head(Relay):
 
 
 class Tail(Relay):
-    """Last node: relays data, then reports the frame to the probe; reports its flush too."""
+    """Last node: relays data, then reports the frame to the probe; reports its flush too.
+    With `slow_s` it takes that long per data frame first (a paced output)."""
 
-    def __init__(self, probe: Probe, *, name: str | None = None) -> None:
+    def __init__(self, probe: Probe, *, slow_s: float = 0.0, name: str | None = None) -> None:
         super().__init__(name=name)
         self._probe = probe
+        self._slow_s = slow_s
 
     @handles
     async def on_data(self, frame: DataFrame, out: Outbox) -> None:
+        if self._slow_s:
+            await asyncio.sleep(self._slow_s)
         await out.send(frame)
         self._probe.exit(frame.id)
 
@@ -112,17 +116,24 @@ class VoicegraphSession:
         name: graph name.
         fuse: the runtime's default (True) or every node queued in its own task (False).
         capacity: if set, every node is queued behind an edge of this capacity.
+        slow_tail_s: time the last node takes per data frame.
     """
 
     def __init__(
-        self, nodes: int, *, name: str = "g", fuse: bool = True, capacity: int | None = None
+        self,
+        nodes: int,
+        *,
+        name: str = "g",
+        fuse: bool = True,
+        capacity: int | None = None,
+        slow_tail_s: float = 0.0,
     ) -> None:
         self.probe = Probe()
         self.nodes = nodes
         self._head: Head | None = Head(self.probe, name="head") if nodes > 1 else None
         procs: list[Processor] = [self._head] if self._head else []
         procs += [Relay(name=f"relay{i}") for i in range(nodes - 2)]
-        procs.append(Tail(self.probe, name="tail"))
+        procs.append(Tail(self.probe, slow_s=slow_tail_s, name="tail"))
         graph = Graph(name)
         edge = EdgeConfig(capacity=capacity, queued=True) if capacity else None
         names = [graph.add(p, edge=edge) for p in procs]
