@@ -67,7 +67,8 @@ def test_processes_runs_n_registered_workers_and_sigterm_stops_them_all(livekit:
         code = parent.stop(timeout=30)
     stopped = [e for e in parent.events if e.get("event") == "stopped"]
     assert len(ids) == 2, parent.tail()
-    assert code == 0 and len(stopped) == 2 and all(e["drained"] for e in stopped), (stopped, parent.tail())
+    drained = all(e["drained"] for e in stopped)
+    assert code == 0 and len(stopped) == 2 and drained, (parent.events, parent.tail())
 
 
 def registered(worker: WorkerProcess) -> list[dict[str, Any]]:

@@ -94,8 +94,8 @@ class WorkerProcess:
         }  # fmt: skip
         cmd = [sys.executable, "-m", "voicegraph.cli", "worker", str(CONFIG), *args]
         self.proc = subprocess.Popen(
-            _wrap(server, cmd), cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=self._log, text=True,
-            preexec_fn=_die_with_parent,
+            _wrap(server, cmd), cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=self._log,
+            encoding="utf-8", errors="replace", preexec_fn=_die_with_parent,
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -136,7 +136,7 @@ class WorkerProcess:
     def wait(self, timeout: float) -> int:
         """Wait for the exit; then close the pipes."""
         code = self.proc.wait(timeout)
-        self._reader.join(5)
+        self._reader.join(15)  # the last lines (`stopped`) may still be in the pipe
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self._log.close()
