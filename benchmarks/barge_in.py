@@ -8,7 +8,8 @@ hum, buzz, white/pink/brown bursts, breath-like bands, beep, hiss, rustle) are p
 the same way. Both rules run in one process on the same audio:
 
 - `before`: rule "stock" (speech windows adding up to start_secs 0.2 s);
-- `after`: rule "fast" (0.09 s of speech windows rising 12 dB over the noise floor).
+- `after`: rule "fast" (one 32 ms speech window of confidence >= 0.9 rising 12 dB over
+  the noise floor).
 
 Figures: `caught_ratio` (first word starts the user before the next word begins),
 `first_word_cut_ms` (word onset to the start decision, caught words only),
@@ -23,6 +24,7 @@ transport chunk and the output's one 20 ms playout chunk for what a caller hears
 
     python -m benchmarks.barge_in            # ~1 min on 2 cores; JSON on stdout
     python -m benchmarks.barge_in --quick    # 4 offsets instead of 16
+    python -m benchmarks.barge_in --sweep    # also the fast rule at SWEEP's points
 
 The JSON also goes to benchmarks/results/barge-in.json (`--out ''` to skip).
 """
@@ -30,6 +32,7 @@ The JSON also goes to benchmarks/results/barge-in.json (`--out ''` to skip).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -70,9 +73,15 @@ OTHER_ENGINES = ("webrtc", "energy")
 OUT = Path(__file__).with_name("results") / "barge-in.json"
 
 
-def start_times(pcm: NDArray[np.int16], rule: BargeInRule, engine: str) -> list[float]:
-    """Stream times (s) of the user starts while the bot speaks, pushed in 20 ms chunks."""
-    stream = VADStream(create_vad_engine(engine, RATE), VAD, barge=BargeInParams(rule=rule))
+def start_times(
+    pcm: NDArray[np.int16], rule: BargeInRule, engine: str, fast: BargeInParams | None = None
+) -> list[float]:
+    """Stream times (s) of the user starts while the bot speaks, pushed in 20 ms chunks.
+
+    `fast`: the fast rule's params (default: `BargeInParams()`); `rule` overrides its rule.
+    """
+    barge = dataclasses.replace(fast or BargeInParams(), rule=rule)
+    stream = VADStream(create_vad_engine(engine, RATE), VAD, barge=barge)
     stream.analyzer.bot_speaking = True
     out: list[float] = []
     for i in range(0, pcm.size, STEP):
@@ -91,7 +100,9 @@ def _ms(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def word_trials(rule: BargeInRule, offsets: list[int], engine: str = "silero") -> dict[str, Any]:
+def word_trials(
+    rule: BargeInRule, offsets: list[int], engine: str = "silero", fast: BargeInParams | None = None
+) -> dict[str, Any]:
     """Every word, offset and background: caught or not, and when the cut came."""
     stop = next(w for w in barge_words() if w.label == "piper/1.0/Stop")
     caught_ms: list[float] = []
@@ -105,7 +116,7 @@ def word_trials(rule: BargeInRule, offsets: list[int], engine: str = "silero") -
                 pcm, onset, next_word = followed_by(
                     word, stop, offset_ms=offset, gap_s=GAP_S, background_rms=rms
                 )
-                starts = start_times(pcm, rule, engine)
+                starts = start_times(pcm, rule, engine, fast)
                 trials += 1
                 if starts:
                     cut_ms.append((starts[0] - onset) * 1000)
@@ -132,6 +143,7 @@ def noise_trials(
     clips: tuple[Clip, ...],
     key: str = "false_starts",
     engine: str = "silero",
+    fast: BargeInParams | None = None,
 ) -> dict[str, Any]:
     """Every clip, offset and background: did it start the user (a barge-in)?"""
     false: Counter[str] = Counter()
@@ -141,7 +153,7 @@ def noise_trials(
             for offset in offsets:
                 pcm, _, _ = scene(clip.pcm, offset_ms=offset, background_rms=rms)
                 trials += 1
-                if start_times(pcm, rule, engine):
+                if start_times(pcm, rule, engine, fast):
                     false[clip.label] += 1
     return {"trials": trials, key: sum(false.values()), "by_clip": dict(sorted(false.items()))}
 
@@ -163,6 +175,34 @@ def run(offsets: list[int]) -> dict[str, Any]:
             "cpu_s": round(time.process_time() - cpu, 2),
         }
     return report
+
+
+SWEEP = ((0.09, 0.8), (0.064, 0.8), (0.064, 0.7), (0.032, 0.9))
+"""(start_secs, confidence) of the fast rule tried by `--sweep` (0.09/0.8 was the default
+until 2026-12-07; 0.032/0.9 is now)."""
+
+
+def sweep(offsets: list[int]) -> list[dict[str, Any]]:
+    """The fast rule at each `SWEEP` point: words caught and cut times, starts on noise."""
+    rows: list[dict[str, Any]] = []
+    for start_secs, confidence in SWEEP:
+        print(f"barge_in: fast rule {start_secs} s at {confidence} ...", file=sys.stderr)
+        fast = BargeInParams(start_secs=start_secs, confidence=confidence)
+        words = word_trials("fast", offsets, fast=fast)
+        noise = noise_trials("fast", offsets, noise_clips(), fast=fast)
+        backchannels = noise_trials("fast", offsets, barge_words(BACKCHANNELS), "starts", fast=fast)
+        rows.append(
+            {
+                "start_secs": start_secs,
+                "confidence": confidence,
+                "caught_ratio": words["caught_ratio"],
+                "first_word_cut_ms": words["first_word_cut_ms"],
+                "noise_false_starts": noise["false_starts"],
+                "noise_trials": noise["trials"],
+                "backchannel_starts": backchannels["starts"],
+            }
+        )
+    return rows
 
 
 def other_engines(offsets: list[int]) -> dict[str, Any]:
@@ -188,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="4 offsets (0, 8, 16, 24 ms) instead of 16")
     ap.add_argument("--out", default=str(OUT), help="JSON file to write ('' for none)")
+    ap.add_argument("--sweep", action="store_true", help="also try the fast rule's SWEEP points")
     args = ap.parse_args(argv)
     offsets = list(range(0, 32, 8 if args.quick else 2))
     barge_words(), barge_words(BACKCHANNELS), noise_clips()  # synthesize before timing
@@ -198,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_start": os.getloadavg(),
         "engine": "silero 16 kHz, 32 ms windows, 20 ms chunks",
         "vad_params": {"start_secs": VAD.start_secs, "stop_secs": VAD.stop_secs},
-        "fast_rule": {k: getattr(BargeInParams(), k) for k in ("start_secs", "min_rise_db", "floor_secs")},
+        "fast_rule": dataclasses.asdict(BargeInParams()),
         "offsets_ms": offsets,
         "words": len(barge_words()),
         "noise_clips": len(noise_clips()),
@@ -208,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     report = run(offsets)
     report["other_engines"] = other_engines(offsets[::4])
+    if args.sweep:
+        report["fast_rule_sweep"] = sweep(offsets)
     meta["wall_s"] = round(time.perf_counter() - t0, 1)
     meta["loadavg_end"] = os.getloadavg()
     text = json.dumps({"meta": meta, **report}, indent=2)

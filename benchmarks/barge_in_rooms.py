@@ -26,6 +26,7 @@ All times are stream time (audio analyzed), not wall time.
 
     python -m benchmarks.barge_in_rooms           # ~1-2 min on 2 cores
     python -m benchmarks.barge_in_rooms --quick   # fewer conditions
+    python -m benchmarks.barge_in_rooms --fast 0.09:0.8   # the fast rule before 2026-12-07
 
 The JSON also goes to benchmarks/results/barge-in-rooms.json (`--out ''` to skip).
 """
@@ -33,6 +34,7 @@ The JSON also goes to benchmarks/results/barge-in-rooms.json (`--out ''` to skip
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -84,10 +86,14 @@ def cancel(mic: NDArray[np.int16], played: NDArray[np.int16], *, bypass: bool = 
     return out
 
 
+FAST = {"rule": BargeInParams()}
+"""The barge-in rule every VAD here uses (`--fast START:CONFIDENCE` replaces it)."""
+
+
 def vad_events(pcm: NDArray[np.int16]) -> list[tuple[bool, float, float]]:
     """(speaking, decided s, speech s) for each start/stop, the bot speaking throughout."""
     stream = VADStream(
-        create_vad_engine("silero", RATE), VADParams(start_secs=0.2, stop_secs=0.1), barge=BargeInParams()
+        create_vad_engine("silero", RATE), VADParams(start_secs=0.2, stop_secs=0.1), barge=FAST["rule"]
     )
     stream.analyzer.bot_speaking = True
     out: list[tuple[bool, float, float]] = []
@@ -245,7 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer delays, levels and words")
     ap.add_argument("--out", default=str(OUT), help="JSON file to write ('' for none)")
+    ap.add_argument(
+        "--fast", default="", help="the fast rule's START_SECS:CONFIDENCE (default: BargeInParams())"
+    )
     args = ap.parse_args(argv)
+    if args.fast:
+        start_secs, confidence = (float(x) for x in args.fast.split(":"))
+        FAST["rule"] = BargeInParams(start_secs=start_secs, confidence=confidence)
     t0 = time.perf_counter()
     delays = [20.0, 200.0] if args.quick else [20.0, 60.0, 120.0, 200.0]
     levels = [-10.0, -30.0] if args.quick else [-10.0, -20.0, -30.0]
@@ -265,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "real_interruptions": interruptions(_spoken(REAL), whisper),
         "filter": {"min_speech_s": MIN_SPEECH_S, "stt": "whisper tiny.en"},
+        "fast_rule": dataclasses.asdict(FAST["rule"]),
         "seconds": 0.0,
     }
     result["seconds"] = round(time.perf_counter() - t0, 1)

@@ -24,7 +24,7 @@ def vad_of(spec: GraphSpec) -> VoiceActivityDetector:
 
 def test_stock_agent_vad_uses_the_fast_barge_in_rule() -> None:
     rule = vad_of(voice_agent_spec()).barge_in
-    assert (rule.rule, rule.start_secs) == ("fast", 0.09)
+    assert (rule.rule, rule.start_secs, rule.confidence) == ("fast", 0.032, 0.9)
 
 
 def test_the_stock_rule_can_be_chosen_for_a_b() -> None:

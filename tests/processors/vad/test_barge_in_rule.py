@@ -25,11 +25,11 @@ def word(n: int, volume: float, confidence: float = 0.9) -> list[tuple[float, fl
     return [(0.0, FLOOR)] * 16 + [(confidence, volume)] * n + [(0.0, FLOOR)] * 8
 
 
-def test_while_the_bot_speaks_three_loud_speech_windows_start_the_user() -> None:
+def test_while_the_bot_speaks_one_sure_loud_speech_window_starts_the_user() -> None:
     vad = VADAnalyzer(STOCK)
     vad.bot_speaking = True
-    events = feed(vad, word(3, -25.0))
-    assert events[0] == VADEvent(speaking=True, at_ns=19 * WIN, speech_ns=16 * WIN)
+    events = feed(vad, word(1, -25.0, confidence=0.95))
+    assert events[0] == VADEvent(speaking=True, at_ns=17 * WIN, speech_ns=16 * WIN)
 
 
 def test_while_the_bot_is_silent_the_stock_start_rule_applies() -> None:
@@ -52,13 +52,14 @@ def test_speech_barely_above_the_noise_floor_waits_for_the_stock_rule() -> None:
 def test_unsure_speech_windows_wait_for_the_stock_rule() -> None:
     vad = VADAnalyzer(STOCK)
     vad.bot_speaking = True
-    assert feed(vad, word(6, -25.0, confidence=0.7)) == []
+    assert feed(vad, word(6, -25.0, confidence=0.85)) == []
 
 
 def test_fewer_speech_windows_than_the_fast_start_do_not_start() -> None:
-    vad = VADAnalyzer(STOCK)
+    vad = VADAnalyzer(STOCK, barge=BargeInParams(start_secs=0.09, confidence=0.8))  # three windows
     vad.bot_speaking = True
     assert feed(vad, word(2, -20.0)) == []
+    assert [e.at_ns for e in feed(vad, word(3, -20.0, confidence=0.8))] == [(26 + 16 + 3) * WIN]
 
 
 def test_the_rule_ends_when_the_bot_stops_speaking() -> None:

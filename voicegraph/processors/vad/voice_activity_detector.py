@@ -60,8 +60,8 @@ class VoiceActivityDetector(Processor):
     a start also requests a barge-in interruption (before the start frame goes out).
     Barge-in onset: between BotStartedSpeakingFrame and BotStoppedSpeakingFrame (sent
     upstream by the output transport; forwarded unchanged) the `barge_in` rule applies:
-    "fast" (default with Silero) starts after `barge_in.start_secs` (0.09 s) of speech windows of
-    confidence >= 0.8 that rise `min_rise_db` over the noise floor, so a short first word
+    "fast" (default with Silero) starts after `barge_in.start_secs` (0.032 s) of speech windows of
+    confidence >= 0.9 that rise `min_rise_db` over the noise floor, so a short first word
     ("Wait, stop...") cuts the bot wherever it falls against the windows; "stock" keeps
     `params.start_secs`. The defaults were measured with Silero (benchmarks/barge_in.py).
     Stream clock: each of those frames is preceded by a `StreamTimeFrame` stamp with its
