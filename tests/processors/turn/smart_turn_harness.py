@@ -1,7 +1,8 @@
-"""Real speech through a Silero VAD and a SmartTurnDetector, on a virtual clock.
+"""Real speech through a Silero VAD and a model-based turn detector, on a virtual clock.
 
-Audio is pushed 20 ms a chunk, and the virtual clock stops while the model judges a
-pause: decisions are as if inference took no time, so they do not depend on how busy
+The detector is a SmartTurnDetector or a LanguageModelTurnDetector. Audio is pushed
+20 ms a chunk, and the virtual clock stops while the model judges a pause (or a
+transcript): decisions are as if inference took no time, so they do not depend on how busy
 the machine is (the inference time is measured by the benchmark, not here).
 """
 
@@ -16,7 +17,7 @@ from tests.speech import with_pauses
 from voicegraph.framework import Graph, Runtime, VirtualClock
 from voicegraph.framework.formats import AudioFormat, SampleFormat
 from voicegraph.framework.frames import Frame, InputAudioFrame, MetricsFrame, TranscriptFrame, TurnEndFrame
-from voicegraph.processors.turn import SmartTurnDetector
+from voicegraph.processors.turn import LanguageModelTurnDetector, SmartTurnDetector
 from voicegraph.processors.vad import VADParams, VoiceActivityDetector
 
 PCM16 = AudioFormat(16000, 1, SampleFormat.S16)
@@ -25,7 +26,7 @@ STEP = 320  # 20 ms
 
 async def run_turns(
     pcm: NDArray[np.int16],
-    detector: SmartTurnDetector,
+    detector: SmartTurnDetector | LanguageModelTurnDetector,
     *,
     transcripts: dict[float, str] | None = None,
 ) -> list[tuple[float, Frame]]:

@@ -1,5 +1,8 @@
-"""Turn detection: when has the user finished speaking? Silence, transcript and audio-model endpointing."""
+"""Turn detection: when has the user finished? Silence, transcript, language-model, audio-model rules."""
 
+from voicegraph.processors.turn.language_model_turn_detector import (
+    LanguageModelTurnDetector as LanguageModelTurnDetector,
+)
 from voicegraph.processors.turn.pause_tracker import PauseTracker as PauseTracker
 from voicegraph.processors.turn.silence_turn_detector import SilenceTurnDetector as SilenceTurnDetector
 from voicegraph.processors.turn.smart_turn_detector import SmartTurnDetector as SmartTurnDetector
@@ -11,13 +14,16 @@ from voicegraph.processors.turn.transcript_completeness import (
     TranscriptCompleteness as TranscriptCompleteness,
 )
 from voicegraph.processors.turn.transcript_completeness import classify_transcript as classify_transcript
+from voicegraph.processors.turn.transcript_end_model import TranscriptEndModel as TranscriptEndModel
 
 __all__ = [
+    "LanguageModelTurnDetector",
     "PauseTracker",
     "SilenceTurnDetector",
     "SmartTurnDetector",
     "SmartTurnModel",
     "TranscriptAwareTurnDetector",
     "TranscriptCompleteness",
+    "TranscriptEndModel",
     "classify_transcript",
 ]

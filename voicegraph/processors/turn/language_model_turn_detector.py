@@ -1,0 +1,140 @@
+"""LanguageModelTurnDetector: ends the turn when a language model reads the words as finished."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from voicegraph.framework.errors import ErrorCode, VoiceError
+from voicegraph.framework.frames import ErrorFrame, MetricsFrame, TranscriptFrame
+from voicegraph.framework.latency import LatencySpec
+from voicegraph.framework.outbox import Outbox
+from voicegraph.framework.processor import handles
+from voicegraph.processors.turn.transcript_aware_turn_detector import TranscriptAwareTurnDetector
+from voicegraph.processors.turn.transcript_end_model import TranscriptEndModel
+
+if TYPE_CHECKING:
+    from voicegraph.framework.context import StartContext
+
+
+class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
+    """Text end-of-turn: each final transcript is scored by a local LLM (`TranscriptEndModel`).
+
+    Handles: UserStartedSpeakingFrame / UserStoppedSpeakingFrame and StreamTimeFrame as
+    SilenceTurnDetector; TranscriptFrame (a final one is collected, as in
+    TranscriptAwareTurnDetector, and the turn's words so far are scored in a worker
+    thread). After a pause the turn waits for a final transcript and its score; the
+    delay after speech ends is then `complete_delay` when P(the sentence ends) >=
+    `threshold`, else `max_delay` (the silence timeout, so every turn ends). A score that
+    arrives while a turn end is pending re-arms it from the same speech end. If scoring
+    fails, an ErrorFrame is sent and the transcript heuristics decide (`min_delay` when
+    unsure). Emits: TurnEndFrame, and a MetricsFrame per score (`turn_lm_ms`,
+    `turn_lm_probability`). Latency: the STT's final transcript + one LLM request
+    (~20-30 ms) when the words read as finished; `max_delay` when they do not. Not
+    interruptible. Drain: a pending turn ends at once.
+
+    Args:
+        threshold: P(the sentence ends) at or above which the turn ends.
+        base_url: the llama.cpp server to ask (None: the shared local SmolLM2 server).
+        complete_delay: delay (s) after speech ends when the words read as finished (the
+            transcript and its score arrive later than this in practice).
+        min_delay: delay (s) of the transcript heuristics, used if scoring fails.
+        max_delay: the silence timeout (s).
+
+    Raises:
+        VoiceError: `invalid_config` (threshold outside 0..1, delays out of order).
+    """
+
+    latency = LatencySpec(ms=350.0, note="final transcript + one LLM request when the words read as finished")
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.2,
+        base_url: str | None = None,
+        complete_delay: float = 0.0,
+        min_delay: float = 0.8,
+        max_delay: float = 2.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(complete_delay=complete_delay, min_delay=min_delay, max_delay=max_delay, name=name)
+        if not 0.0 <= threshold <= 1.0:
+            raise VoiceError(ErrorCode.INVALID_CONFIG, "language model turn: 0 <= threshold <= 1", node=name)
+        self.threshold = threshold
+        self.model = TranscriptEndModel(base_url=base_url)
+        self.probability: float | None = None
+        """The score of the current turn's words (None: none yet, being scored, or failed)."""
+        self._judging = False
+        self._failed = False
+        self._generation = 0  # bumped by every new transcript and turn end: older scores are void
+        self.latency = LatencySpec(ms=350.0, note=type(self).latency.note)
+
+    @property
+    def inferring(self) -> bool:
+        """True while the model scores the current words."""
+        return self._judging
+
+    def load_engines(self) -> None:
+        """Find or start the LLM server (blocking)."""
+        self.model.load()
+
+    def warm_engines(self) -> None:
+        """Score one sentence, so the first turn pays no one-off cost (blocking)."""
+        self.model.probability("Hello there.")
+
+    async def on_start(self, ctx: StartContext) -> None:
+        """Find or start the server off the event loop, then keep the context for timers."""
+        await asyncio.to_thread(self.model.load)
+        await super().on_start(ctx)
+
+    async def on_stop(self) -> None:
+        """Close the HTTP client (the shared server keeps running)."""
+        self.model.close()
+        await super().on_stop()
+
+    def current_delay(self) -> float:
+        """`complete_delay` when the score says finished, else `max_delay`; see the class doc."""
+        if self._failed:
+            return super().current_delay()
+        p = self.probability
+        if p is not None and not self._judging and p >= self.threshold:
+            return self.complete_delay
+        return self.max_delay
+
+    @handles
+    async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
+        """Collect final text (as the parent does) and score the turn's words so far."""
+        text = frame.text.strip()
+        if frame.final and text and not self._turn_ended and self._ctx is not None:
+            words = text if frame.revises or not self.transcript else f"{self.transcript} {text}"
+            self._generation += 1
+            self.probability, self._judging, self._failed = None, True, False
+            self._ctx.spawn(self._judge(self._generation, words), name=f"{self.name}:turn-lm")
+        await super().on_transcript(frame, out)
+
+    async def _judge(self, generation: int, words: str) -> None:
+        """Score off the loop; a still-current score re-arms the pending turn end."""
+        error: VoiceError | None = None
+        probability, ms = 0.0, 0.0
+        try:
+            probability, ms = await asyncio.to_thread(self.model.probability, words)
+        except VoiceError as exc:
+            error = exc
+        if generation != self._generation:
+            return  # newer words came meanwhile, or the turn ended
+        self._judging = False
+        if error is not None:
+            self._failed = True
+            await self.outbox.send(ErrorFrame(error=error))
+        else:
+            self.probability = probability
+            values = {"turn_lm_ms": ms, "turn_lm_probability": probability}
+            await self.outbox.send(MetricsFrame(node=self.name, values=values))
+        if self.pending:
+            self._arm()
+            await self._check_deadline(self.outbox)
+
+    async def _end_turn(self, out: Outbox) -> None:
+        self._generation += 1
+        self.probability, self._judging, self._failed = None, False, False
+        await super()._end_turn(out)
