@@ -10,9 +10,11 @@ half complete sentences, half with mid-sentence pauses). Each is run through wha
 stock graph runs, offline: a Silero VAD (start 0.2 s, stop 0.1 s) finds the pauses;
 at each stop, Whisper tiny.en transcribes the utterance (as WhisperSTT does: the final
 transcript arrives after its measured inference time) and Smart Turn v3 judges the
-turn's audio so far (its verdict arrives after its measured inference time). A rule
-gives a delay after the VAD's speech end, re-decided when the verdict and the transcript
-arrive (a deadline that passed before them has ended the turn already):
+turn's audio so far (its verdict arrives after its measured inference time); the local
+SmolLM2 scores the turn's transcript so far (`TranscriptEndModel`, as
+LanguageModelTurnDetector does; its score arrives after the transcript plus its measured
+request time). A rule gives a delay after the VAD's speech end, re-decided when the
+verdict, the transcript and the score arrive (a deadline that passed before them has ended the turn already):
 - at a pause the speaker resumes from, a turn end before the next speech onset is a
   false cut-off (the turn ended while the speaker was not done);
 - at the real end, the added latency is the turn end minus the true end of speech.
@@ -42,15 +44,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from benchmarks.turn_taking_corpus import CACHE, COMPLETE, PAUSED, RATE, VOICES, Turn, build_turn
 from voicegraph.processors.stt.whisper_engine import WhisperEngine
-from voicegraph.processors.turn import SmartTurnModel, TranscriptCompleteness, classify_transcript
+from voicegraph.processors.turn import (
+    SmartTurnModel,
+    TranscriptCompleteness,
+    TranscriptEndModel,
+    classify_transcript,
+)
 from voicegraph.processors.vad import VADParams
 from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine
 from voicegraph.processors.vad.vad_stream import VADStream
 
 TIMEOUT = 2.0  # every rule's longest wait (the stock graph's max_delay)
 REJOIN = 0.7  # the stock graph's user_aggregator.rejoin_s: a turn resumed this soon is taken back
-Rule = Callable[[float | None, str], float]
-"""(model probability or None while judging, final transcript so far) -> delay (s)."""
+Rule = Callable[[float | None, str, float | None], float]
+"""(audio model's probability or None while judging, final transcript so far, language
+model's score of that transcript or None while scoring) -> delay (s)."""
 
 
 @dataclass
@@ -67,6 +75,8 @@ class Pause:
     true_end: float
     infer_ms: float
     stt_ms: float
+    lm_probability: float = 0.0  # the language model's score of `text`
+    lm_ms: float = 0.0  # its request time: the score arrives at heard + lm_ms
 
 
 def transcribe(stt: WhisperEngine, pcm: np.ndarray[Any, np.dtype[np.int16]]) -> tuple[str, float]:
@@ -83,8 +93,8 @@ def transcribe(stt: WhisperEngine, pcm: np.ndarray[Any, np.dtype[np.int16]]) -> 
     return text, ms
 
 
-def measure(turn: Turn, model: SmartTurnModel, stt: WhisperEngine) -> list[Pause]:
-    """Run VAD, STT and the model over the turn: one Pause per VAD stop."""
+def measure(turn: Turn, model: SmartTurnModel, stt: WhisperEngine, lm: TranscriptEndModel) -> list[Pause]:
+    """Run VAD, STT and the models over the turn: one Pause per VAD stop."""
     events = VADStream(SileroVADEngine(RATE), VADParams(start_secs=0.2, stop_secs=0.1)).push(turn.pcm)
     starts = [e.speech_ns / 1e9 for e in events if e.speaking]
     lead = max(0, round((next((e.at_ns / 1e9 for e in events if e.speaking), 0.0) - 0.7) * RATE))
@@ -102,34 +112,39 @@ def measure(turn: Turn, model: SmartTurnModel, stt: WhisperEngine) -> list[Pause
         resumes = None if end >= true_end - 0.15 else next((s for s in starts if s > end), None)
         before = " ".join(said)
         said.append(text)
+        lm_probability, lm_ms = lm.probability(" ".join(said))
         decided = at - end
         pauses.append(
             Pause(end, probability, decided + ms / 1000, decided + stt_ms / 1000, before, " ".join(said),
-                  resumes, true_end, ms, stt_ms)
+                  resumes, true_end, ms, stt_ms, lm_probability, lm_ms)
         )  # fmt: skip
     return pauses
 
 
 def decide(p: Pause, rule: Rule) -> float:
     """When the rule ends the turn (s after speech end), as the node would: re-armed on news."""
-    deadline = rule(None, p.text_before)
+    deadline = rule(None, p.text_before, None)
     probability: float | None = None
+    score: float | None = None
     text = p.text_before
-    for at, kind in sorted([(p.verdict, "verdict"), (p.heard, "transcript")]):
+    news = [(p.verdict, "verdict"), (p.heard, "transcript"), (p.heard + p.lm_ms / 1000, "score")]
+    for at, kind in sorted(news):
         if deadline <= at:
             return deadline
         if kind == "verdict":
             probability = p.probability
-        else:
+        elif kind == "transcript":
             text = p.text
-        deadline = max(at, rule(probability, text))
+        else:
+            score = p.lm_probability
+        deadline = max(at, rule(probability, text, score))
     return deadline
 
 
 def silence_rule(delay: float) -> Rule:
     """SilenceTurnDetector(min_delay=delay): the same delay whatever was heard."""
 
-    def rule(_: float | None, __: str) -> float:
+    def rule(_: float | None, __: str, ___: float | None) -> float:
         return delay
 
     return rule
@@ -138,7 +153,7 @@ def silence_rule(delay: float) -> Rule:
 def transcript_rule(complete: float, unsure: float) -> Rule:
     """TranscriptAwareTurnDetector(complete_delay, min_delay, max_delay=TIMEOUT)."""
 
-    def rule(_: float | None, text: str) -> float:
+    def rule(_: float | None, text: str, __: float | None) -> float:
         kind = classify_transcript(text)
         if kind is TranscriptCompleteness.COMPLETE:
             return complete
@@ -155,7 +170,7 @@ def smart_rule(
     `veto` (not in the node): an unfinished-looking transcript overrules the model's "complete".
     """
 
-    def rule(probability: float | None, text: str) -> float:
+    def rule(probability: float | None, text: str, _: float | None) -> float:
         if probability is None:
             return timeout  # waiting for the verdict
         kind = classify_transcript(text) if use_transcript else TranscriptCompleteness.UNKNOWN
@@ -168,11 +183,30 @@ def smart_rule(
     return rule
 
 
+def language_model_rule(threshold: float, unsure: float, unsure_delay: float) -> Rule:
+    """LanguageModelTurnDetector(threshold, unsure, complete_delay=0, min_delay=unsure_delay)."""
+
+    def rule(_: float | None, __: str, score: float | None) -> float:
+        if score is None:
+            return TIMEOUT  # waiting for the transcript and its score
+        if score >= threshold:
+            return 0.0
+        return unsure_delay if score >= unsure else TIMEOUT
+
+    return rule
+
+
 def rules() -> dict[str, dict[str, Rule]]:
     """Each rule family's parameter sweep."""
     sweeps: dict[str, dict[str, Rule]] = {
-        n: {} for n in ("silence", "transcript", "smart_turn", "combined", "combined_veto")
+        n: {} for n in ("silence", "transcript", "smart_turn", "combined", "combined_veto", "language_model")
     }
+    for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
+        sweeps["language_model"][f"threshold={t}"] = language_model_rule(t, t, TIMEOUT)
+        for u, d in ((0.02, 1.2), (0.05, 0.8), (0.05, 1.2)):
+            if u < t:
+                label = f"threshold={t},unsure={u},min_delay={d}"
+                sweeps["language_model"][label] = language_model_rule(t, u, d)
     for d in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0):
         sweeps["silence"][f"delay={d}"] = silence_rule(d)
         sweeps["transcript"][f"min_delay={d}"] = transcript_rule(min(0.3, d), d)
@@ -222,11 +256,14 @@ def run(quick: bool) -> tuple[list[tuple[Turn, list[Pause]]], dict[str, Any]]:
     voices = [VOICES[0], VOICES[3]] if quick else VOICES
     scripts = (COMPLETE[:6] + PAUSED[:6]) if quick else COMPLETE + PAUSED
     rng = np.random.default_rng(19)
-    model, stt = SmartTurnModel(), WhisperEngine()
+    model, stt, lm = SmartTurnModel(), WhisperEngine(), TranscriptEndModel()
     model.predict(np.zeros(RATE, np.float32))  # warm up: the first run pays one-off costs
+    lm.probability("Hello there.")
     stt.transcribe((np.sin(np.arange(RATE) / 5.0) * 3000).astype(np.int16))
     began, load_start = time.perf_counter(), os.getloadavg()[0]
-    measured = [(t, measure(t, model, stt)) for t in (build_turn(s, v, rng) for v in voices for s in scripts)]
+    turns = (build_turn(s, v, rng) for v in voices for s in scripts)
+    measured = [(t, measure(t, model, stt, lm)) for t in turns]
+    lm.close()
     facts = {
         "voices": [f"{e}:{v}@{s}" for e, v, s in voices],
         "seconds": round(time.perf_counter() - began, 1),
@@ -267,6 +304,7 @@ def main() -> None:
         "turns_without_a_detected_end": sum(all(p.resumes is not None for p in ps) for _, ps in measured),
         "smart_turn_ms": _stats([p.infer_ms for p in pauses]),
         "whisper_ms": _stats([p.stt_ms for p in pauses]),
+        "language_model_ms": _stats([p.lm_ms for p in pauses]),
         **facts,
         "curves": {
             name: {k: score(measured, r) for k, r in sweep.items()} for name, sweep in rules().items()

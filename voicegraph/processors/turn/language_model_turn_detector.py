@@ -25,24 +25,30 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
     TranscriptAwareTurnDetector, and the turn's words so far are scored in a worker
     thread). After a pause the turn waits for a final transcript and its score; the
     delay after speech ends is then `complete_delay` when P(the sentence ends) >=
-    `threshold`, else `max_delay` (the silence timeout, so every turn ends). A score that
+    `threshold`, `min_delay` when it is at least `unsure` (the model is unsure), else
+    `max_delay` (the silence timeout, so every turn ends). A score that
     arrives while a turn end is pending re-arms it from the same speech end. If scoring
     fails, an ErrorFrame is sent and the transcript heuristics decide (`min_delay` when
     unsure). Emits: TurnEndFrame, and a MetricsFrame per score (`turn_lm_ms`,
     `turn_lm_probability`). Latency: the STT's final transcript + one LLM request
-    (~20-30 ms) when the words read as finished; `max_delay` when they do not. Not
-    interruptible. Drain: a pending turn ends at once.
+    (~20-50 ms) when the words read as finished; `min_delay` or `max_delay` when they do
+    not. Not interruptible. Drain: a pending turn ends at once. The defaults are chosen
+    from the curve of `benchmarks/turn_taking.py` (docs/turn_taking.md).
 
     Args:
         threshold: P(the sentence ends) at or above which the turn ends.
+        unsure: lower edge of the unsure band, where the turn ends after `min_delay`
+            (default: no band, the same as `threshold`).
         base_url: the llama.cpp server to ask (None: the shared local SmolLM2 server).
         complete_delay: delay (s) after speech ends when the words read as finished (the
             transcript and its score arrive later than this in practice).
-        min_delay: delay (s) of the transcript heuristics, used if scoring fails.
-        max_delay: the silence timeout (s).
+        min_delay: delay (s) when the model is unsure (and of the transcript heuristics,
+            used if scoring fails).
+        max_delay: the silence timeout (s), when the words read as unfinished.
 
     Raises:
-        VoiceError: `invalid_config` (threshold outside 0..1, delays out of order).
+        VoiceError: `invalid_config` (not 0 <= unsure <= threshold <= 1, delays out of
+            order).
     """
 
     latency = LatencySpec(ms=350.0, note="final transcript + one LLM request when the words read as finished")
@@ -50,17 +56,20 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
     def __init__(
         self,
         *,
-        threshold: float = 0.2,
+        threshold: float = 0.3,
+        unsure: float = 0.3,
         base_url: str | None = None,
         complete_delay: float = 0.0,
-        min_delay: float = 0.8,
+        min_delay: float = 1.2,
         max_delay: float = 2.0,
         name: str | None = None,
     ) -> None:
         super().__init__(complete_delay=complete_delay, min_delay=min_delay, max_delay=max_delay, name=name)
-        if not 0.0 <= threshold <= 1.0:
-            raise VoiceError(ErrorCode.INVALID_CONFIG, "language model turn: 0 <= threshold <= 1", node=name)
+        if not 0.0 <= unsure <= threshold <= 1.0:
+            msg = "language model turn: 0 <= unsure <= threshold <= 1"
+            raise VoiceError(ErrorCode.INVALID_CONFIG, msg, node=name)
         self.threshold = threshold
+        self.unsure = unsure
         self.model = TranscriptEndModel(base_url=base_url)
         self.probability: float | None = None
         """The score of the current turn's words (None: none yet, being scored, or failed)."""
@@ -93,13 +102,15 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         await super().on_stop()
 
     def current_delay(self) -> float:
-        """`complete_delay` when the score says finished, else `max_delay`; see the class doc."""
+        """`complete_delay`, `min_delay` or `max_delay` from the score; see the class doc."""
         if self._failed:
             return super().current_delay()
         p = self.probability
-        if p is not None and not self._judging and p >= self.threshold:
+        if p is None or self._judging:
+            return self.max_delay  # waiting for a transcript and its score
+        if p >= self.threshold:
             return self.complete_delay
-        return self.max_delay
+        return self.min_delay if p >= self.unsure else self.max_delay
 
     @handles
     async def on_transcript(self, frame: TranscriptFrame, out: Outbox) -> None:
