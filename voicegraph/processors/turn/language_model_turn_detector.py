@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames import ErrorFrame, MetricsFrame, TranscriptFrame
+from voicegraph.framework.frames import TranscriptFrame
 from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import handles
@@ -134,16 +134,10 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         if generation != self._generation:
             return  # newer words came meanwhile, or the turn ended
         self._judging = False
-        if error is not None:
-            self._failed = True
-            await self.outbox.send(ErrorFrame(error=error))
-        else:
+        if error is None:
             self.probability = probability
-            values = {"turn_lm_ms": ms, "turn_lm_probability": probability}
-            await self.outbox.send(MetricsFrame(node=self.name, values=values))
-        if self.pending:
-            self._arm()
-            await self._check_deadline(self.outbox)
+        self._failed = error is not None
+        await self._verdict_arrived(error, {"turn_lm_ms": ms, "turn_lm_probability": probability})
 
     async def _end_turn(self, out: Outbox) -> None:
         self._generation += 1

@@ -10,9 +10,7 @@ import numpy as np
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
 from voicegraph.framework.frames import (
-    ErrorFrame,
     InputAudioFrame,
-    MetricsFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -167,6 +165,7 @@ class SmartTurnDetector(TranscriptAwareTurnDetector):
     async def _judge(self, generation: int, audio: TurnAudio) -> None:
         """Run the model off the loop; a still-current verdict re-arms the pending turn end."""
         error: VoiceError | None = None
+        probability, ms = 0.0, 0.0
         try:
             probability, ms = await asyncio.to_thread(self._predict, audio)
         except VoiceError as exc:
@@ -178,12 +177,6 @@ class SmartTurnDetector(TranscriptAwareTurnDetector):
         if generation != self._generation:
             return  # the user spoke again meanwhile (or another pause began)
         self._inferring = False
-        if error is not None:
-            await self.outbox.send(ErrorFrame(error=error))
-        else:
+        if error is None:
             self.probability = probability
-            values = {"smart_turn_ms": ms, "smart_turn_probability": probability}
-            await self.outbox.send(MetricsFrame(node=self.name, values=values))
-        if self.pending:
-            self._arm()
-            await self._check_deadline(self.outbox)
+        await self._verdict_arrived(error, {"smart_turn_ms": ms, "smart_turn_probability": probability})

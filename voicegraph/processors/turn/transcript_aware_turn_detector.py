@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voicegraph.framework.errors import ErrorCode, VoiceError
-from voicegraph.framework.frames import TranscriptFrame
+from voicegraph.framework.frames import ErrorFrame, MetricsFrame, TranscriptFrame
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import handles
 from voicegraph.processors.turn.silence_turn_detector import SilenceTurnDetector
@@ -86,6 +86,17 @@ class TranscriptAwareTurnDetector(SilenceTurnDetector):
 
     def _on_turn_resumed(self, was_pending: bool) -> None:
         self._turn_ended = False
+
+    async def _verdict_arrived(self, error: VoiceError | None, values: dict[str, float]) -> None:
+        """For model-based subclasses: report a verdict (its metrics) or the model's error,
+        then re-arm a pending turn end with the delay it now implies."""
+        if error is not None:
+            await self.outbox.send(ErrorFrame(error=error))
+        else:
+            await self.outbox.send(MetricsFrame(node=self.name, values=values))
+        if self.pending:
+            self._arm()
+            await self._check_deadline(self.outbox)
 
     async def _end_turn(self, out: Outbox) -> None:
         self._turn_ended = True
