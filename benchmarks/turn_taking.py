@@ -4,6 +4,7 @@
     python benchmarks/turn_taking.py --quick    # 24 turns: a smoke run (~30 s)
     python -m benchmarks.turn_taking --pauses pauses.jsonl   # also every pause's measurements
     python -m benchmarks.turn_taking --rescore pauses.jsonl  # new rules on old measurements
+    python -m benchmarks.turn_taking --vad-stop 0.064        # the VAD's stop_secs (stock: 0.1)
 
 Turns come from `turn_taking_corpus` (Piper joe at three speeds, three eSpeak voices;
 half complete sentences, half with mid-sentence pauses). Each is run through what the
@@ -93,9 +94,11 @@ def transcribe(stt: WhisperEngine, pcm: np.ndarray[Any, np.dtype[np.int16]]) -> 
     return text, ms
 
 
-def measure(turn: Turn, model: SmartTurnModel, stt: WhisperEngine, lm: TranscriptEndModel) -> list[Pause]:
+def measure(
+    turn: Turn, model: SmartTurnModel, stt: WhisperEngine, lm: TranscriptEndModel, vad_stop: float = 0.1
+) -> list[Pause]:
     """Run VAD, STT and the models over the turn: one Pause per VAD stop."""
-    events = VADStream(SileroVADEngine(RATE), VADParams(start_secs=0.2, stop_secs=0.1)).push(turn.pcm)
+    events = VADStream(SileroVADEngine(RATE), VADParams(start_secs=0.2, stop_secs=vad_stop)).push(turn.pcm)
     starts = [e.speech_ns / 1e9 for e in events if e.speaking]
     lead = max(0, round((next((e.at_ns / 1e9 for e in events if e.speaking), 0.0) - 0.7) * RATE))
     true_end = turn.spans[-1][1]
@@ -251,7 +254,7 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(values), 1), "p90": round(float(np.percentile(values, 90)), 1)}
 
 
-def run(quick: bool) -> tuple[list[tuple[Turn, list[Pause]]], dict[str, Any]]:
+def run(quick: bool, vad_stop: float = 0.1) -> tuple[list[tuple[Turn, list[Pause]]], dict[str, Any]]:
     """Synthesize and measure every turn; (turns with their pauses, run facts)."""
     voices = [VOICES[0], VOICES[3]] if quick else VOICES
     scripts = (COMPLETE[:6] + PAUSED[:6]) if quick else COMPLETE + PAUSED
@@ -262,10 +265,11 @@ def run(quick: bool) -> tuple[list[tuple[Turn, list[Pause]]], dict[str, Any]]:
     stt.transcribe((np.sin(np.arange(RATE) / 5.0) * 3000).astype(np.int16))
     began, load_start = time.perf_counter(), os.getloadavg()[0]
     turns = (build_turn(s, v, rng) for v in voices for s in scripts)
-    measured = [(t, measure(t, model, stt, lm)) for t in turns]
+    measured = [(t, measure(t, model, stt, lm, vad_stop)) for t in turns]
     lm.close()
     facts = {
         "voices": [f"{e}:{v}@{s}" for e, v, s in voices],
+        "vad_stop_s": vad_stop,
         "seconds": round(time.perf_counter() - began, 1),
         "loadavg_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
     }
@@ -285,11 +289,16 @@ def main() -> None:
     parser.add_argument("--pauses", type=Path, help="also write every pause's measurements (JSON lines)")
     parser.add_argument("--rescore", type=Path, help="score an earlier --pauses file instead of measuring")
     parser.add_argument(
+        "--vad-stop", type=float, default=0.1, help="the VAD's stop_secs (the stock graph's: 0.1)"
+    )
+    parser.add_argument(
         "--model-ms", type=float, help="what-if: score as if each Smart Turn inference took this long"
     )
     args = parser.parse_args()
     measured, facts = (
-        (load_pauses(args.rescore), {"rescored": str(args.rescore)}) if args.rescore else run(args.quick)
+        (load_pauses(args.rescore), {"rescored": str(args.rescore)})
+        if args.rescore
+        else run(args.quick, args.vad_stop)
     )
     pauses = [p for _, ps in measured for p in ps]
     if args.model_ms is not None:
