@@ -6,6 +6,7 @@ from voicegraph.framework.formats import PCM16K
 from voicegraph.transports.playout_chunker import PlayoutChunker, SpokenText
 from voicegraph.transports.playout_mark import mark_name, parse_mark
 from voicegraph.transports.reply_ledger import ReplyLedger
+from voicegraph.transports.reply_tracker import ReplyTracker
 
 MS = 1_000_000
 
@@ -66,3 +67,41 @@ def test_without_marks_a_cut_uses_the_clock() -> None:
     ledger = _ledger_with_one_reply(marks=False)
     (report,) = ledger.cut(now_ns=90 * MS, queued_ns=50 * MS, later=())
     assert (report.played_ns, report.total_ns) == (90 * MS, 150 * MS)
+
+
+def _late_timed_reply(*, ask_between: bool) -> tuple[ReplyTracker, list[str]]:
+    """A text whose first word starts after its first chunk (a long lead-in), then a second text.
+
+    The TTS puts the text on its first chunk and each word on the chunk it starts in, so
+    the playout sees the text alone first and its timed words one chunk later.
+    """
+    reply, heard = ReplyTracker(), []
+    chunker = PlayoutChunker(PCM16K, 20)
+    pushes = [
+        dict(text="The capital of"),
+        dict(word_times_ms=(("The", 5.0), ("capital", 12.0))),
+        dict(word_times_ms=(("of", 1.0),)),
+        dict(text="France is Paris.", word_times_ms=(("France", 0.0), ("is", 8.0), ("Paris", 15.0))),
+    ]
+    for push in pushes:
+        for chunk in chunker.push(bytes(640), epoch=0, **push):  # type: ignore[arg-type]
+            written = reply.written_ns
+            reply.on_chunk(chunk, start_ns=written)
+            if ask_between:  # the playout hands out the words of each chunk as it plays
+                heard += reply.words_started(written + chunk.duration_ns)
+    heard += reply.words_started(reply.written_ns + 1)
+    return reply, heard
+
+
+def test_a_text_whose_timed_words_come_a_chunk_later_counts_each_word_once() -> None:
+    reply, heard = _late_timed_reply(ask_between=False)
+    assert heard == ["The", "capital", "of", "France", "is", "Paris."]
+    assert reply.text_played(reply.written_ns, reply.written_ns) == "The capital of France is Paris."
+    assert reply.words_out == 6
+
+
+def test_words_handed_out_untimed_are_not_handed_out_again_when_their_timing_comes() -> None:
+    reply, heard = _late_timed_reply(ask_between=True)
+    assert heard == ["The", "capital", "of", "France", "is", "Paris."]
+    assert reply.text_played(reply.written_ns, reply.written_ns) == "The capital of France is Paris."
+    assert reply.text_played(40 * MS, 80 * MS) == "The capital"  # "of" starts at 41 ms

@@ -231,9 +231,11 @@ class PacedPlayout(Processor):
     async def _play(self, chunk: PlayoutChunk, gen: int) -> None:
         reply = self.replies.current or self.replies.open()
         at = self._next
-        # words that started in the chunks before this one: heard by now (within a chunk)
-        spoken = reply.words_started(reply.written_ns)
+        # words that started in the chunks before this one: heard by now (within a chunk);
+        # asked after recording this chunk, whose timed words may replace an untimed text
+        heard = reply.written_ns
         reply.on_chunk(chunk, at)
+        spoken = reply.words_started(heard)
         self._next = self._last_end = at + chunk.duration_ns
         self.stats.chunks += 1
         if not self._speaking:

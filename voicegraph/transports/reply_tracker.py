@@ -23,7 +23,11 @@ class ReplyTracker:
     spelled as the text they came with spells them (`TextWords`: engines drop
     punctuation or repeat pieces of numbers);
     a segment without them spans up to the next segment (or the reply's end) and counts
-    its words in proportion to how much of that span was played.
+    its words in proportion to how much of that span was played. A text's timed words
+    may come on later chunks than the text (its first word starts after the chunk the
+    text opens, e.g. behind a long lead-in): the text then stands untimed only until its
+    first timed words arrive, which replace it, and words of it already handed out as
+    untimed are not handed out again.
 
     Args:
         response_id: id from `ResponseStartFrame`, or "" for a reply without markers.
@@ -43,8 +47,12 @@ class ReplyTracker:
         """Reply position of the last mark sent."""
         self._last_start = 0
         self._last_dur = 0
-        self._segments: list[tuple[int, str, tuple[tuple[str, float], ...]]] = []
+        # (start, untimed text, timed words, how many of the timed words were handed out
+        # already, as the untimed text they replaced)
+        self._segments: list[tuple[int, str, tuple[tuple[str, float], ...], int]] = []
         self._spelling: TextWords | None = None  # the text whose timed words come in now
+        self._untimed: int | None = None  # index of the current text's untimed segment
+        self._handed = 0  # words of the current text handed out untimed, not yet timed
         self._cursor = (0, 0)  # (segment, word) of the first word not yet handed out
         self.words_out = 0
         """Words handed out by `words_started` so far."""
@@ -52,16 +60,32 @@ class ReplyTracker:
     def on_chunk(self, chunk: PlayoutChunk, start_ns: int) -> None:
         """Record `chunk` as written, starting to play at clock time `start_ns`."""
         for t in chunk.texts:
+            start = self.written_ns + t.offset_ns
             if t.text:
                 self._spelling = TextWords(t.text)
+                self._untimed, self._handed = None, 0
             if t.word_times_ms:  # timed: the words count, spelled as the text spells them
+                self._time_untimed()
                 words = self._spelling.spell(t.word_times_ms) if self._spelling else t.word_times_ms
-                self._segments.append((self.written_ns + t.offset_ns, "", words))
-            else:
-                self._segments.append((self.written_ns + t.offset_ns, t.text, ()))
+                done = min(self._handed, len(words))
+                self._handed -= done
+                self._segments.append((start, "", words, done))
+            elif t.text:
+                self._untimed = len(self._segments)
+                self._segments.append((start, t.text, (), 0))
         self._last_start = start_ns
         self._last_dur = chunk.duration_ns
         self.written_ns += chunk.duration_ns
+
+    def _time_untimed(self) -> None:
+        """Timed words of the current text came: its untimed segment no longer counts."""
+        i, self._untimed = self._untimed, None
+        if i is None:
+            return
+        start, text, _, _ = self._segments[i]
+        self._segments[i] = (start, "", (), 0)
+        if self._cursor[0] > i:  # handed out already: its timed twins are not, again
+            self._handed = len(text.split())
 
     def words_started(self, position_ns: int) -> list[str]:
         """The words whose audio starts before `position_ns`, not handed out before.
@@ -72,10 +96,11 @@ class ReplyTracker:
         out: list[str] = []
         seg, word = self._cursor
         while seg < len(self._segments):
-            start, text, timed = self._segments[seg]
+            start, text, timed, done = self._segments[seg]
             if timed:
                 while word < len(timed) and start + int(timed[word][1] * 1_000_000) < position_ns:
-                    out.append(timed[word][0])
+                    if word >= done:
+                        out.append(timed[word][0])
                     word += 1
                 if word < len(timed):
                     break
@@ -101,7 +126,7 @@ class ReplyTracker:
         """The words of this reply heard within the first `played_ns` of its audio."""
         words: list[str] = []
         segs = self._segments
-        for i, (start, text, timed) in enumerate(segs):
+        for i, (start, text, timed, _) in enumerate(segs):
             if start >= played_ns:
                 break
             if timed:

@@ -59,3 +59,14 @@ async def test_piper_speech_resampled_for_a_phone_keeps_every_word_of_its_senten
     assert [f.text for f in out if f.text] == [f.text for f in spoken if f.text]
     assert _words(out) == _words(spoken)
     assert len(_words(out)) >= 8
+
+
+async def test_a_text_goes_out_with_its_first_word_after_a_lead_in() -> None:
+    fmt = AudioFormat(22050, 1, SampleFormat.S16)
+    tone = (np.sin(np.arange(441) / 5) * 8000).astype(np.int16).tobytes()  # 20 ms
+    frames = [TTSAudioFrame(data=tone * 3, format=fmt, text="hello there", word_times_ms=(("hello", 45.0),))]
+    frames += [TTSAudioFrame(data=tone, format=fmt, word_times_ms=(("there", 5.0),))]
+    out = audio(await run_graph([FormatConverter(to=OUT, steady=True)], frames, input_format=fmt))
+    (carrier,) = [f for f in out if f.text]
+    assert out[0] is not carrier  # the lead-in came out first, on a frame of its own
+    assert carrier.text == "hello there" and [w for w, _ in carrier.word_times_ms][:1] == ["hello"]

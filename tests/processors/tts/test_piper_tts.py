@@ -73,3 +73,16 @@ async def test_later_nodes_reuse_the_loaded_voice() -> None:
     await speak(first, "One.")
     await speak(second, "Two.")
     assert second.load_ms < 50.0
+
+
+@pytest.mark.anyio
+async def test_each_text_rides_on_the_chunk_that_holds_its_first_word() -> None:
+    # 5 ms chunks: Piper's first word starts a few chunks into each sentence's audio
+    texts = ["I found three restaurants nearby.", "The closest one is Italian.", "Shall I book a table?"]
+    chunks = audio(await speak(PiperTTS(chunk_ms=5.0), *texts))
+    with_text = [i for i, c in enumerate(chunks) if c.text]
+    assert [chunks[i].text for i in with_text] == texts
+    for i in with_text:
+        assert chunks[i].word_times_ms, chunks[i].text
+        assert chunks[i].word_times_ms[0][0] == chunks[i].text.split()[0]
+    assert with_text[0] > 0  # the lead-in came first, on chunks of its own

@@ -136,9 +136,14 @@ class _TextCarry:
         self._words: list[tuple[str, int]] = []
 
     def hold(self, text: str, words: tuple[tuple[str, float], ...]) -> None:
-        """Text and word offsets (ms) of an input frame starting at the current input time."""
+        """Text and word offsets (ms) of an input frame starting at the current input time.
+
+        The text goes out with its first word (on the same output frame), so the output
+        never sees a timed text without its timing.
+        """
         if text:
-            self._texts.append((self._in_ns, text))
+            lead = int(words[0][1] * 1_000_000) if words else 0
+            self._texts.append((self._in_ns + lead, text))
         self._words += [(w, self._in_ns + int(ms * 1_000_000)) for w, ms in words]
 
     def advance_in(self, ns: int) -> None:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from voicegraph.framework.bus import Bus
     from voicegraph.framework.context import StartContext
 
-_Item = SpeechChunk | BaseException | None
+_Item = tuple[SpeechChunk, str] | BaseException | None
+"""A chunk and the text that starts with it (or ""), an engine error, or the end."""
 
 
 class SpeechEngine(Protocol):
@@ -46,11 +47,13 @@ class StreamingTTS(Processor):
     Handles: TextFrame and SentenceFrame (spoken); other text (transcripts, LLMTextFrame,
     a realtime model's BotTranscriptFrame) has no handler and passes through unspoken
     (put a SentenceAggregator before TTS for LLM tokens). Emits:
-    TTSAudioFrame chunks of `chunk_ms` as the engine produces them; the first chunk of
-    each text carries `text`, and every chunk carries the words that start in it
-    (`word_times_ms`). Latency: the engine's time to its first buffer. Flush: stops the
-    running synthesis within one engine buffer and drops what was not sent. Drain:
-    nothing held (each text is spoken by its own handler call).
+    TTSAudioFrame chunks of `chunk_ms` as the engine produces them; every chunk carries
+    the words that start in it (`word_times_ms`), and `text` rides on the chunk that
+    holds the text's first word (the first chunk when the engine times no words), so a
+    text and its timing reach the output together even behind a long lead-in. Latency:
+    the engine's time to its first buffer. Flush: stops the running synthesis within one
+    engine buffer and drops what was not sent. Drain: nothing held (each text is spoken
+    by its own handler call).
 
     Subclasses set `sample_rate` at construction and build the engine in `_load_engine`
     (run off the event loop in `on_start`).
@@ -129,11 +132,9 @@ class StreamingTTS(Processor):
                     raise VoiceError(
                         ErrorCode.PIPELINE_ERROR, f"synthesis failed: {item!r}", node=self.name
                     ) from item
+                chunk, says = item
                 audio = TTSAudioFrame(
-                    data=item.pcm.tobytes(),
-                    format=self._format,
-                    text=text if first else "",
-                    word_times_ms=item.words,
+                    data=chunk.pcm.tobytes(), format=self._format, text=says, word_times_ms=chunk.words
                 )
                 if first:
                     self._metric("ttfb_ms", (time.perf_counter() - t0) * 1000)
@@ -146,12 +147,19 @@ class StreamingTTS(Processor):
         self, engine: SpeechEngine, text: str, stop: threading.Event, put: Callable[[_Item], object]
     ) -> Callable[[], None]:
         chunker = AudioChunker(engine.sample_rate, chunk_ms=self._chunk_ms, trim_leading=self._trim)
+        due = [text]  # the text, until the chunk it goes with is out
+        timed = [False]  # the engine gave word timings
+
+        def send(chunk: SpeechChunk) -> None:
+            says = due.pop() if due and (chunk.words or not timed[0]) else ""
+            put((chunk, says))
 
         def sink(pcm: NDArray[np.int16], words: WordTimes) -> bool:
             if stop.is_set():
                 return False
+            timed[0] = timed[0] or bool(words)
             for chunk in chunker.feed(pcm, words):
-                put(chunk)
+                send(chunk)
             return not stop.is_set()
 
         def run() -> None:
@@ -159,7 +167,7 @@ class StreamingTTS(Processor):
                 engine.speak(text, sink)
                 last = chunker.flush()
                 if last is not None and not stop.is_set():
-                    put(last)
+                    send(last)
                 put(None)
             except Exception as exc:
                 put(exc)
