@@ -147,17 +147,19 @@ class StreamingTTS(Processor):
         self, engine: SpeechEngine, text: str, stop: threading.Event, put: Callable[[_Item], object]
     ) -> Callable[[], None]:
         chunker = AudioChunker(engine.sample_rate, chunk_ms=self._chunk_ms, trim_leading=self._trim)
-        due = [text]  # the text, until the chunk it goes with is out
-        timed = [False]  # the engine gave word timings
+        due = text  # the text, until the chunk it goes with is out
+        timed = False  # the engine gave word timings
 
         def send(chunk: SpeechChunk) -> None:
-            says = due.pop() if due and (chunk.words or not timed[0]) else ""
+            nonlocal due
+            says, due = (due, "") if chunk.words or not timed else ("", due)
             put((chunk, says))
 
         def sink(pcm: NDArray[np.int16], words: WordTimes) -> bool:
+            nonlocal timed
             if stop.is_set():
                 return False
-            timed[0] = timed[0] or bool(words)
+            timed = timed or bool(words)
             for chunk in chunker.feed(pcm, words):
                 send(chunk)
             return not stop.is_set()
