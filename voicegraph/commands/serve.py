@@ -4,15 +4,14 @@ config until SIGTERM (see docs/serving.md)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.backends.serve_events import print_event
+from voicegraph.backends.serve_processes import run_children
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 if TYPE_CHECKING:
@@ -26,10 +25,6 @@ if TYPE_CHECKING:
 
 
 _T0 = time.monotonic()  # process start, near enough: the CLI imports this module first
-
-
-def _print(event: dict[str, Any]) -> None:
-    print(json.dumps(event), flush=True)
 
 
 def _fail(err: VoiceError) -> int:
@@ -60,7 +55,7 @@ async def serve(config: ServeConfig, *, check: bool = False) -> int:
     except VoiceError as err:
         return _fail(err)
     if check:
-        _print({"event": "checked", "ok": True, "graph": graph.name, "nodes": sorted(graph.processors)})
+        print_event({"event": "checked", "ok": True, "graph": graph.name, "nodes": sorted(graph.processors)})
         return 0
     return await _serve(config, served, graph)
 
@@ -113,15 +108,15 @@ async def _run_server(
     shutdown.install()
     listen_s = time.monotonic() - t_listen
     health_url = served.health.url if served.health is not None else None
-    _print({"event": "listening", "pid": os.getpid(), "listen_s": round(listen_s, 4),
+    print_event({"event": "listening", "pid": os.getpid(), "listen_s": round(listen_s, 4),
             "transport": backend.transport.describe(), "health": health_url})  # fmt: skip
     if config.engines.preload:  # progress: loading the models takes seconds, say so first
-        _print({"event": "loading", "pid": os.getpid(), "what": "engines", "warm": config.engines.warm})
+        print_event({"event": "loading", "pid": os.getpid(), "what": "engines", "warm": config.engines.warm})
     t_preload = time.monotonic()
     spent = await _preload(config, graph, preload, stopping)
     if spent is None:  # stopped while loading
         await shutdown.wait()
-        _print({"event": "stopped", "pid": os.getpid(), "forced": shutdown.forced})
+        print_event({"event": "stopped", "pid": os.getpid(), "forced": shutdown.forced})
         return 0
     preload_s = time.monotonic() - t_preload
     from voicegraph.backends.gc_policy import apply_gc_policy
@@ -129,7 +124,7 @@ async def _run_server(
     gc_done = apply_gc_policy(config.gc)  # engines loaded, no session yet: freeze the start-up heap
     monitor.ready(round(preload_s, 3), spent)
     backend.manager.engines_ready.set()
-    _print(
+    print_event(
         {
             "event": "ready", "pid": os.getpid(), "ready_s": round(time.monotonic() - _T0, 4),
             "preload_s": round(preload_s, 4), "listen_s": round(listen_s, 4),
@@ -139,7 +134,7 @@ async def _run_server(
         }
     )  # fmt: skip
     await shutdown.wait()
-    _print({"event": "stopped", "pid": os.getpid(), "forced": shutdown.forced})
+    print_event({"event": "stopped", "pid": os.getpid(), "forced": shutdown.forced})
     return 0
 
 
@@ -203,17 +198,7 @@ def run_workers(args: argparse.Namespace, config: ServeConfig) -> int:
         "VOICEGRAPH_BACKEND__OPTIONS__REUSE_PORT": "true", "VOICEGRAPH_HEALTH__PORT": str(health_port),
     }  # fmt: skip
     cmd = [sys.executable, "-m", "voicegraph.cli", "serve", args.config, "--workers", "1"]
-    procs = [subprocess.Popen(cmd, env=env) for _ in range(args.workers)]
-
-    def forward(sig: int, _frame: Any) -> None:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(sig)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    codes = [p.wait() for p in procs]
-    return max(codes, default=0)
+    return run_children(cmd, args.workers, env)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -4,14 +4,12 @@ from a serve config (provider `livekit_worker`; see docs/scaling.md)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
+from voicegraph.backends.serve_events import print_event
+from voicegraph.backends.serve_processes import run_children
 from voicegraph.framework.errors import ErrorCode, VoiceError
 
 if TYPE_CHECKING:
@@ -21,10 +19,6 @@ if TYPE_CHECKING:
     from voicegraph.backends.providers.livekit_worker import LiveKitWorker
 
 _PROVIDERS = ("livekit_worker", "livekit")
-
-
-def _print(event: dict[str, Any]) -> None:
-    print(json.dumps(event), flush=True)
 
 
 def _fail(err: VoiceError) -> int:
@@ -67,16 +61,16 @@ async def run_worker(config: ServeConfig) -> int:
     drained: list[bool] = []
 
     async def stop() -> None:
-        _print({"event": "draining", "pid": os.getpid(), "jobs": len(worker.jobs)})
+        print_event({"event": "draining", "pid": os.getpid(), "jobs": len(worker.jobs)})
         drained.append(await worker.drain())
         await served.stop(config.limits.shutdown_timeout_s)
 
     shutdown = GracefulShutdown(stop, served.abort)
     shutdown.install()
     health = served.health.url if served.health is not None else None
-    _print({"event": "registered", **worker.describe(), "health": health, "gc": gc_done})
+    print_event({"event": "registered", **worker.describe(), "health": health, "gc": gc_done})
     await shutdown.wait()
-    _print({"event": "stopped", "pid": os.getpid(), "drained": bool(drained and drained[0]),
+    print_event({"event": "stopped", "pid": os.getpid(), "drained": bool(drained and drained[0]),
             "jobs_done": len(worker.done), "forced": shutdown.forced})  # fmt: skip
     return 0
 
@@ -88,20 +82,7 @@ def run_processes(args: argparse.Namespace) -> int:
         cmd += ["--agent-name", args.agent_name]
     if args.log_level:
         cmd += ["--log-level", args.log_level]
-    procs = [subprocess.Popen(cmd) for _ in range(args.processes)]
-
-    def forward(sig: int, _frame: Any) -> None:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(sig)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    # Poll every child, not wait() on each in turn: a killed worker must be reaped at
-    # once, or its pid looks alive and no other worker may resume its sessions.
-    while any(p.poll() is None for p in procs):
-        time.sleep(0.2)
-    return max((p.returncode for p in procs), default=0)
+    return run_children(cmd, args.processes)
 
 
 def _run(args: argparse.Namespace) -> int:
