@@ -50,6 +50,7 @@ from voicegraph.processors.turn import (
     TranscriptCompleteness,
     TranscriptEndModel,
     classify_transcript,
+    ends_open,
 )
 from voicegraph.processors.vad import VADParams
 from voicegraph.processors.vad.silero_vad_engine import SileroVADEngine
@@ -189,9 +190,9 @@ def smart_rule(
 def language_model_rule(threshold: float, unsure: float, unsure_delay: float) -> Rule:
     """LanguageModelTurnDetector(threshold, unsure, complete_delay=0, min_delay=unsure_delay)."""
 
-    def rule(_: float | None, __: str, score: float | None) -> float:
-        if score is None:
-            return TIMEOUT  # waiting for the transcript and its score
+    def rule(_: float | None, text: str, score: float | None) -> float:
+        if score is None or ends_open(text):
+            return TIMEOUT  # waiting for the transcript and its score, or trailing off
         if score >= threshold:
             return 0.0
         return unsure_delay if score >= unsure else TIMEOUT

@@ -107,3 +107,18 @@ async def test_a_score_in_the_unsure_band_ends_the_turn_after_min_delay() -> Non
     below = turn_ends(await run_turns(pcm, never, transcripts=said))
     assert [0.55 < t - end < 0.75 for t in in_band] == [True], (in_band, end)
     assert [1.9 < t - end < 2.3 for t in below] == [True], (below, end)
+
+
+@pytest.mark.anyio
+async def test_words_that_trail_off_wait_for_the_timeout_whatever_their_score() -> None:
+    # threshold 0.0: every score reads as finished, so only the trailing mark can hold the turn
+    pcm, truth = speech([0.5, "Can you tell me the weather in Paris tomorrow?", 2.6])
+    end = truth[0][1]
+    sure = LanguageModelTurnDetector(threshold=0.0, unsure=0.0, max_delay=2.0)
+    trailing = LanguageModelTurnDetector(threshold=0.0, unsure=0.0, max_delay=2.0)
+    finished = {end + STT_S: "Can you tell me the weather in Paris tomorrow?"}
+    trailed = {end + STT_S: "Can you tell me the weather in Paris, tomorrow..."}
+    at_once = turn_ends(await run_turns(pcm, sure, transcripts=finished))
+    held = turn_ends(await run_turns(pcm, trailing, transcripts=trailed))
+    assert [t - end < STT_S + 0.2 for t in at_once] == [True], (at_once, end)
+    assert [1.9 < t - end < 2.3 for t in held] == [True], (held, end)

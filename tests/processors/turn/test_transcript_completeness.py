@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicegraph.processors.turn import TranscriptCompleteness, classify_transcript
+from voicegraph.processors.turn import TranscriptCompleteness, classify_transcript, ends_open
 
 COMPLETE = TranscriptCompleteness.COMPLETE
 UNFINISHED = TranscriptCompleteness.INCOMPLETE
@@ -52,3 +52,9 @@ def test_empty_text_is_unknown(text: str) -> None:
 
 def test_few_words_threshold_is_configurable() -> None:
     assert classify_transcript("book a table", few_words=5) is UNFINISHED
+
+
+def test_ends_open_is_only_about_the_closing_mark() -> None:
+    assert ends_open("My number is five, five, five...") and ends_open("I want to. Um\u2026 ")
+    assert ends_open("I think we should,") and ends_open("The address is -")
+    assert not ends_open("I want to") and not ends_open("Wait.") and not ends_open("")

@@ -14,6 +14,7 @@ from voicegraph.processors.turn.transcript_completeness import (
     TranscriptCompleteness as TranscriptCompleteness,
 )
 from voicegraph.processors.turn.transcript_completeness import classify_transcript as classify_transcript
+from voicegraph.processors.turn.transcript_completeness import ends_open as ends_open
 from voicegraph.processors.turn.transcript_end_model import TranscriptEndModel as TranscriptEndModel
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "TranscriptCompleteness",
     "TranscriptEndModel",
     "classify_transcript",
+    "ends_open",
 ]

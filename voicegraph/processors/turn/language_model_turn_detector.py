@@ -11,6 +11,7 @@ from voicegraph.framework.latency import LatencySpec
 from voicegraph.framework.outbox import Outbox
 from voicegraph.framework.processor import handles
 from voicegraph.processors.turn.transcript_aware_turn_detector import TranscriptAwareTurnDetector
+from voicegraph.processors.turn.transcript_completeness import ends_open
 from voicegraph.processors.turn.transcript_end_model import TranscriptEndModel
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
     thread). After a pause the turn waits for a final transcript and its score; the
     delay after speech ends is then `complete_delay` when P(the sentence ends) >=
     `threshold`, `min_delay` when it is at least `unsure` (the model is unsure), else
-    `max_delay` (the silence timeout, so every turn ends). A score that
+    `max_delay` (the silence timeout, so every turn ends). Words that end with an open
+    mark (Whisper's "..." or "," where the speaker trailed off; `ends_open`) wait for
+    `max_delay` whatever their score: the model never sees that mark. A score that
     arrives while a turn end is pending re-arms it from the same speech end. If scoring
     fails, an ErrorFrame is sent and the transcript heuristics decide (`min_delay` when
     unsure). Emits: TurnEndFrame, and a MetricsFrame per score (`turn_lm_ms`,
@@ -73,6 +76,7 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         self.model = TranscriptEndModel(base_url=base_url)
         self.probability: float | None = None
         """The score of the current turn's words (None: none yet, being scored, or failed)."""
+        self._scored = ""  # the words being scored, or last scored
         self._judging = False
         self._failed = False
         self._generation = 0  # bumped by every new transcript and turn end: older scores are void
@@ -106,8 +110,8 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         if self._failed:
             return super().current_delay()
         p = self.probability
-        if p is None or self._judging:
-            return self.max_delay  # waiting for a transcript and its score
+        if p is None or self._judging or ends_open(self._scored):
+            return self.max_delay  # waiting for a transcript and its score, or trailing off
         if p >= self.threshold:
             return self.complete_delay
         return self.min_delay if p >= self.unsure else self.max_delay
@@ -119,7 +123,7 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         if frame.final and text and not self._turn_ended and self._ctx is not None:
             words = text if frame.revises or not self.transcript else f"{self.transcript} {text}"
             self._generation += 1
-            self.probability, self._judging, self._failed = None, True, False
+            self.probability, self._judging, self._failed, self._scored = None, True, False, words
             self._ctx.spawn(self._judge(self._generation, words), name=f"{self.name}:turn-lm")
         await super().on_transcript(frame, out)
 
@@ -141,5 +145,5 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
 
     async def _end_turn(self, out: Outbox) -> None:
         self._generation += 1
-        self.probability, self._judging, self._failed = None, False, False
+        self.probability, self._judging, self._failed, self._scored = None, False, False, ""
         await super()._end_turn(out)

@@ -40,6 +40,15 @@ class TranscriptCompleteness(enum.Enum):
     UNKNOWN = "unknown"
 
 
+def ends_open(text: str) -> bool:
+    """Whether the words end with an open mark (comma, ellipsis, dash, colon, semicolon).
+
+    Whisper writes "..." or "," where the speaker trailed off ("My number is five, five,
+    five...", "I want to. Um..."): words that end so are not a finished turn.
+    """
+    return text.strip().endswith(_OPEN_ENDINGS)
+
+
 def classify_transcript(text: str, *, few_words: int = 3) -> TranscriptCompleteness:
     """Classify the user's words so far.
 
@@ -53,7 +62,7 @@ def classify_transcript(text: str, *, few_words: int = 3) -> TranscriptCompleten
     words = _WORD.findall(stripped.lower())
     if not words:
         return TranscriptCompleteness.UNKNOWN
-    if stripped.endswith(_OPEN_ENDINGS) or words[-1] in _TRAILING:
+    if ends_open(stripped) or words[-1] in _TRAILING:
         return TranscriptCompleteness.INCOMPLETE
     if stripped[-1] in ".?!":
         return TranscriptCompleteness.COMPLETE
