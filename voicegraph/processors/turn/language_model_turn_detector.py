@@ -76,7 +76,6 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         self.model = TranscriptEndModel(base_url=base_url)
         self.probability: float | None = None
         """The score of the current turn's words (None: none yet, being scored, or failed)."""
-        self._scored = ""  # the words being scored, or last scored
         self._judging = False
         self._failed = False
         self._generation = 0  # bumped by every new transcript and turn end: older scores are void
@@ -110,7 +109,7 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         if self._failed:
             return super().current_delay()
         p = self.probability
-        if p is None or self._judging or ends_open(self._scored):
+        if p is None or self._judging or ends_open(self.transcript):
             return self.max_delay  # waiting for a transcript and its score, or trailing off
         if p >= self.threshold:
             return self.complete_delay
@@ -123,7 +122,7 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
         if frame.final and text and not self._turn_ended and self._ctx is not None:
             words = text if frame.revises or not self.transcript else f"{self.transcript} {text}"
             self._generation += 1
-            self.probability, self._judging, self._failed, self._scored = None, True, False, words
+            self.probability, self._judging, self._failed = None, True, False
             self._ctx.spawn(self._judge(self._generation, words), name=f"{self.name}:turn-lm")
         await super().on_transcript(frame, out)
 
@@ -145,5 +144,5 @@ class LanguageModelTurnDetector(TranscriptAwareTurnDetector):
 
     async def _end_turn(self, out: Outbox) -> None:
         self._generation += 1
-        self.probability, self._judging, self._failed, self._scored = None, False, False, ""
+        self.probability, self._judging, self._failed = None, False, False
         await super()._end_turn(out)
